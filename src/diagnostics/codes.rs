@@ -1,0 +1,80 @@
+//! The catalogue of diagnostic codes: stable identifiers users can search
+//! for, suppress in CI tooling, and find documented in `docs/diagnostics.md`.
+//!
+//! Codes are grouped by stage: `E00xx` syntax, `E01xx` project and names,
+//! `E02xx` types, `E03xx` declarations, `W0xxx` warnings.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $severity:ident, $title:literal;)*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $title] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, for documentation and the fixture-coverage test.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as printed (`E0001`).
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The severity every diagnostic of this code has.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// A short title, used as the SARIF rule description.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "E0001", Error, "syntax error";
+    TooDeep = "E0002", Error, "nesting too deep";
+    InvalidNumber = "E0003", Error, "number out of range or malformed";
+    InvalidEscape = "E0004", Error, "malformed string literal";
+
+    ImportNotFound = "E0101", Error, "imported file cannot be read";
+    ImportCycle = "E0102", Error, "import cycle";
+    Duplicate = "E0103", Error, "name declared twice";
+    RuleInImport = "E0104", Error, "rule in an imported file";
+    NoSchema = "E0105", Error, "project has no schema";
+    SecondSchema = "E0106", Error, "project has more than one schema";
+    UnknownField = "E0107", Error, "unknown field";
+    UnknownTeam = "E0108", Error, "unknown team";
+    UnknownName = "E0109", Error, "unknown name in a condition";
+    UnknownLookup = "E0110", Error, "unknown lookup";
+    UnknownStrategy = "E0111", Error, "unknown distribution strategy";
+    DuplicateLabel = "E0112", Error, "rule label used twice";
+    SecondOnInvalid = "E0113", Error, "more than one `on invalid` rule";
+
+    OperatorType = "E0201", Error, "operator does not apply to the field's type";
+    LiteralType = "E0202", Error, "literal of the wrong type";
+    UnknownEnumValue = "E0203", Error, "value not in the enum";
+    ExistsOnRequired = "E0204", Error, "`exists` on a required field";
+    InvalidRegex = "E0205", Error, "invalid regular expression";
+    NotBoolean = "E0206", Error, "name used as a condition is not boolean";
+    LetCycle = "E0207", Error, "`let` defined in terms of itself";
+    LookupKeyType = "E0208", Error, "lookup keyed by a non-string field";
+
+    DuplicateField = "E0301", Error, "field or input column declared twice";
+    AliasNotEnum = "E0302", Error, "alias on a field that is not an enum";
+    AliasTarget = "E0303", Error, "alias maps to a value the enum lacks";
+    BadWeight = "E0304", Error, "team member weight is not a positive integer";
+    DuplicateMember = "E0305", Error, "team member listed twice";
+    LookupFile = "E0306", Error, "lookup file cannot be read";
+    LookupColumn = "E0307", Error, "lookup column not in the file";
+    LookupDuplicateKey = "E0308", Error, "lookup key appears twice with different values";
+    RuleAfterOtherwise = "E0309", Error, "rule after `otherwise`";
+    NestedList = "E0310", Error, "list element type must be a scalar or enum";
+    AliasConflict = "E0311", Error, "one spelling aliased to two values";
+    IdNotString = "E0312", Error, "the `id` field must be a string";
+}

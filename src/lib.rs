@@ -1,0 +1,13 @@
+//! # route — a declarative lead-routing language
+//!
+//! ```text
+//! .route text ─parse─▶ AST ─check─▶ Program ─compile─▶ Dag ─eval─▶ Decision
+//! ```
+//!
+//! Each stage is a module with one entry point and its own output type; data
+//! flows one way and no stage reaches back.
+#![doc = include_str!("../docs/architecture.md")]
+
+pub mod diagnostics;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,567 @@
+//! The pest boundary: the only file that mentions `Pair` or `Rule`.
+//!
+//! One function per grammar rule turns pest's parse tree into the AST. The
+//! grammar guarantees the shape of each pair; where it would not (a missing
+//! child), lowering reports a syntax error instead of panicking, so no user
+//! input can reach an `unwrap`.
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+use super::ast::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/route.pest"]
+struct RouteParser;
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+/// Parses one declaration found at `offset` in file `file`.
+pub fn declaration(file: FileId, text: &str, offset: usize) -> Result<Item> {
+    let mut pairs = RouteParser::parse(Rule::declaration_only, text)
+        .map_err(|error| syntax_error(file, text, offset, &error))?;
+    let lower = Lower { file, offset };
+    let top = pairs.next().ok_or_else(|| lower.broken(file, offset))?;
+    let item = top.into_inner().next().ok_or_else(|| lower.broken(file, offset))?;
+    lower.item(item)
+}
+
+struct Lower {
+    file: FileId,
+    offset: usize,
+}
+
+impl Lower {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn broken(&self, file: FileId, at: usize) -> Diagnostic {
+        Diagnostic::new(Code::Syntax, Span::new(file, at, at), "the parser produced an unexpected shape")
+            .label("here")
+            .note("this is a bug in route; please report it with the file")
+    }
+
+    fn child<'i>(&self, parent: &Pair<'i, Rule>, wanted: Rule) -> Result<Pair<'i, Rule>> {
+        parent
+            .clone()
+            .into_inner()
+            .find(|p| p.as_rule() == wanted)
+            .ok_or_else(|| self.broken(self.file, self.span(parent).start as usize))
+    }
+
+    fn children<'i>(&self, parent: &Pair<'i, Rule>, wanted: Rule) -> impl Iterator<Item = Pair<'i, Rule>> {
+        parent.clone().into_inner().filter(move |p| p.as_rule() == wanted)
+    }
+
+    fn item(&self, pair: Pair<'_, Rule>) -> Result<Item> {
+        Ok(match pair.as_rule() {
+            Rule::schema => Item::Schema(self.schema(pair)?),
+            Rule::alias_decl => Item::Alias(self.alias(pair)?),
+            Rule::team_decl => Item::Team(self.team(pair)?),
+            Rule::let_decl => Item::Let(LetDecl {
+                name: self.ident(self.child(&pair, Rule::ident)?),
+                condition: self.condition(self.child(&pair, Rule::condition)?)?,
+                span: self.span(&pair),
+            }),
+            Rule::lookup_decl => Item::Lookup(self.lookup(pair)?),
+            Rule::import_decl => Item::Import(ImportDecl {
+                path: self.string(self.child(&pair, Rule::string)?)?,
+                span: self.span(&pair),
+            }),
+            Rule::on_invalid => Item::OnInvalid(OnInvalidDecl {
+                action: self.action(self.child(&pair, Rule::action)?)?,
+                span: self.span(&pair),
+            }),
+            Rule::rule => Item::Rule(self.rule(pair)?),
+            _ => return Err(self.broken(self.file, self.span(&pair).start as usize)),
+        })
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn string(&self, pair: Pair<'_, Rule>) -> Result<StrLit> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().map_or("", |p| p.as_str());
+        Ok(StrLit { value: unescape(inner), span })
+    }
+
+    fn literal(&self, pair: Pair<'_, Rule>) -> Result<Literal> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        let value = match inner.as_rule() {
+            Rule::string => LiteralValue::Str(self.string(inner)?.value),
+            Rule::boolean => LiteralValue::Bool(inner.as_str().starts_with('t')),
+            _ => self.number(&inner)?,
+        };
+        Ok(Literal { value, span })
+    }
+
+    fn number(&self, pair: &Pair<'_, Rule>) -> Result<LiteralValue> {
+        let text: String = pair.as_str().chars().filter(|&c| c != '_').collect();
+        let is_float = text.contains(['.', 'e', 'E']);
+        let parsed = if is_float {
+            text.parse::<f64>().ok().filter(|f| f.is_finite()).map(LiteralValue::Float)
+        } else {
+            text.parse::<i64>().ok().map(LiteralValue::Int)
+        };
+        parsed.ok_or_else(|| {
+            Diagnostic::new(Code::InvalidNumber, self.span(pair), format!("number `{}` is out of range", pair.as_str()))
+                .label("does not fit a 64-bit number")
+                .help("integers range from -9223372036854775808 to 9223372036854775807")
+        })
+    }
+
+    fn schema(&self, pair: Pair<'_, Rule>) -> Result<SchemaDecl> {
+        let mut missing = Vec::new();
+        let mut fields = Vec::new();
+        for entry in pair.clone().into_inner() {
+            match entry.as_rule() {
+                Rule::missing_decl => {
+                    for s in self.children(&entry, Rule::string) {
+                        missing.push(self.string(s)?);
+                    }
+                }
+                Rule::field_decl => fields.push(self.field(entry)?),
+                _ => {}
+            }
+        }
+        Ok(SchemaDecl { name: self.ident(self.child(&pair, Rule::ident)?), missing, fields, span: self.span(&pair) })
+    }
+
+    fn field(&self, pair: Pair<'_, Rule>) -> Result<FieldDecl> {
+        let from = match self.children(&pair, Rule::from_clause).next() {
+            Some(clause) => Some(self.string(self.child(&clause, Rule::string)?)?),
+            None => None,
+        };
+        Ok(FieldDecl {
+            name: self.ident(self.child(&pair, Rule::ident)?),
+            ty: self.type_expr(self.child(&pair, Rule::type_expr)?)?,
+            optional: self.children(&pair, Rule::optional_mark).next().is_some(),
+            from,
+            span: self.span(&pair),
+        })
+    }
+
+    fn type_expr(&self, pair: Pair<'_, Rule>) -> Result<TypeExpr> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        self.type_inner(inner)
+    }
+
+    fn type_inner(&self, pair: Pair<'_, Rule>) -> Result<TypeExpr> {
+        let span = self.span(&pair);
+        Ok(match pair.as_rule() {
+            Rule::scalar_type => TypeExpr::Scalar(
+                match pair.as_str() {
+                    "int" => ScalarType::Int,
+                    "float" => ScalarType::Float,
+                    "bool" => ScalarType::Bool,
+                    _ => ScalarType::String,
+                },
+                span,
+            ),
+            Rule::enum_type => {
+                let values = self.children(&pair, Rule::string).map(|s| self.string(s)).collect::<Result<_>>()?;
+                TypeExpr::Enum(values, span)
+            }
+            Rule::list_type => {
+                let element = pair
+                    .clone()
+                    .into_inner()
+                    .find(|p| matches!(p.as_rule(), Rule::enum_type | Rule::scalar_type))
+                    .ok_or_else(|| self.broken(self.file, span.start as usize))?;
+                TypeExpr::List(Box::new(self.type_inner(element)?), span)
+            }
+            _ => return Err(self.broken(self.file, span.start as usize)),
+        })
+    }
+
+    fn alias(&self, pair: Pair<'_, Rule>) -> Result<AliasDecl> {
+        let mut groups = Vec::new();
+        for group in self.children(&pair, Rule::alias_group) {
+            let mut strings = self.children(&group, Rule::string).map(|s| self.string(s)).collect::<Result<Vec<_>>>()?;
+            let to = strings.pop().ok_or_else(|| self.broken(self.file, self.span(&group).start as usize))?;
+            groups.push(AliasGroup { from: strings, to });
+        }
+        Ok(AliasDecl { field: self.ident(self.child(&pair, Rule::ident)?), groups, span: self.span(&pair) })
+    }
+
+    fn team(&self, pair: Pair<'_, Rule>) -> Result<TeamDecl> {
+        let mut members = Vec::new();
+        for member in self.children(&pair, Rule::member) {
+            let weight = match self.children(&member, Rule::number).next() {
+                Some(number) => Some(Literal { value: self.number(&number)?, span: self.span(&number) }),
+                None => None,
+            };
+            members.push(MemberDecl { id: self.string(self.child(&member, Rule::string)?)?, weight });
+        }
+        Ok(TeamDecl { name: self.ident(self.child(&pair, Rule::ident)?), members, span: self.span(&pair) })
+    }
+
+    fn lookup(&self, pair: Pair<'_, Rule>) -> Result<LookupDecl> {
+        let mut columns = self.children(&pair, Rule::column);
+        let (Some(key), Some(value)) = (columns.next(), columns.next()) else {
+            return Err(self.broken(self.file, self.span(&pair).start as usize));
+        };
+        Ok(LookupDecl {
+            name: self.ident(self.child(&pair, Rule::ident)?),
+            path: self.string(self.child(&pair, Rule::string)?)?,
+            key: self.column(key)?,
+            value: self.column(value)?,
+            span: self.span(&pair),
+        })
+    }
+
+    /// A lookup column: an identifier, or a quoted name for columns with spaces.
+    fn column(&self, pair: Pair<'_, Rule>) -> Result<Ident> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        Ok(match inner.as_rule() {
+            Rule::string => Ident { name: self.string(inner)?.value, span },
+            _ => self.ident(inner),
+        })
+    }
+
+    fn rule(&self, pair: Pair<'_, Rule>) -> Result<Rule_> {
+        let span = self.span(&pair);
+        let mut label = None;
+        let mut body = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::label => label = Some(self.ident(self.child(&part, Rule::ident)?)),
+                Rule::when_rule | Rule::otherwise_rule => body = Some(part),
+                _ => {}
+            }
+        }
+        let body = body.ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        let keyword = body.clone().into_inner().next().map_or(span, |k| self.span(&k));
+        let kind = if body.as_rule() == Rule::otherwise_rule {
+            RuleKind::Otherwise { action: self.action(self.child(&body, Rule::action)?)? }
+        } else {
+            let condition = self.condition(self.child(&body, Rule::condition)?)?;
+            match self.children(&body, Rule::block).next() {
+                Some(block) => RuleKind::Block {
+                    condition,
+                    rules: self.children(&block, Rule::rule).map(|r| self.rule(r)).collect::<Result<_>>()?,
+                },
+                None => RuleKind::When { condition, action: self.action(self.child(&body, Rule::action)?)? },
+            }
+        };
+        Ok(Rule_ { label, kind, keyword, span })
+    }
+
+    fn condition(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        self.or_expr(self.child(&pair, Rule::or_expr)?)
+    }
+
+    fn or_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let span = self.span(&pair);
+        let mut parts = self.children(&pair, Rule::and_expr).map(|p| self.and_expr(p)).collect::<Result<Vec<_>>>()?;
+        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::Or(parts, span) })
+    }
+
+    fn and_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let span = self.span(&pair);
+        let mut parts = self.children(&pair, Rule::not_expr).map(|p| self.not_expr(p)).collect::<Result<Vec<_>>>()?;
+        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts, span) })
+    }
+
+    /// `not not x` is `x`: negations fold by parity, so a long run of `not`s
+    /// never becomes a deep tree.
+    fn not_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let span = self.span(&pair);
+        let mut negations = 0usize;
+        let mut operand = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::kw_not => negations += 1,
+                Rule::or_expr => operand = Some(self.or_expr(part)?),
+                _ => operand = Some(Expr::Predicate(self.predicate(part)?)),
+            }
+        }
+        let operand = operand.ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        Ok(if negations % 2 == 1 { Expr::Not(Box::new(operand), span) } else { operand })
+    }
+
+    fn predicate(&self, pair: Pair<'_, Rule>) -> Result<Predicate> {
+        let span = self.span(&pair);
+        let subject = self.ident(self.child(&pair, Rule::ident)?);
+        let kind = match pair.as_rule() {
+            Rule::comparison => {
+                let op_pair = self.child(&pair, Rule::cmp_op)?;
+                let op = match op_pair.as_str() {
+                    "==" => CompareOp::Eq,
+                    "!=" => CompareOp::Ne,
+                    "<" => CompareOp::Lt,
+                    "<=" => CompareOp::Le,
+                    ">" => CompareOp::Gt,
+                    _ => CompareOp::Ge,
+                };
+                PredicateKind::Compare(op, self.span(&op_pair), self.literal(self.child(&pair, Rule::literal)?)?)
+            }
+            Rule::in_test => {
+                let negated = self.children(&pair, Rule::negation).next().is_some();
+                match self.children(&pair, Rule::list_literal).next() {
+                    Some(list) => PredicateKind::InList {
+                        negated,
+                        values: self.children(&list, Rule::literal).map(|l| self.literal(l)).collect::<Result<_>>()?,
+                    },
+                    None => {
+                        let lookup = self.children(&pair, Rule::ident).nth(1).ok_or_else(|| self.broken(self.file, span.start as usize))?;
+                        PredicateKind::InLookup { negated, lookup: self.ident(lookup) }
+                    }
+                }
+            }
+            Rule::string_test => {
+                let op_pair = self.child(&pair, Rule::string_op)?;
+                let op = match op_pair.as_str() {
+                    "contains" => TextOp::Contains,
+                    "starts_with" => TextOp::StartsWith,
+                    _ => TextOp::EndsWith,
+                };
+                PredicateKind::Text(op, self.span(&op_pair), self.literal(self.child(&pair, Rule::literal)?)?)
+            }
+            Rule::matches_test => PredicateKind::Matches(self.string(self.child(&pair, Rule::string)?)?),
+            Rule::exists_test => PredicateKind::Exists,
+            _ => PredicateKind::Name,
+        };
+        Ok(Predicate { subject, kind, span })
+    }
+
+    fn action(&self, pair: Pair<'_, Rule>) -> Result<Action> {
+        let span = self.span(&pair);
+        let mut target = None;
+        let mut fallbacks = Vec::new();
+        for part in pair.into_inner() {
+            if part.as_rule() == Rule::fallback {
+                let inner = part
+                    .into_inner()
+                    .find(|p| !matches!(p.as_rule(), Rule::kw_else | Rule::kw_fallback))
+                    .ok_or_else(|| self.broken(self.file, span.start as usize))?;
+                fallbacks.push(self.target(inner)?);
+            } else {
+                target = Some(self.target(part)?);
+            }
+        }
+        let target = target.ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        Ok(Action { target, fallbacks, span })
+    }
+
+    fn target(&self, pair: Pair<'_, Rule>) -> Result<Target> {
+        let span = self.span(&pair);
+        Ok(match pair.as_rule() {
+            Rule::team_target | Rule::bare_team => Target::Team {
+                name: self.ident(self.child(&pair, Rule::ident)?),
+                strategy: match self.children(&pair, Rule::via).next() {
+                    Some(via) => Some(self.strategy(self.child(&via, Rule::strategy)?)?),
+                    None => None,
+                },
+                span,
+            },
+            Rule::rep_target => match self.children(&pair, Rule::rep_lookup).next() {
+                Some(lookup) => {
+                    let mut names = self.children(&lookup, Rule::ident);
+                    let (Some(table), Some(key)) = (names.next(), names.next()) else {
+                        return Err(self.broken(self.file, span.start as usize));
+                    };
+                    Target::RepLookup { lookup: self.ident(table), key: self.ident(key), span }
+                }
+                None => Target::Rep(self.string(self.child(&pair, Rule::string)?)?, span),
+            },
+            Rule::queue_target => Target::Queue(self.ident(self.child(&pair, Rule::ident)?), span),
+            _ => return Err(self.broken(self.file, span.start as usize)),
+        })
+    }
+
+    fn strategy(&self, pair: Pair<'_, Rule>) -> Result<StrategyExpr> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        Ok(match inner.as_rule() {
+            Rule::sticky => StrategyExpr {
+                name: Ident { name: "sticky".into(), span },
+                key: Some(self.ident(self.child(&inner, Rule::ident)?)),
+                span,
+            },
+            _ => StrategyExpr { name: self.ident(inner), key: None, span },
+        })
+    }
+}
+
+/// `Rule` here is pest's; the AST's rule is imported under this name.
+type Rule_ = super::ast::Rule;
+
+/// Applies the escapes `\" \\ \n \t \r`; any other backslash is kept as
+/// written, so regexes such as `"\d+"` need no doubling.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Turns pest's error into a plain-words diagnostic: "expected X or Y".
+fn syntax_error(file: FileId, text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let at = match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let found = describe_found(text, at);
+    let expected = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut phrases: Vec<&str> = positives.iter().map(|r| phrase(*r)).collect();
+            phrases.sort_unstable();
+            phrases.dedup();
+            join_or(&phrases)
+        }
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let end = (at + found.1).min(text.len());
+    let message = if expected.is_empty() {
+        format!("unexpected {}", found.0)
+    } else {
+        format!("expected {expected}, found {}", found.0)
+    };
+    Diagnostic::new(Code::Syntax, Span::new(file, offset + at, offset + end), message)
+        .label(if expected.is_empty() { "unexpected here".to_string() } else { format!("expected {expected}") })
+        .maybe_help(syntax_help(text, at))
+}
+
+/// What stands at `at`, in words, and how many bytes to underline.
+fn describe_found(text: &str, at: usize) -> (String, usize) {
+    let rest = text.get(at..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return ("end of input".into(), 0);
+    };
+    let word_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    if word_len > 0 {
+        let word = &rest[..word_len];
+        let kind = if matches!(
+            word,
+            "when" | "otherwise" | "and" | "or" | "not" | "in" | "via" | "else" | "fallback" | "team" | "rep" | "queue"
+        ) {
+            "keyword"
+        } else {
+            "`"
+        };
+        return if kind == "keyword" { (format!("keyword `{word}`"), word_len) } else { (format!("`{word}`"), word_len) };
+    }
+    if first == '"' {
+        let len = rest[1..].find('"').map_or(rest.len(), |p| p + 2);
+        return (format!("string {}", &rest[..len.min(rest.len())].lines().next().unwrap_or("\"")), len.min(rest.len()));
+    }
+    let op_len = ["->", "=>", "==", "!=", "<=", ">="].iter().find(|op| rest.starts_with(*op)).map_or(first.len_utf8(), |op| op.len());
+    (format!("`{}`", &rest[..op_len]), op_len)
+}
+
+/// Targeted advice for common slips.
+fn syntax_help(text: &str, at: usize) -> Option<String> {
+    let rest = text.get(at..).unwrap_or("");
+    if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>") {
+        return Some("comparisons use `==`".into());
+    }
+    if rest.starts_with("&&") || rest.starts_with("||") {
+        return Some("write `and` / `or`".into());
+    }
+    if rest.starts_with('\'') {
+        return Some("strings use double quotes: \"...\"".into());
+    }
+    if rest.starts_with('"') && !rest[1..].contains('"') {
+        return Some("this string is never closed".into());
+    }
+    None
+}
+
+fn join_or(phrases: &[&str]) -> String {
+    match phrases {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// What each grammar rule is called in an "expected ..." message.
+fn phrase(wanted: Rule) -> &'static str {
+    match wanted {
+        Rule::EOI => "end of declaration",
+        Rule::ident | Rule::name_ref => "a name",
+        Rule::string | Rule::string_inner => "a string",
+        Rule::number => "a number",
+        Rule::literal => "a value (string, number, true or false)",
+        Rule::boolean => "`true` or `false`",
+        Rule::cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
+        Rule::string_op => "`contains`, `starts_with` or `ends_with`",
+        Rule::kw_in | Rule::negation => "`in`",
+        Rule::kw_matches => "`matches`",
+        Rule::kw_exists => "`exists`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not => "`not`",
+        Rule::condition | Rule::or_expr | Rule::and_expr | Rule::not_expr => "a condition",
+        Rule::comparison | Rule::in_test | Rule::string_test | Rule::matches_test | Rule::exists_test => {
+            "a condition"
+        }
+        Rule::list_literal => "a list `[...]`",
+        Rule::action => "an action (`team`, `rep` or `queue`)",
+        Rule::team_target | Rule::kw_team => "`team`",
+        Rule::rep_target | Rule::kw_rep => "`rep`",
+        Rule::queue_target | Rule::kw_queue => "`queue`",
+        Rule::rep_lookup => "a lookup `table[field]`",
+        Rule::fallback | Rule::kw_else => "`else fallback`",
+        Rule::kw_fallback => "`fallback`",
+        Rule::bare_team => "a team name",
+        Rule::via | Rule::kw_via => "`via`",
+        Rule::strategy | Rule::sticky | Rule::kw_sticky => "a strategy",
+        Rule::block => "`{`",
+        Rule::rule | Rule::when_rule | Rule::kw_when => "`when`",
+        Rule::otherwise_rule | Rule::kw_otherwise => "`otherwise`",
+        Rule::label => "a label",
+        Rule::schema | Rule::kw_schema => "`schema`",
+        Rule::field_decl => "a field (`name: type`)",
+        Rule::missing_decl | Rule::kw_missing => "`missing:`",
+        Rule::type_expr | Rule::scalar_type | Rule::enum_type => {
+            "a type (`string`, `int`, `float`, `bool`, `list<...>` or \"a\" | \"b\")"
+        }
+        Rule::list_type | Rule::kw_list => "`list<...>`",
+        Rule::optional_mark => "`?`",
+        Rule::from_clause | Rule::kw_from => "`from`",
+        Rule::alias_decl | Rule::kw_alias => "`alias`",
+        Rule::alias_group => "`\"spelling\" => \"VALUE\"`",
+        Rule::team_decl => "a team declaration",
+        Rule::member => "a member (\"rep id\")",
+        Rule::kw_weight => "`weight`",
+        Rule::let_decl | Rule::kw_let => "`let`",
+        Rule::lookup_decl | Rule::kw_lookup => "`lookup`",
+        Rule::kw_key => "`key`",
+        Rule::kw_value => "`value`",
+        Rule::column => "a column name",
+        Rule::import_decl | Rule::kw_import => "`import`",
+        Rule::on_invalid | Rule::kw_on => "`on invalid`",
+        Rule::kw_invalid => "`invalid`",
+        Rule::file | Rule::declaration_only | Rule::declaration => "a declaration",
+        Rule::reserved => "a name",
+        _ => "more input",
+    }
+}

@@ -1,0 +1,37 @@
+//! Stage 1: text to AST.
+//!
+//! Accepts any text; guarantees a [`Module`] holding every declaration that
+//! parsed, plus a diagnostic for every one that did not (one per declaration,
+//! so a typo never hides the rest of the file). Nesting deeper than
+//! [`split::MAX_NESTING`] is refused here, which bounds recursion in every
+//! later stage. Names and types are left to `check`.
+
+pub mod ast;
+mod lower;
+pub mod split;
+
+pub use ast::Module;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, Span};
+
+/// Parses one file.
+pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
+    let mut module = Module::default();
+    let mut diagnostics = Diagnostics::default();
+    for chunk in split::split(text) {
+        if let Some(at) = chunk.too_deep_at {
+            diagnostics.push(
+                Diagnostic::new(Code::TooDeep, Span::new(file, at, at + 1), "conditions and blocks nest too deeply")
+                    .label(format!("more than {} levels deep here", split::MAX_NESTING))
+                    .help("name parts of the condition with `let`, or flatten the blocks"),
+            );
+            continue;
+        }
+        match lower::declaration(file, &text[chunk.start..chunk.end], chunk.start) {
+            Ok(item) => module.items.push(item),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    (module, diagnostics)
+}
