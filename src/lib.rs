@@ -8,6 +8,9 @@
 //! flows one way and no stage reaches back.
 #![doc = include_str!("../docs/architecture.md")]
 
+pub mod check;
 pub mod diagnostics;
+pub mod eval;
+pub mod schema;
 pub mod source;
 pub mod syntax;

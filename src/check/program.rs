@@ -1,0 +1,318 @@
+//! The checked program: what `check` guarantees to `compile` and `eval`.
+//!
+//! Every name is resolved to an index, every literal has the type of the
+//! field it is compared with, every regex is compiled, every lookup is
+//! loaded, `let`s are inlined and blocks are flattened: rule `i` fires when
+//! its [`Cond`] holds and no earlier rule's does. A `Program` can only be made
+//! by the checker, so the compiler never sees an unchecked project.
+
+use rustc_hash::FxHashMap;
+
+use crate::schema::{FieldId, Lead, Schema, Value};
+use crate::source::Span;
+
+/// Index of a team in [`Program::teams`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TeamId(pub u32);
+
+/// Index of a lookup in [`Program::lookups`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LookupId(pub u32);
+
+/// Index of a rule in [`Program::rules`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+impl RuleId {
+    /// As an index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A checked routing project.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// The lead schema.
+    pub schema: Schema,
+    /// Teams, in declaration order.
+    pub teams: Vec<Team>,
+    /// Lookup tables, loaded.
+    pub lookups: Vec<Lookup>,
+    /// Leaf rules in priority order (blocks flattened).
+    pub rules: Vec<RuleInfo>,
+    /// Where invalid leads go, when declared.
+    pub on_invalid: Option<Action>,
+}
+
+impl Program {
+    /// The team behind an id.
+    pub fn team(&self, id: TeamId) -> &Team {
+        &self.teams[id.0 as usize]
+    }
+
+    /// The lookup behind an id.
+    pub fn lookup(&self, id: LookupId) -> &Lookup {
+        &self.lookups[id.0 as usize]
+    }
+
+    /// The rule behind an id.
+    pub fn rule(&self, id: RuleId) -> &RuleInfo {
+        &self.rules[id.index()]
+    }
+}
+
+/// A team and its members.
+#[derive(Debug, Clone)]
+pub struct Team {
+    /// Its name.
+    pub name: String,
+    /// Members in declaration order.
+    pub members: Vec<Member>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A team member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Rep id.
+    pub id: String,
+    /// Positive weight (default 1).
+    pub weight: u32,
+}
+
+/// A loaded lookup table.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    /// Its name.
+    pub name: String,
+    /// Key (trimmed) to value (trimmed).
+    pub entries: FxHashMap<String, String>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// One leaf rule.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    /// The id used in output: the label, else `line:N`.
+    pub name: String,
+    /// 1-based line of the rule's `when`/`otherwise` keyword.
+    pub line: u32,
+    /// The rule's span (the `when`/`otherwise` keyword through its action).
+    pub span: Span,
+    /// The full condition, enclosing blocks' conditions included.
+    pub condition: Cond,
+    /// What to do with a matching lead.
+    pub action: Action,
+}
+
+/// A condition over one lead.
+#[derive(Debug, Clone)]
+pub enum Cond {
+    /// Always holds (`otherwise`).
+    True,
+    /// All hold (empty: true).
+    All(Vec<Cond>),
+    /// Any holds (empty: false).
+    Any(Vec<Cond>),
+    /// Boolean negation.
+    Not(Box<Cond>),
+    /// An atomic test of one field.
+    Test(Test),
+}
+
+/// An atomic test of one field. On an absent value every test is false
+/// (`!=` and `not in` are `Not` of `Eq`/`In`, hence true).
+#[derive(Debug, Clone)]
+pub struct Test {
+    /// The field tested.
+    pub field: FieldId,
+    /// What is tested.
+    pub kind: TestKind,
+    /// The predicate as written (for traces and analysis labels).
+    pub span: Span,
+}
+
+/// A literal of the field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    /// Text (string fields).
+    Str(String),
+    /// Integer (int fields).
+    Int(i64),
+    /// Float (float fields).
+    Float(f64),
+    /// Boolean.
+    Bool(bool),
+    /// Enum value index.
+    Enum(u32),
+}
+
+/// Numeric comparison operators (`==`/`!=` become [`TestKind::Eq`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ordering {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// The kinds of atomic test.
+#[derive(Debug, Clone)]
+pub enum TestKind {
+    /// `field exists`
+    Exists,
+    /// `field == literal` (numbers compare by value: `5 == 5.0`)
+    Eq(Scalar),
+    /// `field in [..]`
+    In(Vec<Scalar>),
+    /// `field < n` etc.; ints compare as f64 (exact below 2^53)
+    Compare(Ordering, f64),
+    /// `field starts_with "x"` (case-sensitive)
+    StartsWith(String),
+    /// `field ends_with "x"` (case-sensitive)
+    EndsWith(String),
+    /// `field contains "x"` on a string (substring, case-sensitive)
+    Contains(String),
+    /// `field contains x` on a list (element equality)
+    ListContains(Scalar),
+    /// `field matches "regex"`
+    Matches(regex::Regex),
+    /// `field in LOOKUP` (exact key match)
+    InLookup(LookupId),
+}
+
+/// Where a matching lead goes: a target, then fallbacks in order.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// The first choice.
+    pub target: Target,
+    /// Fallbacks, tried left to right when the target has nobody eligible.
+    pub fallbacks: Vec<Target>,
+}
+
+/// A destination.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A team with a distribution strategy.
+    Team {
+        /// The team.
+        team: TeamId,
+        /// How a member is picked.
+        strategy: Strategy,
+    },
+    /// One named rep.
+    Rep(String),
+    /// The rep a lookup gives for a field's value.
+    RepLookup {
+        /// The table.
+        lookup: LookupId,
+        /// The key field.
+        key: FieldId,
+    },
+    /// A holding queue; always accepts.
+    Queue(String),
+}
+
+/// Distribution strategies (LANGUAGE.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// In member order; one cursor per team.
+    RoundRobin,
+    /// Smooth weighted round robin.
+    Weighted,
+    /// Lowest open-leads/capacity.
+    LoadBalanced,
+    /// Seeded random.
+    Random,
+    /// Same key value, same rep (rendezvous hashing).
+    Sticky(FieldId),
+    /// First eligible member in order.
+    FirstAvailable,
+}
+
+impl Strategy {
+    /// The name used in output records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::RoundRobin => "round_robin",
+            Strategy::Weighted => "weighted",
+            Strategy::LoadBalanced => "load_balanced",
+            Strategy::Random => "random",
+            Strategy::Sticky(_) => "sticky",
+            Strategy::FirstAvailable => "first_available",
+        }
+    }
+}
+
+impl Test {
+    /// Whether the test holds for a value of its field. This is the meaning
+    /// of every atom; the reference interpreter and the DAG both use it.
+    pub fn holds(&self, value: &Value, lookups: &[Lookup]) -> bool {
+        if matches!(value, Value::Absent) {
+            return false;
+        }
+        match &self.kind {
+            TestKind::Exists => true,
+            TestKind::Eq(literal) => scalar_eq(value, literal),
+            TestKind::In(literals) => literals.iter().any(|l| scalar_eq(value, l)),
+            TestKind::Compare(op, threshold) => value.as_number().is_some_and(|n| match op {
+                Ordering::Lt => n < *threshold,
+                Ordering::Le => n <= *threshold,
+                Ordering::Gt => n > *threshold,
+                Ordering::Ge => n >= *threshold,
+            }),
+            TestKind::StartsWith(prefix) => as_str(value).is_some_and(|s| s.starts_with(prefix.as_str())),
+            TestKind::EndsWith(suffix) => as_str(value).is_some_and(|s| s.ends_with(suffix.as_str())),
+            TestKind::Contains(part) => as_str(value).is_some_and(|s| s.contains(part.as_str())),
+            TestKind::ListContains(element) => match value {
+                Value::List(items) => items.iter().any(|item| scalar_eq(item, element)),
+                _ => false,
+            },
+            TestKind::Matches(regex) => as_str(value).is_some_and(|s| regex.is_match(s)),
+            TestKind::InLookup(id) => {
+                as_str(value).is_some_and(|s| lookups.get(id.0 as usize).is_some_and(|l| l.entries.contains_key(s)))
+            }
+        }
+    }
+}
+
+impl Cond {
+    /// Evaluates the condition directly (the reference semantics).
+    pub fn holds(&self, lead: &Lead, lookups: &[Lookup]) -> bool {
+        match self {
+            Cond::True => true,
+            Cond::All(parts) => parts.iter().all(|c| c.holds(lead, lookups)),
+            Cond::Any(parts) => parts.iter().any(|c| c.holds(lead, lookups)),
+            Cond::Not(inner) => !inner.holds(lead, lookups),
+            Cond::Test(test) => test.holds(lead.get(test.field), lookups),
+        }
+    }
+}
+
+fn as_str(value: &Value) -> Option<&str> {
+    match value {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Equality of a lead value and a literal of the field's type.
+pub fn scalar_eq(value: &Value, literal: &Scalar) -> bool {
+    match (value, literal) {
+        (Value::Str(a), Scalar::Str(b)) => **a == **b,
+        (Value::Enum(a), Scalar::Enum(b)) => a == b,
+        (Value::Bool(a), Scalar::Bool(b)) => a == b,
+        (Value::Int(a), Scalar::Int(b)) => a == b,
+        (Value::Int(a), Scalar::Float(b)) => (*a as f64) == *b,
+        (Value::Float(a), Scalar::Float(b)) => a == b,
+        (Value::Float(a), Scalar::Int(b)) => *a == (*b as f64),
+        _ => false,
+    }
+}

@@ -1,0 +1,107 @@
+//! The output record of `route eval` (LANGUAGE.md §10): one per lead in.
+
+use serde::Serialize;
+
+/// What finally received the lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    /// A team member.
+    Team,
+    /// A named rep.
+    Rep,
+    /// A holding queue.
+    Queue,
+}
+
+/// Why the lead went where it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The matching rule's target took it.
+    Matched,
+    /// A fallback of the matching rule took it.
+    Fallback,
+    /// The rule matched but nobody anywhere in its chain was eligible.
+    NoEligibleMember,
+    /// No rule matched.
+    NoRuleMatched,
+    /// The lead's data is invalid.
+    Invalid,
+}
+
+impl Reason {
+    /// The name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Matched => "matched",
+            Reason::Fallback => "fallback",
+            Reason::NoEligibleMember => "no_eligible_member",
+            Reason::NoRuleMatched => "no_rule_matched",
+            Reason::Invalid => "invalid",
+        }
+    }
+}
+
+/// Why a lead is invalid, and where it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeadError {
+    /// The schema field at fault, when one is.
+    pub field: Option<String>,
+    /// The offending input value, when there is one.
+    pub value: Option<String>,
+    /// What is wrong, in words.
+    pub message: String,
+    /// 1-based record number in the input.
+    pub record: u64,
+    /// 1-based physical line where the record starts.
+    pub line: u64,
+}
+
+/// One step of `--explain`: a rule tried and why it did not fire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceStep {
+    /// The rule id.
+    pub rule: String,
+    /// Its line.
+    pub line: u32,
+    /// Whether it matched.
+    pub matched: bool,
+    /// The first predicate that failed, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+    /// The lead's actual value of that predicate's field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<serde_json::Value>,
+}
+
+/// The routing decision for one lead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// The lead's id field, else its 1-based record number.
+    pub lead: String,
+    /// The rule that matched.
+    pub rule: Option<String>,
+    /// Its line.
+    pub line: Option<u32>,
+    /// What received the lead (null for an invalid lead nobody took).
+    pub target: Option<TargetKind>,
+    /// The team's name, when a team took it.
+    pub team: Option<String>,
+    /// The queue's name, when a queue took it.
+    pub queue: Option<String>,
+    /// The rep, when one was assigned.
+    pub assignee: Option<String>,
+    /// The strategy that picked the rep.
+    pub strategy: Option<&'static str>,
+    /// Whether a fallback took the lead.
+    pub fallback: bool,
+    /// Why.
+    pub reason: Reason,
+    /// For invalid leads: what is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<LeadError>,
+    /// With `--explain`: the rules tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<TraceStep>>,
+}

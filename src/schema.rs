@@ -1,0 +1,205 @@
+//! The lead schema as the checker resolved it, and lead values.
+//!
+//! A [`Schema`] is the contract with the CRM export: which fields exist, their
+//! types, which input column each reads, which placeholders mean "absent",
+//! and how enum spellings map (case-insensitively, through `alias`). A
+//! [`Lead`] is one input record coerced to that contract: a row of typed
+//! [`Value`]s indexed by [`FieldId`], so evaluation never looks up a name.
+
+use rustc_hash::FxHashMap;
+
+use crate::source::Span;
+
+/// Index of a field in [`Schema::fields`] and in [`Lead::values`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(pub u32);
+
+impl FieldId {
+    /// As an index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Index of an enum in [`Schema::enums`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnumId(pub u32);
+
+/// The type of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// 64-bit integer.
+    Int,
+    /// 64-bit float.
+    Float,
+    /// Boolean.
+    Bool,
+    /// One of a fixed set of strings.
+    Enum(EnumId),
+    /// A list of scalars (`;`-separated in CSV, an array in JSON).
+    List(ElementType),
+}
+
+/// The element type of a list field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ElementType {
+    /// Text.
+    String,
+    /// 64-bit integer.
+    Int,
+    /// 64-bit float.
+    Float,
+    /// Boolean.
+    Bool,
+    /// Enum values.
+    Enum(EnumId),
+}
+
+impl ElementType {
+    /// The scalar field type of one element.
+    pub fn as_field_type(self) -> FieldType {
+        match self {
+            ElementType::String => FieldType::String,
+            ElementType::Int => FieldType::Int,
+            ElementType::Float => FieldType::Float,
+            ElementType::Bool => FieldType::Bool,
+            ElementType::Enum(id) => FieldType::Enum(id),
+        }
+    }
+}
+
+/// One schema field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The name rules use.
+    pub name: String,
+    /// The input column (CSV header) or JSON key it is read from.
+    pub column: String,
+    /// Its type.
+    pub ty: FieldType,
+    /// Whether it may be absent.
+    pub optional: bool,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// An enum's values and every accepted spelling.
+#[derive(Debug, Clone, Default)]
+pub struct EnumType {
+    /// Canonical values, in declaration order.
+    pub values: Vec<String>,
+    /// Lowercased spelling (values and aliases) to value index.
+    spellings: FxHashMap<String, u32>,
+}
+
+impl EnumType {
+    /// An enum of the given values; each matches itself case-insensitively.
+    pub fn new(values: Vec<String>) -> EnumType {
+        let mut spellings = FxHashMap::default();
+        for (i, value) in values.iter().enumerate() {
+            spellings.entry(value.to_lowercase()).or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        EnumType { values, spellings }
+    }
+
+    /// Adds an alias spelling; returns the index it already mapped to when
+    /// that differs (a conflict).
+    pub fn add_alias(&mut self, spelling: &str, value: u32) -> Option<u32> {
+        let previous = *self.spellings.entry(spelling.to_lowercase()).or_insert(value);
+        (previous != value).then_some(previous)
+    }
+
+    /// The value a spelling means (case-insensitive, aliases included).
+    pub fn resolve(&self, spelling: &str) -> Option<u32> {
+        if let Some(&index) = self.spellings.get(spelling) {
+            return Some(index);
+        }
+        self.spellings.get(&spelling.to_lowercase()).copied()
+    }
+
+    /// The canonical text of a value.
+    pub fn name(&self, index: u32) -> &str {
+        self.values.get(index as usize).map_or("", String::as_str)
+    }
+}
+
+/// The resolved schema.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    /// Fields in declaration order; [`FieldId`] indexes this.
+    pub fields: Vec<Field>,
+    /// Enum types; [`EnumId`] indexes this.
+    pub enums: Vec<EnumType>,
+    /// Input values that mean "absent" (compared after trimming, exactly).
+    pub missing: Vec<String>,
+    /// The field named `id`, which names leads in output.
+    pub id_field: Option<FieldId>,
+}
+
+impl Schema {
+    /// The field with the given name.
+    pub fn field_by_name(&self, name: &str) -> Option<FieldId> {
+        self.fields.iter().position(|f| f.name == name).and_then(|i| u32::try_from(i).ok()).map(FieldId)
+    }
+
+    /// The field behind an id.
+    pub fn field(&self, id: FieldId) -> &Field {
+        &self.fields[id.index()]
+    }
+
+    /// The enum behind an id.
+    pub fn enum_type(&self, id: EnumId) -> &EnumType {
+        &self.enums[id.0 as usize]
+    }
+
+    /// Whether an input value is a declared placeholder for "absent".
+    pub fn is_missing_marker(&self, value: &str) -> bool {
+        self.missing.iter().any(|m| m == value)
+    }
+}
+
+/// A typed value of one field of one lead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Not given (empty, `null`, a missing marker, or the key/column absent).
+    Absent,
+    /// Text (trimmed).
+    Str(Box<str>),
+    /// Integer.
+    Int(i64),
+    /// Float.
+    Float(f64),
+    /// Boolean.
+    Bool(bool),
+    /// Index into the field's enum values.
+    Enum(u32),
+    /// A list of element values.
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// The value as a number, for comparisons (ints widen to f64).
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+/// One lead, coerced to the schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lead {
+    /// One value per schema field, indexed by [`FieldId`].
+    pub values: Vec<Value>,
+}
+
+impl Lead {
+    /// The value of a field.
+    pub fn get(&self, field: FieldId) -> &Value {
+        self.values.get(field.index()).unwrap_or(&Value::Absent)
+    }
+}
