@@ -9,8 +9,10 @@
 #![doc = include_str!("../docs/architecture.md")]
 
 pub mod check;
+pub mod compile;
 pub mod diagnostics;
 pub mod eval;
+pub mod io;
 pub mod schema;
 pub mod source;
 pub mod syntax;

@@ -1,0 +1,1 @@
+//! Stage 3: checked program to decision DAG.

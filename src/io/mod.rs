@@ -1,0 +1,1 @@
+//! Lead readers and decision writers (the edge of the pipeline).
