@@ -1,10 +1,132 @@
 //! Stage 2: AST to checked [`Program`].
 //!
-//! Accepts the parsed entry module; loads imports and lookup files; resolves
-//! every name; type-checks every predicate against the schema; inlines
-//! `let`s and flattens blocks. Guarantees that a returned `Program` is
-//! well-formed; reports every problem found, not just the first.
+//! Accepts the entry file; loads imports and lookup files; resolves every
+//! name; type-checks every predicate against the schema (LANGUAGE.md §7);
+//! inlines `let`s and flattens blocks. Guarantees that a returned `Program`
+//! is well-formed. Reports every problem it finds, not just the first: each
+//! declaration and rule is checked on its own, so one error never hides
+//! another.
 
+mod load;
 pub mod program;
+mod resolve;
+mod types;
+
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
 
 pub use program::Program;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceMap};
+use crate::syntax::ast;
+
+/// The result of checking a project: the sources (for rendering), the
+/// program when there were no errors, and every diagnostic.
+#[derive(Debug)]
+pub struct Checked {
+    /// Every file read, the entry file first.
+    pub sources: SourceMap,
+    /// The program, when the project has no errors.
+    pub program: Option<Program>,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Diagnostics,
+}
+
+/// Checks the project whose entry file is `path`.
+///
+/// # Errors
+/// When the entry file itself cannot be read (everything else is a diagnostic).
+pub fn check_file(path: &Path) -> std::io::Result<Checked> {
+    let text = std::fs::read_to_string(path)?;
+    let path = load::normalise(path);
+    Ok(check_source(&load::display_name(&path), &path, text))
+}
+
+/// Checks a project given the entry file's text; `path` locates imports and
+/// lookups (relative to its directory).
+pub fn check_source(name: &str, path: &Path, text: String) -> Checked {
+    let mut sources = SourceMap::new();
+    let entry = sources.add(name, path, text);
+    let mut diagnostics = Diagnostics::default();
+    let loaded = load::load(&mut sources, entry, &mut diagnostics);
+    let program = build(&loaded.modules, &sources, &mut diagnostics);
+    diagnostics.sort();
+    let program = if diagnostics.has_errors() { None } else { program };
+    Checked { sources, program, diagnostics }
+}
+
+fn build(modules: &[(FileId, ast::Module)], sources: &SourceMap, diagnostics: &mut Diagnostics) -> Option<Program> {
+    let decls = resolve::collect(modules, diagnostics);
+    resolve::report_duplicates("team", decls.teams.iter().map(|t| &t.name), diagnostics);
+    resolve::report_duplicates("lookup", decls.lookups.iter().map(|l| &l.name), diagnostics);
+    resolve::report_duplicates("let", decls.lets.iter().map(|l| &l.name), diagnostics);
+    report_duplicate_labels(&decls.rules, diagnostics);
+    report_extra_on_invalid(&decls.on_invalid, diagnostics);
+
+    let mut schema = resolve::schema(&decls, sources, diagnostics)?;
+    report_lets_shadowing_fields(&decls.lets, &schema, diagnostics);
+    resolve::aliases(&decls, &mut schema, diagnostics);
+    let teams = resolve::teams(&decls, diagnostics);
+    let lookups = resolve::lookups(&decls, sources, diagnostics);
+
+    let lets: FxHashMap<&str, &ast::LetDecl> = decls.lets.iter().rev().map(|l| (l.name.name.as_str(), *l)).collect();
+    let scope = types::Scope { schema: &schema, teams: &teams, lookups: &lookups, lets, sources };
+    let mut checker = types::Checker::new(scope);
+    checker.check_lets(&decls.lets);
+    let rules = checker.rules(&decls.rules);
+    let on_invalid = decls.on_invalid.first().and_then(|o| checker.action(&o.action));
+    diagnostics.extend(std::mem::take(&mut checker.diagnostics));
+    Some(Program { schema, teams, lookups, rules, on_invalid })
+}
+
+fn report_duplicate_labels(rules: &[&ast::Rule], diagnostics: &mut Diagnostics) {
+    let mut labels = Vec::new();
+    let mut stack: Vec<&ast::Rule> = rules.to_vec();
+    while let Some(rule) = stack.pop() {
+        labels.extend(rule.label.as_ref());
+        if let ast::RuleKind::Block { rules, .. } = &rule.kind {
+            stack.extend(rules.iter());
+        }
+    }
+    labels.sort_by_key(|l| l.span);
+    let mut seen: FxHashMap<&str, &ast::Ident> = FxHashMap::default();
+    for label in labels {
+        if let Some(first) = seen.get(label.name.as_str()) {
+            diagnostics.push(
+                Diagnostic::new(Code::DuplicateLabel, label.span, format!("rule label `{}` is used twice", label.name))
+                    .label("used again here")
+                    .with_label(first.span, "first used here")
+                    .help("labels name rules in output; make each one unique"),
+            );
+        } else {
+            seen.insert(&label.name, label);
+        }
+    }
+}
+
+fn report_extra_on_invalid(on_invalid: &[&ast::OnInvalidDecl], diagnostics: &mut Diagnostics) {
+    if let Some(first) = on_invalid.first() {
+        for extra in &on_invalid[1..] {
+            diagnostics.push(
+                Diagnostic::new(Code::SecondOnInvalid, extra.span, "a project has at most one `on invalid` rule")
+                    .label("second `on invalid`")
+                    .with_label(first.span, "first `on invalid`"),
+            );
+        }
+    }
+}
+
+fn report_lets_shadowing_fields(lets: &[&ast::LetDecl], schema: &crate::schema::Schema, diagnostics: &mut Diagnostics) {
+    for decl in lets {
+        if let Some(field) = schema.field_by_name(&decl.name.name) {
+            diagnostics.push(
+                Diagnostic::new(Code::Duplicate, decl.name.span, format!("`{}` is already a schema field", decl.name.name))
+                    .label("let with a field's name")
+                    .with_label(schema.field(field).span, "field declared here")
+                    .help("give the let a name of its own"),
+            );
+        }
+    }
+}

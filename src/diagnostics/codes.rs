@@ -74,7 +74,5 @@ codes! {
     LookupColumn = "E0307", Error, "lookup column not in the file";
     LookupDuplicateKey = "E0308", Error, "lookup key appears twice with different values";
     RuleAfterOtherwise = "E0309", Error, "rule after `otherwise`";
-    NestedList = "E0310", Error, "list element type must be a scalar or enum";
     AliasConflict = "E0311", Error, "one spelling aliased to two values";
-    IdNotString = "E0312", Error, "the `id` field must be a string";
 }

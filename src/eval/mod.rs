@@ -4,5 +4,10 @@
 //! counts) and lives in an explicit state value so runs are reproducible.
 
 pub mod decision;
+pub mod roster;
+// pub mod router; (enabled once compile::Dag lands)
+pub mod strategy;
 
 pub use decision::{Decision, LeadError, Reason, TargetKind};
+pub use roster::Roster;
+

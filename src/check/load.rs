@@ -1,0 +1,114 @@
+//! Loads the entry file and, transitively, every file it imports.
+//!
+//! Imports are resolved relative to the importing file. A file reached twice
+//! (a diamond) is loaded once; a file reached again while it is still being
+//! loaded is a cycle, reported at the import that closes it with a label on
+//! every import in the loop.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::{Item, Module};
+
+/// Every parsed file of a project, the entry file first.
+pub struct Loaded {
+    /// `(file, module)` in load order; the entry file is first.
+    pub modules: Vec<(FileId, Module)>,
+}
+
+/// Loads `entry_text` (already in `sources` as `entry`) and its imports.
+pub fn load(sources: &mut SourceMap, entry: FileId, diagnostics: &mut Diagnostics) -> Loaded {
+    let mut loader = Loader { sources, diagnostics, modules: Vec::new(), stack: Vec::new() };
+    loader.visit(entry);
+    Loaded { modules: loader.modules }
+}
+
+struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    diagnostics: &'a mut Diagnostics,
+    modules: Vec<(FileId, Module)>,
+    /// Files being loaded, with the import span that led into each.
+    stack: Vec<(FileId, Option<Span>)>,
+}
+
+impl Loader<'_> {
+    fn visit(&mut self, file: FileId) {
+        let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let (module, parse_diagnostics) = crate::syntax::parse(file, &text);
+        self.diagnostics.extend(parse_diagnostics);
+        let imports: Vec<(String, Span)> = module
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Import(import) => Some((import.path.value.clone(), import.path.span)),
+                _ => None,
+            })
+            .collect();
+        self.modules.push((file, module));
+        let dir = self.sources.get(file).and_then(|f| f.path.parent().map(Path::to_path_buf)).unwrap_or_default();
+        for (relative, span) in imports {
+            self.stack.push((file, Some(span)));
+            self.import(&dir.join(&relative), &relative, span);
+            self.stack.pop();
+        }
+    }
+
+    fn import(&mut self, path: &Path, written: &str, span: Span) {
+        let path = normalise(path);
+        if let Some(existing) = self.sources.find(&path) {
+            if let Some(position) = self.stack.iter().position(|(f, _)| *f == existing) {
+                self.report_cycle(position, span, written);
+            }
+            return;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let id = self.sources.add(display_name(&path), &path, text);
+                self.visit(id);
+            }
+            Err(error) => self.diagnostics.push(
+                Diagnostic::new(Code::ImportNotFound, span, format!("cannot read imported file `{written}`"))
+                    .label(error.to_string().to_lowercase())
+                    .note(format!("looked for {}", path.display()))
+                    .help("import paths are relative to the file that imports them"),
+            ),
+        }
+    }
+
+    fn report_cycle(&mut self, position: usize, closing: Span, written: &str) {
+        let mut diagnostic = Diagnostic::new(Code::ImportCycle, closing, format!("import cycle through `{written}`"))
+            .label("this import closes the cycle")
+            .help("move the shared declarations into a file that both can import");
+        for (_, span) in self.stack[position..].iter().rev().skip(1) {
+            if let Some(span) = span {
+                diagnostic = diagnostic.with_label(*span, "imported from here");
+            }
+        }
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// Removes `.` and `a/..` components without touching the file system, so
+/// the same file reached by two spellings is recognised.
+pub fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The name shown in diagnostics: relative to the working directory when
+/// the file lies below it.
+pub fn display_name(path: &Path) -> String {
+    let current = std::env::current_dir().ok();
+    let shown = current.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()).unwrap_or(path);
+    shown.display().to_string()
+}

@@ -1,0 +1,201 @@
+//! Routes one lead: the DAG picks the rule (pure), then the rule's action
+//! walks its target and fallbacks until someone eligible takes the lead.
+//! No lead is ever dropped: with nobody eligible it goes to
+//! `queue unassigned`.
+
+use rustc_hash::FxHashMap;
+
+use super::decision::{Decision, LeadError, Reason, TargetKind};
+use super::roster::Roster;
+use super::strategy::{self, DistributionState};
+use crate::check::program::{Action, Program, RuleId, Target};
+use crate::compile::Dag;
+use crate::schema::{Lead, Value};
+
+/// The queue that takes leads nothing else took.
+pub const UNASSIGNED: &str = "unassigned";
+
+/// Routes leads of one run, carrying distribution state between them.
+pub struct Router<'p> {
+    program: &'p Program,
+    dag: &'p Dag,
+    roster: &'p Roster,
+    state: DistributionState,
+    /// Leads assigned to each rep during this run (capacity and load).
+    assigned: FxHashMap<String, u64>,
+}
+
+/// Who took a lead.
+struct Taken {
+    kind: TargetKind,
+    team: Option<String>,
+    queue: Option<String>,
+    assignee: Option<String>,
+    strategy: Option<&'static str>,
+}
+
+impl<'p> Router<'p> {
+    /// A router with fresh state; `seed` drives `random`.
+    pub fn new(program: &'p Program, dag: &'p Dag, roster: &'p Roster, seed: u64) -> Router<'p> {
+        let sizes: Vec<usize> = program.teams.iter().map(|t| t.members.len()).collect();
+        Router { program, dag, roster, state: DistributionState::new(&sizes, seed), assigned: FxHashMap::default() }
+    }
+
+    /// The rule a lead matches, without distributing it.
+    pub fn match_rule(&self, lead: &Lead) -> Option<RuleId> {
+        self.dag.route(lead, &self.program.lookups)
+    }
+
+    /// Routes a valid lead.
+    pub fn route(&mut self, id: String, lead: &Lead) -> Decision {
+        let Some(rule_id) = self.match_rule(lead) else {
+            return unassigned(id, None, None, Reason::NoRuleMatched);
+        };
+        let rule = self.program.rule(rule_id);
+        let (name, line) = (Some(rule.name.clone()), Some(rule.line));
+        match self.take(&rule.action, Some(lead)) {
+            Some((taken, fallback)) => decision(id, name, line, taken, fallback, None),
+            None => unassigned(id, name, line, Reason::NoEligibleMember),
+        }
+    }
+
+    /// Routes an invalid lead: by `on invalid` when declared, else nowhere.
+    pub fn route_invalid(&mut self, id: String, error: LeadError) -> Decision {
+        let taken = self.program.on_invalid.as_ref().and_then(|action| self.take(action, None));
+        let mut decision = match taken {
+            Some((taken, fallback)) => decision(id, None, None, taken, fallback, None),
+            None => Decision {
+                lead: id,
+                rule: None,
+                line: None,
+                target: None,
+                team: None,
+                queue: None,
+                assignee: None,
+                strategy: None,
+                fallback: false,
+                reason: Reason::Invalid,
+                error: None,
+                trace: None,
+            },
+        };
+        decision.reason = Reason::Invalid;
+        decision.error = Some(error);
+        decision
+    }
+
+    /// Tries the target, then each fallback; `(who, was_fallback)`.
+    fn take(&mut self, action: &Action, lead: Option<&Lead>) -> Option<(Taken, bool)> {
+        std::iter::once(&action.target)
+            .chain(action.fallbacks.iter())
+            .enumerate()
+            .find_map(|(i, target)| self.try_target(target, lead).map(|taken| (taken, i > 0)))
+    }
+
+    fn try_target(&mut self, target: &Target, lead: Option<&Lead>) -> Option<Taken> {
+        match target {
+            Target::Queue(name) => Some(Taken {
+                kind: TargetKind::Queue,
+                team: None,
+                queue: Some(name.clone()),
+                assignee: None,
+                strategy: None,
+            }),
+            Target::Rep(rep) => self.take_rep(rep),
+            Target::RepLookup { lookup, key } => {
+                let key = match lead.map(|l| l.get(*key)) {
+                    Some(Value::Str(s)) => s.to_string(),
+                    _ => return None,
+                };
+                let rep = self.program.lookup(*lookup).entries.get(&key)?.clone();
+                self.take_rep(&rep)
+            }
+            Target::Team { team, strategy } => {
+                let members = &self.program.team(*team).members;
+                let key = match strategy {
+                    crate::check::program::Strategy::Sticky(field) => lead.map(|l| l.get(*field)),
+                    _ => None,
+                };
+                let (roster, assigned) = (self.roster, &self.assigned);
+                let eligible = |i: usize| is_eligible(roster, assigned, &members[i].id);
+                let load = |i: usize| load_ratio(roster, assigned, &members[i].id);
+                let chosen = strategy::pick(&mut self.state, *team, members, *strategy, &eligible, &load, key)?;
+                let rep = members[chosen].id.clone();
+                *self.assigned.entry(rep.clone()).or_insert(0) += 1;
+                Some(Taken {
+                    kind: TargetKind::Team,
+                    team: Some(self.program.team(*team).name.clone()),
+                    queue: None,
+                    assignee: Some(rep),
+                    strategy: Some(strategy.as_str()),
+                })
+            }
+        }
+    }
+
+    fn take_rep(&mut self, rep: &str) -> Option<Taken> {
+        if !is_eligible(self.roster, &self.assigned, rep) {
+            return None;
+        }
+        *self.assigned.entry(rep.to_string()).or_insert(0) += 1;
+        Some(Taken { kind: TargetKind::Rep, team: None, queue: None, assignee: Some(rep.to_string()), strategy: None })
+    }
+}
+
+/// Whether the roster lets a rep take another lead now.
+fn is_eligible(roster: &Roster, assigned: &FxHashMap<String, u64>, rep: &str) -> bool {
+    let Some(status) = roster.status(rep) else { return true };
+    if status.available == Some(false) {
+        return false;
+    }
+    match status.capacity {
+        Some(capacity) => status.open_leads.unwrap_or(0) + assigned.get(rep).copied().unwrap_or(0) < capacity,
+        None => true,
+    }
+}
+
+/// Open leads over capacity, counting this run's assignments.
+fn load_ratio(roster: &Roster, assigned: &FxHashMap<String, u64>, rep: &str) -> f64 {
+    let status = roster.status(rep);
+    let open = status.and_then(|s| s.open_leads).unwrap_or(0) + assigned.get(rep).copied().unwrap_or(0);
+    let capacity = status.and_then(|s| s.capacity).unwrap_or(0);
+    if capacity == 0 {
+        open as f64
+    } else {
+        open as f64 / capacity as f64
+    }
+}
+
+fn decision(id: String, rule: Option<String>, line: Option<u32>, taken: Taken, fallback: bool, error: Option<LeadError>) -> Decision {
+    Decision {
+        lead: id,
+        rule,
+        line,
+        target: Some(taken.kind),
+        team: taken.team,
+        queue: taken.queue,
+        assignee: taken.assignee,
+        strategy: taken.strategy,
+        fallback,
+        reason: if fallback { Reason::Fallback } else { Reason::Matched },
+        error,
+        trace: None,
+    }
+}
+
+fn unassigned(id: String, rule: Option<String>, line: Option<u32>, reason: Reason) -> Decision {
+    Decision {
+        lead: id,
+        rule,
+        line,
+        target: Some(TargetKind::Queue),
+        team: None,
+        queue: Some(UNASSIGNED.to_string()),
+        assignee: None,
+        strategy: None,
+        fallback: false,
+        reason,
+        error: None,
+        trace: None,
+    }
+}
