@@ -211,7 +211,11 @@ impl<'a> Checker<'a> {
             self.diagnostics.push(
                 Diagnostic::new(Code::NotBoolean, name.span, format!("`{}` is not a condition", name.name))
                     .label(format!("this field is {}", type_name(self.scope.schema, ty)))
-                    .help(format!("compare it, e.g. `{} == ...`, or test `{} exists`", name.name, name.name)),
+                    .help(if self.scope.schema.field(field).optional {
+                        format!("compare it, e.g. `{} == ...`, or test `{} exists`", name.name, name.name)
+                    } else {
+                        format!("compare it, e.g. `{} == ...`", name.name)
+                    }),
             );
             return None;
         }
@@ -343,6 +347,7 @@ impl<'a> Checker<'a> {
             (LiteralValue::Int(_) | LiteralValue::Float(_) | LiteralValue::Bool(_), FieldType::String | FieldType::Enum(_)) => {
                 Some("quote the value: \"...\"".to_string())
             }
+            (_, FieldType::Bool) => Some("write `true` or `false` without quotes, or test the field alone".to_string()),
             _ => None,
         };
         self.diagnostics.push(
@@ -358,7 +363,9 @@ impl<'a> Checker<'a> {
             self.diagnostics.push(
                 Diagnostic::new(Code::UnknownLookup, name.span, format!("unknown lookup `{}`", name.name))
                     .label("no lookup of this name")
-                    .maybe_help(did_you_mean(&name.name, self.scope.lookups.iter().map(|l| l.name.as_str()))),
+                    .maybe_help(did_you_mean(&name.name, self.scope.lookups.iter().map(|l| l.name.as_str())).or_else(|| {
+                        Some(format!("declare it: lookup {} from \"file.csv\" key COLUMN value COLUMN", name.name))
+                    })),
             );
         }
         id
@@ -379,7 +386,9 @@ impl<'a> Checker<'a> {
                     self.diagnostics.push(
                         Diagnostic::new(Code::UnknownTeam, name.span, format!("unknown team `{}`", name.name))
                             .label("no team of this name")
-                            .maybe_help(did_you_mean(&name.name, self.scope.teams.iter().map(|t| t.name.as_str()))),
+                            .maybe_help(did_you_mean(&name.name, self.scope.teams.iter().map(|t| t.name.as_str())).or_else(|| {
+                                Some(format!("declare it: team {} = [\"rep@example.com\"]", name.name))
+                            })),
                     );
                 }
                 let strategy = match strategy {

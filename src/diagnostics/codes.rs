@@ -40,7 +40,7 @@ codes! {
     Syntax = "E0001", Error, "syntax error";
     TooDeep = "E0002", Error, "nesting too deep";
     InvalidNumber = "E0003", Error, "number out of range or malformed";
-    InvalidEscape = "E0004", Error, "malformed string literal";
+    UnterminatedString = "E0004", Error, "string literal never closed";
 
     ImportNotFound = "E0101", Error, "imported file cannot be read";
     ImportCycle = "E0102", Error, "import cycle";

@@ -34,9 +34,12 @@ struct Lower {
 }
 
 impl Lower {
+    /// The pair's span without trailing whitespace and comments (pest
+    /// includes whitespace skipped before a failed optional element).
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+        let end = s.start() + trimmed_len(pair.as_str());
+        Span::new(self.file, self.offset + s.start(), self.offset + end)
     }
 
     fn broken(&self, file: FileId, at: usize) -> Diagnostic {
@@ -393,6 +396,34 @@ impl Lower {
     }
 }
 
+/// Length of `text` without trailing whitespace and `#` comments.
+fn trimmed_len(text: &str) -> usize {
+    let mut text = text.trim_end();
+    loop {
+        let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&text[line_start..]) {
+            Some(hash) => text = text[..line_start + hash].trim_end(),
+            None => return text.len(),
+        }
+    }
+}
+
+/// Where a `#` comment starts on a line, ignoring `#` inside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `Rule` here is pest's; the AST's rule is imported under this name.
 type Rule_ = super::ast::Rule;
 
@@ -430,12 +461,7 @@ fn syntax_error(file: FileId, text: &str, offset: usize, error: &pest::error::Er
     };
     let found = describe_found(text, at);
     let expected = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut phrases: Vec<&str> = positives.iter().map(|r| phrase(*r)).collect();
-            phrases.sort_unstable();
-            phrases.dedup();
-            join_or(&phrases)
-        }
+        pest::error::ErrorVariant::ParsingError { positives, .. } => join_or(&expected_phrases(positives)),
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
     let end = (at + found.1).min(text.len());
@@ -492,6 +518,32 @@ fn syntax_help(text: &str, at: usize) -> Option<String> {
         return Some("this string is never closed".into());
     }
     None
+}
+
+/// Groups what pest expected into a short list: all the operators that may
+/// follow a field become one phrase, and where a condition may continue,
+/// `->` is named too (pest does not list literal tokens).
+fn expected_phrases(positives: &[Rule]) -> Vec<&'static str> {
+    const OPERATORS: &[Rule] =
+        &[Rule::cmp_op, Rule::string_op, Rule::kw_in, Rule::negation, Rule::kw_matches, Rule::kw_exists];
+    let mut phrases: Vec<&'static str> = Vec::new();
+    if positives.iter().any(|r| OPERATORS.contains(r)) {
+        phrases.push("an operator (`==`, `!=`, `<`, `>=`, `in`, `contains`, `matches`, `exists`, ...)");
+    }
+    if positives.iter().any(|r| matches!(r, Rule::kw_and | Rule::kw_or)) {
+        phrases.push("`and`, `or`");
+        phrases.push("`->`");
+    }
+    for wanted in positives {
+        if OPERATORS.contains(wanted) || matches!(wanted, Rule::kw_and | Rule::kw_or | Rule::kw_not) {
+            continue;
+        }
+        let p = phrase(*wanted);
+        if !phrases.contains(&p) {
+            phrases.push(p);
+        }
+    }
+    phrases
 }
 
 fn join_or(phrases: &[&str]) -> String {

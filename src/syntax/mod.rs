@@ -28,6 +28,15 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
             );
             continue;
         }
+        if let Some(at) = chunk.unterminated_string_at {
+            let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            diagnostics.push(
+                Diagnostic::new(Code::UnterminatedString, Span::new(file, at, line_end), "string is never closed")
+                    .label("this string has no closing `\"` on its line")
+                    .help("add the closing quote; a `\"` inside a string is written `\\\"`"),
+            );
+            continue;
+        }
         match lower::declaration(file, &text[chunk.start..chunk.end], chunk.start) {
             Ok(item) => module.items.push(item),
             Err(diagnostic) => diagnostics.push(diagnostic),

@@ -22,6 +22,8 @@ pub struct Chunk {
     pub end: usize,
     /// Byte offset where nesting first went past [`MAX_NESTING`], if it did.
     pub too_deep_at: Option<usize>,
+    /// Byte offset of a string literal that is not closed on its line.
+    pub unterminated_string_at: Option<usize>,
 }
 
 const STARTERS: &[&str] = &["schema", "alias", "let", "lookup", "import", "when", "otherwise"];
@@ -31,12 +33,19 @@ pub fn split(text: &str) -> Vec<Chunk> {
     let bytes = text.as_bytes();
     let mut starts = vec![0usize];
     let mut too_deep = Vec::new();
+    let mut unterminated = Vec::new();
     let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'#' => i = skip_line(bytes, i),
-            b'"' => i = skip_string(bytes, i),
+            b'"' => {
+                let end = skip_string(bytes, i);
+                if end <= i + 1 || bytes[end - 1] != b'"' {
+                    unterminated.push(i);
+                }
+                i = end;
+            }
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth == MAX_NESTING + 1 {
@@ -69,12 +78,17 @@ pub fn split(text: &str) -> Vec<Chunk> {
     let mut chunks: Vec<Chunk> = starts
         .iter()
         .zip(starts.iter().skip(1).chain(std::iter::once(&bytes.len())))
-        .map(|(&start, &end)| Chunk { start, end, too_deep_at: None })
+        .map(|(&start, &end)| Chunk { start, end, too_deep_at: None, unterminated_string_at: None })
         .filter(|chunk| !is_blank(&text[chunk.start..chunk.end]))
         .collect();
     for at in too_deep {
         if let Some(chunk) = chunks.iter_mut().find(|c| c.start <= at && at < c.end) {
             chunk.too_deep_at.get_or_insert(at);
+        }
+    }
+    for at in unterminated {
+        if let Some(chunk) = chunks.iter_mut().find(|c| c.start <= at && at < c.end) {
+            chunk.unterminated_string_at.get_or_insert(at);
         }
     }
     chunks
