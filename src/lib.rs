@@ -7,6 +7,7 @@
 //! Each stage is a module with one entry point and its own output type; data
 //! flows one way and no stage reaches back.
 #![doc = include_str!("../docs/architecture.md")]
+#![warn(missing_docs)]
 
 pub mod check;
 pub mod compile;

@@ -58,6 +58,8 @@ pub fn check_source(name: &str, path: &Path, text: String) -> Checked {
 }
 
 fn build(modules: &[(FileId, ast::Module)], sources: &SourceMap, diagnostics: &mut Diagnostics) -> Option<Program> {
+    // A schema lost to a syntax error is not "missing": say nothing more.
+    let had_syntax_errors = diagnostics.has_errors();
     let decls = resolve::collect(modules, diagnostics);
     resolve::report_duplicates("team", decls.teams.iter().map(|t| &t.name), diagnostics);
     resolve::report_duplicates("lookup", decls.lookups.iter().map(|l| &l.name), diagnostics);
@@ -65,7 +67,7 @@ fn build(modules: &[(FileId, ast::Module)], sources: &SourceMap, diagnostics: &m
     report_duplicate_labels(&decls.rules, diagnostics);
     report_extra_on_invalid(&decls.on_invalid, diagnostics);
 
-    let mut schema = resolve::schema(&decls, sources, diagnostics)?;
+    let mut schema = resolve::schema(&decls, !had_syntax_errors, diagnostics)?;
     report_lets_shadowing_fields(&decls.lets, &schema, diagnostics);
     resolve::aliases(&decls, &mut schema, diagnostics);
     let teams = resolve::teams(&decls, diagnostics);

@@ -74,8 +74,11 @@ pub fn report_duplicates<'n>(kind: &str, names: impl IntoIterator<Item = &'n Ide
 }
 
 /// Resolves the one schema; `None` when there is none.
-pub fn schema(decls: &Declarations<'_>, sources: &SourceMap, diagnostics: &mut Diagnostics) -> Option<Schema> {
+pub fn schema(decls: &Declarations<'_>, report_missing: bool, diagnostics: &mut Diagnostics) -> Option<Schema> {
     let Some(first) = decls.schemas.first() else {
+        if !report_missing {
+            return None;
+        }
         let entry_start = Span::new(crate::source::FileId(0), 0, 0);
         diagnostics.push(
             Diagnostic::new(Code::NoSchema, entry_start, "the project has no schema")
@@ -84,7 +87,6 @@ pub fn schema(decls: &Declarations<'_>, sources: &SourceMap, diagnostics: &mut D
         );
         return None;
     };
-    let _ = sources;
     for extra in decls.schemas.iter().skip(1) {
         diagnostics.push(
             Diagnostic::new(Code::SecondSchema, extra.name.span, "a project has exactly one schema")

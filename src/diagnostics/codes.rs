@@ -41,6 +41,7 @@ codes! {
     TooDeep = "E0002", Error, "nesting too deep";
     InvalidNumber = "E0003", Error, "number out of range or malformed";
     UnterminatedString = "E0004", Error, "string literal never closed";
+    FileTooLarge = "E0005", Error, "rule file too large";
 
     ImportNotFound = "E0101", Error, "imported file cannot be read";
     ImportCycle = "E0102", Error, "import cycle";

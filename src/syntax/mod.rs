@@ -15,10 +15,23 @@ pub use ast::Module;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
+/// The largest rule file accepted. Real projects are kilobytes; a file past
+/// this is almost surely not a rule file, and refusing it keeps memory and
+/// time bounded.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
 /// Parses one file.
 pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
     let mut module = Module::default();
     let mut diagnostics = Diagnostics::default();
+    if text.len() > MAX_FILE_BYTES {
+        diagnostics.push(
+            Diagnostic::new(Code::FileTooLarge, Span::new(file, 0, 0), format!("this file is {} MiB; rule files are limited to {} MiB", text.len() >> 20, MAX_FILE_BYTES >> 20))
+                .label("file too large")
+                .help("split the declarations into imported files, or check that this is the right file"),
+        );
+        return (module, diagnostics);
+    }
     for chunk in split::split(text) {
         if let Some(at) = chunk.too_deep_at {
             diagnostics.push(
