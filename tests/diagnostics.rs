@@ -90,3 +90,11 @@ fn every_diagnostic_has_a_code_a_label_and_a_message() {
         }
     }
 }
+
+#[test]
+fn every_code_is_documented() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md")).unwrap();
+    for code in Code::ALL {
+        assert!(docs.contains(&format!("## {}: {}", code.as_str(), code.title())), "{} is not in docs/diagnostics.md", code.as_str());
+    }
+}
