@@ -4,6 +4,7 @@
 //! counts) and lives in an explicit state value so runs are reproducible.
 
 pub mod decision;
+pub mod hours;
 pub mod roster;
 // pub mod router; (enabled once compile::Dag lands)
 pub mod strategy;

@@ -20,6 +20,7 @@ pub struct Router<'p> {
     program: &'p Program,
     dag: &'p Dag,
     roster: &'p Roster,
+    now: jiff::Timestamp,
     state: DistributionState,
     /// Leads assigned to each rep during this run (capacity and load).
     assigned: FxHashMap<String, u64>,
@@ -35,10 +36,11 @@ struct Taken {
 }
 
 impl<'p> Router<'p> {
-    /// A router with fresh state; `seed` drives `random`.
-    pub fn new(program: &'p Program, dag: &'p Dag, roster: &'p Roster, seed: u64) -> Router<'p> {
+    /// A router with fresh state; eligibility is judged at `now`, and
+    /// `seed` drives `random`.
+    pub fn new(program: &'p Program, dag: &'p Dag, roster: &'p Roster, now: jiff::Timestamp, seed: u64) -> Router<'p> {
         let sizes: Vec<usize> = program.teams.iter().map(|t| t.members.len()).collect();
-        Router { program, dag, roster, state: DistributionState::new(&sizes, seed), assigned: FxHashMap::default() }
+        Router { program, dag, roster, now, state: DistributionState::new(&sizes, seed), assigned: FxHashMap::default() }
     }
 
     /// The rule a lead matches, without distributing it.
@@ -116,9 +118,10 @@ impl<'p> Router<'p> {
                     crate::check::program::Strategy::Sticky(field) => lead.map(|l| l.get(*field)),
                     _ => None,
                 };
-                let (roster, assigned) = (self.roster, &self.assigned);
-                let eligible = |i: usize| is_eligible(roster, assigned, &members[i].id);
-                let load = |i: usize| load_ratio(roster, assigned, &members[i].id);
+                let (roster, assigned, now) = (self.roster, &self.assigned, self.now);
+                let count = |rep: &str| assigned.get(rep).copied().unwrap_or(0);
+                let eligible = |i: usize| roster.ineligible(&members[i].id, now, count(&members[i].id)).is_none();
+                let load = |i: usize| roster.load(&members[i].id, count(&members[i].id));
                 let chosen = strategy::pick(&mut self.state, *team, members, *strategy, &eligible, &load, key)?;
                 let rep = members[chosen].id.clone();
                 *self.assigned.entry(rep.clone()).or_insert(0) += 1;
@@ -134,35 +137,12 @@ impl<'p> Router<'p> {
     }
 
     fn take_rep(&mut self, rep: &str) -> Option<Taken> {
-        if !is_eligible(self.roster, &self.assigned, rep) {
+        let assigned = self.assigned.get(rep).copied().unwrap_or(0);
+        if self.roster.ineligible(rep, self.now, assigned).is_some() {
             return None;
         }
         *self.assigned.entry(rep.to_string()).or_insert(0) += 1;
         Some(Taken { kind: TargetKind::Rep, team: None, queue: None, assignee: Some(rep.to_string()), strategy: None })
-    }
-}
-
-/// Whether the roster lets a rep take another lead now.
-fn is_eligible(roster: &Roster, assigned: &FxHashMap<String, u64>, rep: &str) -> bool {
-    let Some(status) = roster.status(rep) else { return true };
-    if status.available == Some(false) {
-        return false;
-    }
-    match status.capacity {
-        Some(capacity) => status.open_leads.unwrap_or(0) + assigned.get(rep).copied().unwrap_or(0) < capacity,
-        None => true,
-    }
-}
-
-/// Open leads over capacity, counting this run's assignments.
-fn load_ratio(roster: &Roster, assigned: &FxHashMap<String, u64>, rep: &str) -> f64 {
-    let status = roster.status(rep);
-    let open = status.and_then(|s| s.open_leads).unwrap_or(0) + assigned.get(rep).copied().unwrap_or(0);
-    let capacity = status.and_then(|s| s.capacity).unwrap_or(0);
-    if capacity == 0 {
-        open as f64
-    } else {
-        open as f64 / capacity as f64
     }
 }
 

@@ -1,0 +1,194 @@
+//! Working hours: `"Mon-Fri 09:00-17:00"`, or several blocks
+//! `"Mon-Thu 09:00-12:00,13:00-17:00; Fri 09:00-13:00"`.
+//!
+//! A schedule is a set of minute ranges within the week (Monday 00:00 is
+//! minute 0). Times are wall-clock times in the rep's zone, so the question
+//! "is it working time?" is asked of the civil time at `--now` in that zone,
+//! which keeps it right across daylight-saving changes. A range whose end is
+//! not after its start (`22:00-06:00`) runs past midnight into the next day.
+
+use std::fmt;
+
+const MINUTES_PER_DAY: u32 = 24 * 60;
+const MINUTES_PER_WEEK: u32 = 7 * MINUTES_PER_DAY;
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// A weekly working-hours schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// Half-open minute-of-week ranges, sorted, non-overlapping, within the week.
+    ranges: Vec<(u32, u32)>,
+}
+
+/// Why an hours string does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursError(pub String);
+
+impl fmt::Display for HoursError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Schedule {
+    /// Parses an hours string.
+    ///
+    /// # Errors
+    /// What is wrong and where, e.g. "`Mnn` is not a day (Mon, Tue, ...)".
+    pub fn parse(text: &str) -> Result<Schedule, HoursError> {
+        let mut ranges = Vec::new();
+        for block in text.split(';').map(str::trim).filter(|b| !b.is_empty()) {
+            let (days, times) = block
+                .split_once(char::is_whitespace)
+                .ok_or_else(|| HoursError(format!("`{block}` needs days and times, e.g. `Mon-Fri 09:00-17:00`")))?;
+            let days = parse_days(days.trim())?;
+            for time in times.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                let (start, end) = parse_time_range(time)?;
+                for &day in &days {
+                    let from = day * MINUTES_PER_DAY + start;
+                    let length = if end > start { end - start } else { end + MINUTES_PER_DAY - start };
+                    push_wrapping(&mut ranges, from, from + length);
+                }
+            }
+        }
+        if ranges.is_empty() {
+            return Err(HoursError(format!("`{text}` names no working time")));
+        }
+        Ok(Schedule { ranges: merge(ranges) })
+    }
+
+    /// Whether a civil time (day 0 = Monday, minute of day) is working time.
+    pub fn contains(&self, weekday_from_monday: u32, minute_of_day: u32) -> bool {
+        let minute = weekday_from_monday * MINUTES_PER_DAY + minute_of_day;
+        self.ranges.iter().any(|&(start, end)| start <= minute && minute < end)
+    }
+
+    /// The week's working minute ranges (Monday 00:00 = 0), for analysis.
+    pub fn ranges(&self) -> &[(u32, u32)] {
+        &self.ranges
+    }
+}
+
+fn push_wrapping(ranges: &mut Vec<(u32, u32)>, start: u32, end: u32) {
+    if end <= MINUTES_PER_WEEK {
+        ranges.push((start, end));
+    } else {
+        ranges.push((start, MINUTES_PER_WEEK));
+        ranges.push((0, end - MINUTES_PER_WEEK));
+    }
+}
+
+fn merge(mut ranges: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+fn parse_day(text: &str) -> Result<u32, HoursError> {
+    let lower = text.to_ascii_lowercase();
+    DAYS.iter()
+        .position(|d| lower.len() >= 3 && d.starts_with(&lower[..3]) && is_day_spelling(&lower))
+        .and_then(|i| u32::try_from(i).ok())
+        .ok_or_else(|| HoursError(format!("`{text}` is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)")))
+}
+
+fn is_day_spelling(lower: &str) -> bool {
+    const FULL: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    FULL.iter().any(|full| full.starts_with(lower)) || lower == "tues" || lower == "thur" || lower == "thurs"
+}
+
+/// `Mon-Fri`, `Sat`, `Mon,Wed,Fri`, `Fri-Mon` (wrapping).
+fn parse_days(text: &str) -> Result<Vec<u32>, HoursError> {
+    let mut days = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        match part.split_once('-') {
+            Some((from, to)) => {
+                let (from, to) = (parse_day(from.trim())?, parse_day(to.trim())?);
+                let mut day = from;
+                loop {
+                    days.push(day);
+                    if day == to {
+                        break;
+                    }
+                    day = (day + 1) % 7;
+                }
+            }
+            None => days.push(parse_day(part)?),
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
+/// `09:00-17:00` as minutes of the day; `24:00` is allowed as an end.
+fn parse_time_range(text: &str) -> Result<(u32, u32), HoursError> {
+    let (start, end) = text
+        .split_once('-')
+        .ok_or_else(|| HoursError(format!("`{text}` is not a time range like `09:00-17:00`")))?;
+    let (start, end) = (parse_clock(start.trim())?, parse_clock(end.trim())?);
+    if start >= MINUTES_PER_DAY {
+        return Err(HoursError(format!("`{text}` starts at 24:00; start at 00:00 of the next day instead")));
+    }
+    if start == end {
+        return Err(HoursError(format!("`{text}` is empty: start and end are the same")));
+    }
+    Ok((start, end))
+}
+
+fn parse_clock(text: &str) -> Result<u32, HoursError> {
+    let bad = || HoursError(format!("`{text}` is not a time like `09:00`"));
+    let (hours, minutes) = text.split_once(':').ok_or_else(bad)?;
+    let hours: u32 = hours.parse().map_err(|_| bad())?;
+    let minutes: u32 = minutes.parse().map_err(|_| bad())?;
+    if minutes >= 60 || hours > 24 || (hours == 24 && minutes > 0) {
+        return Err(bad());
+    }
+    Ok(hours * 60 + minutes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekdays_nine_to_five() {
+        let s = Schedule::parse("Mon-Fri 09:00-17:00").unwrap();
+        assert!(s.contains(0, 9 * 60));
+        assert!(s.contains(4, 17 * 60 - 1));
+        assert!(!s.contains(4, 17 * 60));
+        assert!(!s.contains(5, 12 * 60));
+    }
+
+    #[test]
+    fn several_blocks_and_ranges() {
+        let s = Schedule::parse("Mon-Thu 09:00-12:00,13:00-17:00; Fri 09:00-13:00").unwrap();
+        assert!(s.contains(1, 11 * 60));
+        assert!(!s.contains(1, 12 * 60 + 30));
+        assert!(s.contains(4, 12 * 60 + 59));
+        assert!(!s.contains(4, 14 * 60));
+    }
+
+    #[test]
+    fn overnight_and_week_wrap() {
+        let s = Schedule::parse("Sun 22:00-06:00").unwrap();
+        assert!(s.contains(6, 23 * 60));
+        assert!(s.contains(0, 5 * 60));
+        assert!(!s.contains(0, 6 * 60));
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(Schedule::parse("Mnn-Fri 09:00-17:00").unwrap_err().0, "`Mnn` is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)");
+        assert_eq!(Schedule::parse("Mon-Fri 9-17").unwrap_err().0, "`9` is not a time like `09:00`");
+        assert_eq!(Schedule::parse("Mon-Fri").unwrap_err().0, "`Mon-Fri` needs days and times, e.g. `Mon-Fri 09:00-17:00`");
+        assert!(Schedule::parse("Mon 09:60-10:00").is_err());
+        assert!(Schedule::parse("").is_err());
+    }
+}
