@@ -27,8 +27,8 @@ fn every_route_block_in_the_docs_checks_clean() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let prelude = std::fs::read_to_string(root.join("tests/fixtures/docs/prelude.route")).unwrap();
     let mut checked_blocks = 0;
-    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
-        let path = entry.unwrap().path();
+    let docs = std::fs::read_dir(root.join("docs")).unwrap().map(|e| e.unwrap().path());
+    for path in docs.chain(std::iter::once(root.join("README.md"))) {
         if path.extension().is_none_or(|e| e != "md") {
             continue;
         }
