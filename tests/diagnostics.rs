@@ -1,6 +1,8 @@
 //! Every diagnostic code has a fixture on disk; each fixture's source and
 //! rendered diagnostics are snapshotted together.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

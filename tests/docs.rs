@@ -1,6 +1,8 @@
 //! Every ```route block in docs/ checks clean. Blocks without a schema of
 //! their own are checked after tests/fixtures/docs/prelude.route.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 use std::path::Path;
 
 fn route_blocks(markdown: &str) -> Vec<(usize, String)> {

@@ -1,5 +1,7 @@
 //! Every example of LANGUAGE.md is a fixture that parses and checks clean.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 use std::path::{Path, PathBuf};
 
 fn language_fixtures() -> Vec<PathBuf> {

@@ -1,6 +1,8 @@
 //! Hostile input gets a diagnostic, never a crash: deep nesting, huge
 //! files, long chains, binary garbage.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 use route::diagnostics::Code;
 
 fn check(text: String) -> route::check::Checked {

@@ -1,0 +1,293 @@
+//! The compiled DAG agrees with the reference interpreter on random rule
+//! sets and random leads, with the default budget and with budgets so small
+//! that the `Rules` fallback is taken.
+
+mod dag_support;
+
+use dag_support::*;
+use proptest::prelude::*;
+use route::check::program::{Cond, Ordering, Program, Scalar, TestKind};
+use route::compile::{compile, Budget, Node};
+use route::eval::reference;
+use route::schema::{ElementType, FieldType, Lead, Value};
+
+// Field indices of the random schema.
+const E: u32 = 0; // enum, 2..=4 values, optional or not
+const S: u32 = 1; // string?
+const I: u32 = 2; // int, optional or not
+const F: u32 = 3; // float, optional or not
+const B: u32 = 4; // bool, optional or not
+const L: u32 = 5; // list<string>?
+const T: u32 = 6; // string (required)
+const FIELDS: u32 = 7;
+
+const STRS: &[&str] = &["a", "ab", "abc", "b", "ba", "x.edu", "", "zz"];
+const MORE_STRS: &[&str] = &["abd", "q", "A", "aBc", "x.edux", "bab"];
+const REGEXES: &[&str] = &["^a", "b$", "a.c", "^$", "(?i)AB"];
+const LOOKUP_KEYS: &[&str] = &["ab", "x.edu", "q"];
+const INTS: &[i64] = &[-2, 0, 1, 3, 10, 1 << 60];
+const FLOATS: &[f64] = &[-2.0, 0.0, 1.0, 2.5, 3.0, 10.0, -0.0];
+const THRESHOLDS: &[f64] =
+    &[-2.0, 0.0, 1.0, 2.5, 3.0, 10.0, 1.152_921_504_606_847e18, f64::INFINITY, f64::NEG_INFINITY, 0.5];
+
+#[derive(Debug, Clone)]
+enum Atom {
+    Exists(u32),
+    EnumEq(u8),
+    EnumIn(Vec<u8>),
+    StrEq(bool, u8),
+    StrIn(bool, Vec<u8>),
+    StartsWith(bool, u8),
+    EndsWith(bool, u8),
+    Contains(bool, u8),
+    Matches(bool, u8),
+    InLookup(bool),
+    NumEq(bool, u8, bool),
+    NumIn(bool, Vec<(u8, bool)>),
+    NumCmp(bool, u8, u8),
+    BoolEq(bool),
+    ListContains(u8),
+    ListExists,
+}
+
+#[derive(Debug, Clone)]
+enum CondSpec {
+    True,
+    Atom(Atom),
+    All(Vec<CondSpec>),
+    Any(Vec<CondSpec>),
+    Not(Box<CondSpec>),
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    enum_size: u8,
+    optional: [bool; 4],
+    rules: Vec<CondSpec>,
+    leads: Vec<Vec<u16>>,
+}
+
+fn atom() -> impl Strategy<Value = Atom> {
+    let small = || 0u8..16;
+    prop_oneof![
+        (0..FIELDS).prop_map(Atom::Exists),
+        small().prop_map(Atom::EnumEq),
+        prop::collection::vec(small(), 0..4).prop_map(Atom::EnumIn),
+        (any::<bool>(), small()).prop_map(|(t, i)| Atom::StrEq(t, i)),
+        (any::<bool>(), prop::collection::vec(small(), 0..4)).prop_map(|(t, v)| Atom::StrIn(t, v)),
+        (any::<bool>(), small()).prop_map(|(t, i)| Atom::StartsWith(t, i)),
+        (any::<bool>(), small()).prop_map(|(t, i)| Atom::EndsWith(t, i)),
+        (any::<bool>(), small()).prop_map(|(t, i)| Atom::Contains(t, i)),
+        (any::<bool>(), small()).prop_map(|(t, i)| Atom::Matches(t, i)),
+        any::<bool>().prop_map(Atom::InLookup),
+        (any::<bool>(), small(), any::<bool>()).prop_map(|(f, i, float)| Atom::NumEq(f, i, float)),
+        (any::<bool>(), prop::collection::vec((small(), any::<bool>()), 0..4)).prop_map(|(f, v)| Atom::NumIn(f, v)),
+        (any::<bool>(), 0u8..4, small()).prop_map(|(f, op, i)| Atom::NumCmp(f, op, i)),
+        (any::<bool>(), 0u8..4, small()).prop_map(|(f, op, i)| Atom::NumCmp(f, op, i)),
+        any::<bool>().prop_map(Atom::BoolEq),
+        small().prop_map(Atom::ListContains),
+        Just(Atom::ListExists),
+    ]
+}
+
+fn cond() -> impl Strategy<Value = CondSpec> {
+    let leaf = prop_oneof![1 => Just(CondSpec::True), 12 => atom().prop_map(CondSpec::Atom)];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(CondSpec::All),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(CondSpec::Any),
+            inner.prop_map(|c| CondSpec::Not(Box::new(c))),
+        ]
+    })
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        2u8..=4,
+        any::<[bool; 4]>(),
+        prop::collection::vec(prop_oneof![1 => Just(CondSpec::True), 11 => cond()], 1..30),
+        prop::collection::vec(prop::collection::vec(any::<u16>(), FIELDS as usize + 3), 1..24),
+    )
+        .prop_map(|(enum_size, optional, rules, leads)| Case { enum_size, optional, rules, leads })
+}
+
+fn pick<T: Copy>(pool: &[T], i: u8) -> T {
+    pool[i as usize % pool.len()]
+}
+
+fn num_literal(i: u8, float: bool) -> Scalar {
+    if float {
+        Scalar::Float(pick(FLOATS, i))
+    } else {
+        Scalar::Int(pick(INTS, i))
+    }
+}
+
+fn lower_atom(atom: &Atom, enum_size: u8) -> Cond {
+    let str_field = |t: bool| if t { T } else { S };
+    let num_field = |f: bool| if f { F } else { I };
+    let strs = |i: u8| s(pick(STRS, i));
+    match atom {
+        Atom::Exists(f) => test(*f, TestKind::Exists),
+        Atom::EnumEq(i) => eq(E, Scalar::Enum(u32::from(i % enum_size))),
+        Atom::EnumIn(v) => is_in(E, v.iter().map(|i| Scalar::Enum(u32::from(i % enum_size))).collect()),
+        Atom::StrEq(t, i) => eq(str_field(*t), strs(*i)),
+        Atom::StrIn(t, v) => is_in(str_field(*t), v.iter().map(|&i| strs(i)).collect()),
+        Atom::StartsWith(t, i) => test(str_field(*t), TestKind::StartsWith(pick(STRS, *i).into())),
+        Atom::EndsWith(t, i) => test(str_field(*t), TestKind::EndsWith(pick(STRS, *i).into())),
+        Atom::Contains(t, i) => test(str_field(*t), TestKind::Contains(pick(STRS, *i).into())),
+        Atom::Matches(t, i) => matches(str_field(*t), pick(REGEXES, *i)),
+        Atom::InLookup(t) => in_lookup(str_field(*t), 0),
+        Atom::NumEq(f, i, float) => eq(num_field(*f), num_literal(*i, *float)),
+        Atom::NumIn(f, v) => is_in(num_field(*f), v.iter().map(|&(i, float)| num_literal(i, float)).collect()),
+        Atom::NumCmp(f, op, i) => {
+            let op = [Ordering::Lt, Ordering::Le, Ordering::Gt, Ordering::Ge][*op as usize % 4];
+            cmp(num_field(*f), op, pick(THRESHOLDS, *i))
+        }
+        Atom::BoolEq(b) => eq(B, Scalar::Bool(*b)),
+        Atom::ListContains(i) => test(L, TestKind::ListContains(strs(*i))),
+        Atom::ListExists => test(L, TestKind::Exists),
+    }
+}
+
+fn lower_cond(spec: &CondSpec, enum_size: u8) -> Cond {
+    match spec {
+        CondSpec::True => Cond::True,
+        CondSpec::Atom(a) => lower_atom(a, enum_size),
+        CondSpec::All(parts) => and(parts.iter().map(|p| lower_cond(p, enum_size)).collect()),
+        CondSpec::Any(parts) => or(parts.iter().map(|p| lower_cond(p, enum_size)).collect()),
+        CondSpec::Not(inner) => not(lower_cond(inner, enum_size)),
+    }
+}
+
+fn build(case: &Case) -> Program {
+    let enum_values: Vec<&str> = ["p", "q", "r", "s"][..case.enum_size as usize].to_vec();
+    let schema = schema(
+        &[
+            ("e", enum_ty(0), case.optional[0]),
+            ("s", FieldType::String, true),
+            ("i", FieldType::Int, case.optional[1]),
+            ("f", FieldType::Float, case.optional[2]),
+            ("b", FieldType::Bool, case.optional[3]),
+            ("l", FieldType::List(ElementType::String), true),
+            ("t", FieldType::String, false),
+        ],
+        &[&enum_values],
+    );
+    let rules =
+        case.rules.iter().enumerate().map(|(i, r)| (format!("r{i}"), lower_cond(r, case.enum_size))).collect();
+    program(schema, vec![lookup("owners", LOOKUP_KEYS)], rules)
+}
+
+fn string_value(choice: u16) -> Value {
+    let pool: Vec<&str> = STRS.iter().chain(MORE_STRS).chain(LOOKUP_KEYS).copied().collect();
+    Value::Str(pool[choice as usize % pool.len()].into())
+}
+
+fn int_value(choice: u16) -> Value {
+    let mut pool: Vec<i64> = INTS.iter().flat_map(|&i| [i - 1, i, i + 1]).collect();
+    pool.extend([5, -100, i64::MAX, i64::MIN, (1 << 53) + 1]);
+    Value::Int(pool[choice as usize % pool.len()])
+}
+
+fn float_value(choice: u16) -> Value {
+    let mut pool: Vec<f64> = FLOATS
+        .iter()
+        .chain(THRESHOLDS)
+        .flat_map(|&f| [f - 0.5, f, f + 0.5, f64::from_bits(f.to_bits() + 1), f64::from_bits(f.to_bits().wrapping_sub(1))])
+        .collect();
+    pool.extend([f64::NAN, -0.0, 1e300]);
+    let f = pool[choice as usize % pool.len()];
+    if choice % 7 == 0 && f.fract() == 0.0 && f.abs() < 1e15 {
+        Value::Int(f as i64) // ints are accepted for float fields
+    } else {
+        Value::Float(f)
+    }
+}
+
+/// A lead from random choices: about one value in eight is absent, in
+/// every field (required ones included: `route` must stay exact there too).
+fn lead(choices: &[u16], enum_size: u8) -> Lead {
+    let absent = |c: u16| c % 8 == 0;
+    let values = (0..FIELDS)
+        .map(|f| {
+            let c = choices[f as usize];
+            if absent(c) {
+                return Value::Absent;
+            }
+            let c = c / 8;
+            match f {
+                E => Value::Enum(u32::from(c) % u32::from(enum_size)),
+                S | T => string_value(c),
+                I => int_value(c),
+                F => float_value(c),
+                B => Value::Bool(c % 2 == 0),
+                _ => {
+                    let n = c as usize % 4;
+                    Value::List((0..n).map(|k| string_value(choices[FIELDS as usize + k % 3] / 3)).collect())
+                }
+            }
+        })
+        .collect();
+    Lead { values }
+}
+
+fn check(case: &Case) -> Result<(), TestCaseError> {
+    let program = build(case);
+    let lookups = &program.lookups;
+    for budget in [Budget::for_program(&program), Budget { max_nodes: 5 }, Budget { max_nodes: 40 }] {
+        let dag = compile(&program, budget);
+        for choices in &case.leads {
+            let lead = lead(choices, case.enum_size);
+            let expected = reference::first_match(&program, &lead);
+            let got = dag.route(&lead, lookups);
+            prop_assert_eq!(
+                got,
+                expected,
+                "budget {:?}, lead {:?}\n{}",
+                budget,
+                lead,
+                dag.listing(&program)
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dag_agrees_with_the_reference(case in case()) {
+        check(&case)?;
+    }
+}
+
+/// Every leaf a valid lead can reach is a real answer, and a tiny budget
+/// really produces rules nodes.
+#[test]
+fn tiny_budget_falls_back_to_rules_nodes() {
+    let case = Case {
+        enum_size: 3,
+        optional: [true, false, true, false],
+        rules: (0..12)
+            .map(|i| {
+                CondSpec::All(vec![
+                    CondSpec::Atom(Atom::EnumEq(i)),
+                    CondSpec::Atom(Atom::NumCmp(i % 2 == 0, 3, i)),
+                    CondSpec::Atom(Atom::StrIn(false, vec![i, i + 1])),
+                ])
+            })
+            .collect(),
+        leads: vec![],
+    };
+    let program = build(&case);
+    let dag = compile(&program, Budget { max_nodes: 5 });
+    let stats = dag.stats();
+    assert!(stats.budget_hit, "{stats:?}");
+    assert!(stats.rules_nodes > 0, "{stats:?}");
+    assert!(dag.nodes().iter().any(|n| matches!(n, Node::Rules { .. })));
+    let full = compile(&program, Budget::UNLIMITED);
+    assert!(!full.stats().budget_hit);
+    assert_eq!(full.stats().rules_nodes, 0);
+}
