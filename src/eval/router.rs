@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 
 use super::decision::{Decision, LeadError, Reason, TargetKind};
 use super::roster::Roster;
+use super::state::{SavedRep, SavedState, SavedTeam};
 use super::strategy::{self, DistributionState};
 use crate::check::program::{Action, Program, RuleId, Target};
 use crate::compile::Dag;
@@ -41,6 +42,80 @@ impl<'p> Router<'p> {
     pub fn new(program: &'p Program, dag: &'p Dag, roster: &'p Roster, now: jiff::Timestamp, seed: u64) -> Router<'p> {
         let sizes: Vec<usize> = program.teams.iter().map(|t| t.members.len()).collect();
         Router { program, dag, roster, now, state: DistributionState::new(&sizes, seed), assigned: FxHashMap::default() }
+    }
+
+    /// Continues from a saved state (see [`super::state`] for how changes to
+    /// teams and the roster are absorbed).
+    pub fn restore(&mut self, saved: &SavedState) {
+        if let Some(rng) = saved.rng {
+            self.state.rng = rng;
+        }
+        for (t, team) in self.program.teams.iter().enumerate() {
+            let Some(saved_team) = saved.teams.get(&team.name) else { continue };
+            let position = |id: &str| team.members.iter().position(|m| m.id == id);
+            let cursor = saved_team.next.as_deref().and_then(|next| {
+                position(next).or_else(|| {
+                    // The next member left: resume at the first survivor after it.
+                    let from = saved_team.members.iter().position(|m| m == next)?;
+                    let n = saved_team.members.len();
+                    (1..n).find_map(|k| position(&saved_team.members[(from + k) % n]))
+                })
+            });
+            if let Some(slot) = self.state.cursors.get_mut(t) {
+                *slot = cursor.unwrap_or(0);
+            }
+            if let Some(weights) = self.state.current_weights.get_mut(t) {
+                for (slot, member) in weights.iter_mut().zip(&team.members) {
+                    *slot = saved_team.weights.get(&member.id).copied().unwrap_or(0);
+                }
+            }
+        }
+        for (rep, counted) in &saved.reps {
+            let basis = self.roster.status(rep).map_or(0, |s| s.open_leads);
+            if counted.open_leads_basis == basis && counted.assigned > 0 {
+                self.assigned.insert(rep.clone(), counted.assigned);
+            }
+        }
+    }
+
+    /// The state to save for the next run.
+    pub fn capture(&self) -> SavedState {
+        let teams = self
+            .program
+            .teams
+            .iter()
+            .enumerate()
+            .map(|(t, team)| {
+                let cursor = self.state.cursors.get(t).copied().unwrap_or(0);
+                let weights = self.state.current_weights.get(t);
+                let saved = SavedTeam {
+                    members: team.members.iter().map(|m| m.id.clone()).collect(),
+                    next: team.members.get(cursor).map(|m| m.id.clone()),
+                    weights: team
+                        .members
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, m)| Some((m.id.clone(), *weights?.get(i)?)))
+                        .filter(|(_, w)| *w != 0)
+                        .collect(),
+                };
+                (team.name.clone(), saved)
+            })
+            .collect();
+        let reps = self
+            .assigned
+            .iter()
+            .map(|(rep, &assigned)| {
+                let open_leads_basis = self.roster.status(rep).map_or(0, |s| s.open_leads);
+                (rep.clone(), SavedRep { assigned, open_leads_basis })
+            })
+            .collect();
+        SavedState { version: super::state::VERSION, rng: Some(self.state.rng), teams, reps }
+    }
+
+    /// Leads assigned to each rep so far (this run, plus a restored state's).
+    pub fn assigned(&self) -> &FxHashMap<String, u64> {
+        &self.assigned
     }
 
     /// The rule a lead matches, without distributing it.
@@ -122,7 +197,8 @@ impl<'p> Router<'p> {
                 let count = |rep: &str| assigned.get(rep).copied().unwrap_or(0);
                 let eligible = |i: usize| roster.ineligible(&members[i].id, now, count(&members[i].id)).is_none();
                 let load = |i: usize| roster.load(&members[i].id, count(&members[i].id));
-                let chosen = strategy::pick(&mut self.state, *team, members, *strategy, &eligible, &load, key)?;
+                let ok = strategy::Eligibility { eligible: &eligible, load: &load };
+                let chosen = strategy::pick(&mut self.state, *team, members, *strategy, &ok, key)?;
                 let rep = members[chosen].id.clone();
                 *self.assigned.entry(rep.clone()).or_insert(0) += 1;
                 Some(Taken {

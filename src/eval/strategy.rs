@@ -1,14 +1,20 @@
 //! Distribution: which eligible member of a team gets the lead.
 //!
-//! State (round-robin cursors, smooth-weighted current weights, leads
-//! assigned this run) is an explicit value owned by the router, so the same
-//! input, roster, state and seed always give the same assignments.
+//! State (round-robin cursors, smooth-weighted current weights, the random
+//! generator, leads assigned per rep) is an explicit value owned by the
+//! router, so the same input, roster, state and seed always give the same
+//! assignments, and `--state` can carry it from one run to the next.
+//!
+//! Fairness under change: a member who is not eligible is skipped without
+//! accumulating credit (its smooth-weighted current weight does not grow),
+//! so a rep back from holiday is not flooded with a catch-up burst, and a
+//! newcomer starts at zero credit rather than at the front of the queue.
 
 use crate::check::program::{Member, Strategy, TeamId};
 use crate::schema::Value;
 
-/// Mutable distribution state for every team.
-#[derive(Debug, Clone, Default)]
+/// Mutable distribution state for every team of one program.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DistributionState {
     /// Per team: index of the member round robin tries next.
     pub cursors: Vec<usize>,
@@ -19,7 +25,7 @@ pub struct DistributionState {
 }
 
 impl DistributionState {
-    /// Fresh state for `teams` teams, seeded.
+    /// Fresh state for teams of the given sizes, seeded.
     pub fn new(team_sizes: &[usize], seed: u64) -> DistributionState {
         DistributionState {
             cursors: vec![0; team_sizes.len()],
@@ -38,23 +44,31 @@ impl DistributionState {
     }
 }
 
-/// Picks a member index among those `eligible` says yes to; `None` when
-/// nobody is eligible. `load` gives each member's open-leads/capacity ratio
-/// for `load_balanced`; `key` is the sticky field's value.
+/// What a strategy may ask about a member.
+pub struct Eligibility<'a> {
+    /// Whether member `i` can take a lead now.
+    pub eligible: &'a dyn Fn(usize) -> bool,
+    /// Member `i`'s open leads over capacity (for `load_balanced`).
+    pub load: &'a dyn Fn(usize) -> f64,
+}
+
+/// Picks a member index among the eligible ones; `None` when nobody is
+/// eligible. `key` is the sticky field's value.
 pub fn pick(
     state: &mut DistributionState,
     team: TeamId,
     members: &[Member],
     strategy: Strategy,
-    eligible: &dyn Fn(usize) -> bool,
-    load: &dyn Fn(usize) -> f64,
+    members_ok: &Eligibility<'_>,
     key: Option<&Value>,
 ) -> Option<usize> {
-    let t = team.0 as usize;
+    let eligible = members_ok.eligible;
     let n = members.len();
-    if n == 0 || !(0..n).any(eligible) {
+    let candidates: Vec<usize> = (0..n).filter(|&i| eligible(i)).collect();
+    if candidates.is_empty() {
         return None;
     }
+    let t = team.0 as usize;
     match strategy {
         Strategy::RoundRobin => {
             let cursor = state.cursors.get(t).copied().unwrap_or(0) % n;
@@ -64,36 +78,43 @@ pub fn pick(
             }
             Some(chosen)
         }
-        Strategy::FirstAvailable => (0..n).find(|&i| eligible(i)),
-        Strategy::Weighted => {
-            let weights = state.current_weights.get_mut(t)?;
-            let total: i64 = (0..n).filter(|&i| eligible(i)).map(|i| i64::from(members[i].weight)).sum();
-            let mut best: Option<usize> = None;
-            for i in (0..n).filter(|&i| eligible(i)) {
-                weights[i] += i64::from(members[i].weight);
-                if best.is_none_or(|b| weights[i] > weights[b]) {
-                    best = Some(i);
-                }
-            }
-            let chosen = best?;
-            weights[chosen] -= total;
-            Some(chosen)
+        Strategy::FirstAvailable => candidates.first().copied(),
+        Strategy::Weighted => smooth_weighted(state.current_weights.get_mut(t)?, members, &candidates),
+        Strategy::LoadBalanced => {
+            let load = members_ok.load;
+            candidates.iter().copied().min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b)))
         }
-        Strategy::LoadBalanced => (0..n)
-            .filter(|&i| eligible(i))
-            .min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b))),
         Strategy::Random => {
-            let candidates: Vec<usize> = (0..n).filter(|&i| eligible(i)).collect();
             let r = state.next_random();
-            candidates.get((r % candidates.len() as u64) as usize).copied()
+            candidates.get(usize::try_from(r % candidates.len() as u64).unwrap_or(0)).copied()
         }
         Strategy::Sticky(_) => {
             let key = sticky_key(key);
-            (0..n).filter(|&i| eligible(i)).max_by_key(|&i| (rendezvous(&key, &members[i].id), std::cmp::Reverse(i)))
+            candidates.iter().copied().max_by_key(|&i| (rendezvous(&key, &members[i].id), std::cmp::Reverse(i)))
         }
     }
 }
 
+/// Smooth weighted round robin (nginx): every eligible member gains its
+/// weight, the richest is picked and pays the eligible total. Over any
+/// whole cycle each member gets exactly its weight's share, interleaved.
+fn smooth_weighted(weights: &mut [i64], members: &[Member], candidates: &[usize]) -> Option<usize> {
+    let total: i64 = candidates.iter().map(|&i| i64::from(members[i].weight)).sum();
+    let mut best: Option<usize> = None;
+    for &i in candidates {
+        let slot = weights.get_mut(i)?;
+        *slot += i64::from(members[i].weight);
+        if best.is_none_or(|b| weights[i] > weights[b]) {
+            best = Some(i);
+        }
+    }
+    let chosen = best?;
+    weights[chosen] -= total;
+    Some(chosen)
+}
+
+/// The sticky key as text; an absent key is the empty string (all leads
+/// without a key share one rep).
 fn sticky_key(value: Option<&Value>) -> String {
     match value {
         Some(Value::Str(s)) => s.to_string(),
@@ -107,15 +128,17 @@ fn sticky_key(value: Option<&Value>) -> String {
 
 /// Rendezvous (highest random weight) score of a key for a member: removing
 /// one of N members moves only the keys that member held (~1/N).
-fn rendezvous(key: &str, member: &str) -> u64 {
+pub fn rendezvous(key: &str, member: &str) -> u64 {
     // FNV-1a over key, separator, member: stable across runs and versions.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in key.bytes().chain(std::iter::once(0xff)).chain(member.bytes()) {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    // Finalise so similar inputs spread.
+    // Finalise (murmur3 fmix64) so similar inputs spread.
     hash ^= hash >> 33;
     hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     hash ^ (hash >> 33)
 }
