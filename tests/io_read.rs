@@ -27,8 +27,44 @@ fn csv_coercion_rules() {
     let schema = lead_schema();
     let mut coercer = Coercer::new(&schema);
     let cases: &[(&str, &[&str])] = &[
-        ("employees", &["5000", "-3", "  42  ", "+7", "007", "5,000", "5.0", "1e3", "0x10", "abc", "99999999999999999999", "", "N/A"]),
-        ("annual_revenue", &["12.5", "1e9", "-3", "5000", ".5", "1E-2", "nan", "NaN", "inf", "-Infinity", "1e999", "12,5", "$100", "1_000", ""]),
+        (
+            "employees",
+            &[
+                "5000",
+                "-3",
+                "  42  ",
+                "+7",
+                "007",
+                "5,000",
+                "5.0",
+                "1e3",
+                "0x10",
+                "abc",
+                "99999999999999999999",
+                "",
+                "N/A",
+            ],
+        ),
+        (
+            "annual_revenue",
+            &[
+                "12.5",
+                "1e9",
+                "-3",
+                "5000",
+                ".5",
+                "1E-2",
+                "nan",
+                "NaN",
+                "inf",
+                "-Infinity",
+                "1e999",
+                "12,5",
+                "$100",
+                "1_000",
+                "",
+            ],
+        ),
         ("is_customer", &["true", "FALSE", "Yes", "no", "1", "0", "y", "2", "", "-"]),
         ("region", &["EMEA", "emea", "Europe", "eu", "E.M.E.A.", " north america ", "Mars", "", "Select"]),
         ("email", &["  ana@acme.io  ", "", "Select", " - ", "two\nlines"]),
@@ -232,7 +268,14 @@ fn csv_bom_is_stripped_from_the_first_column() {
 
 #[test]
 fn csv_empty_header_cells_are_ignored() {
-    let schema = Schema { fields: lead_schema().fields.into_iter().filter(|f| !["annual_revenue", "state", "markets"].contains(&f.name.as_str())).collect(), ..lead_schema() };
+    let schema = Schema {
+        fields: lead_schema()
+            .fields
+            .into_iter()
+            .filter(|f| !["annual_revenue", "state", "markets"].contains(&f.name.as_str()))
+            .collect(),
+        ..lead_schema()
+    };
     insta::assert_snapshot!(snapshot_fixture(&schema, "empty_header_cell.csv"), @r#"
     #1 line 2 id=L1: ok id="L1" email="ana@acme.io" region=EMEA employees=10 is_customer=true interests=["x"]
     #2 line 3 id=L2: ok id="L2" email="ben@acme.io" region=NA employees=20 is_customer=false interests=[]
@@ -470,7 +513,9 @@ impl Generator {
         if !self.header_done {
             self.header_done = true;
             if self.format == InputFormat::Csv {
-                self.pending.extend_from_slice(b"id,email,region,state,employees,Annual Revenue,is_customer,interests,markets\n");
+                self.pending.extend_from_slice(
+                    b"id,email,region,state,employees,Annual Revenue,is_customer,interests,markets\n",
+                );
                 return true;
             }
         }
@@ -597,7 +642,11 @@ fn an_io_error_mid_stream_ends_with_one_record_saying_so() {
         let mut reader = io::leads(&schema, Box::new(BufReader::new(trickle)), format).unwrap();
         let records: Vec<InputRecord> = reader.by_ref().collect();
         let last = records.last().unwrap();
-        assert_eq!(last.lead.as_ref().unwrap_err().message, "could not read the rest of the input: disk unplugged", "{name}");
+        assert_eq!(
+            last.lead.as_ref().unwrap_err().message,
+            "could not read the rest of the input: disk unplugged",
+            "{name}"
+        );
         assert!(records[..records.len() - 1].iter().all(|r| r.lead.is_ok()), "{name}");
         assert_eq!(reader.take_error().unwrap().to_string(), "disk unplugged");
         assert!(reader.next().is_none());

@@ -1,0 +1,307 @@
+//! Coercion of raw input (CSV text, JSON scalars) into typed [`Value`]s, by
+//! the rules of LANGUAGE.md §3.
+//!
+//! Text is trimmed first. Then the empty string, and any text equal to a
+//! schema `missing` marker, is absent — except for a list field, where it is
+//! the empty list. Numbers are plain (`5000`, `-3`; floats also `12.5`,
+//! `1e9`); `nan` and `inf` are not numbers. Booleans are
+//! `true/false/yes/no/1/0` in any case. Enum values resolve
+//! case-insensitively and through aliases. A list cell is `;`-separated; each
+//! element is trimmed and coerced, and empty elements (and markers) are
+//! skipped.
+//!
+//! JSON scalars of the field's own type are taken as they are; any other
+//! scalar is coerced from its text as a CSV cell would be (CRMs export
+//! `"5000"` strings and numeric zip codes), except that an int field also
+//! accepts a JSON float with a zero fraction (`5000.0`) and a list field
+//! takes only an array or a (`;`-separated) string.
+
+use rustc_hash::FxHashMap;
+
+use super::messages;
+use crate::eval::LeadError;
+use crate::schema::{ElementType, EnumId, Field, FieldId, FieldType, Schema, Value};
+
+/// Why one field of one lead could not be coerced. The reader turns it into
+/// a [`LeadError`] by adding the field and where the record was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The offending input text (trimmed), when there is one.
+    pub value: Option<String>,
+    /// What is wrong, in words (lowercase, user input in backticks).
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(value: impl Into<String>, message: String) -> FieldError {
+        FieldError { value: Some(value.into()), message }
+    }
+
+    /// The lead-level error for this field at this record.
+    pub fn into_lead_error(self, field: Option<&Field>, record: u64, line: u64) -> LeadError {
+        LeadError { field: field.map(|f| f.name.clone()), value: self.value, message: self.message, record, line }
+    }
+}
+
+/// A JSON scalar other than a string or null.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum JsonScalar {
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+}
+
+impl JsonScalar {
+    /// The scalar as text, the way a CSV cell would hold it.
+    pub(crate) fn text(self) -> String {
+        match self {
+            JsonScalar::I64(i) => i.to_string(),
+            JsonScalar::U64(u) => u.to_string(),
+            // As serde_json writes it (`1e30`, `5000.0`): close to the input.
+            JsonScalar::F64(f) => serde_json::Number::from_f64(f).map_or_else(|| f.to_string(), |n| n.to_string()),
+            JsonScalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// Whether a field holds one value or a list of them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Shape {
+    Scalar(ElementType),
+    List(ElementType),
+}
+
+impl Shape {
+    pub(crate) fn of(ty: FieldType) -> Shape {
+        match ty {
+            FieldType::String => Shape::Scalar(ElementType::String),
+            FieldType::Int => Shape::Scalar(ElementType::Int),
+            FieldType::Float => Shape::Scalar(ElementType::Float),
+            FieldType::Bool => Shape::Scalar(ElementType::Bool),
+            FieldType::Enum(id) => Shape::Scalar(ElementType::Enum(id)),
+            FieldType::List(element) => Shape::List(element),
+        }
+    }
+}
+
+/// Coerces input for one schema. Built once per input: it holds lookup
+/// tables (canonical enum spellings) and a scratch buffer so that coercing a
+/// value allocates nothing beyond the value itself.
+#[derive(Debug)]
+pub struct Coercer<'s> {
+    schema: &'s Schema,
+    /// Per enum: its canonical values exactly as declared (the common case,
+    /// found without lowercasing).
+    canonical: Vec<FxHashMap<&'s str, u32>>,
+    /// Lowercasing buffer for case-insensitive enum lookups.
+    scratch: String,
+}
+
+impl<'s> Coercer<'s> {
+    /// A coercer for `schema`.
+    pub fn new(schema: &'s Schema) -> Coercer<'s> {
+        let canonical = schema
+            .enums
+            .iter()
+            .map(|ty| {
+                let mut map = FxHashMap::default();
+                for (i, value) in ty.values.iter().enumerate() {
+                    map.entry(value.as_str()).or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+                }
+                map
+            })
+            .collect();
+        Coercer { schema, canonical, scratch: String::new() }
+    }
+
+    /// The schema coerced to.
+    pub fn schema(&self) -> &'s Schema {
+        self.schema
+    }
+
+    /// One CSV cell (or any raw text) for `field`, every rule applied: trim,
+    /// absent/empty list, markers, the type, and whether the field is required.
+    ///
+    /// # Errors
+    /// When the text is not a value of the field's type, or the field is
+    /// required and the text means absent.
+    pub fn cell(&mut self, field: FieldId, raw: &str) -> Result<Value, FieldError> {
+        let value = self.text(field, raw)?;
+        self.present(field, value)
+    }
+
+    /// Checks that a required field is not absent.
+    ///
+    /// # Errors
+    /// `missing required field` when `value` is absent and the field required.
+    pub fn present(&self, field: FieldId, value: Value) -> Result<Value, FieldError> {
+        match self.schema.fields.get(field.index()) {
+            Some(f) if !f.optional && value == Value::Absent => {
+                Err(FieldError { value: None, message: messages::missing_required(&f.name) })
+            }
+            _ => Ok(value),
+        }
+    }
+
+    /// Text for `field` (a CSV cell or a JSON string), without the required
+    /// check.
+    pub(crate) fn text(&mut self, field: FieldId, raw: &str) -> Result<Value, FieldError> {
+        let Some(f) = self.schema.fields.get(field.index()) else { return Ok(Value::Absent) };
+        let text = trim(raw);
+        let means_absent = text.is_empty() || self.schema.is_missing_marker(text);
+        match Shape::of(f.ty) {
+            Shape::Scalar(_) if means_absent => Ok(Value::Absent),
+            Shape::Scalar(ty) => self.scalar_text(ty, text),
+            Shape::List(_) if means_absent => Ok(Value::List(Vec::new())),
+            Shape::List(ty) => {
+                let mut items = Vec::new();
+                for element in text.split(';') {
+                    if let Some(value) = self.element_text(ty, element)? {
+                        items.push(value);
+                    }
+                }
+                Ok(Value::List(items))
+            }
+        }
+    }
+
+    /// One list element from text; `None` when it is to be skipped (empty
+    /// or a missing marker).
+    pub(crate) fn element_text(&mut self, ty: ElementType, raw: &str) -> Result<Option<Value>, FieldError> {
+        let text = trim(raw);
+        if text.is_empty() || self.schema.is_missing_marker(text) {
+            return Ok(None);
+        }
+        self.scalar_text(ty, text).map(Some)
+    }
+
+    /// A JSON number or bool for `field`, without the required check.
+    pub(crate) fn json_scalar(&mut self, field: FieldId, value: JsonScalar) -> Result<Value, FieldError> {
+        let Some(f) = self.schema.fields.get(field.index()) else { return Ok(Value::Absent) };
+        match Shape::of(f.ty) {
+            Shape::Scalar(ty) => self.scalar_json(ty, value),
+            Shape::List(_) => {
+                let text = value.text();
+                let message = messages::expected_list(&format!("`{}`", messages::shown(&text)));
+                Err(FieldError::new(text, message))
+            }
+        }
+    }
+
+    /// A JSON number or bool as a list element of type `ty`.
+    pub(crate) fn scalar_json(&mut self, ty: ElementType, value: JsonScalar) -> Result<Value, FieldError> {
+        match (ty, value) {
+            (ElementType::Int, JsonScalar::I64(i)) => Ok(Value::Int(i)),
+            (ElementType::Int, JsonScalar::U64(u)) => match i64::try_from(u) {
+                Ok(i) => Ok(Value::Int(i)),
+                Err(_) => {
+                    let text = value.text();
+                    Err(FieldError::new(text.clone(), messages::integer_out_of_range(&text)))
+                }
+            },
+            (ElementType::Int, JsonScalar::F64(f)) => {
+                // INVARIANT: -2^63 <= f < 2^63, so the cast is exact.
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
+                    Ok(Value::Int(f as i64))
+                } else if f.fract() == 0.0 {
+                    let text = value.text();
+                    Err(FieldError::new(text.clone(), messages::integer_out_of_range(&text)))
+                } else {
+                    let text = value.text();
+                    Err(FieldError::new(text.clone(), messages::not_integer(&text)))
+                }
+            }
+            (ElementType::Float, JsonScalar::I64(i)) => Ok(Value::Float(i as f64)),
+            (ElementType::Float, JsonScalar::U64(u)) => Ok(Value::Float(u as f64)),
+            (ElementType::Float, JsonScalar::F64(f)) if f.is_finite() => Ok(Value::Float(f)),
+            (ElementType::Bool, JsonScalar::Bool(b)) => Ok(Value::Bool(b)),
+            _ => {
+                let text = value.text();
+                self.scalar_text(ty, &text)
+            }
+        }
+    }
+
+    /// Trimmed, non-empty, non-marker text as a scalar of type `ty`.
+    fn scalar_text(&mut self, ty: ElementType, text: &str) -> Result<Value, FieldError> {
+        match ty {
+            ElementType::String => Ok(Value::Str(Box::from(text))),
+            ElementType::Int => parse_int(text).map(Value::Int),
+            ElementType::Float => parse_float(text).map(Value::Float),
+            ElementType::Bool => match parse_bool(text) {
+                Some(b) => Ok(Value::Bool(b)),
+                None => Err(FieldError::new(text, messages::not_bool(text))),
+            },
+            ElementType::Enum(id) => match self.resolve_enum(id, text) {
+                Some(index) => Ok(Value::Enum(index)),
+                None => {
+                    let message = match self.schema.enums.get(id.0 as usize) {
+                        Some(enum_type) => messages::not_in_enum(text, enum_type),
+                        None => messages::not_in_enum(text, &crate::schema::EnumType::default()),
+                    };
+                    Err(FieldError::new(text, message))
+                }
+            },
+        }
+    }
+
+    /// The enum value `text` means: its canonical spelling first (no
+    /// allocation), then case-insensitively and through aliases.
+    fn resolve_enum(&mut self, id: EnumId, text: &str) -> Option<u32> {
+        let index = id.0 as usize;
+        if let Some(&value) = self.canonical.get(index).and_then(|map| map.get(text)) {
+            return Some(value);
+        }
+        let enum_type = self.schema.enums.get(index)?;
+        self.scratch.clear();
+        if text.is_ascii() {
+            self.scratch.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            self.scratch.push_str(&text.to_lowercase());
+        }
+        enum_type.resolve(&self.scratch)
+    }
+}
+
+/// `str::trim` (Unicode whitespace), with a fast path for the usual case of
+/// ASCII at both ends.
+pub(crate) fn trim(raw: &str) -> &str {
+    let text = raw.trim_ascii();
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => text.trim(),
+        _ => text,
+    }
+}
+
+/// A plain integer: optional sign and digits only (`5,000`, `5.0` and `1e3`
+/// are not integers).
+fn parse_int(text: &str) -> Result<i64, FieldError> {
+    text.parse::<i64>().map_err(|_| {
+        let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+        let message = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            messages::integer_out_of_range(text)
+        } else {
+            messages::not_integer(text)
+        };
+        FieldError::new(text, message)
+    })
+}
+
+/// A plain decimal number, with an optional exponent; never `nan` or `inf`.
+fn parse_float(text: &str) -> Result<f64, FieldError> {
+    let plain = text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'+' | b'-' | b'.' | b'e' | b'E'));
+    match text.parse::<f64>() {
+        Ok(f) if plain && f.is_finite() => Ok(f),
+        Ok(_) if plain => Err(FieldError::new(text, messages::number_out_of_range(text))),
+        _ => Err(FieldError::new(text, messages::not_number(text))),
+    }
+}
+
+/// `true/false/yes/no/1/0`, case-insensitive.
+fn parse_bool(text: &str) -> Option<bool> {
+    const SPELLINGS: [(&str, bool); 6] =
+        [("true", true), ("false", false), ("yes", true), ("no", false), ("1", true), ("0", false)];
+    SPELLINGS.iter().find(|(spelling, _)| spelling.eq_ignore_ascii_case(text)).map(|&(_, b)| b)
+}

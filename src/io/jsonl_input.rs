@@ -1,0 +1,441 @@
+//! The JSON Lines lead reader.
+//!
+//! The input is read one line at a time (`read_until(b'\n')` into one reused
+//! buffer), so a broken line is one invalid lead and the next line is read as
+//! usual (serde_json's `StreamDeserializer` would stop at the first error).
+//! Blank lines are not records but are counted as lines.
+//!
+//! Each line is parsed by a `DeserializeSeed` that walks the object once:
+//! each key is looked up in a [`ColumnMap`] built once per input, a known
+//! key's value is coerced straight into its field's [`Value`], and unknown
+//! keys are skipped with `IgnoredAny`, so no `serde_json::Value` is built.
+//!
+//! INVARIANT: the seeds descend at most three levels (object, list, element);
+//! anything deeper is skipped with `IgnoredAny`, which serde_json does
+//! without recursion. So nesting depth cannot overflow the stack (and
+//! serde_json's recursion limit would turn it into an error if it could).
+
+use std::fmt;
+use std::io::BufRead;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::coerce::{Coercer, FieldError, JsonScalar, Shape};
+use super::messages;
+use super::read::{ColumnMap, InputRecord, Match, Shared};
+use crate::schema::{ElementType, FieldId, Lead, Schema, Value};
+
+/// Reads JSONL leads; see the module docs.
+pub(crate) struct JsonlSource<'s> {
+    input: Box<dyn BufRead + 's>,
+    /// The line being read (reused).
+    buf: Vec<u8>,
+    /// Physical lines read so far.
+    line: u64,
+    parser: ObjectParser<'s>,
+    done: bool,
+}
+
+impl<'s> JsonlSource<'s> {
+    pub(crate) fn new(schema: &'s Schema, input: Box<dyn BufRead + 's>) -> JsonlSource<'s> {
+        JsonlSource { input, buf: Vec::new(), line: 0, parser: ObjectParser::new(schema), done: false }
+    }
+
+    /// The next record, or `None` at the end of the input.
+    pub(crate) fn next_record(&mut self, shared: &mut Shared<'s>) -> Option<InputRecord> {
+        if self.done {
+            return None;
+        }
+        loop {
+            self.buf.clear();
+            match self.input.read_until(b'\n', &mut self.buf) {
+                Ok(0) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(_) => self.line += 1,
+                Err(error) => {
+                    self.done = true;
+                    return Some(shared.failed(self.line + 1, error));
+                }
+            }
+            let mut bytes = self.buf.as_slice();
+            if self.line == 1 {
+                bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+            }
+            if is_blank(bytes) {
+                continue;
+            }
+            return Some(parse_object(&mut self.parser, shared, bytes, self.line));
+        }
+    }
+}
+
+/// Whether a line holds nothing but JSON whitespace.
+pub(crate) fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// What parsing one object needs, built once per input and reused.
+pub(crate) struct ObjectParser<'s> {
+    columns: ColumnMap<'s>,
+    /// Per field: how well the key it was read from matched (a better match
+    /// later in the object replaces a worse one; otherwise the first wins).
+    matched: Vec<Match>,
+    /// Per field: why its value is invalid.
+    errors: Vec<Option<FieldError>>,
+    id_field: Option<FieldId>,
+}
+
+impl<'s> ObjectParser<'s> {
+    pub(crate) fn new(schema: &'s Schema) -> ObjectParser<'s> {
+        ObjectParser {
+            columns: ColumnMap::new(schema),
+            matched: vec![Match::None; schema.fields.len()],
+            errors: vec![None; schema.fields.len()],
+            id_field: schema.id_field,
+        }
+    }
+}
+
+/// Parses one JSON object (one line, or the text of `--lead`) into a record.
+pub(crate) fn parse_object<'s>(
+    parser: &mut ObjectParser<'s>,
+    shared: &mut Shared<'s>,
+    bytes: &[u8],
+    line: u64,
+) -> InputRecord {
+    let record = shared.next_record();
+    let field_count = shared.schema.fields.len();
+    let mut values = vec![Value::Absent; field_count];
+    parser.matched.fill(Match::None);
+    parser.errors.fill(None);
+    let mut id = None;
+    let mut found = None;
+
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let seed = ObjectSeed {
+        parser: &mut *parser,
+        coercer: &mut shared.coercer,
+        values: &mut values,
+        id: &mut id,
+        found: &mut found,
+    };
+    if let Err(error) = seed.deserialize(&mut de).and_then(|()| de.end()) {
+        let message = match found {
+            Some(found) => messages::not_object(found),
+            None => messages::invalid_json(&error),
+        };
+        return Shared::unreadable(record, line, id, message);
+    }
+
+    for (index, (value, error)) in values.iter_mut().zip(parser.errors.iter_mut()).enumerate() {
+        let Ok(field) = u32::try_from(index).map(FieldId) else { break };
+        let checked = match error.take() {
+            Some(error) => Err(error),
+            None => shared.coercer.present(field, std::mem::replace(value, Value::Absent)).map(|v| *value = v),
+        };
+        if let Err(error) = checked {
+            let error = shared.field_error(field, error, record, line);
+            return InputRecord { record, line, id, lead: Err(error) };
+        }
+    }
+    InputRecord { record, line, id, lead: Ok(Lead { values }) }
+}
+
+/// Walks the top-level object of one record.
+struct ObjectSeed<'a, 's> {
+    parser: &'a mut ObjectParser<'s>,
+    coercer: &'a mut Coercer<'s>,
+    values: &'a mut [Value],
+    id: &'a mut Option<String>,
+    /// Set when the record is valid JSON but not an object: what it is.
+    found: &'a mut Option<&'static str>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl ObjectSeed<'_, '_> {
+    fn not_an_object<E: serde::de::Error>(self, found: &'static str) -> Result<(), E> {
+        *self.found = Some(found);
+        Err(E::custom(messages::not_object(found)))
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ObjectSeed { parser, coercer, values, id, .. } = self;
+        while let Some(key) = map.next_key_seed(KeySeed { columns: &mut parser.columns })? {
+            let Some((field, quality)) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let slot = (
+                parser.matched.get_mut(field.index()),
+                values.get_mut(field.index()),
+                parser.errors.get_mut(field.index()),
+            );
+            let (Some(matched), Some(value), Some(error)) = slot else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if quality <= *matched {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            *matched = quality;
+            let want_id = parser.id_field == Some(field);
+            let read = map.next_value_seed(ValueSeed { coercer: &mut *coercer, field, want_id })?;
+            match read.value {
+                Ok(v) => {
+                    *value = v;
+                    *error = None;
+                }
+                Err(e) => {
+                    *value = Value::Absent;
+                    *error = Some(e);
+                }
+            }
+            if want_id {
+                *id = read.id;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<(), A::Error> {
+        self.not_an_object("an array")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _v: &str) -> Result<(), E> {
+        self.not_an_object("a string")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _v: i64) -> Result<(), E> {
+        self.not_an_object("a number")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _v: u64) -> Result<(), E> {
+        self.not_an_object("a number")
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _v: f64) -> Result<(), E> {
+        self.not_an_object("a number")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _v: bool) -> Result<(), E> {
+        self.not_an_object("a boolean")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.not_an_object("null")
+    }
+}
+
+/// Resolves one key to the field it reads, without allocating.
+struct KeySeed<'a, 's> {
+    columns: &'a mut ColumnMap<'s>,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_> {
+    type Value = Option<(FieldId, Match)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_, '_> {
+    type Value = Option<(FieldId, Match)>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.columns.lookup(key))
+    }
+}
+
+/// One field's value, coerced, and its text when it is the id field.
+struct Read {
+    value: Result<Value, FieldError>,
+    id: Option<String>,
+}
+
+/// Coerces one value into its field.
+struct ValueSeed<'a, 's> {
+    coercer: &'a mut Coercer<'s>,
+    field: FieldId,
+    want_id: bool,
+}
+
+impl ValueSeed<'_, '_> {
+    fn scalar(self, scalar: JsonScalar) -> Read {
+        let id = self.want_id.then(|| scalar.text());
+        Read { value: self.coercer.json_scalar(self.field, scalar), id }
+    }
+
+    fn shape(&self) -> Option<Shape> {
+        self.coercer.schema().fields.get(self.field.index()).map(|f| Shape::of(f.ty))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
+    type Value = Read;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Read, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
+    type Value = Read;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Read, E> {
+        Ok(Read { value: Ok(Value::Absent), id: None })
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Read, E> {
+        self.visit_unit()
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Read, E> {
+        Ok(self.scalar(JsonScalar::Bool(v)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Read, E> {
+        Ok(self.scalar(JsonScalar::I64(v)))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Read, E> {
+        Ok(self.scalar(JsonScalar::U64(v)))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Read, E> {
+        Ok(self.scalar(JsonScalar::F64(v)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Read, E> {
+        let id = if self.want_id {
+            let text = super::coerce::trim(v);
+            let schema = self.coercer.schema();
+            (!text.is_empty() && !schema.is_missing_marker(text)).then(|| text.to_string())
+        } else {
+            None
+        };
+        Ok(Read { value: self.coercer.text(self.field, v), id })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Read, A::Error> {
+        let Some(Shape::List(ty)) = self.shape() else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            let error = FieldError { value: None, message: messages::expected_single("a list") };
+            return Ok(Read { value: Err(error), id: None });
+        };
+        let coercer = self.coercer;
+        let mut items = Vec::new();
+        let mut first_error = None;
+        while let Some(item) = seq.next_element_seed(ElementSeed { coercer: &mut *coercer, ty })? {
+            match item {
+                Ok(Some(value)) => items.push(value),
+                Ok(None) => {}
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        let value = match first_error {
+            Some(error) => Err(error),
+            None => Ok(Value::List(items)),
+        };
+        Ok(Read { value, id: None })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        let message = match self.shape() {
+            Some(Shape::List(_)) => messages::expected_list("an object"),
+            _ => messages::expected_single("an object"),
+        };
+        Ok(Read { value: Err(FieldError { value: None, message }), id: None })
+    }
+}
+
+/// Coerces one list element; `Ok(None)` skips it (null, empty, a marker).
+struct ElementSeed<'a, 's> {
+    coercer: &'a mut Coercer<'s>,
+    ty: ElementType,
+}
+
+type Element = Result<Option<Value>, FieldError>;
+
+impl<'de> DeserializeSeed<'de> for ElementSeed<'_, '_> {
+    type Value = Element;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Element, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
+    type Value = Element;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a list element")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Element, E> {
+        Ok(Ok(None))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Element, E> {
+        Ok(Ok(None))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Element, E> {
+        Ok(self.coercer.scalar_json(self.ty, JsonScalar::Bool(v)).map(Some))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Element, E> {
+        Ok(self.coercer.scalar_json(self.ty, JsonScalar::I64(v)).map(Some))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Element, E> {
+        Ok(self.coercer.scalar_json(self.ty, JsonScalar::U64(v)).map(Some))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Element, E> {
+        Ok(self.coercer.scalar_json(self.ty, JsonScalar::F64(v)).map(Some))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Element, E> {
+        Ok(self.coercer.element_text(self.ty, v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err(FieldError { value: None, message: messages::nested_in_list("a list") }))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Element, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err(FieldError { value: None, message: messages::nested_in_list("an object") }))
+    }
+}

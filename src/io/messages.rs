@@ -1,0 +1,158 @@
+//! Every message text of the io stage, in one place (STYLE.md §6): lowercase,
+//! no final period, one line, user input in backticks.
+
+use std::fmt::Write as _;
+
+use crate::schema::EnumType;
+
+/// At most this many characters of a user value are quoted in a message (the
+/// full value stays in `LeadError::value`).
+const SHOWN_CHARS: usize = 60;
+
+/// At most this many enum values are listed in "is not one of" messages.
+const LISTED_VALUES: usize = 12;
+
+/// A user value as shown inside backticks: control characters escaped (so a
+/// message stays on one line) and long values cut.
+pub(crate) fn shown(value: &str) -> String {
+    let mut out = String::with_capacity(value.len().min(SHOWN_CHARS + 8));
+    for (count, c) in value.chars().enumerate() {
+        if count == SHOWN_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub(crate) fn missing_required(field: &str) -> String {
+    format!("missing required field `{field}`")
+}
+
+pub(crate) fn not_integer(value: &str) -> String {
+    format!("value `{}` is not an integer", shown(value))
+}
+
+pub(crate) fn integer_out_of_range(value: &str) -> String {
+    format!("value `{}` is out of range for an integer", shown(value))
+}
+
+pub(crate) fn not_number(value: &str) -> String {
+    format!("value `{}` is not a number", shown(value))
+}
+
+pub(crate) fn number_out_of_range(value: &str) -> String {
+    format!("value `{}` is out of range for a number", shown(value))
+}
+
+pub(crate) fn not_bool(value: &str) -> String {
+    format!("value `{}` is not a boolean (true/false, yes/no, 1/0)", shown(value))
+}
+
+pub(crate) fn not_in_enum(value: &str, ty: &EnumType) -> String {
+    let mut out = format!("value `{}` is not one of ", shown(value));
+    for (i, v) in ty.values.iter().take(LISTED_VALUES).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(v);
+    }
+    if ty.values.len() > LISTED_VALUES {
+        let _ = write!(out, " (and {} more)", ty.values.len() - LISTED_VALUES);
+    }
+    out
+}
+
+pub(crate) fn not_utf8() -> String {
+    "value is not valid UTF-8".to_string()
+}
+
+/// A JSON list or object where one value is expected.
+pub(crate) fn expected_single(found: &str) -> String {
+    format!("expected a single value, found {found}")
+}
+
+/// A JSON value other than an array or a string for a list field.
+pub(crate) fn expected_list(found: &str) -> String {
+    format!("expected a list, found {found}")
+}
+
+/// A JSON list or object inside a list.
+pub(crate) fn nested_in_list(found: &str) -> String {
+    format!("a list element must be a single value, found {found}")
+}
+
+pub(crate) fn ragged(fields: usize, header: usize) -> String {
+    let noun = if fields == 1 { "field" } else { "fields" };
+    format!("row has {fields} {noun}, header has {header}")
+}
+
+pub(crate) fn unterminated_first(last_line: u64) -> String {
+    format!("unterminated quote: a quoted field starting on this line runs to line {last_line}")
+}
+
+pub(crate) fn unterminated_inside(first_line: u64) -> String {
+    format!("unterminated quote: this line is inside a quoted field that starts on line {first_line}")
+}
+
+pub(crate) fn not_object(found: &str) -> String {
+    format!("expected a JSON object, found {found}")
+}
+
+/// serde_json's message without its " at line L column C" suffix (a JSONL
+/// record is one line; the record carries its line).
+pub(crate) fn invalid_json(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(at) => text.get(..at).unwrap_or(&text),
+        None => &text,
+    };
+    if error.column() > 0 {
+        format!("invalid JSON: {text} (column {})", error.column())
+    } else {
+        format!("invalid JSON: {text}")
+    }
+}
+
+pub(crate) fn read_failed(error: &std::io::Error) -> String {
+    format!("could not read the rest of the input: {error}")
+}
+
+/// One missing required column, for [`crate::io::ReadError::MissingColumns`].
+pub(crate) fn missing_column(field: &str, column: &str) -> String {
+    if field == column {
+        format!("`{column}`")
+    } else {
+        format!("`{column}` (field `{field}`)")
+    }
+}
+
+/// The help of [`crate::io::ReadError::MissingColumns`]: what the header has.
+pub(crate) fn header_columns(header: &[String]) -> String {
+    const LISTED: usize = 20;
+    let mut out = String::from("columns match exactly, else ignoring case; the header has ");
+    let named: Vec<&String> = header.iter().filter(|c| !c.is_empty()).collect();
+    if named.is_empty() {
+        out.push_str("no named columns");
+        return out;
+    }
+    for (i, column) in named.iter().take(LISTED).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "`{}`", shown(column));
+    }
+    if named.len() > LISTED {
+        let _ = write!(out, " (and {} more)", named.len() - LISTED);
+    }
+    out
+}

@@ -1,0 +1,236 @@
+//! Streaming lead readers: one [`InputRecord`] per input record, in input
+//! order, in bounded memory.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+
+use super::coerce::{Coercer, FieldError};
+use super::csv_input::CsvSource;
+use super::jsonl_input::{self, JsonlSource, ObjectParser};
+use super::messages;
+use crate::eval::LeadError;
+use crate::schema::{FieldId, Lead, Schema};
+
+/// The format of a lead input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputFormat {
+    /// Comma-separated values with a header row naming the columns.
+    Csv,
+    /// One JSON object per line (JSON Lines / NDJSON).
+    Jsonl,
+}
+
+/// One record of the input, read and coerced to the schema. Every input
+/// record yields exactly one of these, valid or not, so that output can
+/// account for every lead in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputRecord {
+    /// 1-based record number (CSV: data rows, header excluded; JSONL:
+    /// non-blank lines).
+    pub record: u64,
+    /// 1-based physical line where the record starts (lines end at `\n`).
+    pub line: u64,
+    /// The schema id field's trimmed text, when present, even when the lead
+    /// is invalid, so that output names invalid leads too.
+    pub id: Option<String>,
+    /// The lead, or why it is invalid (the first problem in field order).
+    pub lead: Result<Lead, LeadError>,
+}
+
+/// A failure of the input as a whole, before any lead can be read.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ReadError {
+    /// The input could not be read at all.
+    #[error("cannot read the leads input")]
+    #[diagnostic(code(route::io::read))]
+    Io(#[from] std::io::Error),
+    /// The CSV header lacks a column for a required field, so every lead
+    /// would be invalid.
+    #[error("the CSV header has no column for required {}: {}", if columns.len() == 1 { "field" } else { "fields" }, columns.join(", "))]
+    #[diagnostic(code(route::io::header))]
+    MissingColumns {
+        /// Each missing column, as `` `Column` (field `name`) ``.
+        columns: Vec<String>,
+        /// What the header has.
+        #[help]
+        help: String,
+    },
+}
+
+/// Reads leads one record at a time; see [`leads`].
+///
+/// Memory is bounded by the longest record (plus an 8 KiB read buffer), not
+/// by the input. When the input fails mid-stream, the reader yields one last
+/// invalid record saying so and stops; [`LeadReader::take_error`] then
+/// returns the I/O error, so a caller can exit non-zero.
+pub struct LeadReader<'s> {
+    shared: Shared<'s>,
+    source: Source<'s>,
+}
+
+impl std::fmt::Debug for LeadReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeadReader").field("records", &self.shared.records).finish_non_exhaustive()
+    }
+}
+
+/// State both formats share.
+pub(crate) struct Shared<'s> {
+    pub(crate) schema: &'s Schema,
+    pub(crate) coercer: Coercer<'s>,
+    /// Records yielded so far.
+    pub(crate) records: u64,
+    /// The I/O error that ended the input, until taken.
+    pub(crate) error: Option<std::io::Error>,
+}
+
+impl<'s> Shared<'s> {
+    /// The next record number.
+    pub(crate) fn next_record(&mut self) -> u64 {
+        self.records += 1;
+        self.records
+    }
+
+    /// An invalid record that no field is to blame for, numbered next.
+    pub(crate) fn invalid(&mut self, line: u64, id: Option<String>, message: String) -> InputRecord {
+        let record = self.next_record();
+        Shared::unreadable(record, line, id, message)
+    }
+
+    /// Record `record` as invalid, no field to blame.
+    pub(crate) fn unreadable(record: u64, line: u64, id: Option<String>, message: String) -> InputRecord {
+        let error = LeadError { field: None, value: None, message, record, line };
+        InputRecord { record, line, id, lead: Err(error) }
+    }
+
+    /// Records an I/O error and yields the record that reports it.
+    pub(crate) fn failed(&mut self, line: u64, error: std::io::Error) -> InputRecord {
+        let record = self.invalid(line, None, messages::read_failed(&error));
+        self.error = Some(error);
+        record
+    }
+
+    /// A field error as the record's lead error.
+    pub(crate) fn field_error(&self, field: FieldId, error: FieldError, record: u64, line: u64) -> LeadError {
+        error.into_lead_error(self.schema.fields.get(field.index()), record, line)
+    }
+}
+
+enum Source<'s> {
+    Csv(Box<CsvSource<'s>>),
+    Jsonl(JsonlSource<'s>),
+}
+
+impl LeadReader<'_> {
+    /// The I/O error that cut the input short, if any (taken: later calls
+    /// return `None`). Check it after the last record.
+    pub fn take_error(&mut self) -> Option<std::io::Error> {
+        self.shared.error.take()
+    }
+
+    /// How many records have been yielded so far.
+    pub fn records(&self) -> u64 {
+        self.shared.records
+    }
+}
+
+impl Iterator for LeadReader<'_> {
+    type Item = InputRecord;
+
+    fn next(&mut self) -> Option<InputRecord> {
+        match &mut self.source {
+            Source::Csv(csv) => csv.next_record(&mut self.shared),
+            Source::Jsonl(jsonl) => jsonl.next_record(&mut self.shared),
+        }
+    }
+}
+
+/// Starts reading leads of `schema` from `input`.
+///
+/// For CSV the header row is read (and mapped to schema fields) here, so that
+/// a header that cannot serve is reported once rather than once per lead.
+///
+/// # Errors
+/// When the input cannot be read, or a CSV header has no column for a
+/// required field.
+pub fn leads<'s>(
+    schema: &'s Schema,
+    input: Box<dyn BufRead + 's>,
+    format: InputFormat,
+) -> Result<LeadReader<'s>, ReadError> {
+    let shared = Shared { schema, coercer: Coercer::new(schema), records: 0, error: None };
+    let source = match format {
+        InputFormat::Csv => Source::Csv(Box::new(CsvSource::new(schema, input)?)),
+        InputFormat::Jsonl => Source::Jsonl(JsonlSource::new(schema, input)),
+    };
+    Ok(LeadReader { shared, source })
+}
+
+/// One lead given as a JSON object (`route eval --lead '<json>'`): record 1,
+/// line 1. The text may span lines; it must hold exactly one object.
+pub fn single_lead(schema: &Schema, json: &str) -> InputRecord {
+    let mut shared = Shared { schema, coercer: Coercer::new(schema), records: 0, error: None };
+    let mut parser = ObjectParser::new(schema);
+    jsonl_input::parse_object(&mut parser, &mut shared, json.as_bytes(), 1)
+}
+
+/// The input format a file name implies: `.csv` is CSV; `.jsonl`, `.ndjson`
+/// and `.json` are JSON Lines (a `.json` file must hold one object per line,
+/// not an array). Case-insensitive. `None` when the extension says nothing.
+pub fn format_for_path(path: &Path) -> Option<InputFormat> {
+    let extension = path.extension()?.to_str()?;
+    if extension.eq_ignore_ascii_case("csv") {
+        Some(InputFormat::Csv)
+    } else if ["jsonl", "ndjson", "json"].iter().any(|e| extension.eq_ignore_ascii_case(e)) {
+        Some(InputFormat::Jsonl)
+    } else {
+        None
+    }
+}
+
+/// Input column names (CSV header cells, JSON keys) to schema fields: an
+/// exact match (after trimming) first, else a case-insensitive one.
+pub(crate) struct ColumnMap<'s> {
+    exact: FxHashMap<&'s str, FieldId>,
+    folded: FxHashMap<String, FieldId>,
+    scratch: String,
+}
+
+/// How well an input name matched a field's column; a better match wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Match {
+    None,
+    Folded,
+    Exact,
+}
+
+impl<'s> ColumnMap<'s> {
+    pub(crate) fn new(schema: &'s Schema) -> ColumnMap<'s> {
+        let mut exact = FxHashMap::default();
+        let mut folded = FxHashMap::default();
+        for (i, field) in schema.fields.iter().enumerate() {
+            let Ok(index) = u32::try_from(i) else { break };
+            let column = field.column.trim();
+            exact.entry(column).or_insert(FieldId(index));
+            folded.entry(column.to_lowercase()).or_insert(FieldId(index));
+        }
+        ColumnMap { exact, folded, scratch: String::new() }
+    }
+
+    /// The field an input name reads into, and how well it matched.
+    pub(crate) fn lookup(&mut self, name: &str) -> Option<(FieldId, Match)> {
+        let name = name.trim();
+        if let Some(&field) = self.exact.get(name) {
+            return Some((field, Match::Exact));
+        }
+        self.scratch.clear();
+        if name.is_ascii() {
+            self.scratch.extend(name.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            self.scratch.push_str(&name.to_lowercase());
+        }
+        self.folded.get(self.scratch.as_str()).map(|&field| (field, Match::Folded))
+    }
+}

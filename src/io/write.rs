@@ -1,0 +1,157 @@
+//! Decision writers: one output record per [`Decision`], in the order given
+//! (LANGUAGE.md §10).
+
+use std::fmt::Write as _;
+use std::io::{self, BufWriter, Write};
+
+use crate::eval::{Decision, TargetKind};
+
+/// The format of `route eval` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// One compact JSON object per line, keys in the order of LANGUAGE.md
+    /// §10, `error` and `trace` only when present.
+    Jsonl,
+    /// CSV with a header row: the JSONL keys, with `error` flattened into
+    /// `error_field`, `error_value` and `error_message`; null is an empty
+    /// cell; `trace` is not written.
+    Csv,
+}
+
+/// The CSV header, in column order.
+pub const CSV_HEADER: [&str; 13] = [
+    "lead",
+    "rule",
+    "line",
+    "target",
+    "team",
+    "queue",
+    "assignee",
+    "strategy",
+    "fallback",
+    "reason",
+    "error_field",
+    "error_value",
+    "error_message",
+];
+
+/// Writes decisions to `W` in one [`OutputFormat`], buffered. Call
+/// [`DecisionWriter::finish`] at the end: it writes what is buffered (and,
+/// for CSV, the header even when there were no decisions) and reports any
+/// error doing so.
+pub struct DecisionWriter<W: Write> {
+    sink: Sink<W>,
+}
+
+enum Sink<W: Write> {
+    Jsonl(BufWriter<W>),
+    Csv(Box<CsvSink<W>>),
+}
+
+struct CsvSink<W: Write> {
+    writer: csv::Writer<W>,
+    header_written: bool,
+    /// Formatting buffer for the `line` column.
+    line: String,
+}
+
+impl<W: Write> std::fmt::Debug for DecisionWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let format = match self.sink {
+            Sink::Jsonl(_) => OutputFormat::Jsonl,
+            Sink::Csv(_) => OutputFormat::Csv,
+        };
+        f.debug_struct("DecisionWriter").field("format", &format).finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> DecisionWriter<W> {
+    /// A writer of `format` to `w`.
+    pub fn new(w: W, format: OutputFormat) -> DecisionWriter<W> {
+        let sink = match format {
+            OutputFormat::Jsonl => Sink::Jsonl(BufWriter::with_capacity(1 << 16, w)),
+            OutputFormat::Csv => Sink::Csv(Box::new(CsvSink {
+                writer: csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w),
+                header_written: false,
+                line: String::new(),
+            })),
+        };
+        DecisionWriter { sink }
+    }
+
+    /// Writes one decision.
+    ///
+    /// # Errors
+    /// When the underlying writer fails.
+    pub fn write(&mut self, decision: &Decision) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Jsonl(out) => {
+                serde_json::to_writer(&mut *out, decision)?;
+                out.write_all(b"\n")
+            }
+            Sink::Csv(sink) => {
+                let CsvSink { writer, header_written, line } = &mut **sink;
+                if !*header_written {
+                    writer.write_record(CSV_HEADER).map_err(csv_to_io)?;
+                    *header_written = true;
+                }
+                line.clear();
+                if let Some(n) = decision.line {
+                    let _ = write!(line, "{n}");
+                }
+                let error = decision.error.as_ref();
+                let record: [&str; 13] = [
+                    &decision.lead,
+                    decision.rule.as_deref().unwrap_or(""),
+                    line,
+                    decision.target.map_or("", target_name),
+                    decision.team.as_deref().unwrap_or(""),
+                    decision.queue.as_deref().unwrap_or(""),
+                    decision.assignee.as_deref().unwrap_or(""),
+                    decision.strategy.unwrap_or(""),
+                    if decision.fallback { "true" } else { "false" },
+                    decision.reason.as_str(),
+                    error.and_then(|e| e.field.as_deref()).unwrap_or(""),
+                    error.and_then(|e| e.value.as_deref()).unwrap_or(""),
+                    error.map_or("", |e| e.message.as_str()),
+                ];
+                writer.write_record(record).map_err(csv_to_io)
+            }
+        }
+    }
+
+    /// Flushes everything and returns the underlying writer.
+    ///
+    /// # Errors
+    /// When writing or flushing fails.
+    pub fn finish(self) -> io::Result<W> {
+        match self.sink {
+            Sink::Jsonl(out) => out.into_inner().map_err(io::IntoInnerError::into_error),
+            Sink::Csv(sink) => {
+                let CsvSink { mut writer, header_written, .. } = *sink;
+                if !header_written {
+                    writer.write_record(CSV_HEADER).map_err(csv_to_io)?;
+                }
+                writer.into_inner().map_err(|e| e.into_error())
+            }
+        }
+    }
+}
+
+/// The output name of a target kind (as its serde form).
+fn target_name(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::Team => "team",
+        TargetKind::Rep => "rep",
+        TargetKind::Queue => "queue",
+    }
+}
+
+/// The I/O error inside a csv writer error (keeps its kind, e.g. a broken
+/// pipe).
+fn csv_to_io(error: csv::Error) -> io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
