@@ -1,6 +1,8 @@
 //! The readers on the example project's lead files: a checked schema and
 //! dirty data written to look like a CRM export.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 use std::io::Cursor;
 use std::path::Path;
 

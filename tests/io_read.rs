@@ -1,6 +1,8 @@
 //! The lead readers: CSV and JSONL edge cases, coercion rules and their
 //! messages, streaming, and "never panics" on arbitrary bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 mod io_support;
 
 use std::cell::Cell;

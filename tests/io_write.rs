@@ -1,5 +1,7 @@
 //! The decision writers: JSONL key order and CSV columns (LANGUAGE.md §10).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 use route::eval::decision::TraceStep;
 use route::eval::{Decision, LeadError, Reason, TargetKind};
 use route::io::{DecisionWriter, OutputFormat, CSV_HEADER};

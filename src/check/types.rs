@@ -165,7 +165,7 @@ impl<'a> Checker<'a> {
                     Ok(regex) => Some(test(TestKind::Matches(regex))),
                     Err(error) => {
                         let detail = error.to_string();
-                        let last = detail.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("").trim().to_string();
+                        let last = detail.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
                         self.diagnostics.push(
                             Diagnostic::new(Code::InvalidRegex, pattern.span, "invalid regular expression")
                                 .label(last.trim_start_matches("error: ").to_string())

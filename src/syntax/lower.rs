@@ -16,12 +16,12 @@ use crate::source::{FileId, Span};
 #[grammar = "../grammar/route.pest"]
 struct RouteParser;
 
-type Result<T> = std::result::Result<T, Diagnostic>;
+type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
 /// Parses one declaration found at `offset` in file `file`.
 pub fn declaration(file: FileId, text: &str, offset: usize) -> Result<Item> {
     let mut pairs = RouteParser::parse(Rule::declaration_only, text)
-        .map_err(|error| syntax_error(file, text, offset, &error))?;
+        .map_err(|error| Box::new(syntax_error(file, text, offset, &error)))?;
     let lower = Lower { file, offset };
     let top = pairs.next().ok_or_else(|| lower.broken(file, offset))?;
     let item = top.into_inner().next().ok_or_else(|| lower.broken(file, offset))?;
@@ -42,10 +42,12 @@ impl Lower {
         Span::new(self.file, self.offset + s.start(), self.offset + end)
     }
 
-    fn broken(&self, file: FileId, at: usize) -> Diagnostic {
-        Diagnostic::new(Code::Syntax, Span::new(file, at, at), "the parser produced an unexpected shape")
-            .label("here")
-            .note("this is a bug in route; please report it with the file")
+    fn broken(&self, file: FileId, at: usize) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::new(Code::Syntax, Span::new(file, at, at), "the parser produced an unexpected shape")
+                .label("here")
+                .note("this is a bug in route; please report it with the file"),
+        )
     }
 
     fn child<'i>(&self, parent: &Pair<'i, Rule>, wanted: Rule) -> Result<Pair<'i, Rule>> {
@@ -114,9 +116,9 @@ impl Lower {
             text.parse::<i64>().ok().map(LiteralValue::Int)
         };
         parsed.ok_or_else(|| {
-            Diagnostic::new(Code::InvalidNumber, self.span(pair), format!("number `{}` is out of range", pair.as_str()))
+            Box::new(Diagnostic::new(Code::InvalidNumber, self.span(pair), format!("number `{}` is out of range", pair.as_str()))
                 .label("does not fit a 64-bit number")
-                .help("integers range from -9223372036854775808 to 9223372036854775807")
+                .help("integers range from -9223372036854775808 to 9223372036854775807"))
         })
     }
 

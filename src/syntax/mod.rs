@@ -52,7 +52,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
         }
         match lower::declaration(file, &text[chunk.start..chunk.end], chunk.start) {
             Ok(item) => module.items.push(item),
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Err(diagnostic) => diagnostics.push(*diagnostic),
         }
     }
     (module, diagnostics)
