@@ -1,1 +1,5 @@
-fn main() {}
+//! The `route` command: see `route --help` and docs/cli.md.
+
+fn main() -> std::process::ExitCode {
+    route::cli::main()
+}

@@ -1,1 +1,132 @@
-//! Stage 3: checked program to decision DAG.
+//! Stage 3: checked [`Program`] to decision DAG.
+//!
+//! Accepts a checked program (rules flattened, first match wins); returns a
+//! [`Dag`] that answers "which rule fires first for this lead" exactly as the
+//! reference interpreter ([`crate::eval::reference`]) does, but pays for the
+//! depth of one path instead of every rule tried. The same DAG is what the
+//! analyses walk: a rule that is no leaf is unreachable, a `NoMatch` leaf is
+//! a coverage gap, and the edges on the way there are its path constraints.
+//!
+//! # Algorithm
+//!
+//! This is the decision-tree compilation of pattern matching of Maranget,
+//! *Compiling pattern matching to good decision trees* (ML Workshop, 2008),
+//! with the clause matrix replaced by a list of boolean conditions over
+//! typed fields, and the tree made a DAG by hash-consing.
+//!
+//! **Subproblem.** An ordered list of *candidates* `(rule, residual)`: the
+//! rules that can still fire on this path, in priority order, each with
+//! what remains of its condition given what the path has learnt. The root
+//! subproblem is every rule with its full condition.
+//!
+//! - Empty list: leaf `NoMatch`. First residual `True`: leaf `Match(rule)`
+//!   (it fires, and every earlier rule has already been proved false).
+//! - Otherwise pick a *column* the first candidate needs (Maranget's
+//!   necessity heuristic: an atom of a conjunction, or common to every arm
+//!   of a disjunction, must be known to prove the candidate fires); among
+//!   those, the one most of the leading candidates mention, then the one
+//!   with the fewest branches. Split on it:
+//!   - an enum field: a dense switch, one child per enum value;
+//!   - a bool field: two children;
+//!   - a string field: a hashed switch on every literal the candidates
+//!     compare it with (`==`, `in [..]`) and a default child for every other
+//!     string;
+//!   - an int or float field: an interval node. Every comparison is first
+//!     normalised to a half-open range `lo <= x < hi` (`x <= v` is
+//!     `x < next_up(v)` on floats and `x < floor(v) + 1` on ints, so one
+//!     kind of cut suffices and no interval is empty). The cut points of all
+//!     candidates are sorted; the lead's value is placed by binary search
+//!     (`partition_point`), one child per interval (and one for NaN on float
+//!     fields). Inside an interval every comparison of that field is decided
+//!     exactly by comparing its bounds with the interval's, which are cut
+//!     points too — no representative value is sampled;
+//!   - an *opaque* atom (regex, substring, list contains, lookup
+//!     membership, `exists` on a list): a binary test node.
+//!
+//!   Optional fields get a child for an absent value (every atom false).
+//! - In each child every candidate is *specialised* by what the edge tells
+//!   ([`predicate::Fact`]): a known value decides every atom over the field
+//!   by [`Test::holds`](crate::check::program::Test::holds) itself (so `starts_with`, `matches`, lookups are
+//!   exact too once a string switch knows the literal); the string default
+//!   child makes `==`/`in` false and leaves opaque atoms; an interval decides
+//!   the ranges. Conditions are then folded (`True`/`False`, flattening),
+//!   false candidates dropped and the list cut after the first `True`.
+//!   Every split decides at least one atom of the list, so a path is at most
+//!   as long as the number of distinct atoms, and the graph is acyclic.
+//!
+//! **Sharing.** Conditions are interned in a hash-consed arena
+//! ([`predicate::CondArena`]): a candidate is two `u32`s, specialising shares
+//! every unchanged condition, and a candidate whose condition does not
+//! mention the split field (a 64-bit field mask says so) is copied without
+//! being looked at. Subproblems are memoised by their candidate list, so two
+//! paths that leave the same rules in the same state share one node. A last
+//! pass merges structurally identical nodes bottom-up, collapses splits
+//! whose children are all one node, merges adjacent intervals with one
+//! child and drops string cases that go where the default goes.
+//!
+//! **Budget.** Subproblems are expanded breadth-first, so the budget is
+//! spent near the root where it saves most. When a split would take the
+//! node count past [`Budget::max_nodes`], the subproblem becomes a
+//! [`Node::Rules`] node instead: its candidates tried in order at run time,
+//! each with its residual condition — slower but still exact. `route graph`
+//! and [`Dag::stats`] say when this happened.
+//!
+//! # Representation and invariants
+//!
+//! See [`Node`] for what each node means and [`Edge`] for what each edge
+//! tells. Nodes are a `Vec<Node>` indexed by [`NodeId`] (20 bytes each,
+//! variable parts in side tables), so evaluation ([`Dag::route`]) follows
+//! indices and never allocates.
+//!
+//! - The answer at every node is exact: for any lead reaching a node, the
+//!   first candidate of its subproblem whose residual holds is the first
+//!   rule of the program whose condition holds.
+//! - A field is switched on at most once per path; an opaque atom is tested
+//!   at most once per path.
+//! - Absent values of required fields and NaN go to [`Dag::unchecked`] (the
+//!   whole program as a rules list, evaluated directly), so they get the
+//!   exact answer without growing the DAG for leads readers never produce.
+//!   Values of the wrong type go there too, where a switch sees them; for
+//!   those the answer is unspecified (but nothing panics).
+
+mod build;
+mod dag;
+mod listing;
+pub mod predicate;
+
+#[cfg(test)]
+mod tests;
+
+pub use dag::{Candidate, CondView, Dag, Edge, IntervalTable, Node, NodeId, Slice, Stats, StrTable};
+pub use predicate::{Atom, AtomForm, AtomId, CondId};
+
+use crate::check::program::Program;
+
+/// How large the DAG may grow before subproblems fall back to ordered rule
+/// lists: the guard against the exponential worst case of decision trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Most nodes the builder may create (before identical ones are merged).
+    pub max_nodes: usize,
+}
+
+impl Budget {
+    /// No limit: for tests and small hand-written programs.
+    pub const UNLIMITED: Budget = Budget { max_nodes: usize::MAX };
+
+    /// The default for a program of `rules` rules: room for a few nodes per
+    /// rule, which keeps compile time well under a second for 10,000 rules.
+    pub fn scaled(rules: usize) -> Budget {
+        Budget { max_nodes: 4_096usize.saturating_add(rules.saturating_mul(8)) }
+    }
+
+    /// [`Budget::scaled`] for a program's rule count.
+    pub fn for_program(program: &Program) -> Budget {
+        Budget::scaled(program.rules.len())
+    }
+}
+
+/// Compiles a checked program into a decision DAG within a size budget.
+pub fn compile(program: &Program, budget: Budget) -> Dag {
+    build::Builder::new(program, budget).run()
+}

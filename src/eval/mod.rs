@@ -4,11 +4,14 @@
 //! counts) and lives in an explicit state value so runs are reproducible.
 
 pub mod decision;
+pub mod reference;
 pub mod hours;
 pub mod roster;
-// pub mod router; (enabled once compile::Dag lands)
+pub mod router;
+pub mod state;
 pub mod strategy;
 
 pub use decision::{Decision, LeadError, Reason, TargetKind};
 pub use roster::Roster;
+pub use router::Router;
 

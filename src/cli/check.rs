@@ -1,0 +1,84 @@
+//! `route check`: report every diagnostic of a project.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+
+use super::{check_project, AppError, Exit};
+use crate::diagnostics::{self, Severity};
+
+/// Arguments of `route check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The entry .route file, or a directory holding routing.route.
+    #[arg(default_value = "routing.route")]
+    pub project: PathBuf,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Treat warnings as errors for the exit code (`--deny warnings`).
+    #[arg(long, value_enum)]
+    pub deny: Option<Deny>,
+}
+
+/// Output formats of `route check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels, for people (stderr).
+    Human,
+    /// One JSON object (stdout), LANGUAGE.md §9.
+    Json,
+}
+
+/// What `--deny` can deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Fail on any warning.
+    Warnings,
+}
+
+/// Runs `route check`.
+pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
+    let checked = check_project(&args.project)?;
+    let errors = checked.diagnostics.count(Severity::Error);
+    let warnings = checked.diagnostics.count(Severity::Warning);
+    match args.format {
+        Format::Human => {
+            let choice = if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
+            let mut stderr = StandardStream::stderr(choice);
+            if diagnostics::human::render(&mut stderr, &checked.sources, &checked.diagnostics).is_err() {
+                eprintln!("error: a diagnostic points outside its file");
+            }
+            let summary = match &checked.program {
+                Some(program) => format!(
+                    "{}: {} rules, {} teams, {} fields; {}",
+                    checked.sources.name(crate::source::FileId(0)),
+                    program.rules.len(),
+                    program.teams.len(),
+                    program.schema.fields.len(),
+                    counts(errors, warnings)
+                ),
+                None => format!("{}: {}", checked.sources.name(crate::source::FileId(0)), counts(errors, warnings)),
+            };
+            let _ = writeln!(stderr, "{summary}");
+        }
+        Format::Json => {
+            let report = diagnostics::json::report(&checked.sources, &checked.diagnostics);
+            let mut stdout = std::io::stdout().lock();
+            serde_json::to_writer(&mut stdout, &report).map_err(|e| AppError::Write(e.into()))?;
+            writeln!(stdout).map_err(AppError::Write)?;
+        }
+    }
+    Ok(if errors > 0 || (args.deny.is_some() && warnings > 0) { Exit::Failed } else { Exit::Ok })
+}
+
+fn counts(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if errors == 0 && warnings == 0 {
+        "ok".to_string()
+    } else {
+        format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    }
+}

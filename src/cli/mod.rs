@@ -1,0 +1,85 @@
+//! The command line: clap definitions and one file per subcommand.
+//!
+//! Exit codes are typed ([`Exit`]): 0 success, 1 the project (or, under
+//! `--deny warnings`, its warnings) failed, 2 the command could not run.
+//! Errors without a source location (unreadable files, bad flags) are
+//! rendered by miette; source diagnostics by codespan-reporting.
+
+mod check;
+mod error;
+mod eval;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use error::AppError;
+
+/// route: declarative lead routing — check rule files, route leads.
+#[derive(Debug, Parser)]
+#[command(name = "route", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a routing project: syntax, names, types (CI runs this on every change).
+    Check(check::CheckArgs),
+    /// Route leads: one JSON lead, or a CSV/JSONL batch.
+    Eval(eval::EvalArgs),
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success (warnings allowed).
+    Ok = 0,
+    /// The project has errors (or warnings under `--deny warnings`).
+    Failed = 1,
+    /// The command could not run.
+    CouldNotRun = 2,
+}
+
+/// Parses arguments, runs the command, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { Exit::CouldNotRun } else { Exit::Ok };
+            let _ = error.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
+    };
+    match result {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::new(error));
+            ExitCode::from(Exit::CouldNotRun as u8)
+        }
+    }
+}
+
+/// The entry file of a project: the path itself, or `routing.route` inside
+/// it when it is a directory.
+pub fn entry_file(project: &Path) -> PathBuf {
+    if project.is_dir() {
+        project.join("routing.route")
+    } else {
+        project.to_path_buf()
+    }
+}
+
+/// Loads and checks a project; the entry file must be readable.
+fn check_project(project: &Path) -> Result<crate::check::Checked, AppError> {
+    let entry = entry_file(project);
+    crate::check::check_file(&entry).map_err(|source| AppError::ReadProject { path: entry, source })
+}
