@@ -101,8 +101,14 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         writer.write(&route_record(&mut router, &program, explain, record)).map_err(AppError::Write)?;
     } else if let Some(path) = &args.leads {
         let (input, format) = open_leads(path, args.input_format)?;
-        for record in io::leads(&program.schema, input, format)? {
+        let mut reader = io::leads(&program.schema, input, format)?;
+        for record in reader.by_ref() {
             writer.write(&route_record(&mut router, &program, explain, record)).map_err(AppError::Write)?;
+        }
+        if let Some(error) = reader.take_error() {
+            // The records read so far are written; the run still fails.
+            writer.finish().map_err(AppError::Write)?;
+            return Err(AppError::ReadInput { path: path.clone(), source: error });
         }
     }
     writer.finish().map_err(AppError::Write)?;
