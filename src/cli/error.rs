@@ -57,6 +57,10 @@ pub enum AppError {
     #[error("reading leads from stdin needs --input-format")]
     #[diagnostic(code(route::input_format), help("pass --input-format csv or --input-format jsonl"))]
     StdinFormat,
+    /// The state file cannot be used.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    State(#[from] crate::eval::state::StateError),
     /// The input cannot be read as a whole (e.g. no CSV header).
     #[error(transparent)]
     #[diagnostic(transparent)]

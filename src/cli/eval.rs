@@ -13,6 +13,8 @@ use crate::check::Program;
 use crate::compile::{compile, Budget};
 use crate::diagnostics::{self, Diagnostics, Severity};
 use crate::eval::roster::parse_now;
+use crate::eval::state::StateFile;
+use crate::eval::summary::{Summary, Tally};
 use crate::eval::{reference, Roster, Router};
 use crate::io::{self, DecisionWriter, InputFormat, InputRecord, OutputFormat};
 use crate::source::SourceMap;
@@ -52,6 +54,24 @@ pub struct EvalArgs {
     /// Add a `trace` to each record: every rule tried and why it did not fire.
     #[arg(long)]
     pub explain: bool,
+    /// Carry distribution state (round-robin positions, weights, counts)
+    /// across runs in this file; it is locked for the run and replaced
+    /// atomically at the end.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Print a summary to stderr: counts per rule, queue and rep, and each
+    /// team's fairness (`--summary json` for a JSON object).
+    #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "human")]
+    pub summary: Option<SummaryFormat>,
+}
+
+/// Summary formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// Text (with bar charts on a terminal).
+    Human,
+    /// One JSON object.
+    Json,
 }
 
 /// Input formats.
@@ -86,6 +106,15 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     };
     let dag = compile(&program, Budget::for_program(&program));
     let mut router = Router::new(&program, &dag, &roster, now, args.seed);
+    let state_file = match &args.state {
+        Some(path) => {
+            let (file, saved) = StateFile::open(path)?;
+            router.restore(&saved);
+            Some(file)
+        }
+        None => None,
+    };
+    let mut tally = Tally::default();
     let sink: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(File::create(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?),
         None => Box::new(std::io::stdout().lock()),
@@ -98,12 +127,16 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     let explain = args.explain.then_some(&checked.sources);
     if let Some(json) = &args.lead {
         let record = io::single_lead(&program.schema, json);
-        writer.write(&route_record(&mut router, &program, explain, record)).map_err(AppError::Write)?;
+        let decision = route_record(&mut router, &program, explain, record);
+        tally.observe(&decision);
+        writer.write(&decision).map_err(AppError::Write)?;
     } else if let Some(path) = &args.leads {
         let (input, format) = open_leads(path, args.input_format)?;
         let mut reader = io::leads(&program.schema, input, format)?;
         for record in reader.by_ref() {
-            writer.write(&route_record(&mut router, &program, explain, record)).map_err(AppError::Write)?;
+            let decision = route_record(&mut router, &program, explain, record);
+            tally.observe(&decision);
+            writer.write(&decision).map_err(AppError::Write)?;
         }
         if let Some(error) = reader.take_error() {
             // The records read so far are written; the run still fails.
@@ -112,7 +145,22 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         }
     }
     writer.finish().map_err(AppError::Write)?;
+    if let Some(file) = state_file {
+        file.save(&router.capture())?;
+    }
+    if let Some(format) = args.summary {
+        print_summary(&tally.summary(&program), format)?;
+    }
     Ok(Exit::Ok)
+}
+
+fn print_summary(summary: &Summary, format: SummaryFormat) -> Result<(), AppError> {
+    let mut stderr = std::io::stderr().lock();
+    let text = match format {
+        SummaryFormat::Human => summary.render(std::io::stderr().is_terminal()),
+        SummaryFormat::Json => serde_json::to_string(summary).map_err(|e| AppError::Write(e.into()))? + "\n",
+    };
+    stderr.write_all(text.as_bytes()).map_err(AppError::Write)
 }
 
 fn route_record(router: &mut Router<'_>, program: &Program, explain: Option<&SourceMap>, record: InputRecord) -> crate::eval::Decision {

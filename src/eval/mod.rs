@@ -10,6 +10,7 @@ pub mod roster;
 pub mod router;
 pub mod state;
 pub mod strategy;
+pub mod summary;
 
 pub use decision::{Decision, LeadError, Reason, TargetKind};
 pub use roster::Roster;
