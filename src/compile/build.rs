@@ -7,11 +7,11 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use super::dag::{Candidate, CondView, Dag, IntervalTable, Node, NodeId, Slice, Stats, StrTable};
+use super::dag::{AtomCode, Candidate, CondView, Dag, IntervalTable, Node, NodeId, Slice, Stats, StrTable};
 use super::predicate::{AtomForm, AtomId, CondArena, CondId, CondNode, Fact};
 use super::Budget;
 use crate::check::program::{Lookup, Program, RuleId};
-use crate::schema::{FieldId, FieldType, Value};
+use crate::schema::{FieldId, FieldType, Schema, Value};
 
 /// Lists longer than this are split to shrink them (see
 /// [`Builder::shrinking_column`]); shorter ones by Maranget's necessity.
@@ -99,6 +99,8 @@ pub(super) struct Builder<'p> {
     spec_cache: FxHashMap<CondId, CondId>,
     split: SplitMemo,
     needed_cache: FxHashMap<CondId, Rc<[Column]>>,
+    /// Per field, see [`Builder::drop_share`].
+    drop_shares: Vec<f64>,
 }
 
 impl<'p> Builder<'p> {
@@ -117,6 +119,7 @@ impl<'p> Builder<'p> {
             spec_cache: FxHashMap::default(),
             split: SplitMemo::default(),
             needed_cache: FxHashMap::default(),
+            drop_shares: Vec::new(),
         }
     }
 
@@ -135,6 +138,7 @@ impl<'p> Builder<'p> {
                 break;
             }
         }
+        self.drop_shares = self.drop_shares_of();
         let all: Rc<[Candidate]> = all.into();
         let unchecked = self.push(BNode::Rules(all.clone()));
         let root = self.request(all.to_vec());
@@ -148,6 +152,33 @@ impl<'p> Builder<'p> {
         }
         let built = self.nodes.len();
         Finisher::new(&self, unchecked).finish(root, built, self.budget_hit)
+    }
+
+    fn drop_shares_of(&self) -> Vec<f64> {
+        let schema = &self.program.schema;
+        let mut literals: Vec<Vec<u32>> = vec![Vec::new(); schema.fields.len()];
+        for atom in self.arena.atoms() {
+            if let (AtomForm::OneOf(keys), Some(l)) = (&atom.form, literals.get_mut(atom.field().index())) {
+                l.extend_from_slice(keys);
+            }
+        }
+        schema
+            .fields
+            .iter()
+            .zip(literals)
+            .map(|(field, mut literals)| {
+                literals.sort_unstable();
+                literals.dedup();
+                let share = |n: usize| if n == 0 { 0.0 } else { 1.0 - 1.0 / n as f64 };
+                match field.ty {
+                    FieldType::Enum(id) => share(schema.enums.get(id.0 as usize).map_or(0, |e| e.values.len())),
+                    FieldType::Bool => 0.5,
+                    FieldType::String => share(literals.len() + 1),
+                    FieldType::Int | FieldType::Float => 0.5,
+                    FieldType::List(_) => 0.0,
+                }
+            })
+            .collect()
     }
 
     fn push(&mut self, node: BNode) -> NodeId {
@@ -214,7 +245,7 @@ impl<'p> Builder<'p> {
             return BNode::Rules(list.clone());
         }
         let children = self.children(list, field, &split.facts);
-        split.shape.into_node(field, children)
+        split.shape.into_node(field, children).unwrap_or_else(|| BNode::Rules(list.clone()))
     }
 
     fn test_split(&self, atom: AtomId) -> Split {
@@ -335,8 +366,7 @@ impl<'p> Builder<'p> {
                 special.dedup();
                 let ordinary = self.residual(c.cond, field, &Fact::Absent, &atoms);
                 if ordinary == CondId::FALSE {
-                    for k in 0..special.len() {
-                        let i = special.get(k).copied().unwrap_or(usize::MAX);
+                    for &i in &special {
                         if let Some(fact) = facts.get(i) {
                             let r = self.residual(c.cond, field, fact, &atoms);
                             Self::add(&mut outs, &mut closed, &mut open, i, Candidate { rule: c.rule, cond: r });
@@ -445,31 +475,39 @@ impl<'p> Builder<'p> {
 
     /// For long lists, where run time is spent scanning candidates: the
     /// column whose split drops the most candidates from a typical child
-    /// (in the spirit of HiCuts' packet-classification trees). A candidate
-    /// that needs a column of `b` branches survives in about one of them,
-    /// so it counts `1 - 1/b`; estimated on a sample spread over the list.
+    /// (in the spirit of HiCuts' packet-classification trees): the number of
+    /// candidates that need it, each weighted by the share of children it is
+    /// typically dropped from ([`Builder::drop_share`]). Estimated on a
+    /// sample spread over the list.
     fn shrinking_column(&mut self, list: &[Candidate]) -> Option<Column> {
         let step = list.len().div_ceil(SHRINK_SAMPLE).max(1);
-        let sample: Vec<Candidate> = list.iter().step_by(step).copied().collect();
-        let mut counts: FxHashMap<Column, usize> = FxHashMap::default();
-        for c in &sample {
+        let mut counts: Vec<(Column, usize)> = Vec::new();
+        for c in list.iter().step_by(step) {
             for &column in self.needed_cached(c.cond).iter() {
-                *counts.entry(column).or_insert(0) += 1;
+                match counts.iter_mut().find(|(col, _)| *col == column) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((column, 1)),
+                }
             }
         }
-        let mut scored: Vec<(Column, usize, usize)> =
-            counts.into_iter().map(|(column, count)| (column, count, self.branches(column, &sample))).collect();
-        scored.sort_unstable();
-        scored
+        counts.sort_unstable();
+        counts
             .into_iter()
-            .filter(|&(_, count, branches)| count > 0 && branches > 1)
-            .max_by(|a, b| {
-                let score = |&(_, count, branches): &(Column, usize, usize)| {
-                    count as f64 * (1.0 - 1.0 / branches as f64)
-                };
-                score(a).total_cmp(&score(b)).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0))
-            })
-            .map(|(column, _, _)| column)
+            .map(|(column, count)| (column, count as f64 * self.drop_share(column)))
+            .filter(|&(_, score)| score > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(column, _)| column)
+    }
+
+    /// The share of a split's children a candidate needing the column is
+    /// typically dropped from: `1 - 1/n` for a switch of `n` values (string
+    /// switches: the program's literals for the field), one half for
+    /// intervals (a comparison keeps about half of them) and binary tests.
+    fn drop_share(&self, column: Column) -> f64 {
+        match column {
+            Column::Atom(_) => 0.5,
+            Column::Field(field) => self.drop_shares.get(field.index()).copied().unwrap_or(0.0),
+        }
     }
 
     /// Maranget's necessity heuristic: a column the first candidate needs
@@ -494,7 +532,9 @@ impl<'p> Builder<'p> {
                     .iter()
                     .filter(|c| match column {
                         Column::Field(f) => self.arena.mentions(c.cond, f),
-                        Column::Atom(a) => self.field_of(column).is_some_and(|f| self.arena.contains_atom(c.cond, a, f)),
+                        Column::Atom(a) => {
+                            self.field_of(column).is_some_and(|f| self.arena.contains_atom(c.cond, a, f))
+                        }
                     })
                     .count();
                 (column, count, self.branches(column, window))
@@ -619,7 +659,10 @@ enum Shape {
     Enum,
     Bool,
     Str(Vec<u32>),
-    Interval { integer: bool, cuts: Vec<f64> },
+    Interval {
+        integer: bool,
+        cuts: Vec<f64>,
+    },
     Test(AtomId),
     /// The shape of a required field's split (no absent child).
     Required(Box<Shape>),
@@ -630,34 +673,45 @@ impl Shape {
         Shape::Required(Box::new(self))
     }
 
-    fn into_node(self, field: FieldId, mut children: Vec<NodeId>) -> BNode {
+    /// The node for the split's children (one per fact, in order); `None`
+    /// if their number does not fit the shape, which the builder never does.
+    fn into_node(self, field: FieldId, mut children: Vec<NodeId>) -> Option<BNode> {
         let (shape, absent) = match self {
             Shape::Required(shape) => (*shape, None),
             Shape::Test(atom) => {
-                let (then, otherwise) = match children[..] {
-                    [then, otherwise] => (then, otherwise),
-                    _ => return BNode::NoMatch,
+                let [then, otherwise] = children[..] else {
+                    return None;
                 };
-                return BNode::Test { atom, then, otherwise };
+                return Some(BNode::Test { atom, then, otherwise });
             }
             shape => {
                 let absent = children.pop();
                 (shape, absent)
             }
         };
-        match shape {
+        Some(match shape {
             Shape::Enum => BNode::Enum { field, children, absent },
-            Shape::Bool => match children[..] {
-                [no, yes] => BNode::Bool { field, no, yes, absent },
-                _ => BNode::NoMatch,
-            },
+            Shape::Bool => {
+                let [no, yes] = children[..] else {
+                    return None;
+                };
+                BNode::Bool { field, no, yes, absent }
+            }
             Shape::Str(symbols) => {
-                let default = children.pop().unwrap_or(NodeId(0));
+                let default = children.pop()?;
+                if symbols.len() != children.len() {
+                    return None;
+                }
                 BNode::Str { field, cases: symbols.into_iter().zip(children).collect(), default, absent }
             }
-            Shape::Interval { integer, cuts } => BNode::Interval { field, integer, cuts, children, absent },
-            Shape::Test(_) | Shape::Required(_) => BNode::NoMatch,
-        }
+            Shape::Interval { integer, cuts } => {
+                if cuts.len() + 1 != children.len() {
+                    return None;
+                }
+                BNode::Interval { field, integer, cuts, children, absent }
+            }
+            Shape::Test(_) | Shape::Required(_) => return None,
+        })
     }
 }
 
@@ -682,7 +736,7 @@ enum Key {
     Str { field: FieldId, cases: Box<[(u32, u32)]>, default: u32, absent: u32 },
     Interval { field: FieldId, integer: bool, cuts: Box<[u64]>, children: Box<[u32]>, absent: u32 },
     Test { atom: AtomId, then: u32, otherwise: u32 },
-    Rules(Box<[Candidate]>),
+    Rules(Rc<[Candidate]>),
 }
 
 impl Key {
@@ -691,9 +745,7 @@ impl Key {
             Key::NoMatch | Key::Match(_) | Key::Rules(_) => Vec::new(),
             Key::Enum { children, absent, .. } => children.iter().copied().chain([*absent]).collect(),
             Key::Bool { no, yes, absent, .. } => vec![*no, *yes, *absent],
-            Key::Str { cases, default, absent, .. } => {
-                cases.iter().map(|c| c.1).chain([*default, *absent]).collect()
-            }
+            Key::Str { cases, default, absent, .. } => cases.iter().map(|c| c.1).chain([*default, *absent]).collect(),
             Key::Interval { children, absent, .. } => children.iter().copied().chain([*absent]).collect(),
             Key::Test { then, otherwise, .. } => vec![*then, *otherwise],
         }
@@ -797,7 +849,7 @@ impl<'b, 'p> Finisher<'b, 'p> {
         let key = match node {
             BNode::Pending | BNode::NoMatch => Key::NoMatch,
             BNode::Match(rule) => Key::Match(*rule),
-            BNode::Rules(list) => Key::Rules(list.iter().copied().collect()),
+            BNode::Rules(list) => Key::Rules(list.clone()),
             BNode::Enum { field, children, absent } => {
                 let children: Box<[u32]> = children.iter().map(|&c| self.class(c)).collect();
                 let absent = absent_class(self, absent);
@@ -914,9 +966,12 @@ impl<'b, 'p> Finisher<'b, 'p> {
             conds: vec![CondView::True, CondView::False],
             cond_parts: Vec::new(),
             atoms: self.builder.arena.atoms().to_vec(),
+            codes: Vec::new(),
+            code_strs: Vec::new(),
             symbols: self.builder.arena.symbols().to_vec(),
             stats: Stats::default(),
         };
+        encode_atoms(&self.builder.arena, &self.builder.program.schema, &mut dag);
         let mut copied: FxHashMap<CondId, CondId> = FxHashMap::default();
         let mut stats = Stats { built, budget_hit, ..Stats::default() };
         for &class in &order {
@@ -1015,4 +1070,34 @@ fn copy_cond(arena: &CondArena, c: CondId, dag: &mut Dag, copied: &mut FxHashMap
     dag.conds.push(view);
     copied.insert(c, id);
     id
+}
+
+/// Pre-decodes every atom for evaluation ([`AtomCode`]).
+fn encode_atoms(arena: &CondArena, schema: &Schema, dag: &mut Dag) {
+    for atom in arena.atoms() {
+        let field = atom.field();
+        let ty = schema.fields.get(field.index()).map(|f| f.ty);
+        let code = match (&atom.form, ty) {
+            (AtomForm::Exists, _) => AtomCode::Exists { field },
+            (AtomForm::OneOf(keys), Some(FieldType::Enum(_))) if keys.iter().all(|&k| k < 64) => {
+                AtomCode::EnumIn { field, mask: keys.iter().fold(0u64, |m, &k| m | 1 << k) }
+            }
+            (AtomForm::OneOf(keys), Some(FieldType::Bool)) if keys.iter().all(|&k| k < 2) => {
+                AtomCode::BoolIn { field, mask: keys.iter().fold(0u8, |m, &k| m | 1 << k) }
+            }
+            (AtomForm::OneOf(keys), Some(FieldType::String)) => {
+                let start = dag.code_strs.len();
+                dag.code_strs.extend(keys.iter().map(|&k| Box::from(arena.symbol(k))));
+                AtomCode::StrIn { field, literals: Slice::of(start, keys.len()) }
+            }
+            (AtomForm::Range { lo, hi }, _) => AtomCode::Range {
+                field,
+                lo: lo.unwrap_or(f64::NEG_INFINITY),
+                hi: hi.unwrap_or(f64::INFINITY),
+                hi_inclusive: hi.is_none(),
+            },
+            _ => AtomCode::Opaque,
+        };
+        dag.codes.push(code);
+    }
 }

@@ -67,7 +67,8 @@ pub enum Node {
         field: FieldId,
         /// Children indexed by enum value.
         children: Slice,
-        /// Child for an absent value.
+        /// Child for an absent value ([`Dag::unchecked`] for a required
+        /// field).
         absent: NodeId,
     },
     /// A switch on a bool field.
@@ -78,7 +79,8 @@ pub enum Node {
         no: NodeId,
         /// Child for `true`.
         yes: NodeId,
-        /// Child for an absent value.
+        /// Child for an absent value ([`Dag::unchecked`] for a required
+        /// field).
         absent: NodeId,
     },
     /// A switch on a string field by hashed literal ([`Dag::str_table`]).
@@ -87,7 +89,8 @@ pub enum Node {
         field: FieldId,
         /// Index of its [`StrTable`].
         table: u32,
-        /// Child for an absent value.
+        /// Child for an absent value ([`Dag::unchecked`] for a required
+        /// field).
         absent: NodeId,
     },
     /// A binary search of a numeric field's value among sorted cut points
@@ -97,7 +100,8 @@ pub enum Node {
         field: FieldId,
         /// Index of its [`IntervalTable`].
         table: u32,
-        /// Child for an absent value.
+        /// Child for an absent value ([`Dag::unchecked`] for a required
+        /// field).
         absent: NodeId,
     },
     /// An opaque atom (regex, substring, list contains, lookup, exists on a
@@ -201,6 +205,28 @@ pub enum Edge<'a> {
     Else,
 }
 
+/// An atom pre-decoded for evaluation: a bit test, a literal scan or two
+/// comparisons instead of the general [`Test::holds`].
+///
+/// [`Test::holds`]: crate::check::program::Test::holds
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum AtomCode {
+    /// An enum value whose bit is set (all values below 64).
+    EnumIn { field: FieldId, mask: u64 },
+    /// A boolean whose bit (false: 0, true: 1) is set.
+    BoolIn { field: FieldId, mask: u8 },
+    /// A string equal to one of these literals.
+    StrIn { field: FieldId, literals: Slice },
+    /// A number `x` (not NaN) with `lo <= x` and `x < hi` (or `x <= hi`).
+    Range { field: FieldId, lo: f64, hi: f64, hi_inclusive: bool },
+    /// Any present value.
+    Exists { field: FieldId },
+    /// Only [`Test::holds`] knows.
+    ///
+    /// [`Test::holds`]: crate::check::program::Test::holds
+    Opaque,
+}
+
 /// Counts describing a compiled DAG, for `route graph` and benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -240,6 +266,10 @@ pub struct Dag {
     pub(super) conds: Vec<CondView>,
     pub(super) cond_parts: Vec<CondId>,
     pub(super) atoms: Vec<Atom>,
+    /// Per atom, how evaluation decides it ([`AtomCode`]).
+    pub(super) codes: Vec<AtomCode>,
+    /// String literals of [`AtomCode::StrIn`] atoms.
+    pub(super) code_strs: Vec<Box<str>>,
     pub(super) symbols: Vec<Box<str>>,
     pub(super) stats: Stats,
 }
@@ -304,10 +334,7 @@ impl Dag {
                     }
                 }
                 Node::Test { atom, then, otherwise } => {
-                    let holds = self
-                        .atoms
-                        .get(atom.index())
-                        .is_some_and(|a| a.test.holds(lead.get(a.field()), lookups));
+                    let holds = self.atom_holds(atom, lead, lookups);
                     if holds {
                         then
                     } else {
@@ -341,14 +368,45 @@ impl Dag {
         list.iter().find(|c| self.holds(c.cond, lead, lookups)).map(|c| c.rule)
     }
 
+    /// Whether an atom holds for a lead: by its pre-decoded form where it
+    /// has one (same answer as [`Test::holds`] on values of the field's
+    /// type), else by the test itself.
+    ///
+    /// [`Test::holds`]: crate::check::program::Test::holds
+    #[inline]
+    fn atom_holds(&self, atom: AtomId, lead: &Lead, lookups: &[Lookup]) -> bool {
+        match self.codes.get(atom.index()) {
+            Some(&AtomCode::EnumIn { field, mask }) => {
+                matches!(lead.get(field), Value::Enum(i) if *i < 64 && mask >> i & 1 == 1)
+            }
+            Some(&AtomCode::BoolIn { field, mask }) => {
+                matches!(lead.get(field), Value::Bool(b) if mask >> u8::from(*b) & 1 == 1)
+            }
+            Some(&AtomCode::StrIn { field, literals }) => match lead.get(field) {
+                Value::Str(s) => self.code_strs.get(literals.range()).is_some_and(|l| l.iter().any(|l| **l == **s)),
+                _ => false,
+            },
+            Some(&AtomCode::Range { field, lo, hi, hi_inclusive }) => match lead.get(field) {
+                Value::Int(i) => {
+                    let x = *i as f64;
+                    x >= lo && (x < hi || (hi_inclusive && x == hi))
+                }
+                Value::Float(x) => *x >= lo && (*x < hi || (hi_inclusive && *x == hi)),
+                _ => false,
+            },
+            Some(&AtomCode::Exists { field }) => !matches!(lead.get(field), Value::Absent),
+            Some(AtomCode::Opaque) | None => {
+                self.atoms.get(atom.index()).is_some_and(|a| a.test.holds(lead.get(a.field()), lookups))
+            }
+        }
+    }
+
     /// Evaluates a stored condition directly on a lead.
     pub fn holds(&self, cond: CondId, lead: &Lead, lookups: &[Lookup]) -> bool {
         match self.cond(cond) {
             CondView::True => true,
             CondView::False => false,
-            CondView::Atom(atom) => {
-                self.atoms.get(atom.index()).is_some_and(|a| a.test.holds(lead.get(a.field()), lookups))
-            }
+            CondView::Atom(atom) => self.atom_holds(atom, lead, lookups),
             CondView::Not(inner) => !self.holds(inner, lead, lookups),
             CondView::All(parts) => self.cond_parts(parts).iter().all(|&p| self.holds(p, lead, lookups)),
             CondView::Any(parts) => self.cond_parts(parts).iter().any(|&p| self.holds(p, lead, lookups)),

@@ -34,7 +34,7 @@ impl Printer<'_> {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "dag: {} nodes ({} switches, {} intervals, {} tests, {} rules nodes, {} leaves), depth {}{}",
+            "dag: {} nodes (switch {}, interval {}, test {}, rules {}, leaf {}), depth {}{}",
             stats.nodes,
             stats.switches,
             stats.intervals,
@@ -76,7 +76,7 @@ impl Printer<'_> {
             }
             let shared = match parents.get(i).copied().unwrap_or(0) {
                 0 | 1 => String::new(),
-                p => format!("  (shared: {p} parents)"),
+                p => format!("  (shared by {p} edges)"),
             };
             let head = match *node {
                 Node::NoMatch | Node::Match(_) => continue,
@@ -192,7 +192,8 @@ impl Printer<'_> {
                     crate::check::program::Ordering::Gt => ">",
                     crate::check::program::Ordering::Ge => ">=",
                 };
-                let integer = matches!(self.program.schema.fields.get(field.index()).map(|f| f.ty), Some(FieldType::Int));
+                let integer =
+                    matches!(self.program.schema.fields.get(field.index()).map(|f| f.ty), Some(FieldType::Int));
                 format!("{name} {op} {}", number_text(*v, integer))
             }
             TestKind::StartsWith(s) => format!("{name} starts_with {}", quote(s)),
@@ -211,7 +212,7 @@ impl Printer<'_> {
     fn cond_text(&self, c: CondId, outer: u8) -> String {
         let dag = self.dag;
         let (text, precedence) = match dag.cond(c) {
-            CondView::True => ("otherwise".to_string(), 3),
+            CondView::True => ("always".to_string(), 3),
             CondView::False => ("never".to_string(), 3),
             CondView::Atom(atom) => (dag.atom(atom).map_or_else(String::new, |a| self.atom_text(a)), 3),
             CondView::Not(inner) => {
@@ -291,11 +292,7 @@ fn interval_text(lo: Option<f64>, hi: Option<f64>, integer: bool) -> String {
             }
             let (lt, l_after) = cut_text(l, integer);
             let (ht, h_after) = cut_text(h, integer);
-            format!(
-                "{}{lt}, {ht}{}",
-                if l_after { "(" } else { "[" },
-                if h_after { "]" } else { ")" }
-            )
+            format!("{}{lt}, {ht}{}", if l_after { "(" } else { "[" }, if h_after { "]" } else { ")" })
         }
     }
 }

@@ -215,16 +215,6 @@ impl CondArena {
         self.symbols.get(symbol as usize).map_or("", |s| s)
     }
 
-    /// Number of interned conditions.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    /// Never true: `True` and `False` are always interned.
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
     fn intern(&mut self, node: CondNode, mask: u64) -> CondId {
         if let Some(&id) = self.index.get(&node) {
             return id;
@@ -287,8 +277,7 @@ impl CondArena {
 
     fn junction(&mut self, parts: Vec<CondId>, conjunction: bool) -> CondId {
         // The unit is dropped, the zero absorbs everything.
-        let (unit, zero) =
-            if conjunction { (CondId::TRUE, CondId::FALSE) } else { (CondId::FALSE, CondId::TRUE) };
+        let (unit, zero) = if conjunction { (CondId::TRUE, CondId::FALSE) } else { (CondId::FALSE, CondId::TRUE) };
         let mut flat: Vec<CondId> = Vec::with_capacity(parts.len());
         for part in parts {
             if part == zero {
@@ -572,9 +561,7 @@ impl CondArena {
             CondNode::True | CondNode::False => false,
             CondNode::Atom(a) => *a == atom,
             CondNode::Not(inner) => self.contains_atom(*inner, atom, field),
-            CondNode::All(parts) | CondNode::Any(parts) => {
-                parts.iter().any(|&p| self.contains_atom(p, atom, field))
-            }
+            CondNode::All(parts) | CondNode::Any(parts) => parts.iter().any(|&p| self.contains_atom(p, atom, field)),
         }
     }
 }

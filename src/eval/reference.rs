@@ -30,7 +30,13 @@ pub fn explain(program: &Program, lead: &Lead, sources: &SourceMap) -> Vec<Trace
     let mut steps = Vec::new();
     for rule in &program.rules {
         if rule.condition.holds(lead, lookups) {
-            steps.push(TraceStep { rule: rule.name.clone(), line: rule.line, matched: true, failed: None, actual: None });
+            steps.push(TraceStep {
+                rule: rule.name.clone(),
+                line: rule.line,
+                matched: true,
+                failed: None,
+                actual: None,
+            });
             return steps;
         }
         let culprit = blame(&rule.condition, false, program, lead);
@@ -120,9 +126,27 @@ mod tests {
         };
         let schema = Schema {
             fields: vec![
-                Field { name: "region".into(), column: "region".into(), ty: FieldType::Enum(EnumId(0)), optional: false, span: Span::default() },
-                Field { name: "employees".into(), column: "employees".into(), ty: FieldType::Int, optional: false, span: Span::default() },
-                Field { name: "email".into(), column: "email".into(), ty: FieldType::String, optional: true, span: Span::default() },
+                Field {
+                    name: "region".into(),
+                    column: "region".into(),
+                    ty: FieldType::Enum(EnumId(0)),
+                    optional: false,
+                    span: Span::default(),
+                },
+                Field {
+                    name: "employees".into(),
+                    column: "employees".into(),
+                    ty: FieldType::Int,
+                    optional: false,
+                    span: Span::default(),
+                },
+                Field {
+                    name: "email".into(),
+                    column: "email".into(),
+                    ty: FieldType::String,
+                    optional: true,
+                    span: Span::default(),
+                },
             ],
             enums: vec![EnumType::new(vec!["NA".into(), "EMEA".into()])],
             missing: vec![],
