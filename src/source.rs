@@ -55,8 +55,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     fn new(name: String, path: PathBuf, text: String) -> SourceFile {
-        let line_starts =
-            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         SourceFile { name, path, text, line_starts }
     }
 
@@ -108,11 +107,7 @@ impl SourceMap {
 
     /// The file already loaded from `path`, if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .and_then(|i| u32::try_from(i).ok())
-            .map(FileId)
+        self.files.iter().position(|f| f.path == path).and_then(|i| u32::try_from(i).ok()).map(FileId)
     }
 
     /// The text a span covers (empty when the span is stale).
@@ -153,11 +148,7 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
         self.get(id).map(|f| f.line_index(byte)).ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
-    fn line_range(
-        &'a self,
-        id: FileId,
-        line: usize,
-    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
+    fn line_range(&'a self, id: FileId, line: usize) -> Result<Range<usize>, codespan_reporting::files::Error> {
         let file = self.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?;
         file.line_range(line).ok_or(codespan_reporting::files::Error::LineTooLarge {
             given: line,

@@ -23,9 +23,33 @@ fn agree(rules: usize, seed: u64, leads: usize) {
     let rules_path = dir.path().join("rules.route");
     let leads_path = dir.path().join("leads.jsonl");
     let (r, s, n) = (rules.to_string(), seed.to_string(), leads.to_string());
-    python(&[bench_script("gen_rules.py").to_str().unwrap(), "--rules", &r, "--seed", &s, "--format", "route", "-o", rules_path.to_str().unwrap()]);
-    python(&[bench_script("gen_leads.py").to_str().unwrap(), "--n", &n, "--seed", &s, "--format", "jsonl", "-o", leads_path.to_str().unwrap()]);
-    let expected = python(&[bench_script("route_ref.py").to_str().unwrap(), rules_path.to_str().unwrap(), leads_path.to_str().unwrap()]);
+    python(&[
+        bench_script("gen_rules.py").to_str().unwrap(),
+        "--rules",
+        &r,
+        "--seed",
+        &s,
+        "--format",
+        "route",
+        "-o",
+        rules_path.to_str().unwrap(),
+    ]);
+    python(&[
+        bench_script("gen_leads.py").to_str().unwrap(),
+        "--n",
+        &n,
+        "--seed",
+        &s,
+        "--format",
+        "jsonl",
+        "-o",
+        leads_path.to_str().unwrap(),
+    ]);
+    let expected = python(&[
+        bench_script("route_ref.py").to_str().unwrap(),
+        rules_path.to_str().unwrap(),
+        leads_path.to_str().unwrap(),
+    ]);
 
     let output = assert_cmd::Command::cargo_bin("route")
         .unwrap()

@@ -80,11 +80,21 @@ fn bad_arguments_exit_two() {
 
 #[test]
 fn eval_one_lead() {
-    let r = run(&["eval", QUICKSTART, "--lead", r#"{"id": "L1", "region": "Europe", "employees": 8000, "email": "x@y.com"}"#]);
+    let r = run(&[
+        "eval",
+        QUICKSTART,
+        "--lead",
+        r#"{"id": "L1", "region": "Europe", "employees": 8000, "email": "x@y.com"}"#,
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // "Europe" is no alias in the quickstart: the lead is invalid, and says why.
     insta::assert_snapshot!("eval_one_invalid_lead", r.stdout);
-    let r = run(&["eval", QUICKSTART, "--lead", r#"{"id": "L2", "region": "emea", "employees": 8000, "email": "x@y.com"}"#]);
+    let r = run(&[
+        "eval",
+        QUICKSTART,
+        "--lead",
+        r#"{"id": "L2", "region": "emea", "employees": 8000, "email": "x@y.com"}"#,
+    ]);
     insta::assert_snapshot!("eval_one_lead", r.stdout);
 }
 
@@ -125,7 +135,13 @@ fn eval_reads_stdin_with_an_explicit_format() {
 
 #[test]
 fn eval_explain_traces_every_rule_tried() {
-    let r = run(&["eval", QUICKSTART, "--explain", "--lead", r#"{"id": "L3", "region": "NA", "employees": 40, "email": "x@uni.edu"}"#]);
+    let r = run(&[
+        "eval",
+        QUICKSTART,
+        "--explain",
+        "--lead",
+        r#"{"id": "L3", "region": "NA", "employees": 40, "email": "x@uni.edu"}"#,
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!("eval_explain", r.stdout);
 }
@@ -146,9 +162,17 @@ fn eval_falls_back_when_nobody_is_eligible() {
 fn eval_an_invalid_roster_lists_every_problem_with_its_path() {
     let r = run(&["eval", QUICKSTART, "--roster", "tests/fixtures/cli/roster_bad.json", "--lead", "{}"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains(r#"members."ana@acme.io".timezone: `Europe/Berlinn` is not an IANA time zone"#), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(r#"members."ana@acme.io".timezone: `Europe/Berlinn` is not an IANA time zone"#),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains(r#"members."ana@acme.io".hours: `9` is not a time like `09:00`"#), "{}", r.stderr);
-    assert!(r.stderr.contains(r#"members."ben@acme.io".out_of_office[0]: `2026-12-31` is after `2026-12-24`"#), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(r#"members."ben@acme.io".out_of_office[0]: `2026-12-31` is after `2026-12-24`"#),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -47,7 +47,8 @@ fn render(entry: &Path) -> (String, route::check::Checked) {
         out.push_str(&format!("--- {name}\n{}\n", file.text.trim_end()));
         id += 1;
     }
-    let rendered = human::render_to_string(&checked.sources, &checked.diagnostics).replace(&format!("{}/", root.display()), "");
+    let rendered =
+        human::render_to_string(&checked.sources, &checked.diagnostics).replace(&format!("{}/", root.display()), "");
     out.push_str("--- diagnostics\n");
     out.push_str(&rendered);
     (out, checked)
@@ -87,7 +88,12 @@ fn every_diagnostic_has_a_code_a_label_and_a_message() {
         let (_, checked) = render(&entry);
         for d in &checked.diagnostics.0 {
             assert!(!d.message.is_empty());
-            assert!(d.labels.iter().any(|l| l.primary), "{}: {} has no primary label", fixture_name(&entry), d.code.as_str());
+            assert!(
+                d.labels.iter().any(|l| l.primary),
+                "{}: {} has no primary label",
+                fixture_name(&entry),
+                d.code.as_str()
+            );
             assert!(!d.message.ends_with('.'), "messages have no final period: {}", d.message);
         }
     }
@@ -97,6 +103,10 @@ fn every_diagnostic_has_a_code_a_label_and_a_message() {
 fn every_code_is_documented() {
     let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md")).unwrap();
     for code in Code::ALL {
-        assert!(docs.contains(&format!("## {}: {}", code.as_str(), code.title())), "{} is not in docs/diagnostics.md", code.as_str());
+        assert!(
+            docs.contains(&format!("## {}: {}", code.as_str(), code.title())),
+            "{} is not in docs/diagnostics.md",
+            code.as_str()
+        );
     }
 }

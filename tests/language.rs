@@ -35,7 +35,8 @@ fn every_language_example_checks_clean() {
 
 #[test]
 fn the_design_card_sentence_parses_exactly_as_written() {
-    let sentence = r#"when region == "EMEA" and employees > 5000 -> team enterprise_emea via round_robin else fallback managers"#;
+    let sentence =
+        r#"when region == "EMEA" and employees > 5000 -> team enterprise_emea via round_robin else fallback managers"#;
     let (module, diagnostics) = route::syntax::parse(route::source::FileId(0), sentence);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let [route::syntax::ast::Item::Rule(rule)] = module.items.as_slice() else { panic!("one rule expected") };

@@ -66,7 +66,8 @@ fn every_lead_of_the_raw_export_gets_exactly_one_record_in_order() {
     let queues = tally(&decisions, "queue");
     assert_eq!(queues["customer_onboarding"], converted);
     // `Google` and `google` are one enum value: both reach the search rule.
-    let search_ids: Vec<&str> = decisions.iter().filter(|d| d["rule"] == "search").map(|d| d["lead"].as_str().unwrap()).collect();
+    let search_ids: Vec<&str> =
+        decisions.iter().filter(|d| d["rule"] == "search").map(|d| d["lead"].as_str().unwrap()).collect();
     assert!(search_ids.len() > 800, "search rule matched only {}", search_ids.len());
     // Every lead has a target.
     assert!(decisions.iter().all(|d| !d["target"].is_null()));
@@ -82,7 +83,9 @@ fn the_cleaned_export_routes_identically() {
 #[test]
 fn a_stricter_schema_makes_blank_countries_invalid_and_routes_them_on_invalid() {
     let dir = tempfile::tempdir().unwrap();
-    let strict = std::fs::read_to_string(project()).unwrap().replace("country: string? from", "country: string from")
+    let strict = std::fs::read_to_string(project())
+        .unwrap()
+        .replace("country: string? from", "country: string from")
         .replace("when country exists and country", "when country");
     let strict_project = dir.path().join("strict.route");
     std::fs::write(&strict_project, strict).unwrap();

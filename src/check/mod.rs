@@ -124,10 +124,14 @@ fn report_lets_shadowing_fields(lets: &[&ast::LetDecl], schema: &crate::schema::
     for decl in lets {
         if let Some(field) = schema.field_by_name(&decl.name.name) {
             diagnostics.push(
-                Diagnostic::new(Code::Duplicate, decl.name.span, format!("`{}` is already a schema field", decl.name.name))
-                    .label("let with a field's name")
-                    .with_label(schema.field(field).span, "field declared here")
-                    .help("give the let a name of its own"),
+                Diagnostic::new(
+                    Code::Duplicate,
+                    decl.name.span,
+                    format!("`{}` is already a schema field", decl.name.name),
+                )
+                .label("let with a field's name")
+                .with_label(schema.field(field).span, "field declared here")
+                .help("give the let a name of its own"),
             );
         }
     }

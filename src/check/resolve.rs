@@ -95,18 +95,20 @@ pub fn schema(decls: &Declarations<'_>, report_missing: bool, diagnostics: &mut 
                 .help("merge the fields into one schema"),
         );
     }
-    let mut schema = Schema {
-        missing: first.missing.iter().map(|m| m.value.trim().to_string()).collect(),
-        ..Schema::default()
-    };
+    let mut schema =
+        Schema { missing: first.missing.iter().map(|m| m.value.trim().to_string()).collect(), ..Schema::default() };
     let mut names: FxHashMap<&str, Span> = FxHashMap::default();
     let mut columns: FxHashMap<String, Span> = FxHashMap::default();
     for field in &first.fields {
         if let Some(previous) = names.insert(&field.name.name, field.name.span) {
             diagnostics.push(
-                Diagnostic::new(Code::DuplicateField, field.name.span, format!("field `{}` is declared twice", field.name.name))
-                    .label("declared again here")
-                    .with_label(previous, "first declared here"),
+                Diagnostic::new(
+                    Code::DuplicateField,
+                    field.name.span,
+                    format!("field `{}` is declared twice", field.name.name),
+                )
+                .label("declared again here")
+                .with_label(previous, "first declared here"),
             );
             continue;
         }
@@ -114,14 +116,24 @@ pub fn schema(decls: &Declarations<'_>, report_missing: bool, diagnostics: &mut 
         let column_span = field.from.as_ref().map_or(field.name.span, |f| f.span);
         if let Some(previous) = columns.insert(column.clone(), column_span) {
             diagnostics.push(
-                Diagnostic::new(Code::DuplicateField, column_span, format!("input column `{column}` is read by two fields"))
-                    .label("read again here")
-                    .with_label(previous, "first read here")
-                    .help("each input column maps to one field"),
+                Diagnostic::new(
+                    Code::DuplicateField,
+                    column_span,
+                    format!("input column `{column}` is read by two fields"),
+                )
+                .label("read again here")
+                .with_label(previous, "first read here")
+                .help("each input column maps to one field"),
             );
         }
         let ty = field_type(&field.ty, &mut schema.enums);
-        schema.fields.push(Field { name: field.name.name.clone(), column, ty, optional: field.optional, span: field.name.span });
+        schema.fields.push(Field {
+            name: field.name.name.clone(),
+            column,
+            ty,
+            optional: field.optional,
+            span: field.name.span,
+        });
     }
     schema.id_field = schema.field_by_name("id");
     Some(schema)
@@ -172,10 +184,14 @@ pub fn aliases(decls: &Declarations<'_>, schema: &mut Schema, diagnostics: &mut 
         };
         let Some(enum_id) = enum_of(schema, field) else {
             diagnostics.push(
-                Diagnostic::new(Code::AliasNotEnum, alias.field.span, format!("`{}` is not an enum field", alias.field.name))
-                    .label("aliases map spellings to enum values")
-                    .with_label(schema.field(field).span, "declared here")
-                    .help("declare the field as an enum (\"A\" | \"B\") to accept and clean spellings"),
+                Diagnostic::new(
+                    Code::AliasNotEnum,
+                    alias.field.span,
+                    format!("`{}` is not an enum field", alias.field.name),
+                )
+                .label("aliases map spellings to enum values")
+                .with_label(schema.field(field).span, "declared here")
+                .help("declare the field as an enum (\"A\" | \"B\") to accept and clean spellings"),
             );
             continue;
         };
@@ -184,18 +200,29 @@ pub fn aliases(decls: &Declarations<'_>, schema: &mut Schema, diagnostics: &mut 
             let Some(value) = enum_type.resolve(&group.to.value) else {
                 let values: Vec<&str> = enum_type.values.iter().map(String::as_str).collect();
                 diagnostics.push(
-                    Diagnostic::new(Code::AliasTarget, group.to.span, format!("`{}` is not a value of `{}`", group.to.value, alias.field.name))
-                        .label("not in the enum")
-                        .maybe_help(did_you_mean(&group.to.value, values.iter().copied()).or_else(|| Some(format!("the values are {}", values.join(", "))))),
+                    Diagnostic::new(
+                        Code::AliasTarget,
+                        group.to.span,
+                        format!("`{}` is not a value of `{}`", group.to.value, alias.field.name),
+                    )
+                    .label("not in the enum")
+                    .maybe_help(
+                        did_you_mean(&group.to.value, values.iter().copied())
+                            .or_else(|| Some(format!("the values are {}", values.join(", ")))),
+                    ),
                 );
                 continue;
             };
             for spelling in &group.from {
                 if let Some(previous) = enum_type.add_alias(spelling.value.trim(), value) {
                     diagnostics.push(
-                        Diagnostic::new(Code::AliasConflict, spelling.span, format!("`{}` already means `{}`", spelling.value, enum_type.name(previous)))
-                            .label(format!("cannot also mean `{}`", enum_type.name(value)))
-                            .help("a spelling maps to one value; spellings match case-insensitively"),
+                        Diagnostic::new(
+                            Code::AliasConflict,
+                            spelling.span,
+                            format!("`{}` already means `{}`", spelling.value, enum_type.name(previous)),
+                        )
+                        .label(format!("cannot also mean `{}`", enum_type.name(value)))
+                        .help("a spelling maps to one value; spellings match case-insensitively"),
                     );
                 }
             }
@@ -221,10 +248,14 @@ pub fn teams(decls: &Declarations<'_>, diagnostics: &mut Diagnostics) -> Vec<Tea
             for member in &team.members {
                 if let Some(first) = seen.insert(member.id.value.as_str(), member.id.span) {
                     diagnostics.push(
-                        Diagnostic::new(Code::DuplicateMember, member.id.span, format!("`{}` is listed twice in team `{}`", member.id.value, team.name.name))
-                            .label("listed again here")
-                            .with_label(first, "first listed here")
-                            .help("to give a rep a bigger share, use `weight N`"),
+                        Diagnostic::new(
+                            Code::DuplicateMember,
+                            member.id.span,
+                            format!("`{}` is listed twice in team `{}`", member.id.value, team.name.name),
+                        )
+                        .label("listed again here")
+                        .with_label(first, "first listed here")
+                        .help("to give a rep a bigger share, use `weight N`"),
                     );
                     continue;
                 }
@@ -272,8 +303,15 @@ pub fn lookup_id(lookups: &[Lookup], name: &str) -> Option<LookupId> {
     lookups.iter().position(|l| l.name == name).and_then(|i| u32::try_from(i).ok()).map(LookupId)
 }
 
-fn load_lookup(decl: &ast::LookupDecl, sources: &SourceMap, diagnostics: &mut Diagnostics) -> Option<FxHashMap<String, String>> {
-    let dir = sources.get(decl.path.span.file).and_then(|f| f.path.parent().map(std::path::Path::to_path_buf)).unwrap_or_default();
+fn load_lookup(
+    decl: &ast::LookupDecl,
+    sources: &SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Option<FxHashMap<String, String>> {
+    let dir = sources
+        .get(decl.path.span.file)
+        .and_then(|f| f.path.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_default();
     let path = dir.join(&decl.path.value);
     let file_error = |message: String| {
         Diagnostic::new(Code::LookupFile, decl.path.span, format!("cannot read lookup file `{}`", decl.path.value))
@@ -299,10 +337,14 @@ fn load_lookup(decl: &ast::LookupDecl, sources: &SourceMap, diagnostics: &mut Di
         let found = headers.iter().position(|h| *h == name.name);
         if found.is_none() {
             diagnostics.push(
-                Diagnostic::new(Code::LookupColumn, name.span, format!("`{}` has no column `{}`", decl.path.value, name.name))
-                    .label("column not found")
-                    .note(format!("the columns are: {}", headers.join(", ")))
-                    .maybe_help(did_you_mean(&name.name, headers.iter().map(String::as_str))),
+                Diagnostic::new(
+                    Code::LookupColumn,
+                    name.span,
+                    format!("`{}` has no column `{}`", decl.path.value, name.name),
+                )
+                .label("column not found")
+                .note(format!("the columns are: {}", headers.join(", ")))
+                .maybe_help(did_you_mean(&name.name, headers.iter().map(String::as_str))),
             );
         }
         found
@@ -326,9 +368,16 @@ fn load_lookup(decl: &ast::LookupDecl, sources: &SourceMap, diagnostics: &mut Di
         }
         match entries.get(k) {
             Some(existing) if existing != v => diagnostics.push(
-                Diagnostic::new(Code::LookupDuplicateKey, decl.path.span, format!("key `{k}` appears twice in `{}` with different values", decl.path.value))
-                    .label(format!("line {} says `{existing}`, line {line} says `{v}`", first_line.get(k).copied().unwrap_or(0)))
-                    .help("each key must map to one value; remove or reconcile one of the rows"),
+                Diagnostic::new(
+                    Code::LookupDuplicateKey,
+                    decl.path.span,
+                    format!("key `{k}` appears twice in `{}` with different values", decl.path.value),
+                )
+                .label(format!(
+                    "line {} says `{existing}`, line {line} says `{v}`",
+                    first_line.get(k).copied().unwrap_or(0)
+                ))
+                .help("each key must map to one value; remove or reconcile one of the rows"),
             ),
             Some(_) => {}
             None => {

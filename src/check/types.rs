@@ -78,10 +78,14 @@ impl<'a> Checker<'a> {
     fn report_let_cycle(&mut self, decl: &ast::LetDecl) {
         let start = self.let_stack.iter().position(|d| d.name.name == decl.name.name).unwrap_or(0);
         let chain: Vec<&str> = self.let_stack[start..].iter().map(|d| d.name.name.as_str()).collect();
-        let mut diagnostic = Diagnostic::new(Code::LetCycle, decl.name.span, format!("`let {}` is defined in terms of itself", decl.name.name))
-            .label("this let")
-            .note(format!("cycle: {} -> {}", chain.join(" -> "), decl.name.name))
-            .help("a let must be built from fields and earlier lets; break the cycle");
+        let mut diagnostic = Diagnostic::new(
+            Code::LetCycle,
+            decl.name.span,
+            format!("`let {}` is defined in terms of itself", decl.name.name),
+        )
+        .label("this let")
+        .note(format!("cycle: {} -> {}", chain.join(" -> "), decl.name.name))
+        .help("a let must be built from fields and earlier lets; break the cycle");
         for other in &self.let_stack[start + 1..] {
             diagnostic = diagnostic.with_label(other.name.span, "part of the cycle");
         }
@@ -93,9 +97,13 @@ impl<'a> Checker<'a> {
         let cond = self.expr(expr)?;
         if depth(&cond) > MAX_CONDITION_DEPTH {
             self.diagnostics.push(
-                Diagnostic::new(Code::TooDeep, expr.span(), "this condition nests too deeply once its lets are expanded")
-                    .label(format!("more than {MAX_CONDITION_DEPTH} levels"))
-                    .help("flatten the chain of lets"),
+                Diagnostic::new(
+                    Code::TooDeep,
+                    expr.span(),
+                    "this condition nests too deeply once its lets are expanded",
+                )
+                .label(format!("more than {MAX_CONDITION_DEPTH} levels"))
+                .help("flatten the chain of lets"),
             );
             return None;
         }
@@ -125,7 +133,10 @@ impl<'a> Checker<'a> {
             let mut diagnostic = unknown_field(self.scope.schema, &p.subject);
             if let Some(lookup) = lookup_id(self.scope.lookups, &p.subject.name) {
                 let _ = lookup;
-                diagnostic = diagnostic.help(format!("`{}` is a lookup; test a field against it: `FIELD in {}`", p.subject.name, p.subject.name));
+                diagnostic = diagnostic.help(format!(
+                    "`{}` is a lookup; test a field against it: `FIELD in {}`",
+                    p.subject.name, p.subject.name
+                ));
             }
             self.diagnostics.push(diagnostic);
             return None;
@@ -147,9 +158,13 @@ impl<'a> Checker<'a> {
                 let id = self.lookup(lookup)?;
                 if ty != FieldType::String {
                     self.diagnostics.push(
-                        Diagnostic::new(Code::LookupKeyType, p.subject.span, format!("`{}` is not a string field", p.subject.name))
-                            .label(format!("lookup keys are strings; this field is {}", type_name(self.scope.schema, ty)))
-                            .with_label(self.scope.schema.field(field).span, "declared here"),
+                        Diagnostic::new(
+                            Code::LookupKeyType,
+                            p.subject.span,
+                            format!("`{}` is not a string field", p.subject.name),
+                        )
+                        .label(format!("lookup keys are strings; this field is {}", type_name(self.scope.schema, ty)))
+                        .with_label(self.scope.schema.field(field).span, "declared here"),
                     );
                     return None;
                 }
@@ -178,10 +193,14 @@ impl<'a> Checker<'a> {
             PredicateKind::Exists => {
                 if !self.scope.schema.field(field).optional {
                     self.diagnostics.push(
-                        Diagnostic::new(Code::ExistsOnRequired, p.span, format!("`{}` is required, so it always exists", p.subject.name))
-                            .label("always true for a valid lead")
-                            .with_label(self.scope.schema.field(field).span, "declared without `?`")
-                            .help(format!("declare it optional (`{}: ...?`) or drop the test", p.subject.name)),
+                        Diagnostic::new(
+                            Code::ExistsOnRequired,
+                            p.span,
+                            format!("`{}` is required, so it always exists", p.subject.name),
+                        )
+                        .label("always true for a valid lead")
+                        .with_label(self.scope.schema.field(field).span, "declared without `?`")
+                        .help(format!("declare it optional (`{}: ...?`) or drop the test", p.subject.name)),
                     );
                     return None;
                 }
@@ -219,7 +238,8 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        let candidates = self.scope.schema.fields.iter().map(|f| f.name.as_str()).chain(self.scope.lets.keys().copied());
+        let candidates =
+            self.scope.schema.fields.iter().map(|f| f.name.as_str()).chain(self.scope.lets.keys().copied());
         self.diagnostics.push(
             Diagnostic::new(Code::UnknownName, name.span, format!("unknown name `{}`", name.name))
                 .label("not a field or a let")
@@ -261,7 +281,15 @@ impl<'a> Checker<'a> {
         Some(negate_if(op == CompareOp::Ne, test))
     }
 
-    fn text(&mut self, field: FieldId, ty: FieldType, op: TextOp, op_span: Span, literal: &Literal, span: Span) -> Option<Cond> {
+    fn text(
+        &mut self,
+        field: FieldId,
+        ty: FieldType,
+        op: TextOp,
+        op_span: Span,
+        literal: &Literal,
+        span: Span,
+    ) -> Option<Cond> {
         let kind = match (ty, op) {
             (FieldType::List(element), TextOp::Contains) => {
                 TestKind::ListContains(self.scalar_for(field, element.as_field_type(), literal)?)
@@ -304,10 +332,17 @@ impl<'a> Checker<'a> {
                     let values: Vec<&str> = enum_type.values.iter().map(String::as_str).collect();
                     let field_decl = self.scope.schema.field(field);
                     self.diagnostics.push(
-                        Diagnostic::new(Code::UnknownEnumValue, literal.span, format!("`{s}` is not a value of `{}`", field_decl.name))
-                            .label("not in the enum")
-                            .with_label(field_decl.span, "declared here")
-                            .maybe_help(did_you_mean(s, values.iter().copied()).or_else(|| Some(format!("the values are {}", values.join(", "))))),
+                        Diagnostic::new(
+                            Code::UnknownEnumValue,
+                            literal.span,
+                            format!("`{s}` is not a value of `{}`", field_decl.name),
+                        )
+                        .label("not in the enum")
+                        .with_label(field_decl.span, "declared here")
+                        .maybe_help(
+                            did_you_mean(s, values.iter().copied())
+                                .or_else(|| Some(format!("the values are {}", values.join(", ")))),
+                        ),
                     );
                     return None;
                 };
@@ -325,10 +360,14 @@ impl<'a> Checker<'a> {
         let decl = self.scope.schema.field(field);
         let ty = type_name(self.scope.schema, decl.ty);
         self.diagnostics.push(
-            Diagnostic::new(Code::OperatorType, span, format!("`{op}` does not apply to `{}`, which is {ty}", decl.name))
-                .label(format!("not defined for {ty}"))
-                .with_label(decl.span, "declared here")
-                .help(why.to_string()),
+            Diagnostic::new(
+                Code::OperatorType,
+                span,
+                format!("`{op}` does not apply to `{}`, which is {ty}", decl.name),
+            )
+            .label(format!("not defined for {ty}"))
+            .with_label(decl.span, "declared here")
+            .help(why.to_string()),
         );
     }
 
@@ -344,9 +383,10 @@ impl<'a> Checker<'a> {
             (LiteralValue::Str(s), FieldType::Int | FieldType::Float) if s.replace('_', "").parse::<f64>().is_ok() => {
                 Some(format!("remove the quotes: {s}"))
             }
-            (LiteralValue::Int(_) | LiteralValue::Float(_) | LiteralValue::Bool(_), FieldType::String | FieldType::Enum(_)) => {
-                Some("quote the value: \"...\"".to_string())
-            }
+            (
+                LiteralValue::Int(_) | LiteralValue::Float(_) | LiteralValue::Bool(_),
+                FieldType::String | FieldType::Enum(_),
+            ) => Some("quote the value: \"...\"".to_string()),
             (_, FieldType::Bool) => Some("write `true` or `false` without quotes, or test the field alone".to_string()),
             _ => None,
         };
@@ -363,9 +403,9 @@ impl<'a> Checker<'a> {
             self.diagnostics.push(
                 Diagnostic::new(Code::UnknownLookup, name.span, format!("unknown lookup `{}`", name.name))
                     .label("no lookup of this name")
-                    .maybe_help(did_you_mean(&name.name, self.scope.lookups.iter().map(|l| l.name.as_str())).or_else(|| {
-                        Some(format!("declare it: lookup {} from \"file.csv\" key COLUMN value COLUMN", name.name))
-                    })),
+                    .maybe_help(did_you_mean(&name.name, self.scope.lookups.iter().map(|l| l.name.as_str())).or_else(
+                        || Some(format!("declare it: lookup {} from \"file.csv\" key COLUMN value COLUMN", name.name)),
+                    )),
             );
         }
         id
@@ -386,9 +426,11 @@ impl<'a> Checker<'a> {
                     self.diagnostics.push(
                         Diagnostic::new(Code::UnknownTeam, name.span, format!("unknown team `{}`", name.name))
                             .label("no team of this name")
-                            .maybe_help(did_you_mean(&name.name, self.scope.teams.iter().map(|t| t.name.as_str())).or_else(|| {
-                                Some(format!("declare it: team {} = [\"rep@example.com\"]", name.name))
-                            })),
+                            .maybe_help(
+                                did_you_mean(&name.name, self.scope.teams.iter().map(|t| t.name.as_str())).or_else(
+                                    || Some(format!("declare it: team {} = [\"rep@example.com\"]", name.name)),
+                                ),
+                            ),
                     );
                 }
                 let strategy = match strategy {
@@ -438,7 +480,10 @@ impl<'a> Checker<'a> {
                 self.diagnostics.push(
                     Diagnostic::new(Code::UnknownStrategy, s.name.span, format!("unknown strategy `{other}`"))
                         .label("not a distribution strategy")
-                        .maybe_help(did_you_mean(other, STRATEGIES.iter().copied()).or_else(|| Some(format!("the strategies are {}", STRATEGIES.join(", "))))),
+                        .maybe_help(
+                            did_you_mean(other, STRATEGIES.iter().copied())
+                                .or_else(|| Some(format!("the strategies are {}", STRATEGIES.join(", ")))),
+                        ),
                 );
                 return None;
             }
@@ -457,10 +502,14 @@ impl<'a> Checker<'a> {
         for rule in rules {
             if let Some(previous) = otherwise {
                 self.diagnostics.push(
-                    Diagnostic::new(Code::RuleAfterOtherwise, rule.keyword, "this rule comes after `otherwise` and can never match")
-                        .label("unreachable")
-                        .with_label(previous, "`otherwise` matches every lead that gets this far")
-                        .help("move this rule above the `otherwise`, or remove it"),
+                    Diagnostic::new(
+                        Code::RuleAfterOtherwise,
+                        rule.keyword,
+                        "this rule comes after `otherwise` and can never match",
+                    )
+                    .label("unreachable")
+                    .with_label(previous, "`otherwise` matches every lead that gets this far")
+                    .help("move this rule above the `otherwise`, or remove it"),
                 );
             }
             match &rule.kind {

@@ -48,7 +48,10 @@ pub enum AppError {
     },
     /// The input format cannot be told from the file name.
     #[error("cannot tell the input format of `{}`", path.display())]
-    #[diagnostic(code(route::input_format), help("name the file .csv, .jsonl or .ndjson, or pass --input-format csv|jsonl"))]
+    #[diagnostic(
+        code(route::input_format),
+        help("name the file .csv, .jsonl or .ndjson, or pass --input-format csv|jsonl")
+    )]
     UnknownFormat {
         /// The file.
         path: PathBuf,

@@ -116,7 +116,9 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     };
     let mut tally = Tally::default();
     let sink: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(File::create(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?),
+        Some(path) => {
+            Box::new(File::create(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?)
+        }
         None => Box::new(std::io::stdout().lock()),
     };
     let format = match args.output {
@@ -163,7 +165,12 @@ fn print_summary(summary: &Summary, format: SummaryFormat) -> Result<(), AppErro
     stderr.write_all(text.as_bytes()).map_err(AppError::Write)
 }
 
-fn route_record(router: &mut Router<'_>, program: &Program, explain: Option<&SourceMap>, record: InputRecord) -> crate::eval::Decision {
+fn route_record(
+    router: &mut Router<'_>,
+    program: &Program,
+    explain: Option<&SourceMap>,
+    record: InputRecord,
+) -> crate::eval::Decision {
     let id = record.id.clone().unwrap_or_else(|| record.record.to_string());
     match record.lead {
         Ok(lead) => {
@@ -187,7 +194,8 @@ fn open_leads(path: &PathBuf, format: Option<InputFormatArg>) -> Result<(Box<dyn
         let format = format.ok_or(AppError::StdinFormat)?;
         return Ok((Box::new(BufReader::with_capacity(1 << 16, std::io::stdin().lock())), format));
     }
-    let format = format.or_else(|| io::format_for_path(path)).ok_or_else(|| AppError::UnknownFormat { path: path.clone() })?;
+    let format =
+        format.or_else(|| io::format_for_path(path)).ok_or_else(|| AppError::UnknownFormat { path: path.clone() })?;
     let file = File::open(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
     Ok((Box::new(BufReader::with_capacity(1 << 16, file)), format))
 }
@@ -208,5 +216,6 @@ fn render_errors(sources: &SourceMap, all: &Diagnostics) {
     if diagnostics::human::render(&mut stderr, sources, &errors).is_err() {
         eprintln!("error: a diagnostic points outside its file");
     }
-    let _ = writeln!(stderr, "cannot route: the project has {} error(s); run `route check` for details", errors.0.len());
+    let _ =
+        writeln!(stderr, "cannot route: the project has {} error(s); run `route check` for details", errors.0.len());
 }

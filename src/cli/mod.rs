@@ -63,7 +63,8 @@ pub fn main() -> ExitCode {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(error) => {
             // Long paths and messages stay on one line, so logs can be grepped.
-            let _ = miette::set_hook(Box::new(|_| Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())));
+            let _ =
+                miette::set_hook(Box::new(|_| Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())));
             eprintln!("{:?}", miette::Report::new(error));
             ExitCode::from(Exit::CouldNotRun as u8)
         }

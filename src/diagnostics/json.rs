@@ -88,7 +88,12 @@ fn convert(sources: &SourceMap, diagnostic: &Diagnostic) -> JsonDiagnostic {
             .iter()
             .map(|label| {
                 let (line, column) = sources.start_of(label.span);
-                JsonLabel { file: sources.name(label.span.file).to_string(), line, column, message: label.message.clone() }
+                JsonLabel {
+                    file: sources.name(label.span.file).to_string(),
+                    line,
+                    column,
+                    message: label.message.clone(),
+                }
             })
             .collect(),
         notes: diagnostic.notes.clone(),

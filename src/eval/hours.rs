@@ -129,9 +129,8 @@ fn parse_days(text: &str) -> Result<Vec<u32>, HoursError> {
 
 /// `09:00-17:00` as minutes of the day; `24:00` is allowed as an end.
 fn parse_time_range(text: &str) -> Result<(u32, u32), HoursError> {
-    let (start, end) = text
-        .split_once('-')
-        .ok_or_else(|| HoursError(format!("`{text}` is not a time range like `09:00-17:00`")))?;
+    let (start, end) =
+        text.split_once('-').ok_or_else(|| HoursError(format!("`{text}` is not a time range like `09:00-17:00`")))?;
     let (start, end) = (parse_clock(start.trim())?, parse_clock(end.trim())?);
     if start >= MINUTES_PER_DAY {
         return Err(HoursError(format!("`{text}` starts at 24:00; start at 00:00 of the next day instead")));
@@ -185,9 +184,15 @@ mod tests {
 
     #[test]
     fn errors_say_what_is_wrong() {
-        assert_eq!(Schedule::parse("Mnn-Fri 09:00-17:00").unwrap_err().0, "`Mnn` is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)");
+        assert_eq!(
+            Schedule::parse("Mnn-Fri 09:00-17:00").unwrap_err().0,
+            "`Mnn` is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)"
+        );
         assert_eq!(Schedule::parse("Mon-Fri 9-17").unwrap_err().0, "`9` is not a time like `09:00`");
-        assert_eq!(Schedule::parse("Mon-Fri").unwrap_err().0, "`Mon-Fri` needs days and times, e.g. `Mon-Fri 09:00-17:00`");
+        assert_eq!(
+            Schedule::parse("Mon-Fri").unwrap_err().0,
+            "`Mon-Fri` needs days and times, e.g. `Mon-Fri 09:00-17:00`"
+        );
         assert!(Schedule::parse("Mon 09:60-10:00").is_err());
         assert!(Schedule::parse("").is_err());
     }

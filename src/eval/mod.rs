@@ -4,8 +4,8 @@
 //! counts) and lives in an explicit state value so runs are reproducible.
 
 pub mod decision;
-pub mod reference;
 pub mod hours;
+pub mod reference;
 pub mod roster;
 pub mod router;
 pub mod state;
@@ -15,4 +15,3 @@ pub mod summary;
 pub use decision::{Decision, LeadError, Reason, TargetKind};
 pub use roster::Roster;
 pub use router::Router;
-

@@ -129,29 +129,42 @@ impl Roster {
             };
             let timezone = match &member.timezone {
                 Some(name) => TimeZone::get(name).unwrap_or_else(|_| {
-                    problem("timezone", format!("`{name}` is not an IANA time zone (e.g. `Europe/Berlin`, `America/New_York`)"));
+                    problem(
+                        "timezone",
+                        format!("`{name}` is not an IANA time zone (e.g. `Europe/Berlin`, `America/New_York`)"),
+                    );
                     TimeZone::UTC
                 }),
                 None => TimeZone::UTC,
             };
-            let hours = member.hours.as_deref().and_then(|h| {
-                Schedule::parse(h).map_err(|e| problem("hours", e.0)).ok()
-            });
+            let hours =
+                member.hours.as_deref().and_then(|h| Schedule::parse(h).map_err(|e| problem("hours", e.0)).ok());
             let mut out_of_office = Vec::new();
             for (i, [first, last]) in member.out_of_office.iter().flatten().enumerate() {
                 match (first.parse::<Date>(), last.parse::<Date>()) {
                     (Ok(a), Ok(b)) if a <= b => out_of_office.push((a, b)),
                     (Ok(_), Ok(_)) => problem(&format!("out_of_office[{i}]"), format!("`{first}` is after `{last}`")),
-                    _ => problem(&format!("out_of_office[{i}]"), format!("[`{first}`, `{last}`] are not dates like `2026-12-24`")),
+                    _ => problem(
+                        &format!("out_of_office[{i}]"),
+                        format!("[`{first}`, `{last}`] are not dates like `2026-12-24`"),
+                    ),
                 }
             }
             let paused_until = member.paused_until.as_deref().and_then(|text| {
                 parse_instant(text, &timezone)
-                    .map_err(|()| problem("paused_until", format!("`{text}` is not an instant (`2026-12-01T09:00:00Z`) or a date (`2026-12-01`)")))
+                    .map_err(|()| {
+                        problem(
+                            "paused_until",
+                            format!("`{text}` is not an instant (`2026-12-01T09:00:00Z`) or a date (`2026-12-01`)"),
+                        )
+                    })
                     .ok()
             });
             if member.capacity == Some(0) {
-                problem("capacity", "a capacity of 0 means the rep never takes a lead; use `\"available\": false`".into());
+                problem(
+                    "capacity",
+                    "a capacity of 0 means the rep never takes a lead; use `\"available\": false`".into(),
+                );
             }
             members.insert(
                 rep,

@@ -41,7 +41,14 @@ impl<'p> Router<'p> {
     /// `seed` drives `random`.
     pub fn new(program: &'p Program, dag: &'p Dag, roster: &'p Roster, now: jiff::Timestamp, seed: u64) -> Router<'p> {
         let sizes: Vec<usize> = program.teams.iter().map(|t| t.members.len()).collect();
-        Router { program, dag, roster, now, state: DistributionState::new(&sizes, seed), assigned: FxHashMap::default() }
+        Router {
+            program,
+            dag,
+            roster,
+            now,
+            state: DistributionState::new(&sizes, seed),
+            assigned: FxHashMap::default(),
+        }
     }
 
     /// Continues from a saved state (see [`super::state`] for how changes to
@@ -222,7 +229,14 @@ impl<'p> Router<'p> {
     }
 }
 
-fn decision(id: String, rule: Option<String>, line: Option<u32>, taken: Taken, fallback: bool, error: Option<LeadError>) -> Decision {
+fn decision(
+    id: String,
+    rule: Option<String>,
+    line: Option<u32>,
+    taken: Taken,
+    fallback: bool,
+    error: Option<LeadError>,
+) -> Decision {
     Decision {
         lead: id,
         rule,

@@ -89,12 +89,18 @@ impl StateFile {
             .map_err(|e| StateError::Io(lock_path.clone(), e))?;
         lock.lock().map_err(|e| StateError::Io(lock_path, e))?;
         let saved = match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str::<SavedState>(&text).map_err(|e| StateError::Format(path.to_path_buf(), e.to_string()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => SavedState { version: VERSION, ..SavedState::default() },
+            Ok(text) => serde_json::from_str::<SavedState>(&text)
+                .map_err(|e| StateError::Format(path.to_path_buf(), e.to_string()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                SavedState { version: VERSION, ..SavedState::default() }
+            }
             Err(e) => return Err(StateError::Io(path.to_path_buf(), e)),
         };
         if saved.version != VERSION {
-            return Err(StateError::Format(path.to_path_buf(), format!("version {} (this route writes version {VERSION})", saved.version)));
+            return Err(StateError::Format(
+                path.to_path_buf(),
+                format!("version {} (this route writes version {VERSION})", saved.version),
+            ));
         }
         Ok((StateFile { path: path.to_path_buf(), _lock: lock }, saved))
     }
@@ -107,7 +113,8 @@ impl StateFile {
         let temporary = sibling(&self.path, &format!(".tmp{}", std::process::id()));
         let io = |e| StateError::Io(temporary.clone(), e);
         let mut file = File::create(&temporary).map_err(io)?;
-        let text = serde_json::to_string_pretty(state).map_err(|e| StateError::Format(self.path.clone(), e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(state).map_err(|e| StateError::Format(self.path.clone(), e.to_string()))?;
         file.write_all(text.as_bytes()).map_err(io)?;
         file.write_all(b"\n").map_err(io)?;
         file.sync_all().map_err(io)?;
@@ -136,6 +143,9 @@ pub enum StateError {
     Io(PathBuf, #[source] std::io::Error),
     /// The file is not a state file of this version.
     #[error("`{path}` is not a route state file: {1}", path = .0.display())]
-    #[diagnostic(code(route::state), help("state files are written by `route eval --state`; delete it to start afresh"))]
+    #[diagnostic(
+        code(route::state),
+        help("state files are written by `route eval --state`; delete it to start afresh")
+    )]
     Format(PathBuf, String),
 }

@@ -58,7 +58,14 @@ impl Tally {
                         let leads = given.get(&m.id).copied().unwrap_or(0);
                         let expected = if weights == 0 { 0.0 } else { f64::from(m.weight) / weights as f64 };
                         let share = if total == 0 { 0.0 } else { leads as f64 / total as f64 };
-                        MemberShare { rep: m.id.clone(), weight: m.weight, leads, share, expected, deviation: share - expected }
+                        MemberShare {
+                            rep: m.id.clone(),
+                            weight: m.weight,
+                            leads,
+                            share,
+                            expected,
+                            deviation: share - expected,
+                        }
                     })
                     .collect();
                 let worst = members.iter().map(|m| m.deviation.abs()).fold(0.0, f64::max);
@@ -160,9 +167,16 @@ impl Summary {
             }
         }
         for team in &self.teams {
-            let _ = writeln!(out, "team {} ({} leads, worst deviation {:.1} pts):", team.team, team.leads, team.worst_deviation * 100.0);
+            let _ = writeln!(
+                out,
+                "team {} ({} leads, worst deviation {:.1} pts):",
+                team.team,
+                team.leads,
+                team.worst_deviation * 100.0
+            );
             for m in &team.members {
-                let bar = if bars { format!(" {}", "█".repeat((m.share * 30.0).round() as usize)) } else { String::new() };
+                let bar =
+                    if bars { format!(" {}", "█".repeat((m.share * 30.0).round() as usize)) } else { String::new() };
                 let _ = writeln!(
                     out,
                     "  {:<28} w{:<3} {:>8} {:>6.1}% (expected {:>5.1}%){bar}",

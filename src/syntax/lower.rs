@@ -116,9 +116,15 @@ impl Lower {
             text.parse::<i64>().ok().map(LiteralValue::Int)
         };
         parsed.ok_or_else(|| {
-            Box::new(Diagnostic::new(Code::InvalidNumber, self.span(pair), format!("number `{}` is out of range", pair.as_str()))
+            Box::new(
+                Diagnostic::new(
+                    Code::InvalidNumber,
+                    self.span(pair),
+                    format!("number `{}` is out of range", pair.as_str()),
+                )
                 .label("does not fit a 64-bit number")
-                .help("integers range from -9223372036854775808 to 9223372036854775807"))
+                .help("integers range from -9223372036854775808 to 9223372036854775807"),
+            )
         })
     }
 
@@ -190,7 +196,8 @@ impl Lower {
     fn alias(&self, pair: Pair<'_, Rule>) -> Result<AliasDecl> {
         let mut groups = Vec::new();
         for group in self.children(&pair, Rule::alias_group) {
-            let mut strings = self.children(&group, Rule::string).map(|s| self.string(s)).collect::<Result<Vec<_>>>()?;
+            let mut strings =
+                self.children(&group, Rule::string).map(|s| self.string(s)).collect::<Result<Vec<_>>>()?;
             let to = strings.pop().ok_or_else(|| self.broken(self.file, self.span(&group).start as usize))?;
             groups.push(AliasGroup { from: strings, to });
         }
@@ -318,7 +325,10 @@ impl Lower {
                         values: self.children(&list, Rule::literal).map(|l| self.literal(l)).collect::<Result<_>>()?,
                     },
                     None => {
-                        let lookup = self.children(&pair, Rule::ident).nth(1).ok_or_else(|| self.broken(self.file, span.start as usize))?;
+                        let lookup = self
+                            .children(&pair, Rule::ident)
+                            .nth(1)
+                            .ok_or_else(|| self.broken(self.file, span.start as usize))?;
                         PredicateKind::InLookup { negated, lookup: self.ident(lookup) }
                     }
                 }
@@ -494,13 +504,23 @@ fn describe_found(text: &str, at: usize) -> (String, usize) {
         } else {
             "`"
         };
-        return if kind == "keyword" { (format!("keyword `{word}`"), word_len) } else { (format!("`{word}`"), word_len) };
+        return if kind == "keyword" {
+            (format!("keyword `{word}`"), word_len)
+        } else {
+            (format!("`{word}`"), word_len)
+        };
     }
     if first == '"' {
         let len = rest[1..].find('"').map_or(rest.len(), |p| p + 2);
-        return (format!("string {}", &rest[..len.min(rest.len())].lines().next().unwrap_or("\"")), len.min(rest.len()));
+        return (
+            format!("string {}", &rest[..len.min(rest.len())].lines().next().unwrap_or("\"")),
+            len.min(rest.len()),
+        );
     }
-    let op_len = ["->", "=>", "==", "!=", "<=", ">="].iter().find(|op| rest.starts_with(*op)).map_or(first.len_utf8(), |op| op.len());
+    let op_len = ["->", "=>", "==", "!=", "<=", ">="]
+        .iter()
+        .find(|op| rest.starts_with(*op))
+        .map_or(first.len_utf8(), |op| op.len());
     (format!("`{}`", &rest[..op_len]), op_len)
 }
 
@@ -574,9 +594,7 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::kw_or => "`or`",
         Rule::kw_not => "`not`",
         Rule::condition | Rule::or_expr | Rule::and_expr | Rule::not_expr => "a condition",
-        Rule::comparison | Rule::in_test | Rule::string_test | Rule::matches_test | Rule::exists_test => {
-            "a condition"
-        }
+        Rule::comparison | Rule::in_test | Rule::string_test | Rule::matches_test | Rule::exists_test => "a condition",
         Rule::list_literal => "a list `[...]`",
         Rule::action => "an action (`team`, `rep` or `queue`)",
         Rule::team_target | Rule::kw_team => "`team`",

@@ -26,9 +26,17 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     if text.len() > MAX_FILE_BYTES {
         diagnostics.push(
-            Diagnostic::new(Code::FileTooLarge, Span::new(file, 0, 0), format!("this file is {} MiB; rule files are limited to {} MiB", text.len() >> 20, MAX_FILE_BYTES >> 20))
-                .label("file too large")
-                .help("split the declarations into imported files, or check that this is the right file"),
+            Diagnostic::new(
+                Code::FileTooLarge,
+                Span::new(file, 0, 0),
+                format!(
+                    "this file is {} MiB; rule files are limited to {} MiB",
+                    text.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+            )
+            .label("file too large")
+            .help("split the declarations into imported files, or check that this is the right file"),
         );
         return (module, diagnostics);
     }

@@ -103,7 +103,8 @@ fn starts_declaration(text: &str, start: usize, end: usize) -> bool {
     match word {
         "team" => {
             let name_end = ident_end(text.as_bytes(), rest);
-            name_end > rest && text[skip_trivia(text, name_end)..].starts_with('=')
+            name_end > rest
+                && text[skip_trivia(text, name_end)..].starts_with('=')
                 && !text[skip_trivia(text, name_end)..].starts_with("=>")
                 && !text[skip_trivia(text, name_end)..].starts_with("==")
         }
