@@ -213,3 +213,12 @@ fn every_example_checks_clean_and_routes_every_lead() {
         assert_eq!(r.stdout.lines().count(), reader.records().count(), "{example}: records in != records out");
     }
 }
+
+#[test]
+fn graph_lists_the_decision_dag() {
+    let r = run(&["graph", QUICKSTART]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("graph_quickstart", r.stdout);
+    let r = run(&["graph", QUICKSTART, "--stats", "--max-nodes", "2"]);
+    assert!(r.stdout.contains("size budget of 2 nodes reached"), "{}", r.stdout);
+}

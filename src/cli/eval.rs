@@ -209,7 +209,8 @@ fn load_roster(args: &EvalArgs) -> Result<Roster, AppError> {
     })
 }
 
-fn render_errors(sources: &SourceMap, all: &Diagnostics) {
+/// Prints a project's errors (not its warnings) and a one-line verdict.
+pub(super) fn render_errors(sources: &SourceMap, all: &Diagnostics) {
     let errors = Diagnostics(all.0.iter().filter(|d| d.severity == Severity::Error).cloned().collect());
     let choice = if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
     let mut stderr = StandardStream::stderr(choice);

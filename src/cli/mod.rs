@@ -8,6 +8,7 @@
 mod check;
 mod error;
 mod eval;
+mod graph;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Route leads: one JSON lead, or a CSV/JSONL batch.
     Eval(eval::EvalArgs),
+    /// Show the compiled decision DAG and its size.
+    Graph(graph::GraphArgs),
 }
 
 /// How a command ended.
@@ -58,6 +61,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Graph(args) => graph::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
