@@ -30,6 +30,10 @@ pub enum Format {
     Human,
     /// One JSON object (stdout), LANGUAGE.md §9.
     Json,
+    /// GitHub Actions workflow commands (stdout): annotations on the PR.
+    Github,
+    /// SARIF 2.1.0 (stdout), for code-scanning services.
+    Sarif,
 }
 
 /// What `--deny` can deny.
@@ -66,12 +70,21 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         }
         Format::Json => {
             let report = diagnostics::json::report(&checked.sources, &checked.diagnostics);
-            let mut stdout = std::io::stdout().lock();
-            serde_json::to_writer(&mut stdout, &report).map_err(|e| AppError::Write(e.into()))?;
-            writeln!(stdout).map_err(AppError::Write)?;
+            print_json(&report)?;
         }
+        Format::Github => {
+            let text = diagnostics::github::render(&checked.sources, &checked.diagnostics);
+            std::io::stdout().lock().write_all(text.as_bytes()).map_err(AppError::Write)?;
+        }
+        Format::Sarif => print_json(&diagnostics::sarif::log(&checked.sources, &checked.diagnostics))?,
     }
     Ok(if errors > 0 || (args.deny.is_some() && warnings > 0) { Exit::Failed } else { Exit::Ok })
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), AppError> {
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer(&mut stdout, value).map_err(|e| AppError::Write(e.into()))?;
+    writeln!(stdout).map_err(AppError::Write)
 }
 
 fn counts(errors: usize, warnings: usize) -> String {

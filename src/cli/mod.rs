@@ -65,6 +65,8 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
+        // A closed pipe (`route eval ... | head`) is the reader's choice, not a failure.
+        Err(AppError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             // Long paths and messages stay on one line, so logs can be grepped.
             let _ =

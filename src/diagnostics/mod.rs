@@ -5,8 +5,10 @@
 //! several files), [`json`] serialises the same data as LANGUAGE.md §9 asks.
 
 pub mod codes;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 pub use codes::Code;
 
