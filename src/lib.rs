@@ -9,6 +9,7 @@
 #![doc = include_str!("../docs/architecture.md")]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod check;
 pub mod cli;
 pub mod compile;

@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use route::analysis;
+use route::compile::{compile, Budget};
 use route::diagnostics::{human, Code};
 
 /// A fixture is `NAME.route`, or a directory `NAME/` whose entry file is
@@ -34,12 +36,21 @@ fn fixture_name(entry: &Path) -> String {
     named.file_stem().unwrap().to_string_lossy().into_owned()
 }
 
-/// Renders a fixture: every file's source, then the diagnostics.
+/// Renders a fixture: every file's source, then the diagnostics: the
+/// checker's, then (for a program that checks) the analysis's, with
+/// overlaps.
 fn render(entry: &Path) -> (String, route::check::Checked) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let relative = entry.strip_prefix(root).unwrap();
     let text = std::fs::read_to_string(entry).unwrap();
-    let checked = route::check::check_source(&relative.display().to_string(), entry, text);
+    let mut checked = route::check::check_source(&relative.display().to_string(), entry, text);
+    if let Some(program) = &checked.program {
+        let dag = compile(program, Budget::for_program(program));
+        let options = analysis::Options { overlaps: true };
+        let mut found = analysis::analyse(program, &dag, &checked.sources, &options).diagnostics;
+        found.sort();
+        checked.diagnostics.extend(found);
+    }
     let mut out = String::new();
     let mut id = 0;
     while let Some(file) = checked.sources.get(route::source::FileId(id)) {
@@ -76,7 +87,14 @@ fn every_code_has_a_fixture_that_emits_it() {
         emitted.extend(codes);
     }
     // Codes whose input cannot sensibly live on disk, with the test that covers them.
-    let elsewhere = [(Code::FileTooLarge, "robustness::a_fifty_megabyte_rule_file_is_refused_with_a_diagnostic")];
+    let elsewhere = [
+        (Code::FileTooLarge, "robustness::a_fifty_megabyte_rule_file_is_refused_with_a_diagnostic"),
+        // Roster checks need a roster: tests/fixtures/distribution/staffing/.
+        (Code::NoAvailableMember, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
+        (Code::UnstaffedHours, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
+        (Code::IdleWeight, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
+        (Code::UnusedRosterMember, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
+    ];
     emitted.extend(elsewhere.iter().map(|(code, _)| code.as_str()));
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !emitted.contains(c)).collect();
     assert!(missing.is_empty(), "codes without a fixture: {missing:?}");

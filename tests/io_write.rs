@@ -20,6 +20,7 @@ fn matched() -> Decision {
         reason: Reason::Matched,
         error: None,
         trace: None,
+        distribution: None,
     }
 }
 
@@ -37,6 +38,7 @@ fn queued() -> Decision {
         reason: Reason::NoRuleMatched,
         error: None,
         trace: None,
+        distribution: None,
     }
 }
 
@@ -54,6 +56,7 @@ fn fell_back() -> Decision {
         reason: Reason::Fallback,
         error: None,
         trace: None,
+        distribution: None,
     }
 }
 
@@ -77,6 +80,7 @@ fn invalid() -> Decision {
             line: 5,
         }),
         trace: None,
+        distribution: None,
     }
 }
 

@@ -80,7 +80,78 @@ fn build(modules: &[(FileId, ast::Module)], sources: &SourceMap, diagnostics: &m
     let rules = checker.rules(&decls.rules);
     let on_invalid = decls.on_invalid.first().and_then(|o| checker.action(&o.action));
     diagnostics.extend(std::mem::take(&mut checker.diagnostics));
-    Some(Program { schema, teams, lookups, rules, on_invalid })
+    let declarations = declarations(&decls, &schema, &teams, &lookups, sources);
+    Some(Program { schema, teams, lookups, rules, on_invalid, declarations })
+}
+
+/// The lets (their conditions and whether anything refers to them) and
+/// alias spellings, for the analysis. Let conditions are checked again by
+/// a checker whose diagnostics are dropped (the first pass reported them).
+fn declarations(
+    decls: &resolve::Declarations<'_>,
+    schema: &crate::schema::Schema,
+    teams: &[program::Team],
+    lookups: &[program::Lookup],
+    sources: &SourceMap,
+) -> program::Declarations {
+    let names: FxHashMap<&str, &ast::LetDecl> = decls.lets.iter().rev().map(|l| (l.name.name.as_str(), *l)).collect();
+    let mut referenced: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    let mut exprs: Vec<&ast::Expr> = decls.lets.iter().map(|l| &l.condition).collect();
+    let mut rules: Vec<&ast::Rule> = decls.rules.clone();
+    while let Some(rule) = rules.pop() {
+        match &rule.kind {
+            ast::RuleKind::When { condition, .. } => exprs.push(condition),
+            ast::RuleKind::Block { condition, rules: inner } => {
+                exprs.push(condition);
+                rules.extend(inner.iter());
+            }
+            ast::RuleKind::Otherwise { .. } => {}
+        }
+    }
+    while let Some(expr) = exprs.pop() {
+        match expr {
+            ast::Expr::Or(parts, _) | ast::Expr::And(parts, _) => exprs.extend(parts.iter()),
+            ast::Expr::Not(inner, _) => exprs.push(inner),
+            ast::Expr::Predicate(p) if matches!(p.kind, ast::PredicateKind::Name) => {
+                referenced.insert(p.subject.name.as_str());
+            }
+            ast::Expr::Predicate(_) => {}
+        }
+    }
+    let scope = types::Scope { schema, teams, lookups, lets: names, sources };
+    let mut checker = types::Checker::new(scope);
+    let lets = decls
+        .lets
+        .iter()
+        .filter_map(|decl| {
+            let condition = checker.condition(&decl.condition)?;
+            Some(program::LetInfo {
+                name: decl.name.name.clone(),
+                span: decl.name.span,
+                condition_span: decl.condition.span(),
+                condition,
+                used: referenced.contains(decl.name.name.as_str()),
+            })
+        })
+        .collect();
+    let mut aliases = Vec::new();
+    for alias in &decls.aliases {
+        let Some(field) = schema.field_by_name(&alias.field.name) else { continue };
+        let Some(enum_id) = resolve::enum_of(schema, field) else { continue };
+        let Some(enum_type) = schema.enums.get(enum_id.0 as usize) else { continue };
+        for group in &alias.groups {
+            let Some(value) = enum_type.resolve(&group.to.value) else { continue };
+            for spelling in &group.from {
+                aliases.push(program::AliasInfo {
+                    field,
+                    spelling: spelling.value.clone(),
+                    value,
+                    span: spelling.span,
+                });
+            }
+        }
+    }
+    program::Declarations { lets, aliases }
 }
 
 fn report_duplicate_labels(rules: &[&ast::Rule], diagnostics: &mut Diagnostics) {

@@ -43,6 +43,48 @@ pub struct Program {
     pub rules: Vec<RuleInfo>,
     /// Where invalid leads go, when declared.
     pub on_invalid: Option<Action>,
+    /// What the checker inlined or applied away (lets, alias spellings),
+    /// kept for the analysis of unused and contradictory declarations.
+    pub declarations: Declarations,
+}
+
+/// Declarations the checked rules no longer show: `let`s are inlined and
+/// aliases applied to the schema's enums.
+#[derive(Debug, Clone, Default)]
+pub struct Declarations {
+    /// Every `let`, in declaration order.
+    pub lets: Vec<LetInfo>,
+    /// Every alias spelling whose field and value resolved, in declaration
+    /// order.
+    pub aliases: Vec<AliasInfo>,
+}
+
+/// A checked `let`.
+#[derive(Debug, Clone)]
+pub struct LetInfo {
+    /// Its name.
+    pub name: String,
+    /// The name where it is declared.
+    pub span: Span,
+    /// The condition as written.
+    pub condition_span: Span,
+    /// The condition, other lets inlined.
+    pub condition: Cond,
+    /// Whether a rule or another `let` refers to it.
+    pub used: bool,
+}
+
+/// One spelling of an `alias` block.
+#[derive(Debug, Clone)]
+pub struct AliasInfo {
+    /// The enum field (or list of enums) it cleans.
+    pub field: FieldId,
+    /// The spelling as written.
+    pub spelling: String,
+    /// The enum value it maps to.
+    pub value: u32,
+    /// The spelling's literal.
+    pub span: Span,
 }
 
 impl Program {

@@ -1,12 +1,16 @@
 //! `route check`: report every diagnostic of a project.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
 use super::{check_project, AppError, Exit};
+use crate::analysis::staffing::check_roster;
+use crate::analysis::{analyse, lead_to_json, Options, Witness};
+use crate::check::Program;
+use crate::compile::{compile, Budget};
 use crate::diagnostics::{self, Severity};
 
 /// Arguments of `route check`.
@@ -21,6 +25,18 @@ pub struct CheckArgs {
     /// Treat warnings as errors for the exit code (`--deny warnings`).
     #[arg(long, value_enum)]
     pub deny: Option<Deny>,
+    /// Also report, as notes, pairs of rules with different targets that
+    /// can match the same lead.
+    #[arg(long)]
+    pub overlaps: bool,
+    /// Write one example lead per reachable rule to FILE (JSONL); `route
+    /// eval` routes each to its rule.
+    #[arg(long, value_name = "FILE")]
+    pub examples: Option<PathBuf>,
+    /// Also check staffing against this roster: teams nobody covers at some
+    /// hours of the week, roster members no team uses.
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
 }
 
 /// Output formats of `route check`.
@@ -45,7 +61,20 @@ pub enum Deny {
 
 /// Runs `route check`.
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
-    let checked = check_project(&args.project)?;
+    let mut checked = check_project(&args.project)?;
+    if let Some(program) = &checked.program {
+        let dag = compile(program, Budget::for_program(program));
+        let analysis = analyse(program, &dag, &checked.sources, &Options { overlaps: args.overlaps });
+        checked.diagnostics.extend(analysis.diagnostics);
+        if let Some(path) = &args.examples {
+            write_examples(path, program, &analysis.witnesses)?;
+        }
+        if let Some(path) = &args.roster {
+            let roster = super::eval::read_roster(path)?;
+            checked.diagnostics.extend(check_roster(program, &roster, &checked.sources));
+        }
+        checked.diagnostics.sort();
+    }
     let errors = checked.diagnostics.count(Severity::Error);
     let warnings = checked.diagnostics.count(Severity::Warning);
     match args.format {
@@ -79,6 +108,19 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         Format::Sarif => print_json(&diagnostics::sarif::log(&checked.sources, &checked.diagnostics))?,
     }
     Ok(if errors > 0 || (args.deny.is_some() && warnings > 0) { Exit::Failed } else { Exit::Ok })
+}
+
+/// One JSON lead per line, in rule order: exactly what
+/// `route eval --leads FILE.jsonl` reads.
+fn write_examples(path: &Path, program: &Program, witnesses: &[Witness]) -> Result<(), AppError> {
+    let io_error = |source| AppError::WriteFile { path: path.to_path_buf(), source };
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io_error)?);
+    for witness in witnesses {
+        let lead = lead_to_json(&program.schema, &witness.lead);
+        serde_json::to_writer(&mut out, &lead).map_err(|e| io_error(e.into()))?;
+        out.write_all(b"\n").map_err(io_error)?;
+    }
+    out.flush().map_err(io_error)
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<(), AppError> {

@@ -26,6 +26,16 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    /// An output file cannot be written.
+    #[error("cannot write `{}`", path.display())]
+    #[diagnostic(code(route::output))]
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The output cannot be written.
     #[error("cannot write the output")]
     #[diagnostic(code(route::output))]

@@ -48,7 +48,8 @@ pub struct EvalArgs {
     /// e.g. `2026-11-25T10:00:00Z` or `2026-11-25T10:00[Europe/Berlin]`.
     #[arg(long, value_name = "INSTANT")]
     pub now: Option<String>,
-    /// Seed for the `random` strategy.
+    /// Seed for the `random` strategy (a `--state` file's saved generator,
+    /// when it has one, continues instead).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Add a `trace` to each record: every rule tried and why it did not fire.
@@ -106,6 +107,7 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     };
     let dag = compile(&program, Budget::for_program(&program));
     let mut router = Router::new(&program, &dag, &roster, now, args.seed);
+    router.explain_distribution(args.explain);
     let state_file = match &args.state {
         Some(path) => {
             let (file, saved) = StateFile::open(path)?;
@@ -201,10 +203,19 @@ fn open_leads(path: &PathBuf, format: Option<InputFormatArg>) -> Result<(Box<dyn
 }
 
 fn load_roster(args: &EvalArgs) -> Result<Roster, AppError> {
-    let Some(path) = &args.roster else { return Ok(Roster::default()) };
-    let text = std::fs::read_to_string(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
+    match &args.roster {
+        Some(path) => read_roster(path),
+        None => Ok(Roster::default()),
+    }
+}
+
+/// Reads and validates a roster file (for `--roster` of `eval` and
+/// `check`); every problem is listed by its JSON path in the error.
+pub(super) fn read_roster(path: &std::path::Path) -> Result<Roster, AppError> {
+    let path = path.to_path_buf();
+    let text = std::fs::read_to_string(&path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
     Roster::from_json(&text).map_err(|problems| AppError::Roster {
-        path: path.clone(),
+        path,
         problems: problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"),
     })
 }

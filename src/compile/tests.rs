@@ -185,7 +185,14 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
         condition: Cond::True,
         action,
     });
-    Program { schema: schema(), teams: vec![], lookups: vec![], rules: infos, on_invalid: None }
+    Program {
+        schema: schema(),
+        teams: vec![],
+        lookups: vec![],
+        rules: infos,
+        on_invalid: None,
+        declarations: Default::default(),
+    }
 }
 
 fn random_lead(rng: &mut Rng) -> Lead {

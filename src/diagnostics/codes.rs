@@ -76,4 +76,23 @@ codes! {
     LookupDuplicateKey = "E0308", Error, "lookup key appears twice with different values";
     RuleAfterOtherwise = "E0309", Error, "rule after `otherwise`";
     AliasConflict = "E0311", Error, "one spelling aliased to two values";
+
+    UnreachableRule = "W0101", Warning, "rule can never match";
+    CoverageGap = "W0102", Warning, "some valid leads match no rule";
+    AlwaysTrue = "W0103", Warning, "condition is always true";
+    AlwaysFalse = "W0104", Warning, "condition is never true";
+    ContradictoryLet = "W0105", Warning, "`let` that no lead satisfies";
+    EmptyTeam = "W0106", Warning, "team with no members";
+    UnusedTeam = "W0107", Warning, "team no rule sends leads to";
+    UnusedLet = "W0108", Warning, "`let` never used";
+    UnusedLookup = "W0109", Warning, "lookup never used";
+    UnusedAlias = "W0110", Warning, "alias spelling that never applies";
+    Overlap = "W0111", Note, "rules with different targets overlap";
+    UnknownRep = "W0112", Warning, "lookup names a rep in no team";
+    AnalysisIncomplete = "W0113", Note, "analysis left some questions open";
+
+    NoAvailableMember = "W0201", Warning, "team has nobody who can take leads";
+    UnstaffedHours = "W0202", Warning, "team has nobody working at some hours";
+    IdleWeight = "W0203", Warning, "weighted member never takes leads";
+    UnusedRosterMember = "W0204", Warning, "roster member in no team";
 }

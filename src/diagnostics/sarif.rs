@@ -109,13 +109,7 @@ pub fn log(sources: &SourceMap, diagnostics: &Diagnostics) -> Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
         runs: vec![Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "route",
-                    version: env!("CARGO_PKG_VERSION"),
-                    rules,
-                },
-            },
+            tool: Tool { driver: Driver { name: "route", version: env!("CARGO_PKG_VERSION"), rules } },
             results,
         }],
     }

@@ -75,6 +75,34 @@ pub struct TraceStep {
     pub actual: Option<serde_json::Value>,
 }
 
+/// One step of `--explain`'s `distribution`: a target of the matching
+/// rule's chain (its target, then each fallback) that was tried.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistributionStep {
+    /// The target as written: `team enterprise_emea`, `rep "sam@acme.io"`,
+    /// `rep account_owners[account_id]`, `queue nurture`.
+    pub target: String,
+    /// The rep or queue that took the lead; null when nobody here could.
+    pub took: Option<String>,
+    /// Members (or the one rep) passed over, each with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    /// Anything else worth knowing (a lookup without the key, a sticky
+    /// lead without a key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A rep passed over, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The rep.
+    pub rep: String,
+    /// `unavailable`, `out_of_office`, `paused`, `outside_hours` or
+    /// `at_capacity`.
+    pub reason: &'static str,
+}
+
 /// The routing decision for one lead.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
@@ -104,4 +132,7 @@ pub struct Decision {
     /// With `--explain`: the rules tried.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<TraceStep>>,
+    /// With `--explain`: the targets tried, and who was passed over why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Vec<DistributionStep>>,
 }

@@ -69,6 +69,62 @@ impl Schedule {
     }
 }
 
+impl fmt::Display for Schedule {
+    /// The schedule in the form it is written in, canonically: days with
+    /// the same hours grouped (`Mon-Fri 09:00-17:00; Sat 10:00-14:00`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_week(&self.ranges))
+    }
+}
+
+/// Minute-of-week ranges (Monday 00:00 = 0, half-open, sorted) written as
+/// an hours string: each day's times, consecutive days with the same times
+/// grouped, `24:00` for the end of a day (`Mon-Fri 00:00-09:00,17:00-24:00;
+/// Sat-Sun 00:00-24:00`). The result parses back to the same ranges.
+pub fn format_week(ranges: &[(u32, u32)]) -> String {
+    let mut days: [Vec<(u32, u32)>; 7] = Default::default();
+    for &(start, end) in ranges {
+        let end = end.min(MINUTES_PER_WEEK);
+        let mut from = start;
+        while from < end {
+            let day = from / MINUTES_PER_DAY;
+            let day_end = (day + 1) * MINUTES_PER_DAY;
+            let to = end.min(day_end);
+            if let Some(times) = days.get_mut(day as usize) {
+                times.push((from - day * MINUTES_PER_DAY, to - day * MINUTES_PER_DAY));
+            }
+            from = to;
+        }
+    }
+    let mut blocks = Vec::new();
+    let mut day = 0;
+    while day < 7 {
+        if days[day].is_empty() {
+            day += 1;
+            continue;
+        }
+        let mut last = day;
+        while last + 1 < 7 && days[last + 1] == days[day] {
+            last += 1;
+        }
+        let name = |d: usize| {
+            let full = DAYS[d];
+            let mut name = full[..1].to_ascii_uppercase();
+            name.push_str(&full[1..]);
+            name
+        };
+        let span = if last == day { name(day) } else { format!("{}-{}", name(day), name(last)) };
+        let times: Vec<String> = days[day].iter().map(|&(a, b)| format!("{}-{}", clock(a), clock(b))).collect();
+        blocks.push(format!("{span} {}", times.join(",")));
+        day = last + 1;
+    }
+    blocks.join("; ")
+}
+
+fn clock(minute: u32) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
 fn push_wrapping(ranges: &mut Vec<(u32, u32)>, start: u32, end: u32) {
     if end <= MINUTES_PER_WEEK {
         ranges.push((start, end));
@@ -180,6 +236,23 @@ mod tests {
         assert!(s.contains(6, 23 * 60));
         assert!(s.contains(0, 5 * 60));
         assert!(!s.contains(0, 6 * 60));
+    }
+
+    #[test]
+    fn written_back_canonically() {
+        for (text, canonical) in [
+            ("Mon-Fri 09:00-17:00", "Mon-Fri 09:00-17:00"),
+            (
+                "mon-thu 09:00-12:00, 13:00-17:00; friday 09:00-13:00",
+                "Mon-Thu 09:00-12:00,13:00-17:00; Fri 09:00-13:00",
+            ),
+            ("Sun 22:00-06:00", "Mon 00:00-06:00; Sun 22:00-24:00"),
+            ("Mon,Wed 08:00-24:00", "Mon 08:00-24:00; Wed 08:00-24:00"),
+        ] {
+            let schedule = Schedule::parse(text).unwrap();
+            assert_eq!(schedule.to_string(), canonical);
+            assert_eq!(Schedule::parse(canonical).unwrap(), schedule);
+        }
     }
 
     #[test]

@@ -12,6 +12,6 @@ pub mod state;
 pub mod strategy;
 pub mod summary;
 
-pub use decision::{Decision, LeadError, Reason, TargetKind};
+pub use decision::{Decision, DistributionStep, LeadError, Reason, Skipped, TargetKind};
 pub use roster::Roster;
 pub use router::Router;

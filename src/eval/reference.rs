@@ -182,6 +182,7 @@ mod tests {
                 rule("rest", Cond::True),
             ],
             on_invalid: None,
+            declarations: Default::default(),
         }
     }
 

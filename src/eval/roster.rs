@@ -65,6 +65,40 @@ pub struct MemberStatus {
     pub paused_until: Option<Timestamp>,
 }
 
+impl MemberStatus {
+    /// Why the rep takes no leads at `now` whatever their load: not
+    /// available, out of office (today, in the rep's zone), paused, or
+    /// outside working hours (wall-clock time in the rep's zone, so right
+    /// on either side of a daylight-saving change). Capacity is separate
+    /// ([`MemberStatus::full`]) because it changes as leads are assigned.
+    pub fn off_duty(&self, now: Timestamp) -> Option<Ineligible> {
+        if !self.available {
+            return Some(Ineligible::Unavailable);
+        }
+        let local = now.to_zoned(self.timezone.clone());
+        let today = local.date();
+        if self.out_of_office.iter().any(|(first, last)| *first <= today && today <= *last) {
+            return Some(Ineligible::OutOfOffice);
+        }
+        if self.paused_until.is_some_and(|until| now < until) {
+            return Some(Ineligible::Paused);
+        }
+        if let Some(hours) = &self.hours {
+            let weekday = u32::try_from(local.weekday().to_monday_zero_offset()).unwrap_or(0);
+            let minute = u32::try_from(local.hour()).unwrap_or(0) * 60 + u32::try_from(local.minute()).unwrap_or(0);
+            if !hours.contains(weekday, minute) {
+                return Some(Ineligible::OutsideHours);
+            }
+        }
+        None
+    }
+
+    /// Whether `open_leads` plus `assigned` reaches `capacity`.
+    pub fn full(&self, assigned: u64) -> bool {
+        self.capacity.is_some_and(|capacity| self.open_leads.saturating_add(assigned) >= capacity)
+    }
+}
+
 /// Why a rep cannot take a lead now (first reason found).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ineligible {
@@ -78,6 +112,19 @@ pub enum Ineligible {
     OutsideHours,
     /// `open_leads` (plus this run's) reached `capacity`.
     AtCapacity,
+}
+
+impl Ineligible {
+    /// The name used in `--explain` output (`out_of_office`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ineligible::Unavailable => "unavailable",
+            Ineligible::OutOfOffice => "out_of_office",
+            Ineligible::Paused => "paused",
+            Ineligible::OutsideHours => "outside_hours",
+            Ineligible::AtCapacity => "at_capacity",
+        }
+    }
 }
 
 /// The validated roster.
@@ -104,16 +151,31 @@ impl fmt::Display for RosterProblem {
 impl Roster {
     /// Parses and validates a roster.
     ///
+    /// The JSON is read field by field rather than by a derived
+    /// deserializer, so that a wrong type or an unknown key is reported
+    /// with its path (`members."ana@acme.io".capacity: expected a whole
+    /// number >= 0, found "40"`) and with every other problem, not alone.
+    ///
     /// # Errors
     /// Every problem found, each with its JSON path.
     pub fn from_json(text: &str) -> Result<Roster, Vec<RosterProblem>> {
-        let file: RosterFile = serde_json::from_str(text).map_err(|e| {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             vec![RosterProblem {
                 path: format!("line {}, column {}", e.line(), e.column()),
                 message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
             }]
         })?;
-        Roster::validate(file)
+        let mut problems = Vec::new();
+        let file = read_file(&value, &mut problems);
+        match Roster::validate(file) {
+            Ok(roster) if problems.is_empty() => Ok(roster),
+            result => {
+                problems.extend(result.err().unwrap_or_default());
+                // Each member's problems together (the sort is stable).
+                problems.sort_by(|a, b| a.path.cmp(&b.path));
+                Err(problems)
+            }
+        }
     }
 
     /// Validates a parsed roster file.
@@ -129,10 +191,10 @@ impl Roster {
             };
             let timezone = match &member.timezone {
                 Some(name) => TimeZone::get(name).unwrap_or_else(|_| {
-                    problem(
-                        "timezone",
-                        format!("`{name}` is not an IANA time zone (e.g. `Europe/Berlin`, `America/New_York`)"),
-                    );
+                    let zones: Vec<String> = jiff::tz::db().available().map(|zone| zone.as_str().to_string()).collect();
+                    let hint = crate::diagnostics::did_you_mean(name, zones.iter().map(String::as_str))
+                        .unwrap_or_else(|| "e.g. `Europe/Berlin`, `America/New_York`".to_string());
+                    problem("timezone", format!("`{name}` is not an IANA time zone; {hint}"));
                     TimeZone::UTC
                 }),
                 None => TimeZone::UTC,
@@ -197,41 +259,151 @@ impl Roster {
     }
 
     /// Why `rep` cannot take a lead at `now` having been given `assigned`
-    /// leads this run; `None` when eligible.
+    /// leads this run; `None` when eligible. The reasons are checked in the
+    /// order of [`Ineligible`]'s variants and the first one found is given.
     pub fn ineligible(&self, rep: &str, now: Timestamp, assigned: u64) -> Option<Ineligible> {
         let status = self.members.get(rep)?;
-        if !status.available {
-            return Some(Ineligible::Unavailable);
-        }
-        let local = now.to_zoned(status.timezone.clone());
-        let today = local.date();
-        if status.out_of_office.iter().any(|(first, last)| *first <= today && today <= *last) {
-            return Some(Ineligible::OutOfOffice);
-        }
-        if status.paused_until.is_some_and(|until| now < until) {
-            return Some(Ineligible::Paused);
-        }
-        if let Some(hours) = &status.hours {
-            let weekday = u32::try_from(local.weekday().to_monday_zero_offset()).unwrap_or(0);
-            let minute = u32::try_from(local.hour()).unwrap_or(0) * 60 + u32::try_from(local.minute()).unwrap_or(0);
-            if !hours.contains(weekday, minute) {
-                return Some(Ineligible::OutsideHours);
-            }
-        }
-        if status.capacity.is_some_and(|capacity| status.open_leads + assigned >= capacity) {
-            return Some(Ineligible::AtCapacity);
-        }
-        None
+        status.off_duty(now).or_else(|| status.full(assigned).then_some(Ineligible::AtCapacity))
     }
 
-    /// Open leads over capacity, counting `assigned` (for `load_balanced`).
-    pub fn load(&self, rep: &str, assigned: u64) -> f64 {
+    /// The load `load_balanced` compares, counting `assigned`: open leads
+    /// over capacity, as an exact fraction. A rep without a capacity (or
+    /// missing from the roster) counts as capacity 1, so their load is
+    /// their plain number of open leads.
+    pub fn load(&self, rep: &str, assigned: u64) -> Load {
         let status = self.members.get(rep);
-        let open = status.map_or(0, |s| s.open_leads) + assigned;
-        match status.and_then(|s| s.capacity) {
-            Some(capacity) if capacity > 0 => open as f64 / capacity as f64,
-            _ => open as f64,
+        Load {
+            open: status.map_or(0, |s| s.open_leads).saturating_add(assigned),
+            capacity: status.and_then(|s| s.capacity).unwrap_or(1).max(1),
         }
+    }
+}
+
+/// A rep's load: `open / capacity`, compared exactly (no rounding, so equal
+/// loads are equal and ties are broken by member order, deterministically).
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    /// Open leads, this run's assignments included.
+    pub open: u64,
+    /// Capacity (at least 1).
+    pub capacity: u64,
+}
+
+impl Ord for Load {
+    fn cmp(&self, other: &Load) -> std::cmp::Ordering {
+        (u128::from(self.open) * u128::from(other.capacity)).cmp(&(u128::from(other.open) * u128::from(self.capacity)))
+    }
+}
+
+impl PartialEq for Load {
+    fn eq(&self, other: &Load) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Load {}
+
+impl PartialOrd for Load {
+    fn partial_cmp(&self, other: &Load) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The keys a member may have, for "did you mean" on an unknown one.
+const MEMBER_KEYS: [&str; 7] =
+    ["available", "capacity", "open_leads", "timezone", "hours", "out_of_office", "paused_until"];
+
+/// Reads the roster's JSON into a [`RosterFile`], recording every key of
+/// the wrong type or unknown; what can be read is kept, so that
+/// [`Roster::validate`] can report the problems of the values too.
+fn read_file(value: &serde_json::Value, problems: &mut Vec<RosterProblem>) -> RosterFile {
+    use serde_json::Value as Json;
+    let mut problem = |path: String, message: String| problems.push(RosterProblem { path, message });
+    let Json::Object(top) = value else {
+        problem(
+            "(top level)".into(),
+            format!("expected an object like `{{\"members\": {{...}}}}`, found {}", describe(value)),
+        );
+        return RosterFile::default();
+    };
+    let mut file = RosterFile::default();
+    for (key, value) in top {
+        if key != "members" {
+            problem(key.clone(), format!("unknown key `{key}`; the roster has one key, `members`"));
+            continue;
+        }
+        let Json::Object(members) = value else {
+            problem("members".into(), format!("expected an object of rep id to status, found {}", describe(value)));
+            continue;
+        };
+        for (rep, status) in members {
+            let at = |field: &str| format!("members.{rep:?}.{field}");
+            let Json::Object(fields) = status else {
+                problem(format!("members.{rep:?}"), format!("expected an object, found {}", describe(status)));
+                continue;
+            };
+            let mut member = MemberFile::default();
+            for (field, value) in fields {
+                if value.is_null() {
+                    continue;
+                }
+                let mut wrong = |expected: &str| {
+                    problem(at(field), format!("expected {expected}, found {}", describe(value)));
+                };
+                match field.as_str() {
+                    "available" => match value.as_bool() {
+                        Some(b) => member.available = Some(b),
+                        None => wrong("`true` or `false`"),
+                    },
+                    "capacity" | "open_leads" => match value.as_u64() {
+                        Some(n) if field == "capacity" => member.capacity = Some(n),
+                        Some(n) => member.open_leads = Some(n),
+                        None => wrong("a whole number >= 0"),
+                    },
+                    "timezone" | "hours" | "paused_until" => match value.as_str() {
+                        Some(text) if field == "timezone" => member.timezone = Some(text.to_string()),
+                        Some(text) if field == "hours" => member.hours = Some(text.to_string()),
+                        Some(text) => member.paused_until = Some(text.to_string()),
+                        None => wrong("a string"),
+                    },
+                    "out_of_office" => {
+                        let ranges = value.as_array().map(|ranges| {
+                            ranges
+                                .iter()
+                                .map(|range| match range.as_array().map(Vec::as_slice) {
+                                    Some([Json::String(a), Json::String(b)]) => Some([a.clone(), b.clone()]),
+                                    _ => None,
+                                })
+                                .collect::<Option<Vec<_>>>()
+                        });
+                        match ranges {
+                            Some(Some(ranges)) => member.out_of_office = Some(ranges),
+                            _ => wrong("a list of date pairs like `[[\"2026-12-24\", \"2026-12-31\"]]`"),
+                        }
+                    }
+                    other => {
+                        let hint = crate::diagnostics::did_you_mean(other, MEMBER_KEYS)
+                            .unwrap_or_else(|| format!("the keys are {}", MEMBER_KEYS.join(", ")));
+                        problem(at(other), format!("unknown key `{other}`; {hint}"));
+                    }
+                }
+            }
+            file.members.insert(rep.clone(), member);
+        }
+    }
+    file
+}
+
+/// A JSON value in words, for "expected X, found Y".
+fn describe(value: &serde_json::Value) -> String {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => "null".into(),
+        Json::Bool(b) => format!("`{b}`"),
+        Json::Number(n) => format!("`{n}`"),
+        Json::String(s) => format!("`{s:?}`"),
+        Json::Array(_) => "a list".into(),
+        Json::Object(_) => "an object".into(),
     }
 }
 

@@ -1,15 +1,24 @@
 //! Saved distribution state (`--state FILE`): round-robin positions,
 //! smooth-weighted credit, the random generator and per-rep assignment
-//! counts carried from one run to the next.
+//! counts carried from one run to the next (docs/distribution.md says the
+//! same for users).
 //!
 //! The file is keyed by names, not positions, so it survives edits to the
-//! rules: a team whose members changed resumes after the member it would
-//! have picked next (or the next surviving one after it); a newcomer starts
-//! with zero weighted credit, so it gets its share from now on and no burst;
-//! a removed member's credit is dropped. Assignment counts are kept per rep
-//! together with the roster's `open_leads` they were counted on top of; when
-//! the roster reports a different `open_leads` (it was refreshed from the
-//! CRM, which now includes those leads) the count starts again at zero.
+//! rules ([`crate::eval::Router::restore`] does the reading):
+//!
+//! - a team whose members changed resumes at the member it would have
+//!   picked next, or, if that member left, at the first survivor after it
+//!   in the old order;
+//! - a newcomer starts with zero weighted credit, so it gets its share from
+//!   now on and no burst; a removed member's credit is dropped; every
+//!   credit is capped to one cycle (the sum of the team's weights as it is
+//!   now), so changed weights cannot leave a backlog either;
+//! - assignment counts are kept per rep together with the roster's
+//!   `open_leads` they were counted on top of; when the roster reports a
+//!   different `open_leads` (it was refreshed from the CRM, which now
+//!   includes those leads) the count starts again at zero;
+//! - the saved generator replaces the one `--seed` made, so chained runs
+//!   continue one random sequence.
 //!
 //! Concurrency: [`StateFile::open`] takes an exclusive lock on `FILE.lock`
 //! for the whole run, so two runs on one state file take turns and never

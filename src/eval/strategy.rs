@@ -1,24 +1,43 @@
-//! Distribution: which eligible member of a team gets the lead.
+//! Distribution: which eligible member of a team gets the lead
+//! (LANGUAGE.md §6; the user's guide is `docs/distribution.md`).
 //!
-//! State (round-robin cursors, smooth-weighted current weights, the random
-//! generator, leads assigned per rep) is an explicit value owned by the
-//! router, so the same input, roster, state and seed always give the same
-//! assignments, and `--state` can carry it from one run to the next.
+//! State (round-robin cursors, smooth-weighted credit, the random
+//! generator) is an explicit value owned by the router, so the same input,
+//! roster, state and seed always give the same assignments, and `--state`
+//! can carry it from one run to the next.
 //!
-//! Fairness under change: a member who is not eligible is skipped without
-//! accumulating credit (its smooth-weighted current weight does not grow),
-//! so a rep back from holiday is not flooded with a catch-up burst, and a
-//! newcomer starts at zero credit rather than at the front of the queue.
+//! Every strategy picks among the members eligible *now*; none gives a
+//! member credit for the leads it could not take while ineligible, so a
+//! rep back from holiday is not flooded with a catch-up burst:
+//!
+//! - `round_robin`: the team's cursor moves past the member picked;
+//!   ineligible members are stepped over, and simply come round again.
+//! - `weighted`: smooth weighted round robin (nginx). Each pick, every
+//!   eligible member gains its weight in credit, the richest (first in
+//!   member order on a tie) is picked and pays the eligible total. With
+//!   everyone eligible, every run of `sum(weights)` picks from a zero state
+//!   gives each member exactly its weight, interleaved (3:1 is `a a b a`,
+//!   not `a a a b`). An ineligible member's credit is frozen, so it comes
+//!   back with at most the one cycle's credit it had, never a backlog.
+//! - `load_balanced`: the lowest `open_leads / capacity` (exact fractions;
+//!   ties go to the first in member order), counted up as leads are given.
+//! - `random`: uniform over the eligible members, from a splitmix64
+//!   generator seeded by `--seed` (identical on every platform).
+//! - `sticky(FIELD)`: rendezvous (highest-random-weight) hashing of the
+//!   key over the eligible members: a key keeps its rep while that rep is
+//!   eligible, and removing one of N reps moves only that rep's ~1/N of
+//!   the keys. A lead without a key is given by `round_robin` instead.
+//! - `first_available`: the first eligible member in member order.
 
 use crate::check::program::{Member, Strategy, TeamId};
-use crate::schema::Value;
+use crate::eval::roster::Load;
 
 /// Mutable distribution state for every team of one program.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DistributionState {
     /// Per team: index of the member round robin tries next.
     pub cursors: Vec<usize>,
-    /// Per team, per member: smooth weighted round-robin current weight.
+    /// Per team, per member: smooth weighted round-robin credit.
     pub current_weights: Vec<Vec<i64>>,
     /// Random generator state (`--seed`).
     pub rng: u64,
@@ -34,8 +53,9 @@ impl DistributionState {
         }
     }
 
-    fn next_random(&mut self) -> u64 {
-        // splitmix64: tiny, fast, and reproducible across platforms.
+    /// The next number of the generator (splitmix64: tiny, fast, and the
+    /// same on every platform).
+    pub fn next_random(&mut self) -> u64 {
         self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.rng;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -44,90 +64,92 @@ impl DistributionState {
     }
 }
 
-/// What a strategy may ask about a member.
-pub struct Eligibility<'a> {
-    /// Whether member `i` can take a lead now.
-    pub eligible: &'a dyn Fn(usize) -> bool,
-    /// Member `i`'s open leads over capacity (for `load_balanced`).
-    pub load: &'a dyn Fn(usize) -> f64,
+/// What a strategy may know about a team's members for one lead.
+pub struct Candidates<'a> {
+    /// Per member (in team order): whether they can take a lead now.
+    pub eligible: &'a [bool],
+    /// Member `i`'s current load (for `load_balanced`).
+    pub load: &'a dyn Fn(usize) -> Load,
+    /// The `sticky` key as text; `None` when the lead has none.
+    pub key: Option<&'a str>,
 }
 
-/// Picks a member index among the eligible ones; `None` when nobody is
-/// eligible. `key` is the sticky field's value.
+/// Picks a member index among the eligible ones and updates `state`;
+/// `None` when nobody is eligible (and then `state` is unchanged).
 pub fn pick(
     state: &mut DistributionState,
     team: TeamId,
     members: &[Member],
     strategy: Strategy,
-    members_ok: &Eligibility<'_>,
-    key: Option<&Value>,
+    candidates: &Candidates<'_>,
 ) -> Option<usize> {
-    let eligible = members_ok.eligible;
-    let n = members.len();
-    let candidates: Vec<usize> = (0..n).filter(|&i| eligible(i)).collect();
-    if candidates.is_empty() {
-        return None;
-    }
+    let eligible = candidates.eligible;
+    let n = members.len().min(eligible.len());
+    let mut eligible_members = (0..n).filter(|&i| eligible[i]);
+    let first = eligible_members.next()?;
     let t = team.0 as usize;
     match strategy {
-        Strategy::RoundRobin => {
-            let cursor = state.cursors.get(t).copied().unwrap_or(0) % n;
-            let chosen = (0..n).map(|k| (cursor + k) % n).find(|&i| eligible(i))?;
-            if let Some(c) = state.cursors.get_mut(t) {
-                *c = (chosen + 1) % n;
-            }
-            Some(chosen)
-        }
-        Strategy::FirstAvailable => candidates.first().copied(),
-        Strategy::Weighted => smooth_weighted(state.current_weights.get_mut(t)?, members, &candidates),
+        Strategy::RoundRobin => Some(round_robin(state, t, eligible, n)),
+        Strategy::Sticky(_) => match candidates.key {
+            Some(key) => (0..n)
+                .filter(|&i| eligible[i])
+                // max_by_key keeps the last maximum: reverse the index so a
+                // (vanishingly rare) tie goes to the first member.
+                .max_by_key(|&i| (rendezvous(key, &members[i].id), std::cmp::Reverse(i))),
+            None => Some(round_robin(state, t, eligible, n)),
+        },
+        Strategy::FirstAvailable => Some(first),
+        Strategy::Weighted => smooth_weighted(state.current_weights.get_mut(t)?, members, eligible),
         Strategy::LoadBalanced => {
-            let load = members_ok.load;
-            candidates.iter().copied().min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b)))
+            let load = candidates.load;
+            // min_by keeps the first minimum: ties go to member order.
+            (0..n).filter(|&i| eligible[i]).min_by(|&a, &b| load(a).cmp(&load(b)))
         }
         Strategy::Random => {
-            let r = state.next_random();
-            candidates.get(usize::try_from(r % candidates.len() as u64).unwrap_or(0)).copied()
-        }
-        Strategy::Sticky(_) => {
-            let key = sticky_key(key);
-            candidates.iter().copied().max_by_key(|&i| (rendezvous(&key, &members[i].id), std::cmp::Reverse(i)))
+            let count = (0..n).filter(|&i| eligible[i]).count() as u64;
+            let k = usize::try_from(state.next_random() % count).unwrap_or(0);
+            (0..n).filter(|&i| eligible[i]).nth(k)
         }
     }
 }
 
-/// Smooth weighted round robin (nginx): every eligible member gains its
-/// weight, the richest is picked and pays the eligible total. Over any
-/// whole cycle each member gets exactly its weight's share, interleaved.
-fn smooth_weighted(weights: &mut [i64], members: &[Member], candidates: &[usize]) -> Option<usize> {
-    let total: i64 = candidates.iter().map(|&i| i64::from(members[i].weight)).sum();
+/// The first eligible member at or after the cursor; the cursor moves past it.
+fn round_robin(state: &mut DistributionState, team: usize, eligible: &[bool], n: usize) -> usize {
+    let cursor = state.cursors.get(team).copied().unwrap_or(0) % n;
+    let chosen = (0..n).map(|k| (cursor + k) % n).find(|&i| eligible[i]).unwrap_or(cursor);
+    if let Some(c) = state.cursors.get_mut(team) {
+        *c = (chosen + 1) % n;
+    }
+    chosen
+}
+
+/// Smooth weighted round robin: every eligible member gains its weight,
+/// the richest is picked and pays the eligible total, so the credits of
+/// the eligible members keep their sum.
+fn smooth_weighted(credit: &mut [i64], members: &[Member], eligible: &[bool]) -> Option<usize> {
+    let mut total: i64 = 0;
     let mut best: Option<usize> = None;
-    for &i in candidates {
-        let slot = weights.get_mut(i)?;
-        *slot += i64::from(members[i].weight);
-        if best.is_none_or(|b| weights[i] > weights[b]) {
+    for (i, member) in members.iter().enumerate() {
+        if !eligible.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let weight = i64::from(member.weight);
+        total += weight;
+        let slot = credit.get_mut(i)?;
+        *slot += weight;
+        if best.is_none_or(|b| credit[i] > credit[b]) {
             best = Some(i);
         }
     }
     let chosen = best?;
-    weights[chosen] -= total;
+    credit[chosen] -= total;
     Some(chosen)
 }
 
-/// The sticky key as text; an absent key is the empty string (all leads
-/// without a key share one rep).
-fn sticky_key(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::Str(s)) => s.to_string(),
-        Some(Value::Int(i)) => i.to_string(),
-        Some(Value::Float(f)) => f.to_string(),
-        Some(Value::Bool(b)) => b.to_string(),
-        Some(Value::Enum(e)) => e.to_string(),
-        _ => String::new(),
-    }
-}
-
-/// Rendezvous (highest random weight) score of a key for a member: removing
-/// one of N members moves only the keys that member held (~1/N).
+/// Rendezvous (highest random weight) score of a key for a member: the key
+/// goes to the eligible member with the highest score, so removing one of N
+/// members moves only the keys that member held (~1/N), and adding one
+/// moves only the keys it now wins (~1/(N+1)).
 pub fn rendezvous(key: &str, member: &str) -> u64 {
     // FNV-1a over key, separator, member: stable across runs and versions.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -141,4 +163,47 @@ pub fn rendezvous(key: &str, member: &str) -> u64 {
     hash ^= hash >> 33;
     hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     hash ^ (hash >> 33)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team(weights: &[u32]) -> Vec<Member> {
+        weights.iter().enumerate().map(|(i, &weight)| Member { id: format!("r{i}"), weight }).collect()
+    }
+
+    fn run(strategy: Strategy, members: &[Member], eligible: &[bool], n: usize) -> Vec<usize> {
+        let mut state = DistributionState::new(&[members.len()], 7);
+        let load = |_: usize| Load { open: 0, capacity: 1 };
+        let candidates = Candidates { eligible, load: &load, key: None };
+        (0..n).map(|_| pick(&mut state, TeamId(0), members, strategy, &candidates).unwrap()).collect()
+    }
+
+    #[test]
+    fn weighted_interleaves() {
+        let members = team(&[3, 1]);
+        assert_eq!(run(Strategy::Weighted, &members, &[true, true], 8), [0, 0, 1, 0, 0, 0, 1, 0]);
+        let members = team(&[5, 1, 1]);
+        assert_eq!(run(Strategy::Weighted, &members, &[true; 3], 7), [0, 0, 1, 0, 2, 0, 0]);
+    }
+
+    #[test]
+    fn round_robin_skips_the_ineligible() {
+        let members = team(&[1, 1, 1]);
+        assert_eq!(run(Strategy::RoundRobin, &members, &[true, false, true], 4), [0, 2, 0, 2]);
+    }
+
+    #[test]
+    fn nobody_eligible_changes_nothing() {
+        let members = team(&[1, 1]);
+        let mut state = DistributionState::new(&[2], 1);
+        let before = state.clone();
+        let load = |_: usize| Load { open: 0, capacity: 1 };
+        let candidates = Candidates { eligible: &[false, false], load: &load, key: None };
+        for strategy in [Strategy::RoundRobin, Strategy::Weighted, Strategy::Random, Strategy::LoadBalanced] {
+            assert_eq!(pick(&mut state, TeamId(0), &members, strategy, &candidates), None);
+        }
+        assert_eq!(state, before);
+    }
 }

@@ -1,31 +1,51 @@
 //! The run summary (`--summary`): where leads went, and how fairly each
-//! team's leads were shared against its members' weights. Totals always
-//! balance: every lead in is counted exactly once out.
+//! team's leads were shared against its members' weights.
+//!
+//! Totals balance: `total_out` is counted by destination (a team, a rep, a
+//! queue, or nowhere for an invalid lead without `on invalid`), separately
+//! from `total_in`, so a lead lost or counted twice would show as a
+//! mismatch.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::decision::{Decision, Reason};
+use super::decision::{Decision, Reason, TargetKind};
 use crate::check::Program;
 
 /// Counts accumulated while routing.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     total: u64,
+    to_team: u64,
+    to_rep: u64,
+    to_queue: u64,
+    nowhere: u64,
+    unrouted: u64,
     by_reason: BTreeMap<&'static str, u64>,
     by_rule: BTreeMap<String, u64>,
     by_queue: BTreeMap<String, u64>,
     by_assignee: BTreeMap<String, u64>,
     /// Team name -> member -> leads the team gave that member.
     by_team: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Team name -> strategies it was used with.
+    strategies: BTreeMap<String, Vec<&'static str>>,
 }
 
 impl Tally {
     /// Counts one decision.
     pub fn observe(&mut self, decision: &Decision) {
         self.total += 1;
+        match decision.target {
+            Some(TargetKind::Team) => self.to_team += 1,
+            Some(TargetKind::Rep) => self.to_rep += 1,
+            Some(TargetKind::Queue) => self.to_queue += 1,
+            None => self.nowhere += 1,
+        }
+        let unrouted =
+            matches!(decision.reason, Reason::NoEligibleMember | Reason::NoRuleMatched) || decision.target.is_none();
+        self.unrouted += u64::from(unrouted);
         *self.by_reason.entry(decision.reason.as_str()).or_default() += 1;
         if let Some(rule) = &decision.rule {
             *self.by_rule.entry(rule.clone()).or_default() += 1;
@@ -37,6 +57,12 @@ impl Tally {
             *self.by_assignee.entry(rep.clone()).or_default() += 1;
             if let Some(team) = &decision.team {
                 *self.by_team.entry(team.clone()).or_default().entry(rep.clone()).or_default() += 1;
+                if let Some(strategy) = decision.strategy {
+                    let used = self.strategies.entry(team.clone()).or_default();
+                    if !used.contains(&strategy) {
+                        used.push(strategy);
+                    }
+                }
             }
         }
     }
@@ -69,12 +95,23 @@ impl Tally {
                     })
                     .collect();
                 let worst = members.iter().map(|m| m.deviation.abs()).fold(0.0, f64::max);
-                Some(TeamSummary { team: team.name.clone(), leads: total, members, worst_deviation: worst })
+                Some(TeamSummary {
+                    team: team.name.clone(),
+                    strategies: self.strategies.get(&team.name).cloned().unwrap_or_default(),
+                    leads: total,
+                    members,
+                    worst_deviation: worst,
+                })
             })
             .collect();
         Summary {
             total_in: self.total,
-            total_out: self.by_reason.values().sum(),
+            total_out: self.to_team + self.to_rep + self.to_queue + self.nowhere,
+            to_team: self.to_team,
+            to_rep: self.to_rep,
+            to_queue: self.to_queue,
+            nowhere: self.nowhere,
+            unrouted: self.unrouted,
             matched: count(Reason::Matched),
             fallback: count(Reason::Fallback),
             no_eligible_member: count(Reason::NoEligibleMember),
@@ -93,8 +130,19 @@ impl Tally {
 pub struct Summary {
     /// Leads read.
     pub total_in: u64,
-    /// Decisions written (always equal to `total_in`).
+    /// Decisions out, counted by destination (always equal to `total_in`).
     pub total_out: u64,
+    /// Taken by a team member.
+    pub to_team: u64,
+    /// Taken by a rep named by a rule (`rep "id"`, `rep LOOKUP[FIELD]`).
+    pub to_rep: u64,
+    /// Put in a queue (`queue unassigned` included).
+    pub to_queue: u64,
+    /// Invalid leads with no `on invalid` rule (`target` null).
+    pub nowhere: u64,
+    /// Leads nobody was chosen for: `no_eligible_member`,
+    /// `no_rule_matched`, and invalid leads with no `on invalid` rule.
+    pub unrouted: u64,
     /// Taken by the matching rule's target.
     pub matched: u64,
     /// Taken by a fallback.
@@ -120,6 +168,8 @@ pub struct Summary {
 pub struct TeamSummary {
     /// The team.
     pub team: String,
+    /// The strategies it handed leads out by, in order of first use.
+    pub strategies: Vec<&'static str>,
     /// Leads the team handed out.
     pub leads: u64,
     /// Per member, in team order.
@@ -146,48 +196,81 @@ pub struct MemberShare {
 }
 
 impl Summary {
-    /// The summary for people; `bars` adds a bar chart per team (on a terminal).
+    /// The summary for people; `bars` adds a bar chart per team (on a
+    /// terminal), scaled so that a member's expected share reaches the
+    /// `|` mark.
     pub fn render(&self, bars: bool) -> String {
         let mut out = String::new();
-        let balance = if self.total_in == self.total_out { "ok" } else { "MISMATCH" };
-        let _ = writeln!(out, "leads in: {}, decisions out: {} ({balance})", self.total_in, self.total_out);
+        let balance = if self.total_in == self.total_out { "balanced" } else { "MISMATCH" };
+        let _ = writeln!(out, "leads in {}, out {} ({balance})", self.total_in, self.total_out);
         let _ = writeln!(
             out,
-            "  matched {}, fallback {}, no eligible member {}, no rule matched {}, invalid {}",
-            self.matched, self.fallback, self.no_eligible_member, self.no_rule_matched, self.invalid
+            "  to a team {}, to a rep {}, to a queue {}, nowhere {}",
+            self.to_team, self.to_rep, self.to_queue, self.nowhere
         );
-        let _ = writeln!(out, "rules:");
-        for (rule, n) in &self.rules {
-            let _ = writeln!(out, "  {rule:<32} {n:>8}");
-        }
-        if !self.queues.is_empty() {
-            let _ = writeln!(out, "queues:");
-            for (queue, n) in &self.queues {
-                let _ = writeln!(out, "  {queue:<32} {n:>8}");
+        let _ = writeln!(
+            out,
+            "  matched {}, fallback {}, no eligible member {}, no rule matched {}, invalid {}; unrouted {}",
+            self.matched, self.fallback, self.no_eligible_member, self.no_rule_matched, self.invalid, self.unrouted
+        );
+        let sections = [("rules", &self.rules), ("queues", &self.queues), ("assignees", &self.assignees)];
+        for (title, counts) in sections {
+            if counts.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "{title}:");
+            let width = counts.keys().map(|k| k.chars().count()).max().unwrap_or(0).max(12);
+            for (name, n) in counts {
+                let _ = writeln!(out, "  {name:<width$} {n:>8}");
             }
         }
         for team in &self.teams {
             let _ = writeln!(
                 out,
-                "team {} ({} leads, worst deviation {:.1} pts):",
+                "team {} ({}; {} lead{}; worst deviation {:.1} pts):",
                 team.team,
+                team.strategies.join(", "),
                 team.leads,
+                if team.leads == 1 { "" } else { "s" },
                 team.worst_deviation * 100.0
             );
+            let width = team.members.iter().map(|m| m.rep.chars().count()).max().unwrap_or(0).max(12);
+            let scale = team.members.iter().map(|m| m.share.max(m.expected)).fold(0.0, f64::max);
             for m in &team.members {
-                let bar =
-                    if bars { format!(" {}", "█".repeat((m.share * 30.0).round() as usize)) } else { String::new() };
+                let bar = if bars { bar(m.share, m.expected, scale) } else { String::new() };
                 let _ = writeln!(
                     out,
-                    "  {:<28} w{:<3} {:>8} {:>6.1}% (expected {:>5.1}%){bar}",
+                    "  {:<width$} w{:<3} {:>8} {:>6.1}% (expected {:>5.1}%, {:>+5.1} pts){bar}",
                     m.rep,
                     m.weight,
                     m.leads,
                     m.share * 100.0,
-                    m.expected * 100.0
+                    m.expected * 100.0,
+                    m.deviation * 100.0
                 );
             }
         }
         out
     }
+}
+
+/// A 30-column bar for `share`, with `|` where `expected` falls.
+fn bar(share: f64, expected: f64, scale: f64) -> String {
+    const WIDTH: f64 = 30.0;
+    if scale <= 0.0 {
+        return String::new();
+    }
+    let filled = (share / scale * WIDTH).round() as usize;
+    let mark = (expected / scale * WIDTH).round() as usize;
+    let mut bar = String::from("  ");
+    for i in 0..filled.max(mark + 1) {
+        bar.push(if i == mark {
+            '|'
+        } else if i < filled {
+            '█'
+        } else {
+            ' '
+        });
+    }
+    bar.trim_end().to_string()
 }

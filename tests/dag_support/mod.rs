@@ -48,7 +48,7 @@ pub fn program(schema: Schema, lookups: Vec<Lookup>, rules: Vec<(String, Cond)>)
             action: Action { target: Target::Queue("q".into()), fallbacks: vec![] },
         })
         .collect();
-    Program { schema, teams: vec![], lookups, rules, on_invalid: None }
+    Program { schema, teams: vec![], lookups, rules, on_invalid: None, declarations: Default::default() }
 }
 
 pub fn test(field: u32, kind: TestKind) -> Cond {

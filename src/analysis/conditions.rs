@@ -1,0 +1,273 @@
+//! Step 3: conditions that are always true or never true over valid leads:
+//! whole rule conditions, `let`s, the parts of an `and` (an always-true
+//! part changes nothing) and the alternatives of an `or` (a never-true one
+//! is dead). Each is one solver question; a finding is reported once per
+//! piece of source text (lets and block conditions are shared by rules).
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::reach::Decided;
+use super::solver::{Goal, Outcome};
+use super::{diagnostic, Ctx};
+use crate::check::program::{Cond, RuleId, RuleInfo};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::Span;
+
+/// Rules named as affected by one never-true condition, at most.
+const SHOWN: usize = 5;
+/// Longest condition text quoted in a message.
+const QUOTE: usize = 60;
+
+/// The diagnostics of step 3.
+pub(crate) fn check(ctx: &Ctx<'_>, decided: &Decided) -> Vec<Diagnostic> {
+    let mut checker = Checker { ctx, out: Vec::new(), reported: FxHashSet::default() };
+    checker.lets();
+    checker.never_true_rules(decided);
+    let never: FxHashSet<RuleId> =
+        decided.unreachable.iter().filter(|u| u.blockers.is_empty()).map(|u| u.rule).collect();
+    for (i, rule) in ctx.program.rules.iter().enumerate() {
+        let id = RuleId(u32::try_from(i).unwrap_or(u32::MAX));
+        if never.contains(&id) || matches!(rule.condition, Cond::True) {
+            continue;
+        }
+        checker.rule(rule);
+    }
+    checker.out
+}
+
+struct Checker<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    out: Vec<Diagnostic>,
+    /// Source text already reported on.
+    reported: FxHashSet<Span>,
+}
+
+impl<'a> Checker<'_, 'a> {
+    fn always_true(&self, cond: &'a Cond) -> bool {
+        self.ctx.solve(&[Goal::fails(cond)]) == Outcome::Unsat
+    }
+
+    fn never_true(&self, cond: &'a Cond) -> bool {
+        self.ctx.solve(&[Goal::holds(cond)]) == Outcome::Unsat
+    }
+
+    fn quote(&self, span: Span) -> String {
+        let text: String = self.ctx.sources.snippet(span).split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() > QUOTE {
+            let cut: String = text.chars().take(QUOTE).collect();
+            format!("{cut}…")
+        } else {
+            text
+        }
+    }
+
+    fn lets(&mut self) {
+        for decl in &self.ctx.program.declarations.lets {
+            if self.never_true(&decl.condition) {
+                self.reported.insert(decl.condition_span);
+                self.out.push(
+                    diagnostic(Code::ContradictoryLet, decl.span, format!("`let {}` is never true", decl.name))
+                        .label("no valid lead satisfies it")
+                        .with_label(decl.condition_span, "contradictory")
+                        .help("every rule that uses it can never match; fix the condition"),
+                );
+            } else if self.always_true(&decl.condition) {
+                self.reported.insert(decl.condition_span);
+                self.out.push(
+                    diagnostic(Code::AlwaysTrue, decl.condition_span, format!("`let {}` is always true", decl.name))
+                        .label("holds for every valid lead")
+                        .help("it restricts nothing; fix the condition or remove the let"),
+                );
+            } else {
+                self.parts(&decl.condition);
+            }
+        }
+    }
+
+    /// `W0104` for rules whose condition is never true, one diagnostic per
+    /// contradictory piece of text, naming the rules it silences.
+    fn never_true_rules(&mut self, decided: &Decided) {
+        let rules = &self.ctx.program.rules;
+        let mut by_span: FxHashMap<Span, Vec<RuleId>> = FxHashMap::default();
+        let mut order: Vec<Span> = Vec::new();
+        for u in decided.unreachable.iter().filter(|u| u.blockers.is_empty()) {
+            let Some(rule) = rules.get(u.rule.index()) else { continue };
+            let culprit = self.smallest_contradiction(&rule.condition);
+            let span = span_of(culprit).unwrap_or(rule.span);
+            if !by_span.contains_key(&span) {
+                order.push(span);
+            }
+            by_span.entry(span).or_default().push(u.rule);
+        }
+        for span in order {
+            let affected = by_span.remove(&span).unwrap_or_default();
+            let already = !self.reported.insert(span);
+            let text = self.quote(span);
+            let inside = |r: &RuleId| rules.get(r.index()).is_some_and(|rule| within(span, rule.span));
+            let help = match affected.as_slice() {
+                [only] if inside(only) => {
+                    format!("rule {} can never match; fix the condition or remove the rule", self.ctx.rule_name(*only))
+                }
+                _ => "fix the condition, or remove the rules that depend on it".to_string(),
+            };
+            let mut d = diagnostic(Code::AlwaysFalse, span, format!("condition `{text}` is never true"))
+                .label("no valid lead satisfies it")
+                .help(help);
+            if already {
+                // The let's own warning points at the text; say which rules it silences.
+                if let Some(&first) = affected.first() {
+                    if let Some(rule) = rules.get(first.index()) {
+                        d = diagnostic(Code::AlwaysFalse, rule.span, format!("rule `{}` can never match", rule.name))
+                            .label("its condition is never true")
+                            .with_label(span, "contradictory")
+                            .help("fix the condition, or remove the rule");
+                    }
+                }
+            }
+            for &r in affected.iter().take(SHOWN) {
+                if let Some(rule) = rules.get(r.index()) {
+                    if rule.span != d.span() && !within(span, rule.span) {
+                        d = d.with_label(rule.span, format!("so `{}` never matches", rule.name));
+                    }
+                }
+            }
+            if affected.len() > SHOWN {
+                d = d.note(format!("{} more rules depend on it", affected.len() - SHOWN));
+            }
+            self.out.push(d);
+        }
+    }
+
+    /// The innermost part of a conjunction that is itself never true.
+    fn smallest_contradiction(&self, cond: &'a Cond) -> &'a Cond {
+        let mut cond = cond;
+        loop {
+            let Cond::All(parts) = cond else { return cond };
+            match parts.iter().find(|p| span_of(p).is_some() && self.never_true(p)) {
+                Some(part) => cond = part,
+                None => return cond,
+            }
+        }
+    }
+
+    /// A rule condition: always true as a whole, or the parts.
+    fn rule(&mut self, rule: &'a RuleInfo) {
+        let cond = &rule.condition;
+        let Some(span) = span_of(cond) else { return };
+        // The condition's text is the rule's own, or lies elsewhere (a
+        // block's condition, lets): then the rule itself is pointed at.
+        let own = within(span, rule.span);
+        if own && self.reported.contains(&span) {
+            return;
+        }
+        if self.always_true(cond) {
+            let help = format!(
+                "rule `{}` matches every lead that gets this far; write `otherwise -> ...` if that is meant",
+                rule.name
+            );
+            if own {
+                self.reported.insert(span);
+                let text = self.quote(span);
+                self.out.push(
+                    diagnostic(Code::AlwaysTrue, span, format!("condition `{text}` is always true"))
+                        .label("holds for every valid lead")
+                        .help(help),
+                );
+            } else {
+                self.out.push(
+                    diagnostic(
+                        Code::AlwaysTrue,
+                        rule.span,
+                        format!("the condition of rule `{}` is always true", rule.name),
+                    )
+                    .label("it holds for every valid lead")
+                    .help(help),
+                );
+            }
+            return;
+        }
+        self.parts(cond);
+    }
+
+    /// Always-true parts of `and`s and never-true alternatives of `or`s,
+    /// anywhere in the condition.
+    fn parts(&mut self, cond: &'a Cond) {
+        let mut stack = vec![cond];
+        while let Some(c) = stack.pop() {
+            match c {
+                Cond::All(parts) => {
+                    for part in parts {
+                        if !self.fresh(part) {
+                            continue;
+                        }
+                        if self.always_true(part) {
+                            self.report_part(part, true);
+                        } else {
+                            stack.push(part);
+                        }
+                    }
+                }
+                Cond::Any(parts) => {
+                    for part in parts {
+                        if !self.fresh(part) {
+                            continue;
+                        }
+                        if self.never_true(part) {
+                            self.report_part(part, false);
+                        } else {
+                            stack.push(part);
+                        }
+                    }
+                }
+                Cond::Not(inner) => stack.push(inner),
+                Cond::True | Cond::Test(_) => {}
+            }
+        }
+    }
+
+    /// Whether a part has source text not yet reported on.
+    fn fresh(&self, part: &Cond) -> bool {
+        span_of(part).is_some_and(|s| !self.reported.contains(&s))
+    }
+
+    fn report_part(&mut self, part: &Cond, always: bool) {
+        let Some(span) = span_of(part) else { return };
+        self.reported.insert(span);
+        let text = self.quote(span);
+        self.out.push(if always {
+            diagnostic(Code::AlwaysTrue, span, format!("condition `{text}` is always true"))
+                .label("holds for every valid lead")
+                .help("it changes nothing in the `and`; remove it or fix it")
+        } else {
+            diagnostic(Code::AlwaysFalse, span, format!("condition `{text}` is never true"))
+                .label("this alternative never holds")
+                .help("it changes nothing in the `or`; remove it or fix it")
+        });
+    }
+}
+
+/// Whether `inner` lies within `outer`.
+fn within(inner: Span, outer: Span) -> bool {
+    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// The source a condition covers: from its first test to its last.
+fn span_of(cond: &Cond) -> Option<Span> {
+    let mut span: Option<Span> = None;
+    let mut stack = vec![cond];
+    while let Some(c) = stack.pop() {
+        match c {
+            Cond::True => {}
+            Cond::Test(test) => {
+                span = Some(match span {
+                    Some(s) if s.file == test.span.file => s.to(test.span),
+                    Some(s) => s,
+                    None => test.span,
+                });
+            }
+            Cond::Not(inner) => stack.push(inner),
+            Cond::All(parts) | Cond::Any(parts) => stack.extend(parts.iter()),
+        }
+    }
+    span
+}

@@ -1,0 +1,317 @@
+//! The analysis agrees with brute force over small finite domains: on
+//! schemas whose every field has a finite set of representative values
+//! (one per class of values no atom tells apart), first-match over every
+//! combination gives the exact set of reachable rules and whether some
+//! lead matches none. The analysis must find exactly that: a witness for
+//! each reachable rule, a proof for each other one, and a gap example
+//! exactly when there is a gap.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
+mod dag_support;
+
+use std::collections::BTreeSet;
+
+use dag_support::*;
+use proptest::prelude::*;
+use route::analysis::{analyse, Options};
+use route::check::program::{Cond, Ordering, Program, RuleId, Scalar, TestKind};
+use route::compile::{compile, Budget};
+use route::eval::reference;
+use route::schema::{ElementType, FieldType, Lead, Value};
+use route::source::SourceMap;
+
+/// A random condition over atoms given by index into a table.
+#[derive(Debug, Clone)]
+enum Spec {
+    Atom(usize),
+    All(Vec<Spec>),
+    Any(Vec<Spec>),
+    Not(Box<Spec>),
+}
+
+fn spec(atoms: usize) -> impl Strategy<Value = Spec> {
+    let leaf = (0..atoms).prop_map(Spec::Atom);
+    leaf.prop_recursive(3, 10, 3, |inner| {
+        prop_oneof![
+            3 => prop::collection::vec(inner.clone(), 1..4).prop_map(Spec::All),
+            2 => prop::collection::vec(inner.clone(), 1..4).prop_map(Spec::Any),
+            1 => inner.prop_map(|c| Spec::Not(Box::new(c))),
+        ]
+    })
+}
+
+fn lower(spec: &Spec, atoms: &[Cond]) -> Cond {
+    match spec {
+        Spec::Atom(i) => atoms[*i].clone(),
+        Spec::All(parts) => and(parts.iter().map(|p| lower(p, atoms)).collect()),
+        Spec::Any(parts) => or(parts.iter().map(|p| lower(p, atoms)).collect()),
+        Spec::Not(inner) => not(lower(inner, atoms)),
+    }
+}
+
+/// Every combination of the per-field pools.
+fn product(pools: &[Vec<Value>]) -> Vec<Lead> {
+    let mut leads = vec![Vec::new()];
+    for pool in pools {
+        leads = leads
+            .into_iter()
+            .flat_map(|prefix: Vec<Value>| {
+                pool.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push(v.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    leads.into_iter().map(|values| Lead { values }).collect()
+}
+
+fn with_absent(optional: bool, mut pool: Vec<Value>) -> Vec<Value> {
+    if optional {
+        pool.push(Value::Absent);
+    }
+    pool
+}
+
+fn compare(program: &Program, domain: &[Lead]) -> Result<(), TestCaseError> {
+    let reachable: BTreeSet<RuleId> = domain.iter().filter_map(|l| reference::first_match(program, l)).collect();
+    let gap = domain.iter().any(|l| reference::first_match(program, l).is_none());
+    for budget in [Budget::for_program(program), Budget { max_nodes: 3 }] {
+        let dag = compile(program, budget);
+        let analysis = analyse(program, &dag, &SourceMap::new(), &Options::default());
+        let witnessed: BTreeSet<RuleId> = analysis.witnesses.iter().map(|w| w.rule).collect();
+        prop_assert!(analysis.undecided.is_empty(), "undecided: {:?}", analysis.undecided);
+        prop_assert_eq!(&witnessed, &reachable, "witnessed rules differ from brute force ({:?})", budget);
+        let all: BTreeSet<RuleId> = (0..program.rules.len() as u32).map(RuleId).collect();
+        let unreachable: BTreeSet<RuleId> = analysis.unreachable.iter().copied().collect();
+        prop_assert_eq!(unreachable, all.difference(&reachable).copied().collect::<BTreeSet<_>>());
+        prop_assert!(analysis.coverage_decided);
+        prop_assert_eq!(analysis.gap.is_some(), gap, "gap differs from brute force ({:?})", budget);
+    }
+    Ok(())
+}
+
+// --- Domain A: enum, bool, int, and a string with every string atom. ---
+
+const A_ENUM: u32 = 0;
+const A_BOOL: u32 = 1;
+const A_INT: u32 = 2;
+const A_STR: u32 = 3;
+
+fn atoms_a() -> Vec<Cond> {
+    let mut atoms = vec![
+        eq(A_ENUM, Scalar::Enum(0)),
+        eq(A_ENUM, Scalar::Enum(2)),
+        is_in(A_ENUM, vec![Scalar::Enum(1), Scalar::Enum(2)]),
+        test(A_ENUM, TestKind::Exists),
+        eq(A_BOOL, Scalar::Bool(true)),
+        eq(A_BOOL, Scalar::Bool(false)),
+        test(A_BOOL, TestKind::Exists),
+        eq(A_INT, Scalar::Int(0)),
+        eq(A_INT, Scalar::Int(3)),
+        is_in(A_INT, vec![Scalar::Int(-2), Scalar::Int(1)]),
+        test(A_INT, TestKind::Exists),
+        in_lookup(A_STR, 0),
+        test(A_STR, TestKind::Exists),
+    ];
+    for (op, t) in
+        [(Ordering::Lt, 0.0), (Ordering::Le, 1.0), (Ordering::Gt, 2.5), (Ordering::Ge, 3.0), (Ordering::Ge, -2.0)]
+    {
+        atoms.push(cmp(A_INT, op, t));
+    }
+    for literal in ["a", "ab", "ba", "b", ""] {
+        atoms.push(eq(A_STR, s(literal)));
+    }
+    atoms.push(is_in(A_STR, vec![s("a"), s("bb")]));
+    for piece in ["a", "b", ""] {
+        atoms.push(test(A_STR, TestKind::StartsWith(piece.into())));
+        atoms.push(test(A_STR, TestKind::EndsWith(piece.into())));
+        atoms.push(test(A_STR, TestKind::Contains(piece.into())));
+    }
+    atoms
+}
+
+/// Strings over {a, b, c} (c: any other character) up to length 3 cover
+/// every combination of these string atoms (literals of length <= 2,
+/// pieces of length 1).
+fn strings() -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut layer = vec![String::new()];
+    for _ in 0..3 {
+        layer = layer.iter().flat_map(|p| ["a", "b", "c"].map(|c| format!("{p}{c}"))).collect();
+        out.extend(layer.iter().map(|s| Value::Str(s.as_str().into())));
+    }
+    out
+}
+
+fn domain_a(optional: [bool; 4]) -> Vec<Lead> {
+    product(&[
+        with_absent(optional[0], (0..3).map(Value::Enum).collect()),
+        with_absent(optional[1], vec![Value::Bool(false), Value::Bool(true)]),
+        with_absent(optional[2], (-3..=4).map(Value::Int).collect()),
+        with_absent(optional[3], strings()),
+    ])
+}
+
+fn program_a(optional: [bool; 4], rules: &[Spec]) -> Program {
+    let schema = schema(
+        &[
+            ("e", enum_ty(0), optional[0]),
+            ("b", FieldType::Bool, optional[1]),
+            ("i", FieldType::Int, optional[2]),
+            ("s", FieldType::String, optional[3]),
+        ],
+        &[&["p", "q", "r"]],
+    );
+    let atoms = atoms_a();
+    let rules = rules.iter().enumerate().map(|(i, r)| (format!("r{i}"), lower(r, &atoms))).collect();
+    program(schema, vec![lookup("owners", &["ab", "c"])], rules)
+}
+
+// --- Domain B: enum, float, list, and a required string with equality. ---
+
+const B_ENUM: u32 = 0;
+const B_FLOAT: u32 = 1;
+const B_LIST: u32 = 2;
+const B_STR: u32 = 3;
+const B_THRESHOLDS: [f64; 4] = [-2.0, 0.0, 1.0, 2.5];
+
+fn atoms_b() -> Vec<Cond> {
+    let mut atoms = vec![
+        eq(B_ENUM, Scalar::Enum(3)),
+        is_in(B_ENUM, vec![Scalar::Enum(0), Scalar::Enum(1)]),
+        test(B_FLOAT, TestKind::Exists),
+        eq(B_FLOAT, Scalar::Float(2.5)),
+        eq(B_FLOAT, Scalar::Int(0)),
+        is_in(B_FLOAT, vec![Scalar::Float(-2.0), Scalar::Float(1.0)]),
+        test(B_LIST, TestKind::ListContains(s("a"))),
+        test(B_LIST, TestKind::ListContains(s("b"))),
+        test(B_LIST, TestKind::Exists),
+        eq(B_STR, s("a")),
+        is_in(B_STR, vec![s("b"), s("ab")]),
+    ];
+    for t in B_THRESHOLDS {
+        for op in [Ordering::Lt, Ordering::Le, Ordering::Gt, Ordering::Ge] {
+            atoms.push(cmp(B_FLOAT, op, t));
+        }
+    }
+    atoms
+}
+
+fn next_up(x: f64) -> f64 {
+    if x == 0.0 {
+        f64::from_bits(1)
+    } else if x > 0.0 {
+        f64::from_bits(x.to_bits() + 1)
+    } else {
+        f64::from_bits(x.to_bits() - 1)
+    }
+}
+
+fn next_down(x: f64) -> f64 {
+    -next_up(-x)
+}
+
+fn domain_b(optional: [bool; 4]) -> Vec<Lead> {
+    let mut floats = vec![Value::Float(-f64::MAX), Value::Float(f64::MAX)];
+    for t in B_THRESHOLDS {
+        floats.extend([next_down(t), t, next_up(t)].map(Value::Float));
+    }
+    let str_list = |items: &[&str]| Value::List(items.iter().map(|s| Value::Str((*s).into())).collect());
+    product(&[
+        with_absent(optional[0], (0..4).map(Value::Enum).collect()),
+        with_absent(optional[1], floats),
+        with_absent(
+            true,
+            vec![str_list(&[]), str_list(&["a"]), str_list(&["b"]), str_list(&["a", "b"]), str_list(&["c"])],
+        ),
+        vec!["a", "b", "ab", "zz"].into_iter().map(|s| Value::Str(s.into())).collect(),
+    ])
+}
+
+fn program_b(optional: [bool; 4], rules: &[Spec]) -> Program {
+    let schema = schema(
+        &[
+            ("e", enum_ty(0), optional[0]),
+            ("f", FieldType::Float, optional[1]),
+            ("l", FieldType::List(ElementType::String), true),
+            ("t", FieldType::String, false),
+        ],
+        &[&["p", "q", "r", "s"]],
+    );
+    let atoms = atoms_b();
+    let rules = rules.iter().enumerate().map(|(i, r)| (format!("r{i}"), lower(r, &atoms))).collect();
+    program(schema, vec![], rules)
+}
+
+// --- Domain C: two string fields and nothing else. ---
+
+fn string_atoms(field: u32) -> Vec<Cond> {
+    let mut atoms = vec![test(field, TestKind::Exists), in_lookup(field, 0), is_in(field, vec![s("a"), s("bb")])];
+    for literal in ["a", "ab", "ba", "b", ""] {
+        atoms.push(eq(field, s(literal)));
+    }
+    for piece in ["a", "b", ""] {
+        atoms.push(test(field, TestKind::StartsWith(piece.into())));
+        atoms.push(test(field, TestKind::EndsWith(piece.into())));
+        atoms.push(test(field, TestKind::Contains(piece.into())));
+    }
+    atoms
+}
+
+fn program_c(optional: bool, rules: &[Spec]) -> Program {
+    let schema = schema(&[("s", FieldType::String, optional), ("t", FieldType::String, true)], &[]);
+    let atoms: Vec<Cond> = string_atoms(0).into_iter().chain(string_atoms(1)).collect();
+    let rules = rules.iter().enumerate().map(|(i, r)| (format!("r{i}"), lower(r, &atoms))).collect();
+    program(schema, vec![lookup("owners", &["ab", "c"])], rules)
+}
+
+fn domain_c(optional: bool) -> Vec<Lead> {
+    product(&[with_absent(optional, strings()), with_absent(true, strings())])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    #[test]
+    fn string_atoms_agree_with_brute_force(
+        optional in any::<bool>(),
+        rules in prop::collection::vec(spec(2 * string_atoms(0).len()), 1..9),
+    ) {
+        compare(&program_c(optional, &rules), &domain_c(optional))?;
+    }
+
+    #[test]
+    fn enum_bool_int_and_string_atoms_agree_with_brute_force(
+        optional in any::<[bool; 4]>(),
+        rules in prop::collection::vec(spec(atoms_a().len()), 1..9),
+    ) {
+        compare(&program_a(optional, &rules), &domain_a(optional))?;
+    }
+
+    #[test]
+    fn enum_float_list_and_equality_atoms_agree_with_brute_force(
+        optional in any::<[bool; 4]>(),
+        rules in prop::collection::vec(spec(atoms_b().len()), 1..9),
+    ) {
+        compare(&program_b(optional, &rules), &domain_b(optional))?;
+    }
+}
+
+#[test]
+fn the_float_domain_brackets_every_threshold() {
+    let domain = domain_b([false; 4]);
+    let floats: BTreeSet<u64> = domain
+        .iter()
+        .filter_map(|l| match l.values[1] {
+            Value::Float(f) => Some(f.to_bits()),
+            _ => None,
+        })
+        .collect();
+    for t in B_THRESHOLDS {
+        let values: Vec<f64> = floats.iter().map(|&b| f64::from_bits(b)).collect();
+        assert!(values.iter().any(|&v| v < t && v > t - 1e-9), "nothing just below {t}");
+        assert!(values.iter().any(|&v| v > t && v < t + 1e-9), "nothing just above {t}");
+    }
+}
