@@ -222,3 +222,51 @@ fn graph_lists_the_decision_dag() {
     let r = run(&["graph", QUICKSTART, "--stats", "--max-nodes", "2"]);
     assert!(r.stdout.contains("size budget of 2 nodes reached"), "{}", r.stdout);
 }
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let project = "tests/fixtures/diagnostics/W0107_unused_team.route";
+    let r = run(&["check", project]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning[W0107]"), "{}", r.stderr);
+    assert_eq!(run(&["check", project, "--deny", "warnings"]).code, 1);
+    assert_eq!(run(&["check", project, "--format", "json", "--deny", "warnings"]).code, 1);
+}
+
+#[test]
+fn overlaps_are_reported_only_when_asked() {
+    let project = "tests/fixtures/diagnostics/W0111_overlap.route";
+    assert!(!run(&["check", project]).stderr.contains("note[W0111]"));
+    let r = run(&["check", project, "--overlaps"]);
+    assert!(r.stderr.contains("note[W0111]"), "{}", r.stderr);
+}
+
+#[test]
+fn check_examples_writes_a_lead_per_reachable_rule_that_eval_routes_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = dir.path().join("examples.jsonl");
+    let r = run(&["check", "examples/acme", "--examples", examples.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&["eval", "examples/acme", "--leads", examples.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rules: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["rule"].as_str().unwrap().to_string())
+        .collect();
+    let program = route::check::check_file(std::path::Path::new("examples/acme/routing.route")).unwrap().program.unwrap();
+    let every_rule: Vec<String> = program.rules.iter().map(|r| r.name.clone()).collect();
+    assert_eq!(rules, every_rule, "one example per rule, each routed to its own rule");
+}
+
+#[test]
+fn check_with_a_roster_reports_staffing() {
+    let dir = "tests/fixtures/distribution/staffing/W0204_unused_roster_member";
+    let roster = format!("{dir}/roster.json");
+    let r = run(&["check", dir, "--roster", &roster]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning[W0204]"), "{}", r.stderr);
+    assert!(!run(&["check", dir]).stderr.contains("warning[W0204]"));
+    let r = run(&["check", dir, "--roster", "tests/fixtures/cli/roster_bad.json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
