@@ -116,7 +116,8 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         }
         None => None,
     };
-    let mut tally = Tally::default();
+    // Counting costs a few string copies per lead: only when asked for.
+    let mut tally = args.summary.map(|_| Tally::default());
     let sink: Box<dyn Write> = match &args.out {
         Some(path) => {
             Box::new(File::create(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?)
@@ -132,14 +133,18 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     if let Some(json) = &args.lead {
         let record = io::single_lead(&program.schema, json);
         let decision = route_record(&mut router, &program, explain, record);
-        tally.observe(&decision);
+        if let Some(tally) = tally.as_mut() {
+            tally.observe(&decision);
+        }
         writer.write(&decision).map_err(AppError::Write)?;
     } else if let Some(path) = &args.leads {
         let (input, format) = open_leads(path, args.input_format)?;
         let mut reader = io::leads(&program.schema, input, format)?;
         for record in reader.by_ref() {
             let decision = route_record(&mut router, &program, explain, record);
-            tally.observe(&decision);
+            if let Some(tally) = tally.as_mut() {
+                tally.observe(&decision);
+            }
             writer.write(&decision).map_err(AppError::Write)?;
         }
         if let Some(error) = reader.take_error() {
@@ -152,7 +157,7 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     if let Some(file) = state_file {
         file.save(&router.capture())?;
     }
-    if let Some(format) = args.summary {
+    if let (Some(format), Some(tally)) = (args.summary, &tally) {
         print_summary(&tally.summary(&program), format)?;
     }
     Ok(Exit::Ok)
