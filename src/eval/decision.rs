@@ -136,3 +136,25 @@ pub struct Decision {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Vec<DistributionStep>>,
 }
+
+impl Decision {
+    /// A decision that sends the lead nowhere (yet): every field empty but
+    /// the lead's id and the reason. The router fills in what took the lead.
+    pub fn nowhere(lead: String, reason: Reason) -> Decision {
+        Decision {
+            lead,
+            rule: None,
+            line: None,
+            target: None,
+            team: None,
+            queue: None,
+            assignee: None,
+            strategy: None,
+            fallback: false,
+            reason,
+            error: None,
+            trace: None,
+            distribution: None,
+        }
+    }
+}

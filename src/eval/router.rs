@@ -254,21 +254,7 @@ impl<'p> Router<'p> {
         let taken = program.on_invalid.as_ref().and_then(|action| self.take(action, None, &mut steps));
         let mut decision = match taken {
             Some((taken, fallback)) => decision(id, None, None, taken, fallback),
-            None => Decision {
-                lead: id,
-                rule: None,
-                line: None,
-                target: None,
-                team: None,
-                queue: None,
-                assignee: None,
-                strategy: None,
-                fallback: false,
-                reason: Reason::Invalid,
-                error: None,
-                trace: None,
-                distribution: None,
-            },
+            None => Decision::nowhere(id, Reason::Invalid),
         };
         decision.reason = Reason::Invalid;
         decision.error = Some(error);
@@ -451,8 +437,8 @@ fn key_text(schema: &Schema, field: FieldId, value: &Value, out: &mut String) ->
 }
 
 fn decision(id: String, rule: Option<String>, line: Option<u32>, taken: Taken, fallback: bool) -> Decision {
+    let reason = if fallback { Reason::Fallback } else { Reason::Matched };
     Decision {
-        lead: id,
         rule,
         line,
         target: Some(taken.kind),
@@ -461,27 +447,16 @@ fn decision(id: String, rule: Option<String>, line: Option<u32>, taken: Taken, f
         assignee: taken.assignee,
         strategy: taken.strategy,
         fallback,
-        reason: if fallback { Reason::Fallback } else { Reason::Matched },
-        error: None,
-        trace: None,
-        distribution: None,
+        ..Decision::nowhere(id, reason)
     }
 }
 
 fn unassigned(id: String, rule: Option<String>, line: Option<u32>, reason: Reason) -> Decision {
     Decision {
-        lead: id,
         rule,
         line,
         target: Some(TargetKind::Queue),
-        team: None,
         queue: Some(UNASSIGNED.to_string()),
-        assignee: None,
-        strategy: None,
-        fallback: false,
-        reason,
-        error: None,
-        trace: None,
-        distribution: None,
+        ..Decision::nowhere(id, reason)
     }
 }
