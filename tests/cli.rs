@@ -254,7 +254,8 @@ fn check_examples_writes_a_lead_per_reachable_rule_that_eval_routes_there() {
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["rule"].as_str().unwrap().to_string())
         .collect();
-    let program = route::check::check_file(std::path::Path::new("examples/acme/routing.route")).unwrap().program.unwrap();
+    let program =
+        route::check::check_file(std::path::Path::new("examples/acme/routing.route")).unwrap().program.unwrap();
     let every_rule: Vec<String> = program.rules.iter().map(|r| r.name.clone()).collect();
     assert_eq!(rules, every_rule, "one example per rule, each routed to its own rule");
 }
