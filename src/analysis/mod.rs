@@ -25,13 +25,13 @@
 //!
 //! The questions are satisfiability questions over valid leads: can this
 //! condition hold, and these fail, for one lead? They are answered by a
-//! small DPLL-style solver ([`solver`]) whose theory is per field
-//! ([`domain`]): each field's facts are decided on their own (enums and
+//! small DPLL-style solver (`solver.rs`) whose theory is per field
+//! (`domain.rs`): each field's facts are decided on their own (enums and
 //! bools by enumeration, numbers as unions of intervals, strings by
 //! forced prefix/suffix/substring pieces, lists by their least member), and
 //! fields are independent, so a lead is the fields' values side by side.
 //!
-//! 1. **Walk the DAG** ([`walk`]) from the root over valid leads only (the
+//! 1. **Walk the DAG** (`walk.rs`) from the root over valid leads only (the
 //!    `unchecked` node, which serves invalid ones, is never entered),
 //!    carrying each edge's fact (enum value, literal, "none of these
 //!    literals", interval, absent, test outcome). A path whose facts
@@ -45,7 +45,7 @@
 //!    conditions, counter-example guided (see 2). Visits are memoised by
 //!    node and by the facts about the fields the node's subtree still
 //!    tests, so a shared subtree is walked once per distinct context.
-//! 2. **Decide every rule left** ([`reach`]) by counter-example guided
+//! 2. **Decide every rule left** (`reach.rs`) by counter-example guided
 //!    search: find a lead satisfying rule `r`'s condition and failing the
 //!    blockers found so far (initially none); route it; if an earlier rule
 //!    `k` takes it, `k` joins the blockers and the search goes on. The
@@ -53,13 +53,13 @@
 //!    that `cond(r) ∧ ¬cond(k1) ∧ … ∧ ¬cond(kn)` is unsatisfiable: `r` is
 //!    unreachable and `k1 … kn` (each of which takes some of `r`'s leads)
 //!    shadow it. With no blockers, the condition itself is never true.
-//! 3. **Conditions** ([`conditions`]): each `let` and each rule condition,
+//! 3. **Conditions** (`conditions.rs`): each `let` and each rule condition,
 //!    and each part of an `and` (always true?) or of an `or` (never true?),
 //!    is one solver question.
 //! 4. **Overlaps** (`--overlaps`): for two reachable rules with different
 //!    targets, a lead satisfying both that the earlier one takes (again
 //!    counter-example guided), after a cheap per-field disjointness filter.
-//! 5. **Declarations** ([`declarations`]): empty and unused teams, unused
+//! 5. **Declarations** (`declarations.rs`): empty and unused teams, unused
 //!    lets and lookups, alias spellings that never apply, lookup values
 //!    naming a rep who is in no team.
 //!

@@ -6,7 +6,7 @@ use super::domain::Lit;
 use super::solver::{Goal, Outcome};
 use super::walk::landing;
 use super::{diagnostic, Ctx};
-use crate::check::program::{Action, Cond, RuleId, Target};
+use crate::check::program::{Action, Cond, RuleId, Target, TestKind};
 use crate::compile::Node;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::schema::{FieldId, FieldType, Lead, Value};
@@ -268,6 +268,20 @@ pub(crate) fn report_gap(ctx: &Ctx<'_>, lead: &Lead) -> Diagnostic {
     d
 }
 
+/// Whether a condition has a `matches` atom (the approximated kind).
+fn has_regex(cond: &Cond) -> bool {
+    let mut stack = vec![cond];
+    while let Some(c) = stack.pop() {
+        match c {
+            Cond::Test(test) if matches!(test.kind, TestKind::Matches(_)) => return true,
+            Cond::Not(inner) => stack.push(inner),
+            Cond::All(parts) | Cond::Any(parts) => stack.extend(parts.iter()),
+            Cond::True | Cond::Test(_) => {}
+        }
+    }
+    false
+}
+
 /// `W0113` notes for what stayed undecided.
 pub(crate) fn report_incomplete(ctx: &Ctx<'_>, decided: &Decided, coverage_open: bool) -> Vec<Diagnostic> {
     let rules = &ctx.program.rules;
@@ -280,8 +294,13 @@ pub(crate) fn report_incomplete(ctx: &Ctx<'_>, decided: &Decided, coverage_open:
             first.span,
             format!("could not decide whether {n} rule{} can match", if n == 1 { "" } else { "s" }),
         )
-        .label("not proved reachable or unreachable")
-        .help("`matches` patterns are only approximated; a simpler pattern, or `contains`/`starts_with`/`ends_with`, can be decided");
+        .label("not proved reachable or unreachable");
+        let regex = decided.undecided.iter().filter_map(|r| rules.get(r.index())).any(|r| has_regex(&r.condition));
+        d = d.help(if regex {
+            "`matches` patterns are only approximated; a plainer pattern, or `==`, `contains`, `starts_with`, `ends_with`, can be decided"
+        } else {
+            "the search for a lead reaching them, or for a proof that none does, ran out of steps; nothing is claimed about them"
+        });
         if n > 1 {
             let more = n.saturating_sub(SHOWN);
             let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
@@ -294,7 +313,7 @@ pub(crate) fn report_incomplete(ctx: &Ctx<'_>, decided: &Decided, coverage_open:
         out.push(
             diagnostic(Code::AnalysisIncomplete, span, "could not decide whether every lead matches a rule".to_string())
                 .label("no coverage gap was found, but none was ruled out")
-                .help("end the rules with `otherwise`, or raise the compiler's size budget (`route graph --max-nodes`) so that fewer rules nodes need searching"),
+                .help("a `matches` pattern the analysis only approximates, or a long rules list left by the compiler's size budget, kept the search from finishing; ending the rules with `otherwise` settles it"),
         );
     }
     out
@@ -304,8 +323,8 @@ pub(crate) fn report_incomplete(ctx: &Ctx<'_>, decided: &Decided, coverage_open:
 // Overlaps.
 // ---------------------------------------------------------------------------
 
-/// What a condition's top-level conjunction says about enum, bool and
-/// string fields: the values it allows, for a cheap disjointness test.
+/// What a condition's top-level conjunction says about enum and bool
+/// fields: the values it allows, for a cheap disjointness test.
 struct Signature {
     /// Per field: a bit per enum value (or false/true), the last for absent.
     masks: Vec<(FieldId, u64)>,

@@ -218,6 +218,14 @@ impl<'c, 'a> Walker<'c, 'a> {
         let dag = self.ctx.dag;
         let lookups = &self.ctx.program.lookups;
         let first_holding = |lead: &Lead| candidates.iter().position(|c| dag.holds(c.cond, lead, lookups));
+        let closed = candidates.last().is_some_and(|c| dag.cond(c.cond) == CondView::True);
+        if !candidates.iter().any(|c| self.witnesses.get(c.rule.index()).is_some_and(Option::is_none)) {
+            // Nothing to witness here; only the gap question may remain.
+            if !closed && self.gap.is_none() {
+                self.rules_gap(candidates);
+            }
+            return;
+        }
         if let Some(lead) = self.theory.model(&self.ctx.defaults) {
             if let Some(c) = first_holding(&lead).and_then(|k| candidates.get(k)) {
                 self.offer(c.rule, lead);
@@ -250,7 +258,6 @@ impl<'c, 'a> Walker<'c, 'a> {
                 }
             }
         }
-        let closed = candidates.last().is_some_and(|c| dag.cond(c.cond) == CondView::True);
         if !closed && self.gap.is_none() {
             self.rules_gap(candidates);
         }

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice};
 
 use super::{check_project, AppError, Exit};
 use crate::analysis::staffing::check_roster;
@@ -80,7 +80,8 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     match args.format {
         Format::Human => {
             let choice = if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
-            let mut stderr = StandardStream::stderr(choice);
+            // Buffered: thousands of warnings print in one go, not line by line.
+            let mut stderr = BufferedStandardStream::stderr(choice);
             if diagnostics::human::render(&mut stderr, &checked.sources, &checked.diagnostics).is_err() {
                 eprintln!("error: a diagnostic points outside its file");
             }
@@ -96,6 +97,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
                 None => format!("{}: {}", checked.sources.name(crate::source::FileId(0)), counts(errors, warnings)),
             };
             let _ = writeln!(stderr, "{summary}");
+            let _ = stderr.flush();
         }
         Format::Json => {
             let report = diagnostics::json::report(&checked.sources, &checked.diagnostics);
