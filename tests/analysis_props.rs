@@ -16,61 +16,17 @@ mod dag_support;
 
 use std::collections::BTreeSet;
 
-use dag_support::*;
+use dag_support::random::*;
 use proptest::prelude::*;
 use route::analysis::{analyse, lead_to_json, Analysis, Options};
-use route::check::program::{Cond, Ordering, Program, RuleId, Scalar, TestKind};
+use route::check::program::{Cond, Program, RuleId, TestKind};
 use route::compile::{compile, Budget, Dag};
 use route::eval::reference;
-use route::schema::{ElementType, FieldType, Lead, Value};
+use route::schema::{Lead, Value};
 use route::source::SourceMap;
 
-const E: u32 = 0; // enum, 2..=4 values, optional or not
-const S: u32 = 1; // string?
-const I: u32 = 2; // int, optional or not
-const F: u32 = 3; // float, optional or not
-const B: u32 = 4; // bool, optional or not
-const L: u32 = 5; // list<string>?
-const T: u32 = 6; // string (required)
-const FIELDS: u32 = 7;
-
-const STRS: &[&str] = &["a", "ab", "abc", "b", "ba", "x.edu", "", "zz"];
 const MORE_STRS: &[&str] = &["abd", "q", "A", "aBc", "x.edux", "bab", "aab", "abab"];
 const REGEXES: &[&str] = &["^a", "b$", "a.c", "^ab+$", "(?i)AB"];
-const LOOKUP_KEYS: &[&str] = &["ab", "x.edu", "q"];
-const INTS: &[i64] = &[-2, 0, 1, 3, 10, 1 << 60];
-const FLOATS: &[f64] = &[-2.0, 0.0, 1.0, 2.5, 3.0, 10.0, -0.0];
-const THRESHOLDS: &[f64] = &[-2.0, 0.0, 1.0, 2.5, 3.0, 10.0, 1.152_921_504_606_847e18, f64::INFINITY, 0.5];
-
-#[derive(Debug, Clone)]
-enum Atom {
-    Exists(u32),
-    EnumEq(u8),
-    EnumIn(Vec<u8>),
-    StrEq(bool, u8),
-    StrIn(bool, Vec<u8>),
-    StartsWith(bool, u8),
-    EndsWith(bool, u8),
-    Contains(bool, u8),
-    Matches(bool, u8),
-    InLookup(bool),
-    NumEq(bool, u8, bool),
-    NumIn(bool, Vec<(u8, bool)>),
-    NumCmp(bool, u8, u8),
-    BoolEq(bool),
-    ListContains(u8),
-    ListExists,
-}
-
-#[derive(Debug, Clone)]
-enum CondSpec {
-    True,
-    Atom(Atom),
-    All(Vec<CondSpec>),
-    Any(Vec<CondSpec>),
-    Not(Box<CondSpec>),
-}
-
 #[derive(Debug, Clone)]
 struct Case {
     enum_size: u8,
@@ -127,74 +83,10 @@ fn case(regexes: bool) -> impl Strategy<Value = Case> {
         .prop_map(|(enum_size, optional, rules, seed)| Case { enum_size, optional, rules, seed })
 }
 
-fn pick<T: Copy>(pool: &[T], i: u8) -> T {
-    pool[i as usize % pool.len()]
-}
-
-fn num_literal(i: u8, float: bool) -> Scalar {
-    if float {
-        Scalar::Float(pick(FLOATS, i))
-    } else {
-        Scalar::Int(pick(INTS, i))
-    }
-}
-
-fn lower_atom(atom: &Atom, enum_size: u8) -> Cond {
-    let str_field = |t: bool| if t { T } else { S };
-    let num_field = |f: bool| if f { F } else { I };
-    let strs = |i: u8| s(pick(STRS, i));
-    match atom {
-        Atom::Exists(f) => test(*f, TestKind::Exists),
-        Atom::EnumEq(i) => eq(E, Scalar::Enum(u32::from(i % enum_size))),
-        Atom::EnumIn(v) => is_in(E, v.iter().map(|i| Scalar::Enum(u32::from(i % enum_size))).collect()),
-        Atom::StrEq(t, i) => eq(str_field(*t), strs(*i)),
-        Atom::StrIn(t, v) => is_in(str_field(*t), v.iter().map(|&i| strs(i)).collect()),
-        Atom::StartsWith(t, i) => test(str_field(*t), TestKind::StartsWith(pick(STRS, *i).into())),
-        Atom::EndsWith(t, i) => test(str_field(*t), TestKind::EndsWith(pick(STRS, *i).into())),
-        Atom::Contains(t, i) => test(str_field(*t), TestKind::Contains(pick(STRS, *i).into())),
-        Atom::Matches(t, i) => matches(str_field(*t), pick(REGEXES, *i)),
-        Atom::InLookup(t) => in_lookup(str_field(*t), 0),
-        Atom::NumEq(f, i, float) => eq(num_field(*f), num_literal(*i, *float)),
-        Atom::NumIn(f, v) => is_in(num_field(*f), v.iter().map(|&(i, float)| num_literal(i, float)).collect()),
-        Atom::NumCmp(f, op, i) => {
-            let op = [Ordering::Lt, Ordering::Le, Ordering::Gt, Ordering::Ge][*op as usize % 4];
-            cmp(num_field(*f), op, pick(THRESHOLDS, *i))
-        }
-        Atom::BoolEq(b) => eq(B, Scalar::Bool(*b)),
-        Atom::ListContains(i) => test(L, TestKind::ListContains(strs(*i))),
-        Atom::ListExists => test(L, TestKind::Exists),
-    }
-}
-
-fn lower_cond(spec: &CondSpec, enum_size: u8) -> Cond {
-    match spec {
-        CondSpec::True => Cond::True,
-        CondSpec::Atom(a) => lower_atom(a, enum_size),
-        CondSpec::All(parts) => and(parts.iter().map(|p| lower_cond(p, enum_size)).collect()),
-        CondSpec::Any(parts) => or(parts.iter().map(|p| lower_cond(p, enum_size)).collect()),
-        CondSpec::Not(inner) => not(lower_cond(inner, enum_size)),
-    }
-}
-
 fn build(case: &Case) -> Program {
-    let enum_values: Vec<&str> = ["p", "q", "r", "s"][..case.enum_size as usize].to_vec();
-    let schema = schema(
-        &[
-            ("e", enum_ty(0), case.optional[0]),
-            ("s", FieldType::String, true),
-            ("i", FieldType::Int, case.optional[1]),
-            ("f", FieldType::Float, case.optional[2]),
-            ("b", FieldType::Bool, case.optional[3]),
-            ("l", FieldType::List(ElementType::String), true),
-            ("t", FieldType::String, false),
-        ],
-        &[&enum_values],
-    );
-    let rules = case.rules.iter().enumerate().map(|(i, r)| (format!("r{i}"), lower_cond(r, case.enum_size))).collect();
-    program(schema, vec![lookup("owners", LOOKUP_KEYS)], rules)
+    build_program(case.enum_size, case.optional, &case.rules, REGEXES)
 }
 
-/// splitmix64.
 struct Rng(u64);
 
 impl Rng {

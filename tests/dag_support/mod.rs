@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod random;
+
 use route::check::program::{
     Action, Cond, Lookup, LookupId, Ordering, Program, RuleInfo, Scalar, Target, Test, TestKind,
 };
