@@ -8,70 +8,37 @@ use route::io::{DecisionWriter, OutputFormat, CSV_HEADER};
 
 fn matched() -> Decision {
     Decision {
-        lead: "L000001".to_string(),
         rule: Some("emea_enterprise".to_string()),
         line: Some(12),
         target: Some(TargetKind::Team),
         team: Some("enterprise_emea".to_string()),
-        queue: None,
         assignee: Some("ana@acme.io".to_string()),
         strategy: Some("round_robin"),
-        fallback: false,
-        reason: Reason::Matched,
-        error: None,
-        trace: None,
-        distribution: None,
+        ..Decision::nowhere("L000001".to_string(), Reason::Matched)
     }
 }
 
 fn queued() -> Decision {
     Decision {
-        lead: "L000002".to_string(),
-        rule: None,
-        line: None,
         target: Some(TargetKind::Queue),
-        team: None,
         queue: Some("unassigned".to_string()),
-        assignee: None,
-        strategy: None,
-        fallback: false,
-        reason: Reason::NoRuleMatched,
-        error: None,
-        trace: None,
-        distribution: None,
+        ..Decision::nowhere("L000002".to_string(), Reason::NoRuleMatched)
     }
 }
 
 fn fell_back() -> Decision {
     Decision {
-        lead: "L000003".to_string(),
         rule: Some("line:20".to_string()),
         line: Some(20),
         target: Some(TargetKind::Rep),
-        team: None,
-        queue: None,
         assignee: Some("maria@acme.io".to_string()),
-        strategy: None,
         fallback: true,
-        reason: Reason::Fallback,
-        error: None,
-        trace: None,
-        distribution: None,
+        ..Decision::nowhere("L000003".to_string(), Reason::Fallback)
     }
 }
 
 fn invalid() -> Decision {
     Decision {
-        lead: "4".to_string(),
-        rule: None,
-        line: None,
-        target: None,
-        team: None,
-        queue: None,
-        assignee: None,
-        strategy: None,
-        fallback: false,
-        reason: Reason::Invalid,
         error: Some(LeadError {
             field: Some("employees".to_string()),
             value: Some("5,000".to_string()),
@@ -79,8 +46,7 @@ fn invalid() -> Decision {
             record: 4,
             line: 5,
         }),
-        trace: None,
-        distribution: None,
+        ..Decision::nowhere("4".to_string(), Reason::Invalid)
     }
 }
 

@@ -178,7 +178,7 @@ fn route_record(
     explain: Option<&SourceMap>,
     record: InputRecord,
 ) -> crate::eval::Decision {
-    let id = record.id.clone().unwrap_or_else(|| record.record.to_string());
+    let id = record.id.unwrap_or_else(|| record.record.to_string());
     match record.lead {
         Ok(lead) => {
             let mut decision = router.route(id, &lead);

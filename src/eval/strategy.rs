@@ -53,15 +53,21 @@ impl DistributionState {
         }
     }
 
-    /// The next number of the generator (splitmix64: tiny, fast, and the
-    /// same on every platform).
+    /// The next number of the generator.
     pub fn next_random(&mut self) -> u64 {
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix64(&mut self.rng)
     }
+}
+
+/// splitmix64: tiny, fast, and the same on every platform; advances `state`
+/// and returns the next value. The one generator of the code base (`random`,
+/// and the deterministic generators of the tests).
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// What a strategy may know about a team's members for one lead.
