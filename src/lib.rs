@@ -19,3 +19,4 @@ pub mod io;
 pub mod schema;
 pub mod source;
 pub mod syntax;
+pub mod testing;

@@ -78,4 +78,8 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Input(#[from] crate::io::ReadError),
+    /// A case table of `route test` cannot be used.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Cases(#[from] crate::testing::cases::CaseError),
 }

@@ -9,6 +9,7 @@ mod check;
 mod error;
 mod eval;
 mod graph;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Show the compiled decision DAG and its size.
     Graph(graph::GraphArgs),
+    /// Run the project's tests (*.test.route, --cases tables) and report coverage.
+    Test(test::TestArgs),
 }
 
 /// How a command ended.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -77,6 +77,16 @@ codes! {
     RuleAfterOtherwise = "E0309", Error, "rule after `otherwise`";
     AliasConflict = "E0311", Error, "one spelling aliased to two values";
 
+    // E04xx: test files and case tables (`route test`).
+    TestSyntax = "E0401", Error, "syntax error in a test file";
+    UnknownRule = "E0402", Error, "unknown rule in an expectation";
+    UnknownQueue = "E0403", Error, "unknown queue in an expectation";
+    InvalidTestLead = "E0404", Error, "test lead is invalid and no test expects it";
+    DuplicateLeadField = "E0405", Error, "field given twice in a test lead";
+    TestRoster = "E0406", Error, "test roster cannot be used";
+    TestNow = "E0407", Error, "test `now` is not an instant";
+    CaseExpectation = "E0408", Error, "case table expectation not understood";
+
     UnreachableRule = "W0101", Warning, "rule can never match";
     CoverageGap = "W0102", Warning, "some valid leads match no rule";
     AlwaysTrue = "W0103", Warning, "condition is always true";

@@ -51,6 +51,24 @@ pub fn explain(program: &Program, lead: &Lead, sources: &SourceMap) -> Vec<Trace
     steps
 }
 
+/// The first predicate of `rule` that is false for `lead` (in evaluation
+/// order, as in [`explain`]), as written in `sources`, with the lead's
+/// value of its field; `None` when the rule's condition holds. `route test`
+/// uses it to say why an expected rule did not match.
+pub fn first_failure(
+    program: &Program,
+    rule: RuleId,
+    lead: &Lead,
+    sources: &SourceMap,
+) -> Option<(String, serde_json::Value)> {
+    let rule = program.rules.get(rule.index())?;
+    if rule.condition.holds(lead, &program.lookups) {
+        return None;
+    }
+    let test = blame(&rule.condition, false, program, lead)?;
+    Some((sources.snippet(test.span).to_string(), value_json(&program.schema, test, lead.get(test.field))))
+}
+
 /// The atom that decided `cond` to be `value`, following short-circuit
 /// evaluation order: the first false part of a false conjunction, the first
 /// true part of a true disjunction, the first part otherwise; `not` flips
