@@ -80,7 +80,7 @@ pub struct Table {
     path: PathBuf,
     format: InputFormat,
     text: String,
-    /// Column names (CSV header; JSONL: the expectation columns only).
+    /// Column names (CSV: the header; JSONL: the expectation keys used).
     header: Vec<String>,
     rows: Vec<Row>,
 }
@@ -113,7 +113,10 @@ impl Table {
         let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io { path: path.to_path_buf(), source })?;
         let (header, rows) = match format {
             InputFormat::Csv => csv_rows(&text),
-            InputFormat::Jsonl => (COLUMNS.iter().map(|c| c.to_string()).collect(), jsonl_rows(&text)),
+            InputFormat::Jsonl => {
+                let rows = jsonl_rows(&text);
+                (jsonl_columns(&rows), rows)
+            }
         };
         Ok(Table { path: path.to_path_buf(), format, text, header, rows })
     }
@@ -379,6 +382,17 @@ fn jsonl_rows(text: &str) -> Vec<Row> {
         rows.push(Row { line: index + 1, cells: Cells::Jsonl(entries, line.trim_end_matches('\r').to_string()), expect });
     }
     rows
+}
+
+/// The expectation keys some line of a JSONL table has.
+fn jsonl_columns(rows: &[Row]) -> Vec<String> {
+    let has = |column: &str| {
+        rows.iter().any(|row| match &row.cells {
+            Cells::Jsonl(Some(entries), _) => entries.iter().any(|(key, _)| key == column),
+            _ => false,
+        })
+    };
+    COLUMNS.iter().filter(|c| has(c)).map(|c| (*c).to_string()).collect()
 }
 
 /// A JSON object's entries in file order, values kept as written.

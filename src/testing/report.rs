@@ -33,13 +33,17 @@ pub fn human(outcomes: &[TestOutcome], coverage: &Coverage) -> String {
     let mut out = String::new();
     for outcome in outcomes.iter().filter(|o| !o.passed()) {
         let _ = writeln!(out, "FAIL {} ({})", outcome.name, outcome.location);
+        let mut lead = None;
         for failure in &outcome.failures {
-            let _ = writeln!(out, "  lead `{}`: expected {}, got {}", failure.lead, failure.expected, failure.actual);
-            if let Some(matched) = &failure.matched {
-                let _ = writeln!(out, "    matched rule: {matched}");
+            // A lead's failures share one heading: the rule that matched it.
+            if lead != Some(&failure.lead) {
+                let matched = failure.matched.as_deref().map_or("no rule".to_string(), |m| format!("rule {m}"));
+                let _ = writeln!(out, "  lead `{}` matched {matched}", failure.lead);
+                lead = Some(&failure.lead);
             }
+            let _ = writeln!(out, "    expected {}, got {}", failure.expected, failure.actual);
             if let Some(why) = &failure.why {
-                let _ = writeln!(out, "    why: {why}");
+                let _ = writeln!(out, "      why: {why}");
             }
         }
     }
