@@ -94,6 +94,15 @@ fn every_code_has_a_fixture_that_emits_it() {
         (Code::UnstaffedHours, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
         (Code::IdleWeight, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
         (Code::UnusedRosterMember, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
+        // Test-file codes need a test file: tests/fixtures/testing/diagnostics/.
+        (Code::TestSyntax, "testing::every_test_code_has_a_fixture_that_emits_it"),
+        (Code::UnknownRule, "testing::every_test_code_has_a_fixture_that_emits_it"),
+        (Code::UnknownQueue, "testing::every_test_code_has_a_fixture_that_emits_it"),
+        (Code::InvalidTestLead, "testing::every_test_code_has_a_fixture_that_emits_it"),
+        (Code::DuplicateLeadField, "testing::every_test_code_has_a_fixture_that_emits_it"),
+        (Code::TestRoster, "testing::every_test_code_has_a_fixture_that_emits_it"),
+        (Code::TestNow, "testing::every_test_code_has_a_fixture_that_emits_it"),
+        (Code::CaseExpectation, "testing::every_test_code_has_a_fixture_that_emits_it"),
     ];
     emitted.extend(elsewhere.iter().map(|(code, _)| code.as_str()));
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !emitted.contains(c)).collect();

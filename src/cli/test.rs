@@ -17,8 +17,8 @@ use crate::eval::roster::parse_now;
 use crate::eval::{Roster, Router};
 use crate::source::SourceMap;
 use crate::testing::cases::Table;
-use crate::testing::resolve::{self, Project};
-use crate::testing::{coverage, parse, report, run, Group, Names};
+use crate::testing::resolve::Project;
+use crate::testing::{coverage, report, run, Group, Names};
 
 /// Arguments of `route test`.
 #[derive(Debug, Args)]
@@ -87,7 +87,8 @@ pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
     let mut groups = Vec::new();
     let files = test_files(&dir);
     for path in &files {
-        groups.extend(load_test_file(&project, &mut sources, path, &mut diagnostics)?);
+        let loaded = crate::testing::load(&project, &mut sources, path, &mut diagnostics);
+        groups.extend(loaded.map_err(|source| AppError::ReadInput { path: path.clone(), source })?);
     }
     for path in &args.cases {
         groups.push(case_group(args, &project, &dag, &mut sources, path, &mut diagnostics)?);
@@ -133,23 +134,6 @@ fn test_files(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-fn load_test_file(
-    project: &Project<'_>,
-    sources: &mut SourceMap,
-    path: &Path,
-    diagnostics: &mut Diagnostics,
-) -> Result<Vec<Group>, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AppError::ReadInput { path: path.to_path_buf(), source })?;
-    let file = sources.add(path.display().to_string(), path, text.clone());
-    match parse(file, &text) {
-        Ok(parsed) => Ok(resolve::test_file(project, sources, path, &parsed, diagnostics)),
-        Err(error) => {
-            diagnostics.push(*error);
-            Ok(Vec::new())
-        }
-    }
 }
 
 fn case_group(

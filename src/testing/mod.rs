@@ -40,9 +40,37 @@ use crate::eval::{Decision, LeadError, Reason, Roster};
 use crate::schema::Lead;
 use crate::source::Span;
 
+use std::path::Path;
+
+use crate::diagnostics::Diagnostics;
+use crate::source::SourceMap;
+
 pub use coverage::Coverage;
 pub use parse::parse;
 pub use run::{Failure, TestOutcome};
+
+/// Reads, parses and checks one test file: its text joins `sources` (so
+/// diagnostics render beside the project's), its problems `diagnostics`,
+/// and each test without errors comes back as a group.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn load(
+    project: &resolve::Project<'_>,
+    sources: &mut SourceMap,
+    path: &Path,
+    diagnostics: &mut Diagnostics,
+) -> std::io::Result<Vec<Group>> {
+    let text = std::fs::read_to_string(path)?;
+    let file = sources.add(path.display().to_string(), path, text.clone());
+    match parse(file, &text) {
+        Ok(parsed) => Ok(resolve::test_file(project, sources, path, &parsed, diagnostics)),
+        Err(error) => {
+            diagnostics.push(*error);
+            Ok(Vec::new())
+        }
+    }
+}
 
 /// Leads routed through one distribution state, tests in order.
 #[derive(Debug)]

@@ -232,12 +232,18 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::ident | Rule::entry | Rule::name => "a name",
         Rule::string => "a string",
         Rule::number | Rule::boolean | Rule::list => "a value",
-        Rule::named_kind | Rule::expect_named => "`rule`, `team` or `queue`",
-        Rule::kw_assignee | Rule::expect_assign => "`assignee`",
-        Rule::kw_reason | Rule::expect_reason => "`reason`",
+        // Every form after `expect` in one phrase, so the list reads once.
+        Rule::named_kind
+        | Rule::expect_named
+        | Rule::kw_assignee
+        | Rule::expect_assign
+        | Rule::kw_reason
+        | Rule::expect_reason
+        | Rule::kw_invalid
+        | Rule::expect_invalid
+        | Rule::negation
+        | Rule::kw_not => "an expectation (`rule`, `team`, `queue`, `assignee`, `reason`, `invalid`, each but the last two after an optional `not`)",
         Rule::reason => "a reason (matched, fallback, no_eligible_member, no_rule_matched, invalid)",
-        Rule::kw_invalid | Rule::expect_invalid => "`invalid`",
-        Rule::negation | Rule::kw_not => "`not`",
         Rule::EOI => "end of file",
         _ => "a part of a test",
     }

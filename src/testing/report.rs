@@ -166,24 +166,26 @@ pub fn junit(outcomes: &[TestOutcome], errors: &[String]) -> String {
 
 fn testcase(out: &mut String, outcome: &TestOutcome, file: &str) {
     let open = format!("    <testcase name=\"{}\" classname=\"{}\"", escape(&outcome.name), escape(file));
-    if outcome.passed() {
+    let Some(first) = outcome.failures.first() else {
         let _ = writeln!(out, "{open}/>");
         return;
-    }
-    let _ = writeln!(out, "{open}>");
+    };
+    // One `failure` per test case (the JUnit schema allows no more): the
+    // first failure as its message, every failure in its text.
+    let mut detail = Vec::new();
     for failure in &outcome.failures {
-        let message = format!("lead `{}`: expected {}, got {}", failure.lead, failure.expected, failure.actual);
-        let detail: Vec<String> = [failure.matched.as_ref().map(|m| format!("matched rule: {m}")), failure.why.clone()]
-            .into_iter()
-            .flatten()
-            .collect();
-        let _ = writeln!(
-            out,
-            "      <failure message=\"{}\" type=\"expectation\">{}</failure>",
-            escape(&message),
-            escape(&detail.join("\n"))
-        );
+        detail.push(format!("lead `{}`: expected {}, got {}", failure.lead, failure.expected, failure.actual));
+        detail.extend(failure.matched.as_ref().map(|m| format!("  matched rule: {m}")));
+        detail.extend(failure.why.as_ref().map(|why| format!("  why: {why}")));
     }
+    let message = format!("lead `{}`: expected {}, got {}", first.lead, first.expected, first.actual);
+    let _ = writeln!(out, "{open}>");
+    let _ = writeln!(
+        out,
+        "      <failure message=\"{}\" type=\"expectation\">{}</failure>",
+        escape(&message),
+        escape(&detail.join("\n"))
+    );
     out.push_str("    </testcase>\n");
 }
 

@@ -48,7 +48,7 @@ pub fn test_file(
             Ok(now) => Some(now),
             Err(message) => {
                 diagnostics.push(
-                    Diagnostic::new(Code::TestNow, text.span, format!("`now` of test `{}` is not an instant", decl.name))
+                    Diagnostic::new(Code::TestNow, text.span, format!("the test's `now` `{}` is not an instant", text.value))
                         .label(message)
                         .help("write e.g. `now \"2026-11-25T10:00:00Z\"` or `now \"2026-11-25T10:00[Europe/Berlin]\"`"),
                 );
@@ -158,7 +158,7 @@ fn lead_json(schema: &Schema, lead: &LeadDecl, allows_invalid: bool, diagnostics
         }
         seen.push((&field.name, entry.field.span));
         if !allows_invalid {
-            if let Err(error) = check_type(schema, field, field.ty, &entry.value) {
+            if let Err(error) = check_type(schema, (field, false), field.ty, &entry.value) {
                 diagnostics.push(*error);
             }
         }
@@ -167,14 +167,21 @@ fn lead_json(schema: &Schema, lead: &LeadDecl, allows_invalid: bool, diagnostics
     Json::Object(object)
 }
 
-/// `E0202`/`E0203` when a literal is not a value of the field's type.
-fn check_type(schema: &Schema, field: &Field, ty: FieldType, literal: &Literal) -> Result<(), Box<Diagnostic>> {
+/// `E0202`/`E0203` when a literal is not a value of the field's type
+/// (`element`: the literal is an element of a list field).
+fn check_type(
+    schema: &Schema,
+    (field, element): (&Field, bool),
+    ty: FieldType,
+    literal: &Literal,
+) -> Result<(), Box<Diagnostic>> {
+    let subject = if element { format!("each element of `{}`", field.name) } else { format!("`{}`", field.name) };
     let wrong = |wanted: &str| {
         Box::new(
             Diagnostic::new(
                 Code::LiteralType,
                 literal.span,
-                format!("`{}` is {wanted}, but this is {}", field.name, kind(&literal.value)),
+                format!("{subject} is {wanted}, but this is {}", kind(&literal.value)),
             )
             .label(format!("expected {wanted}"))
             .with_label(field.span, "the field is declared here"),
@@ -200,7 +207,7 @@ fn check_type(schema: &Schema, field: &Field, ty: FieldType, literal: &Literal) 
             ))
         }
         (FieldType::List(element), LiteralValue::List(items)) => {
-            items.iter().try_for_each(|item| check_type(schema, field, ElementType::as_field_type(element), item))
+            items.iter().try_for_each(|item| check_type(schema, (field, true), ElementType::as_field_type(element), item))
         }
         (FieldType::String, _) => Err(wrong("a string")),
         (FieldType::Int, _) => Err(wrong("an int")),
