@@ -148,3 +148,40 @@ fn failures_are_explained_in_text_json_and_junit() {
     insta::assert_json_snapshot!("failing_json", json);
     insta::assert_snapshot!("failing_junit", report::junit(&outcomes, &[]));
 }
+
+/// The ```route-test blocks of docs/testing.md, in order.
+fn doc_tests() -> Vec<(usize, String)> {
+    let markdown = std::fs::read_to_string(root().join("docs/testing.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (number, line) in markdown.lines().enumerate() {
+        match current.take() {
+            None if line.trim() == "```route-test" => current = Some((number + 1, String::new())),
+            None => {}
+            Some(block) if line.trim() == "```" => blocks.push(block),
+            Some((start, text)) => current = Some((start, text + line + "\n")),
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_test_file_examples_in_docs_testing_md_pass_against_the_quickstart() {
+    let blocks = doc_tests();
+    assert!(blocks.len() >= 3, "only {} route-test blocks", blocks.len());
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (line, block)) in blocks.iter().enumerate() {
+        let path = dir.path().join(format!("doc{i}.test.route"));
+        std::fs::write(&path, block).unwrap();
+        let checked = route::check::check_file(&root().join("examples/quickstart/routing.route")).unwrap();
+        let program = checked.program.as_ref().unwrap();
+        let mut sources = checked.sources;
+        let project = Project { program, names: Names::of(program), dir: dir.path().canonicalize().unwrap() };
+        let mut diagnostics = Diagnostics::default();
+        let groups = testing::load(&project, &mut sources, &path, &mut diagnostics).unwrap();
+        assert!(diagnostics.is_empty(), "docs/testing.md:{line}: {}", human::render_to_string(&sources, &diagnostics));
+        let dag = compile(program, Budget::for_program(program));
+        let outcomes = run::run(program, &dag, &sources, &groups, &mut FxHashSet::default());
+        assert!(!outcomes.is_empty() && outcomes.iter().all(|o| o.passed()), "docs/testing.md:{line}: {outcomes:#?}");
+    }
+}
