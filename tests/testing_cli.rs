@@ -128,7 +128,11 @@ fn bless_fills_empty_expectations_once() {
 fn bless_adds_the_usual_columns_to_a_jsonl_table_without_any() {
     let dir = tempfile::tempdir().unwrap();
     let table = dir.path().join("cases.jsonl");
-    std::fs::write(&table, "{\"id\":\"J1\",\"email\":\"sam@uni.edu\",\"region\":\"NA\",\"employees\":3,\"x\":[1, 2]}\n").unwrap();
+    std::fs::write(
+        &table,
+        "{\"id\":\"J1\",\"email\":\"sam@uni.edu\",\"region\":\"NA\",\"employees\":3,\"x\":[1, 2]}\n",
+    )
+    .unwrap();
     let r = run(&["tests/fixtures/testing/project", "--cases", table.to_str().unwrap(), "--bless"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(

@@ -63,7 +63,10 @@ pub enum CaseError {
     },
     /// The table's cells and the lead reader's records do not pair up.
     #[error("the case table `{}` has {cells} rows but {leads} leads were read", path.display())]
-    #[diagnostic(code(route::cases), help("a quote left open can merge rows; check the file with `route eval --leads`"))]
+    #[diagnostic(
+        code(route::cases),
+        help("a quote left open can merge rows; check the file with `route eval --leads`")
+    )]
     Misaligned {
         /// The table.
         path: PathBuf,
@@ -110,7 +113,8 @@ impl Table {
     /// When the file cannot be read or its format told.
     pub fn read(path: &Path) -> Result<Table, CaseError> {
         let format = io::format_for_path(path).ok_or_else(|| CaseError::Format { path: path.to_path_buf() })?;
-        let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| CaseError::Io { path: path.to_path_buf(), source })?;
         let (header, rows) = match format {
             InputFormat::Csv => csv_rows(&text),
             InputFormat::Jsonl => {
@@ -197,7 +201,11 @@ impl Table {
             .map_err(|source| CaseError::Leads { path: self.path.clone(), source })?;
         let records: Vec<io::InputRecord> = reader.collect();
         if records.len() != self.rows.len() {
-            return Err(CaseError::Misaligned { path: self.path.clone(), cells: self.rows.len(), leads: records.len() });
+            return Err(CaseError::Misaligned {
+                path: self.path.clone(),
+                cells: self.rows.len(),
+                leads: records.len(),
+            });
         }
         Ok(records)
     }
@@ -208,7 +216,8 @@ impl Table {
             InputFormat::Jsonl => Ok(self.jsonl_text()),
         }
         .map_err(|source| CaseError::Io { path: self.path.clone(), source })?;
-        write_atomically(&self.path, text.as_bytes()).map_err(|source| CaseError::Io { path: self.path.clone(), source })
+        write_atomically(&self.path, text.as_bytes())
+            .map_err(|source| CaseError::Io { path: self.path.clone(), source })
     }
 
     fn csv_text(&self) -> std::io::Result<String> {
@@ -356,7 +365,12 @@ fn csv_rows(text: &str) -> (Vec<String>, Vec<Row>) {
         let line = record.position().map_or(0, |p| p.line()).try_into().unwrap_or(usize::MAX);
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         let expect = std::array::from_fn(|i| {
-            column_of.get(i).copied().flatten().and_then(|c| cells.get(c)).map_or(String::new(), |c| c.trim().to_string())
+            column_of
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|c| cells.get(c))
+                .map_or(String::new(), |c| c.trim().to_string())
         });
         rows.push(Row { line, cells: Cells::Csv(cells), expect });
     }
@@ -379,7 +393,11 @@ fn jsonl_rows(text: &str) -> Vec<Row> {
                 Some(other) => other.to_string(),
             }
         });
-        rows.push(Row { line: index + 1, cells: Cells::Jsonl(entries, line.trim_end_matches('\r').to_string()), expect });
+        rows.push(Row {
+            line: index + 1,
+            cells: Cells::Jsonl(entries, line.trim_end_matches('\r').to_string()),
+            expect,
+        });
     }
     rows
 }

@@ -107,9 +107,9 @@ impl Lower {
         let negated = form.clone().into_inner().any(|p| p.as_rule() == Rule::negation);
         let what = match form.as_rule() {
             Rule::expect_reason => ExpectWhat::Reason(reason(self.child(&form, Rule::reason)?.as_str())),
-            Rule::expect_invalid => {
-                ExpectWhat::Invalid(form.clone().into_inner().find(|p| p.as_rule() == Rule::ident).map(|p| self.text(&p)))
-            }
+            Rule::expect_invalid => ExpectWhat::Invalid(
+                form.clone().into_inner().find(|p| p.as_rule() == Rule::ident).map(|p| self.text(&p)),
+            ),
             Rule::expect_assign => ExpectWhat::Assignee(self.string(self.child(&form, Rule::string)?)),
             Rule::expect_named => {
                 let name = self.name(self.child(&form, Rule::name)?)?;

@@ -48,9 +48,13 @@ pub fn test_file(
             Ok(now) => Some(now),
             Err(message) => {
                 diagnostics.push(
-                    Diagnostic::new(Code::TestNow, text.span, format!("the test's `now` `{}` is not an instant", text.value))
-                        .label(message)
-                        .help("write e.g. `now \"2026-11-25T10:00:00Z\"` or `now \"2026-11-25T10:00[Europe/Berlin]\"`"),
+                    Diagnostic::new(
+                        Code::TestNow,
+                        text.span,
+                        format!("the test's `now` `{}` is not an instant", text.value),
+                    )
+                    .label(message)
+                    .help("write e.g. `now \"2026-11-25T10:00:00Z\"` or `now \"2026-11-25T10:00[Europe/Berlin]\"`"),
                 );
                 None
             }
@@ -67,12 +71,7 @@ pub fn test_file(
 fn test(project: &Project<'_>, sources: &SourceMap, decl: &TestDecl, diagnostics: &mut Diagnostics) -> Test {
     let (line, _) = sources.start_of(decl.span);
     let location = format!("{}:{line}", sources.name(decl.span.file));
-    let cases = decl
-        .cases
-        .iter()
-        .enumerate()
-        .map(|(i, case)| self::case(project, case, i + 1, diagnostics))
-        .collect();
+    let cases = decl.cases.iter().enumerate().map(|(i, case)| self::case(project, case, i + 1, diagnostics)).collect();
     Test { name: decl.name.clone(), location, cases }
 }
 
@@ -198,17 +197,22 @@ fn check_type(
                 return Ok(());
             }
             Err(Box::new(
-                Diagnostic::new(Code::UnknownEnumValue, literal.span, format!("`{text}` is not a value of `{}`", field.name))
-                    .label("not in the enum")
-                    .with_label(field.span, "the field is declared here")
-                    .help(did_you_mean(text, values.values.iter().map(String::as_str)).unwrap_or_else(|| {
-                        format!("the values are {}", super::list(&values.values))
-                    })),
+                Diagnostic::new(
+                    Code::UnknownEnumValue,
+                    literal.span,
+                    format!("`{text}` is not a value of `{}`", field.name),
+                )
+                .label("not in the enum")
+                .with_label(field.span, "the field is declared here")
+                .help(
+                    did_you_mean(text, values.values.iter().map(String::as_str))
+                        .unwrap_or_else(|| format!("the values are {}", super::list(&values.values))),
+                ),
             ))
         }
-        (FieldType::List(element), LiteralValue::List(items)) => {
-            items.iter().try_for_each(|item| check_type(schema, (field, true), ElementType::as_field_type(element), item))
-        }
+        (FieldType::List(element), LiteralValue::List(items)) => items
+            .iter()
+            .try_for_each(|item| check_type(schema, (field, true), ElementType::as_field_type(element), item)),
         (FieldType::String, _) => Err(wrong("a string")),
         (FieldType::Int, _) => Err(wrong("an int")),
         (FieldType::Float, _) => Err(wrong("a float")),
