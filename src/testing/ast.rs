@@ -3,16 +3,17 @@
 
 use crate::eval::Reason;
 use crate::source::Span;
+pub use crate::syntax::ast::{Literal, LiteralValue};
 
 /// One `.test.route` file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct TestFile {
     /// Its `test` blocks in file order.
     pub tests: Vec<TestDecl>,
 }
 
 /// A `test "name" { ... }` block.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct TestDecl {
     /// The test's name.
     pub name: String,
@@ -27,7 +28,7 @@ pub struct TestDecl {
 }
 
 /// A string or name with where it was written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Text {
     /// The text (strings unescaped).
     pub value: String,
@@ -36,7 +37,7 @@ pub struct Text {
 }
 
 /// A `lead { ... }` and the `expect`s after it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct CaseDecl {
     /// The lead.
     pub lead: LeadDecl,
@@ -45,7 +46,7 @@ pub struct CaseDecl {
 }
 
 /// A lead literal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct LeadDecl {
     /// `field: value` pairs as written.
     pub entries: Vec<Entry>,
@@ -54,40 +55,41 @@ pub struct LeadDecl {
 }
 
 /// One `field: value` of a lead.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Entry {
     /// The schema field name.
     pub field: Text,
     /// The value.
-    pub value: Literal,
+    pub value: LeadValue,
 }
 
-/// A literal value with its span.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Literal {
-    /// What it is.
-    pub value: LiteralValue,
-    /// Where.
-    pub span: Span,
-}
-
-/// The route language's literal forms.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LiteralValue {
-    /// `"text"`.
-    Str(String),
-    /// `42`.
-    Int(i64),
-    /// `4.2`.
-    Float(f64),
-    /// `true`.
-    Bool(bool),
+/// A value of a lead field: one literal of the route language, or a list
+/// of them (`["a", "b"]`, which conditions never need but list fields do).
+#[derive(Debug, Clone)]
+pub enum LeadValue {
+    /// A string, number or boolean.
+    One(Literal),
     /// `[a, b]`.
-    List(Vec<Literal>),
+    List {
+        /// The elements.
+        items: Vec<Literal>,
+        /// The whole list.
+        span: Span,
+    },
+}
+
+impl LeadValue {
+    /// Where the value stands.
+    pub fn span(&self) -> Span {
+        match self {
+            LeadValue::One(literal) => literal.span,
+            LeadValue::List { span, .. } => *span,
+        }
+    }
 }
 
 /// One `expect ...` line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ExpectDecl {
     /// `not` was written.
     pub negated: bool,
@@ -98,7 +100,7 @@ pub struct ExpectDecl {
 }
 
 /// The forms of `expect`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum ExpectWhat {
     /// `rule NAME`.
     Rule(Text),

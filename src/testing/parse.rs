@@ -81,7 +81,13 @@ impl Lower {
     fn entry(&self, pair: Pair<'_, Rule>) -> Result<Entry> {
         let field = self.text(&self.child(&pair, Rule::ident)?);
         let value = pair.into_inner().nth(1).ok_or_else(|| broken(field.span))?;
-        Ok(Entry { field, value: self.literal(value)? })
+        let value = if value.as_rule() == Rule::list {
+            let span = self.span(&value);
+            LeadValue::List { items: value.into_inner().map(|p| self.literal(p)).collect::<Result<_>>()?, span }
+        } else {
+            LeadValue::One(self.literal(value)?)
+        };
+        Ok(Entry { field, value })
     }
 
     fn literal(&self, pair: Pair<'_, Rule>) -> Result<Literal> {
@@ -95,7 +101,6 @@ impl Lower {
                         .label("does not fit a 64-bit number"),
                 )
             })?,
-            Rule::list => LiteralValue::List(pair.into_inner().map(|p| self.literal(p)).collect::<Result<_>>()?),
             _ => return Err(broken(span)),
         };
         Ok(Literal { value, span })

@@ -10,13 +10,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
-use super::ast::{CaseDecl, ExpectDecl, ExpectWhat, LeadDecl, Literal, LiteralValue, TestDecl, TestFile, Text};
+use super::ast::{
+    CaseDecl, ExpectDecl, ExpectWhat, LeadDecl, LeadValue, Literal, LiteralValue, TestDecl, TestFile, Text,
+};
 use super::{Case, Expectation, Expected, Group, Names, Test};
 use crate::check::Program;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::eval::roster::parse_now;
 use crate::eval::Roster;
-use crate::schema::{ElementType, Field, FieldType, Schema};
+use crate::schema::{Field, FieldType, Schema};
 use crate::source::{SourceMap, Span};
 
 /// What a test file is checked against.
@@ -157,35 +159,36 @@ fn lead_json(schema: &Schema, lead: &LeadDecl, allows_invalid: bool, diagnostics
         }
         seen.push((&field.name, entry.field.span));
         if !allows_invalid {
-            if let Err(error) = check_type(schema, (field, false), field.ty, &entry.value) {
+            if let Err(error) = check_value(schema, field, &entry.value) {
                 diagnostics.push(*error);
             }
         }
-        object.insert(field.column.clone(), to_json(&entry.value.value));
+        object.insert(field.column.clone(), to_json(&entry.value));
     }
     Json::Object(object)
 }
 
-/// `E0202`/`E0203` when a literal is not a value of the field's type
-/// (`element`: the literal is an element of a list field).
-fn check_type(
+/// `E0202`/`E0203` when a value is not one of the field's type.
+fn check_value(schema: &Schema, field: &Field, value: &LeadValue) -> Result<(), Box<Diagnostic>> {
+    match (field.ty, value) {
+        (FieldType::List(element), LeadValue::List { items, .. }) => {
+            items.iter().try_for_each(|item| check_scalar(schema, (field, true), element.as_field_type(), item))
+        }
+        (FieldType::List(_), LeadValue::One(literal)) => {
+            Err(wrong_type((field, false), field.ty, kind(&literal.value), literal.span))
+        }
+        (ty, LeadValue::List { span, .. }) => Err(wrong_type((field, false), ty, "a list", *span)),
+        (ty, LeadValue::One(literal)) => check_scalar(schema, (field, false), ty, literal),
+    }
+}
+
+/// A scalar literal of `ty` (`element`: it is an element of a list field).
+fn check_scalar(
     schema: &Schema,
     (field, element): (&Field, bool),
     ty: FieldType,
     literal: &Literal,
 ) -> Result<(), Box<Diagnostic>> {
-    let subject = if element { format!("each element of `{}`", field.name) } else { format!("`{}`", field.name) };
-    let wrong = |wanted: &str| {
-        Box::new(
-            Diagnostic::new(
-                Code::LiteralType,
-                literal.span,
-                format!("{subject} is {wanted}, but this is {}", kind(&literal.value)),
-            )
-            .label(format!("expected {wanted}"))
-            .with_label(field.span, "the field is declared here"),
-        )
-    };
     match (ty, &literal.value) {
         (FieldType::String, LiteralValue::Str(_))
         | (FieldType::Int, LiteralValue::Int(_))
@@ -196,30 +199,35 @@ fn check_type(
             if values.resolve(text.trim()).is_some() {
                 return Ok(());
             }
+            let help = did_you_mean(text, values.values.iter().map(String::as_str))
+                .unwrap_or_else(|| format!("the values are {}", super::list(&values.values)));
+            let message = format!("`{text}` is not a value of `{}`", field.name);
             Err(Box::new(
-                Diagnostic::new(
-                    Code::UnknownEnumValue,
-                    literal.span,
-                    format!("`{text}` is not a value of `{}`", field.name),
-                )
-                .label("not in the enum")
-                .with_label(field.span, "the field is declared here")
-                .help(
-                    did_you_mean(text, values.values.iter().map(String::as_str))
-                        .unwrap_or_else(|| format!("the values are {}", super::list(&values.values))),
-                ),
+                Diagnostic::new(Code::UnknownEnumValue, literal.span, message)
+                    .label("not in the enum")
+                    .with_label(field.span, "the field is declared here")
+                    .help(help),
             ))
         }
-        (FieldType::List(element), LiteralValue::List(items)) => items
-            .iter()
-            .try_for_each(|item| check_type(schema, (field, true), ElementType::as_field_type(element), item)),
-        (FieldType::String, _) => Err(wrong("a string")),
-        (FieldType::Int, _) => Err(wrong("an int")),
-        (FieldType::Float, _) => Err(wrong("a float")),
-        (FieldType::Bool, _) => Err(wrong("a bool")),
-        (FieldType::Enum(_), _) => Err(wrong("an enum (a string)")),
-        (FieldType::List(_), _) => Err(wrong("a list")),
+        _ => Err(wrong_type((field, element), ty, kind(&literal.value), literal.span)),
     }
+}
+
+fn wrong_type((field, element): (&Field, bool), ty: FieldType, found: &str, span: Span) -> Box<Diagnostic> {
+    let wanted = match ty {
+        FieldType::String => "a string",
+        FieldType::Int => "an int",
+        FieldType::Float => "a float",
+        FieldType::Bool => "a bool",
+        FieldType::Enum(_) => "an enum (a string)",
+        FieldType::List(_) => "a list",
+    };
+    let subject = if element { format!("each element of `{}`", field.name) } else { format!("`{}`", field.name) };
+    Box::new(
+        Diagnostic::new(Code::LiteralType, span, format!("{subject} is {wanted}, but this is {found}"))
+            .label(format!("expected {wanted}"))
+            .with_label(field.span, "the field is declared here"),
+    )
 }
 
 fn kind(value: &LiteralValue) -> &'static str {
@@ -228,17 +236,19 @@ fn kind(value: &LiteralValue) -> &'static str {
         LiteralValue::Int(_) => "an int",
         LiteralValue::Float(_) => "a float",
         LiteralValue::Bool(_) => "a bool",
-        LiteralValue::List(_) => "a list",
     }
 }
 
-fn to_json(value: &LiteralValue) -> Json {
-    match value {
+fn to_json(value: &LeadValue) -> Json {
+    let scalar = |literal: &Literal| match &literal.value {
         LiteralValue::Str(s) => Json::String(s.clone()),
         LiteralValue::Int(i) => Json::from(*i),
         LiteralValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
         LiteralValue::Bool(b) => Json::Bool(*b),
-        LiteralValue::List(items) => Json::Array(items.iter().map(|i| to_json(&i.value)).collect()),
+    };
+    match value {
+        LeadValue::One(literal) => scalar(literal),
+        LeadValue::List { items, .. } => Json::Array(items.iter().map(scalar).collect()),
     }
 }
 
