@@ -253,3 +253,62 @@ fn phrase(rule: Rule) -> &'static str {
         _ => "a part of a test",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<TestFile> {
+        parse(FileId(0), text)
+    }
+
+    #[test]
+    fn every_expect_form_parses() {
+        let text = r#"
+            # a comment
+            test "all forms" {
+              roster "r.json"
+              now "2026-11-25T10:00:00Z"
+              lead { id: "A", n: -1_000, f: 1.5e3, b: true, tags: ["x", "y\"z"] }
+              expect rule emea
+              expect not rule "line:3"
+              expect team t expect not team t2
+              expect queue q
+              expect not queue q2
+              expect assignee "a@x" expect not assignee "b@x"
+              expect reason no_eligible_member
+              expect invalid
+              lead { id: "B" }
+              expect invalid region
+            }"#;
+        let file = parse_text(text).unwrap();
+        let test = &file.tests[0];
+        assert_eq!(test.name, "all forms");
+        assert_eq!(test.roster.as_ref().map(|r| r.value.as_str()), Some("r.json"));
+        assert_eq!(test.cases.len(), 2);
+        let forms: Vec<(bool, String)> =
+            test.cases[0].expects.iter().map(|e| (e.negated, format!("{:?}", e.what))).collect();
+        assert_eq!(forms.len(), 10);
+        assert!(forms[1].0 && forms[1].1.contains("line:3"));
+        assert!(matches!(test.cases[0].expects[8].what, ExpectWhat::Reason(Reason::NoEligibleMember)));
+        assert!(matches!(test.cases[0].expects[9].what, ExpectWhat::Invalid(None)));
+        assert!(matches!(&test.cases[1].expects[0].what, ExpectWhat::Invalid(Some(f)) if f.value == "region"));
+        let values: Vec<String> = test.cases[0].lead.entries.iter().map(|e| format!("{:?}", e.value)).collect();
+        assert!(values[1].contains("Int(-1000)") && values[2].contains("Float(1500.0)"), "{values:?}");
+        assert!(values[4].contains(r#"y\"z"#), "{values:?}");
+    }
+
+    #[test]
+    fn an_expect_before_any_lead_is_a_syntax_error() {
+        let error = parse_text("test \"t\" { expect rule r lead { id: \"A\" } }").unwrap_err();
+        assert_eq!(error.code, Code::TestSyntax);
+        assert!(error.message.starts_with("expected `lead`"), "{}", error.message);
+    }
+
+    #[test]
+    fn strings_unescape_as_in_the_route_language() {
+        assert_eq!(unescape(r#"a\"b\\c\nd\.e"#), "a\"b\\c\nd\\.e");
+        assert_eq!(number("1_000"), Some(LiteralValue::Int(1000)));
+        assert_eq!(number("99999999999999999999"), None);
+    }
+}
