@@ -43,6 +43,14 @@ fn the_examples_pass_with_full_coverage() {
 }
 
 #[test]
+fn the_acme_case_table_passes() {
+    let r = run(&["examples/acme", "--cases", "examples/acme/tests/crm_cases.csv"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // 31 tests and 20 rows.
+    assert_eq!(totals(&r.stdout), "51 passed, 0 failed");
+}
+
+#[test]
 fn a_failing_suite_exits_one_and_explains_each_failure() {
     let r = run(&["tests/fixtures/testing/failing"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
