@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod diff;
 pub mod check;
 pub mod cli;
 pub mod compile;

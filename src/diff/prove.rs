@@ -1,0 +1,247 @@
+//! The proof: for every old rule `i` and new rule `j` (or "no rule") whose
+//! destinations differ, is there a valid lead that old rule `i` takes and
+//! new rule `j` takes? Asked of the analysis's solver over the joint lead
+//! space, counter-example guided: find a lead satisfying both conditions
+//! and failing the blockers so far; route it under both versions; an
+//! earlier rule that takes it becomes a blocker, and the search goes on.
+//! It ends with an example (verified: one input record, read and routed
+//! under each version by the DAG and the reference interpreter), a proof
+//! that the pair never happens, or "not decided".
+
+use serde_json::{Map, Value as Json};
+
+use super::identity::render_action;
+use super::joint::{Joint, Version};
+use crate::analysis::oracle::{Answer, Oracle};
+use crate::analysis::lead_to_json;
+use crate::check::program::{Cond, Program, RuleId, TestKind};
+use crate::compile::Dag;
+use crate::eval::reference;
+use crate::schema::Lead;
+
+/// Counter-example rounds for one pair: blockers it may collect.
+const ROUNDS: usize = 128;
+
+/// What "no rule matched" leads get.
+pub(crate) const UNMATCHED: &str = "no rule: queue unassigned";
+
+/// One version, checked and compiled.
+pub(crate) struct Side<'a> {
+    pub(crate) program: &'a Program,
+    pub(crate) dag: &'a Dag,
+}
+
+/// A region of lead space that changes destination, with its example.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Region {
+    /// The old rule (`None`: no rule matched).
+    pub old_rule: Option<String>,
+    /// The new rule (`None`: no rule matched).
+    pub new_rule: Option<String>,
+    /// Where the old version sends these leads.
+    pub old_target: String,
+    /// Where the new version sends them.
+    pub new_target: String,
+    /// One lead of the region, as the JSON object `route eval --lead`
+    /// reads (the keys of both versions' columns).
+    pub example: Json,
+}
+
+/// A pair left undecided.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Open {
+    /// The old rule (`None`: no rule matched).
+    pub old_rule: Option<String>,
+    /// The new rule (`None`: no rule matched).
+    pub new_rule: Option<String>,
+    /// Why it is not decided.
+    pub reason: String,
+}
+
+/// What the search found.
+#[derive(Debug, Default)]
+pub(crate) struct Proof {
+    pub(crate) regions: Vec<Region>,
+    pub(crate) open: Vec<Open>,
+    /// Pairs with different destinations, and how many were asked (the
+    /// rest were ruled out by the enum/bool filter).
+    pub(crate) pairs: usize,
+    pub(crate) asked: usize,
+}
+
+/// Rule `i` of a side, or its "no rule" pseudo-rule at `i == len`.
+struct Pick<'j> {
+    rule: Option<RuleId>,
+    cond: Option<&'j Cond>,
+    name: Option<String>,
+    destination: String,
+}
+
+fn picks<'j>(program: &Program, conds: &'j [Cond]) -> Vec<Pick<'j>> {
+    let mut out: Vec<Pick<'j>> = program
+        .rules
+        .iter()
+        .zip(conds)
+        .enumerate()
+        .map(|(i, (rule, cond))| Pick {
+            rule: u32::try_from(i).ok().map(RuleId),
+            cond: Some(cond),
+            name: Some(rule.name.clone()),
+            destination: render_action(program, &rule.action, false),
+        })
+        .collect();
+    out.push(Pick { rule: None, cond: None, name: None, destination: UNMATCHED.to_string() });
+    out
+}
+
+/// Searches every pair with different destinations, within `budget`
+/// solver questions.
+pub(crate) fn prove(old: &Side<'_>, new: &Side<'_>, joint: &Joint, budget: usize) -> Proof {
+    let oracle = Oracle::new(&joint.schema, &joint.lookups);
+    let old_picks = picks(old.program, &joint.old_rules);
+    let new_picks = picks(new.program, &joint.new_rules);
+    let mut proof = Proof::default();
+    let mut questions = 0usize;
+    for a in &old_picks {
+        for b in &new_picks {
+            if a.destination == b.destination {
+                continue;
+            }
+            proof.pairs += 1;
+            if let (Some(x), Some(y)) = (a.cond, b.cond) {
+                if oracle.disjoint(x, y) {
+                    continue;
+                }
+            }
+            proof.asked += 1;
+            let open = |reason: &str| Open { old_rule: a.name.clone(), new_rule: b.name.clone(), reason: reason.into() };
+            if questions >= budget {
+                proof.open.push(open("the search budget ran out before this pair was asked"));
+                continue;
+            }
+            match search(&oracle, joint, (old, a), (new, b), &mut questions) {
+                Found::Region(example) => proof.regions.push(Region {
+                    old_rule: a.name.clone(),
+                    new_rule: b.name.clone(),
+                    old_target: a.destination.clone(),
+                    new_target: b.destination.clone(),
+                    example,
+                }),
+                Found::Never => {}
+                Found::Open(reason) => proof.open.push(open(reason)),
+            }
+        }
+    }
+    proof
+}
+
+enum Found {
+    Region(Json),
+    Never,
+    Open(&'static str),
+}
+
+/// The counter-example guided search for one pair.
+fn search<'j>(
+    oracle: &Oracle<'j>,
+    joint: &'j Joint,
+    (old, a): (&Side<'_>, &Pick<'j>),
+    (new, b): (&Side<'_>, &Pick<'j>),
+    questions: &mut usize,
+) -> Found {
+    // "No rule" fails every rule: all are blockers from the start.
+    let mut old_blockers: Vec<usize> = if a.cond.is_none() { (0..joint.old_rules.len()).collect() } else { Vec::new() };
+    let mut new_blockers: Vec<usize> = if b.cond.is_none() { (0..joint.new_rules.len()).collect() } else { Vec::new() };
+    for _ in 0..ROUNDS {
+        *questions += 1;
+        let holds: Vec<&Cond> = a.cond.into_iter().chain(b.cond).collect();
+        let fails: Vec<&Cond> = old_blockers
+            .iter()
+            .filter_map(|&k| joint.old_rules.get(k))
+            .chain(new_blockers.iter().filter_map(|&k| joint.new_rules.get(k)))
+            .collect();
+        let lead = match oracle.solve(&holds, &fails) {
+            Answer::Sat(lead) => lead,
+            Answer::Unsat => return Found::Never,
+            Answer::Unknown => return Found::Open(undecided_reason(a.cond, b.cond)),
+        };
+        let old_first = first_match(&joint.old_rules, &joint.lookups, &lead);
+        let new_first = first_match(&joint.new_rules, &joint.lookups, &lead);
+        let old_ok = old_first == a.rule.map(RuleId::index);
+        let new_ok = new_first == b.rule.map(RuleId::index);
+        if old_ok && new_ok {
+            return match verify(joint, (old, a.rule), (new, b.rule), &lead) {
+                Some(example) => Found::Region(example),
+                None => Found::Open("an example was found but did not read back as the same lead under both versions"),
+            };
+        }
+        let progress = block(old_ok, old_first, &mut old_blockers) | block(new_ok, new_first, &mut new_blockers);
+        if !progress {
+            return Found::Open("the search made no progress");
+        }
+    }
+    Found::Open("the search ran out of rounds")
+}
+
+/// Adds the rule that took the lead first to the blockers.
+fn block(ok: bool, first: Option<usize>, blockers: &mut Vec<usize>) -> bool {
+    match (ok, first) {
+        (false, Some(k)) if !blockers.contains(&k) => {
+            blockers.push(k);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn first_match(rules: &[Cond], lookups: &[crate::check::program::Lookup], lead: &Lead) -> Option<usize> {
+    rules.iter().position(|c| c.holds(lead, lookups))
+}
+
+fn undecided_reason(a: Option<&Cond>, b: Option<&Cond>) -> &'static str {
+    if a.into_iter().chain(b).any(has_regex) {
+        "a `matches` pattern is only approximated by the solver"
+    } else {
+        "the solver ran out of steps"
+    }
+}
+
+fn has_regex(cond: &Cond) -> bool {
+    match cond {
+        Cond::Test(test) => matches!(test.kind, TestKind::Matches(_)),
+        Cond::Not(inner) => has_regex(inner),
+        Cond::All(parts) | Cond::Any(parts) => parts.iter().any(has_regex),
+        Cond::True => false,
+    }
+}
+
+/// The example as one JSON record both versions read, when each reads it
+/// and sends it to the expected rule, by the DAG and by the reference
+/// interpreter alike.
+fn verify(joint: &Joint, old: (&Side<'_>, Option<RuleId>), new: (&Side<'_>, Option<RuleId>), lead: &Lead) -> Option<Json> {
+    let old_lead = joint.side_lead(old.0.program, Version::Old, lead)?;
+    let new_lead = joint.side_lead(new.0.program, Version::New, lead)?;
+    let mut record = Map::new();
+    for object in [lead_to_json(&old.0.program.schema, &old_lead), lead_to_json(&new.0.program.schema, &new_lead)] {
+        let Json::Object(object) = object else { return None };
+        for (key, value) in object {
+            match record.get(&key) {
+                Some(existing) if *existing != value => return None,
+                _ => {
+                    record.insert(key, value);
+                }
+            }
+        }
+    }
+    let record = Json::Object(record);
+    let text = record.to_string();
+    (routes(old.0, &text, old.1) && routes(new.0, &text, new.1)).then_some(record)
+}
+
+/// Whether the JSON record reads as a valid lead of the side and goes to
+/// `expected` by its DAG and the reference interpreter.
+pub(crate) fn routes(side: &Side<'_>, json: &str, expected: Option<RuleId>) -> bool {
+    let program = side.program;
+    let Ok(lead) = crate::io::single_lead(&program.schema, json).lead else { return false };
+    side.dag.route(&lead, &program.lookups) == expected && reference::first_match(program, &lead) == expected
+}
