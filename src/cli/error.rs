@@ -78,4 +78,8 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Input(#[from] crate::io::ReadError),
+    /// A `REV:PATH` version cannot be read from git (`route diff`).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Git(#[from] crate::diff::git::GitError),
 }

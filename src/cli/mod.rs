@@ -6,6 +6,7 @@
 //! rendered by miette; source diagnostics by codespan-reporting.
 
 mod check;
+mod diff;
 mod error;
 mod eval;
 mod graph;
@@ -35,6 +36,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Show the compiled decision DAG and its size.
     Graph(graph::GraphArgs),
+    /// What a change does: OLD and NEW compared, proved and (with --leads) measured.
+    Diff(diff::DiffArgs),
 }
 
 /// How a command ended.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

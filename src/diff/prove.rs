@@ -100,6 +100,7 @@ pub(crate) fn prove(old: &Side<'_>, new: &Side<'_>, joint: &Joint, budget: usize
     let oracle = Oracle::new(&joint.schema, &joint.lookups);
     let old_picks = picks(old.program, &joint.old_rules);
     let new_picks = picks(new.program, &joint.new_rules);
+    let (old_twin, new_twin) = twins(&joint.old_rules, &joint.new_rules);
     let mut proof = Proof::default();
     let mut questions = 0usize;
     for a in &old_picks {
@@ -108,6 +109,9 @@ pub(crate) fn prove(old: &Side<'_>, new: &Side<'_>, joint: &Joint, budget: usize
                 continue;
             }
             proof.pairs += 1;
+            if shadowed_by_twin(a.rule, b.rule, &old_twin, &new_twin) {
+                continue;
+            }
             if let (Some(x), Some(y)) = (a.cond, b.cond) {
                 if oracle.disjoint(x, y) {
                     continue;
@@ -133,6 +137,67 @@ pub(crate) fn prove(old: &Side<'_>, new: &Side<'_>, joint: &Joint, budget: usize
         }
     }
     proof
+}
+
+/// Per rule of each version: the first rule of the other version with the
+/// same condition (up to the order of `and`/`or` parts and nesting).
+fn twins(old: &[Cond], new: &[Cond]) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let old_keys: Vec<String> = old.iter().map(condition_key).collect();
+    let new_keys: Vec<String> = new.iter().map(condition_key).collect();
+    let first = |key: &String, keys: &[String]| keys.iter().position(|k| k == key);
+    (
+        old_keys.iter().map(|k| first(k, &new_keys)).collect(),
+        new_keys.iter().map(|k| first(k, &old_keys)).collect(),
+    )
+}
+
+/// Whether the pair is impossible because a twin takes the lead first: if
+/// old rule `i` fires, its new twin `k` holds too, so new rules after `k`
+/// never fire (and "no rule" never happens); the same the other way. An
+/// exact argument that needs no solver, so rules the solver cannot decide
+/// (a `matches` pattern) still compare when they did not change.
+fn shadowed_by_twin(
+    old: Option<RuleId>,
+    new: Option<RuleId>,
+    old_twin: &[Option<usize>],
+    new_twin: &[Option<usize>],
+) -> bool {
+    let blocks = |rule: Option<RuleId>, twins: &[Option<usize>], other: Option<RuleId>| {
+        rule.and_then(|r| twins.get(r.index()).copied().flatten())
+            .is_some_and(|k| other.is_none_or(|o| k < o.index()))
+    };
+    blocks(old, old_twin, new) || blocks(new, new_twin, old)
+}
+
+/// A condition's structure without spans: `and`/`or` flattened and their
+/// parts sorted (conditions have no side effects, so order is no meaning).
+fn condition_key(cond: &Cond) -> String {
+    match cond {
+        Cond::True => "true".to_string(),
+        Cond::Test(test) => format!("{}:{:?}", test.field.0, test.kind),
+        Cond::Not(inner) => format!("not({})", condition_key(inner)),
+        Cond::All(_) | Cond::Any(_) => {
+            let all = matches!(cond, Cond::All(_));
+            let mut parts = Vec::new();
+            flatten(cond, all, &mut parts);
+            let mut keys: Vec<String> = parts.into_iter().map(condition_key).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            if keys.len() == 1 {
+                return keys.concat();
+            }
+            format!("{}({})", if all { "all" } else { "any" }, keys.join(","))
+        }
+    }
+}
+
+fn flatten<'c>(cond: &'c Cond, all: bool, out: &mut Vec<&'c Cond>) {
+    match cond {
+        Cond::All(parts) if all => parts.iter().for_each(|p| flatten(p, all, out)),
+        Cond::Any(parts) if !all => parts.iter().for_each(|p| flatten(p, all, out)),
+        Cond::True if all => {}
+        other => out.push(other),
+    }
 }
 
 enum Found {

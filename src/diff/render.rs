@@ -42,7 +42,8 @@ fn verdict_line(report: &Report) -> String {
             } else {
                 format!("; {} more pair(s) not proven", report.not_proven.len())
             };
-            format!("changed: {n} region{} of lead space change destination{open}", if n == 1 { "" } else { "s" })
+            let (regions, verb) = if n == 1 { ("region", "changes") } else { ("regions", "change") };
+            format!("changed: {n} {regions} of lead space {verb} destination{open}")
         }
         Verdict::NotProven => format!(
             "not proven: no lead was found that changes destination, but {} pair(s) of rules could not be decided",

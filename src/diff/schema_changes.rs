@@ -93,7 +93,7 @@ pub(crate) fn changes(old: &Program, new: &Program) -> Vec<SchemaChange> {
         } else {
             format!("leads without `{}` become invalid", field.name)
         };
-        out.push(change(SchemaChangeKind::FieldAdded, field, format!("`{}: {}` added", field.name, type_name(ns, field.ty)), effect));
+        out.push(change(SchemaChangeKind::FieldAdded, field, format!("`{}: {}{}` added", field.name, type_name(ns, field.ty), if field.optional { "?" } else { "" }), effect));
     }
     out.extend(alias_changes(old, new));
     if os.missing != ns.missing {
@@ -119,7 +119,7 @@ fn removed(schema: &Schema, field: &Field) -> SchemaChange {
     change(
         SchemaChangeKind::FieldRemoved,
         field,
-        format!("`{}: {}` removed", field.name, type_name(schema, field.ty)),
+        format!("`{}: {}{}` removed", field.name, type_name(schema, field.ty), if field.optional { "?" } else { "" }),
         format!("the `{}` column is ignored; leads are no longer checked for it", field.column),
     )
 }
