@@ -290,7 +290,8 @@ fn render_scalar(schema: &Schema, field: FieldId, literal: &Scalar) -> String {
                 Some(FieldType::Enum(id) | FieldType::List(crate::schema::ElementType::Enum(id))) => Some(id),
                 _ => None,
             };
-            id.and_then(|id| schema.enums.get(id.0 as usize)).map_or_else(|| format!("#{k}"), |e| e.name(*k).to_string())
+            let name = id.and_then(|id| schema.enums.get(id.0 as usize)).map_or_else(|| format!("#{k}"), |e| e.name(*k).to_string());
+            serde_json::Value::String(name).to_string()
         }
     }
 }
@@ -300,7 +301,7 @@ fn render_scalar(schema: &Schema, field: FieldId, literal: &Scalar) -> String {
 pub(crate) fn render_action(program: &Program, action: &Action, strategies: bool) -> String {
     let mut out = render_target(program, &action.target, strategies);
     for fallback in &action.fallbacks {
-        out.push_str(", fallback ");
+        out.push_str(" else fallback ");
         out.push_str(&render_target(program, fallback, strategies));
     }
     out
@@ -317,7 +318,7 @@ fn render_target(program: &Program, target: &Target, strategies: bool) -> String
                 Strategy::Sticky(field) => format!("sticky({})", field_name(&program.schema, *field)),
                 other => other.as_str().to_string(),
             };
-            format!("team {name} using {strategy}")
+            format!("team {name} via {strategy}")
         }
         Target::Rep(id) => format!("rep {}", serde_json::Value::String(id.clone())),
         Target::RepLookup { lookup, key } => format!(
