@@ -10,11 +10,11 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod diff;
 pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diagnostics;
+pub mod diff;
 pub mod eval;
 pub mod io;
 pub mod schema;

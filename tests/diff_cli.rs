@@ -132,8 +132,7 @@ fn leads_give_a_transition_table_and_totals() {
 
 #[test]
 fn a_roster_separates_moved_leads_from_shifted_rotation() {
-    let report =
-        json(&["diff", BASE, &fixture("threshold"), "--leads", LEADS, "--roster", ROSTER, "--now", NOW]);
+    let report = json(&["diff", BASE, &fixture("threshold"), "--leads", LEADS, "--roster", ROSTER, "--now", NOW]);
     let measured = &report["measured"];
     assert_eq!(measured["changed"], 2);
     assert_eq!(measured["transitions"][0]["from"], "queue unassigned");

@@ -86,8 +86,8 @@
 mod conditions;
 mod declarations;
 mod domain;
-mod reach;
 pub mod oracle;
+mod reach;
 mod regex_gen;
 mod solver;
 pub mod staffing;

@@ -108,7 +108,10 @@ fn measure(args: &DiffArgs, path: &PathBuf, old: &Program, new: &Program) -> Res
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
         let format = format.ok_or(AppError::StdinFormat)?;
-        std::io::stdin().lock().read_to_end(&mut bytes).map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
         return replay_bytes(args, &bytes, format, old, new);
     }
     let format =

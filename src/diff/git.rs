@@ -27,7 +27,10 @@ pub enum GitError {
     },
     /// The revision does not name a commit.
     #[error("unknown revision `{rev}` in `{spec}`")]
-    #[diagnostic(code(route::git::revision), help("give a commit, branch or tag git knows, e.g. `HEAD~1:routing.route`"))]
+    #[diagnostic(
+        code(route::git::revision),
+        help("give a commit, branch or tag git knows, e.g. `HEAD~1:routing.route`")
+    )]
     Revision {
         /// The argument.
         spec: String,
@@ -36,7 +39,10 @@ pub enum GitError {
     },
     /// The path is not in the revision.
     #[error("`{path}` does not exist at revision `{rev}`")]
-    #[diagnostic(code(route::git::path), help("PATH is relative to the repository's top level (`./PATH`: to the current directory)"))]
+    #[diagnostic(
+        code(route::git::path),
+        help("PATH is relative to the repository's top level (`./PATH`: to the current directory)")
+    )]
     Path {
         /// The revision.
         rev: String,

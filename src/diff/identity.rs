@@ -290,7 +290,9 @@ fn render_scalar(schema: &Schema, field: FieldId, literal: &Scalar) -> String {
                 Some(FieldType::Enum(id) | FieldType::List(crate::schema::ElementType::Enum(id))) => Some(id),
                 _ => None,
             };
-            let name = id.and_then(|id| schema.enums.get(id.0 as usize)).map_or_else(|| format!("#{k}"), |e| e.name(*k).to_string());
+            let name = id
+                .and_then(|id| schema.enums.get(id.0 as usize))
+                .map_or_else(|| format!("#{k}"), |e| e.name(*k).to_string());
             serde_json::Value::String(name).to_string()
         }
     }

@@ -75,12 +75,8 @@ const NO_VALUE: u32 = u32::MAX;
 impl Joint {
     /// The joint space of two checked programs.
     pub(crate) fn new(old: &Program, new: &Program) -> Joint {
-        let mut schema = Schema {
-            fields: Vec::new(),
-            enums: Vec::new(),
-            missing: old.schema.missing.clone(),
-            id_field: None,
-        };
+        let mut schema =
+            Schema { fields: Vec::new(), enums: Vec::new(), missing: old.schema.missing.clone(), id_field: None };
         for marker in &new.schema.missing {
             if !schema.missing.contains(marker) {
                 schema.missing.push(marker.clone());
@@ -126,8 +122,7 @@ impl Joint {
         }
         let mut lookups = old.lookups.clone();
         lookups.extend(new.lookups.iter().cloned());
-        let mut joint =
-            Joint {
+        let mut joint = Joint {
             schema,
             lookups,
             old_rules: Vec::new(),
@@ -204,9 +199,11 @@ impl Joint {
                 let name = enum_name(&self.schema, joint, *k)?;
                 enum_index(&program.schema, side, name).map(Value::Enum)
             }
-            Value::List(items) => {
-                items.iter().map(|item| self.side_value(program, side, joint, item)).collect::<Option<_>>().map(Value::List)
-            }
+            Value::List(items) => items
+                .iter()
+                .map(|item| self.side_value(program, side, joint, item))
+                .collect::<Option<_>>()
+                .map(Value::List),
             other => Some(other.clone()),
         }
     }

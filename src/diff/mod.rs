@@ -139,7 +139,9 @@ pub fn compare(old: &Program, new: &Program, options: &Options) -> Report {
     let invalid = |p: &Program| p.on_invalid.as_ref().map(|a| identity::render_action(p, a, true));
     let on_invalid = match (invalid(old), invalid(new)) {
         (a, b) if a == b => None,
-        (a, b) => Some((a.unwrap_or_else(|| "queue unassigned".into()), b.unwrap_or_else(|| "queue unassigned".into()))),
+        (a, b) => {
+            Some((a.unwrap_or_else(|| "queue unassigned".into()), b.unwrap_or_else(|| "queue unassigned".into())))
+        }
     };
     Report {
         old: String::new(),

@@ -12,8 +12,8 @@ use serde_json::{Map, Value as Json};
 
 use super::identity::render_action;
 use super::joint::{Joint, Version};
-use crate::analysis::oracle::{Answer, Oracle};
 use crate::analysis::lead_to_json;
+use crate::analysis::oracle::{Answer, Oracle};
 use crate::check::program::{Cond, Program, RuleId, TestKind};
 use crate::compile::Dag;
 use crate::eval::reference;
@@ -118,7 +118,8 @@ pub(crate) fn prove(old: &Side<'_>, new: &Side<'_>, joint: &Joint, budget: usize
                 }
             }
             proof.asked += 1;
-            let open = |reason: &str| Open { old_rule: a.name.clone(), new_rule: b.name.clone(), reason: reason.into() };
+            let open =
+                |reason: &str| Open { old_rule: a.name.clone(), new_rule: b.name.clone(), reason: reason.into() };
             if questions >= budget {
                 proof.open.push(open("the search budget ran out before this pair was asked"));
                 continue;
@@ -145,10 +146,7 @@ fn twins(old: &[Cond], new: &[Cond]) -> (Vec<Option<usize>>, Vec<Option<usize>>)
     let old_keys: Vec<String> = old.iter().map(condition_key).collect();
     let new_keys: Vec<String> = new.iter().map(condition_key).collect();
     let first = |key: &String, keys: &[String]| keys.iter().position(|k| k == key);
-    (
-        old_keys.iter().map(|k| first(k, &new_keys)).collect(),
-        new_keys.iter().map(|k| first(k, &old_keys)).collect(),
-    )
+    (old_keys.iter().map(|k| first(k, &new_keys)).collect(), new_keys.iter().map(|k| first(k, &old_keys)).collect())
 }
 
 /// Whether the pair is impossible because a twin takes the lead first: if
@@ -163,8 +161,7 @@ fn shadowed_by_twin(
     new_twin: &[Option<usize>],
 ) -> bool {
     let blocks = |rule: Option<RuleId>, twins: &[Option<usize>], other: Option<RuleId>| {
-        rule.and_then(|r| twins.get(r.index()).copied().flatten())
-            .is_some_and(|k| other.is_none_or(|o| k < o.index()))
+        rule.and_then(|r| twins.get(r.index()).copied().flatten()).is_some_and(|k| other.is_none_or(|o| k < o.index()))
     };
     blocks(old, old_twin, new) || blocks(new, new_twin, old)
 }
@@ -283,7 +280,12 @@ fn has_regex(cond: &Cond) -> bool {
 /// The example as one JSON record both versions read, when each reads it
 /// and sends it to the expected rule, by the DAG and by the reference
 /// interpreter alike.
-fn verify(joint: &Joint, old: (&Side<'_>, Option<RuleId>), new: (&Side<'_>, Option<RuleId>), lead: &Lead) -> Option<Json> {
+fn verify(
+    joint: &Joint,
+    old: (&Side<'_>, Option<RuleId>),
+    new: (&Side<'_>, Option<RuleId>),
+    lead: &Lead,
+) -> Option<Json> {
     let old_lead = joint.side_lead(old.0.program, Version::Old, lead)?;
     let new_lead = joint.side_lead(new.0.program, Version::New, lead)?;
     let mut record = Map::new();

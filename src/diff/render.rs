@@ -14,7 +14,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -53,12 +53,17 @@ fn verdict_line(report: &Report) -> String {
 }
 
 fn rule_line(change: &RuleChange) -> String {
-    let at = |r: &Option<super::RuleRef>| r.as_ref().map_or_else(String::new, |r| format!("`{}` (line {})", r.name, r.line));
+    let at =
+        |r: &Option<super::RuleRef>| r.as_ref().map_or_else(String::new, |r| format!("`{}` (line {})", r.name, r.line));
     let moved = if change.moved && change.kind != RuleChangeKind::Moved { ", moved" } else { "" };
     match change.kind {
         RuleChangeKind::Renamed => format!("renamed {} → {}{moved}", at(&change.old), at(&change.new)),
-        RuleChangeKind::Changed => format!("changed {} → line {}{moved}", at(&change.old), change.new.as_ref().map_or(0, |r| r.line)),
-        RuleChangeKind::Moved => format!("moved {} → line {}", at(&change.old), change.new.as_ref().map_or(0, |r| r.line)),
+        RuleChangeKind::Changed => {
+            format!("changed {} → line {}{moved}", at(&change.old), change.new.as_ref().map_or(0, |r| r.line))
+        }
+        RuleChangeKind::Moved => {
+            format!("moved {} → line {}", at(&change.old), change.new.as_ref().map_or(0, |r| r.line))
+        }
         RuleChangeKind::Added => format!("added {}", at(&change.new)),
         RuleChangeKind::Removed => format!("removed {}", at(&change.old)),
     }
@@ -135,16 +140,31 @@ fn human_measured(out: &mut String, m: &Measured) {
             t.leads.join(", ")
         );
     }
+    validity_and_assignees(out, m, " ");
+}
+
+/// The lines on validity and assignees, each after `bullet`.
+fn validity_and_assignees(out: &mut String, m: &Measured, bullet: &str) {
     if m.became_invalid.count > 0 {
-        let _ = writeln!(out, "  {} lead(s) become invalid{}", thousands(m.became_invalid.count), sample(&m.became_invalid));
+        let _ = writeln!(
+            out,
+            "{bullet} {} lead(s) become invalid{}",
+            thousands(m.became_invalid.count),
+            sample(&m.became_invalid)
+        );
     }
     if m.became_valid.count > 0 {
-        let _ = writeln!(out, "  {} lead(s) become valid{}", thousands(m.became_valid.count), sample(&m.became_valid));
+        let _ = writeln!(
+            out,
+            "{bullet} {} lead(s) become valid{}",
+            thousands(m.became_valid.count),
+            sample(&m.became_valid)
+        );
     }
     if let Some(a) = &m.assignees {
         let _ = writeln!(
             out,
-            "  {} assignee(s) change: {} moved by the rule change{}, {} rotation shifted{}",
+            "{bullet} {} assignee(s) change: {} moved by the rule change{}, {} rotation shifted{}",
             thousands(a.changed),
             thousands(a.moved.count),
             sample(&a.moved),
@@ -245,23 +265,7 @@ fn markdown_measured(out: &mut String, m: &Measured) {
         }
         out.push('\n');
     }
-    if m.became_invalid.count > 0 {
-        let _ = writeln!(out, "- {} lead(s) become invalid{}", thousands(m.became_invalid.count), sample(&m.became_invalid));
-    }
-    if m.became_valid.count > 0 {
-        let _ = writeln!(out, "- {} lead(s) become valid{}", thousands(m.became_valid.count), sample(&m.became_valid));
-    }
-    if let Some(a) = &m.assignees {
-        let _ = writeln!(
-            out,
-            "- {} assignee(s) change: {} moved by the rule change{}, {} rotation shifted{}",
-            thousands(a.changed),
-            thousands(a.moved.count),
-            sample(&a.moved),
-            thousands(a.rotation_shifted.count),
-            sample(&a.rotation_shifted)
-        );
-    }
+    validity_and_assignees(out, m, "-");
 }
 
 /// The JSON report.
@@ -271,4 +275,3 @@ fn markdown_measured(out: &mut String, m: &Measured) {
 pub fn json(report: &Report) -> serde_json::Result<String> {
     serde_json::to_string_pretty(report).map(|s| s + "\n")
 }
-

@@ -120,15 +120,10 @@ pub fn replay(old: &Program, new: &Program, leads: &Leads<'_>) -> Result<Measure
     let mut old_reader = io::leads(&old.schema, input(leads.bytes), leads.format)?;
     let mut new_reader = io::leads(&new.schema, input(leads.bytes), leads.format)?;
     let mut tally = Tally::new(leads.roster.is_some());
-    loop {
-        match (old_reader.next(), new_reader.next()) {
-            (Some(a), Some(b)) => {
-                let before = route(&mut old_router, a);
-                let after = route(&mut new_router, b);
-                tally.observe(&before, &after);
-            }
-            _ => break,
-        }
+    while let (Some(a), Some(b)) = (old_reader.next(), new_reader.next()) {
+        let before = route(&mut old_router, a);
+        let after = route(&mut new_router, b);
+        tally.observe(&before, &after);
     }
     for reader in [&mut old_reader, &mut new_reader] {
         if let Some(error) = reader.take_error() {

@@ -93,7 +93,12 @@ pub(crate) fn changes(old: &Program, new: &Program) -> Vec<SchemaChange> {
         } else {
             format!("leads without `{}` become invalid", field.name)
         };
-        out.push(change(SchemaChangeKind::FieldAdded, field, format!("`{}: {}{}` added", field.name, type_name(ns, field.ty), if field.optional { "?" } else { "" }), effect));
+        out.push(change(
+            SchemaChangeKind::FieldAdded,
+            field,
+            format!("`{}: {}{}` added", field.name, type_name(ns, field.ty), if field.optional { "?" } else { "" }),
+            effect,
+        ));
     }
     out.extend(alias_changes(old, new));
     if os.missing != ns.missing {
@@ -211,7 +216,9 @@ fn alias_changes(old: &Program, new: &Program) -> Vec<SchemaChange> {
             kind: SchemaChangeKind::AliasRemoved,
             field: field.clone(),
             change: format!("alias `{spelling}` for {field} `{value}` removed"),
-            effect: format!("leads spelling {field} `{spelling}` no longer read as `{value}` (invalid unless it is a value)"),
+            effect: format!(
+                "leads spelling {field} `{spelling}` no longer read as `{value}` (invalid unless it is a value)"
+            ),
         });
     }
     out
