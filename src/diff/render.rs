@@ -77,6 +77,11 @@ fn sample(s: &Sample) -> String {
     format!(" ({}{more})", s.leads.join(", "))
 }
 
+/// "`old rule` → `new rule`" of a region.
+fn pair(region: &super::Region) -> String {
+    format!("{} → {}", rule_name(region.old_rule.as_deref()), rule_name(region.new_rule.as_deref()))
+}
+
 fn open_line(open: &Open) -> String {
     format!("{} → {}: {}", rule_name(open.old_rule.as_deref()), rule_name(open.new_rule.as_deref()), open.reason)
 }
@@ -108,15 +113,7 @@ pub fn human(report: &Report) -> String {
     }
     let _ = writeln!(out, "\n{}", verdict_line(report));
     for r in &report.regions {
-        let _ = writeln!(
-            out,
-            "  {} → {}: {} → {}\n    example: {}",
-            rule_name(r.old_rule.as_deref()),
-            rule_name(r.new_rule.as_deref()),
-            r.old_target,
-            r.new_target,
-            r.example
-        );
+        let _ = writeln!(out, "  {}: {} → {}\n    example: {}", pair(r), r.old_target, r.new_target, r.example);
     }
     for o in &report.not_proven {
         let _ = writeln!(out, "  not proven: {}", open_line(o));
@@ -211,13 +208,7 @@ pub fn markdown(report: &Report) -> String {
         }
         let _ = writeln!(out, "\n<details><summary>Example leads (verified under both versions)</summary>\n");
         for r in &report.regions {
-            let _ = writeln!(
-                out,
-                "{} → {}:\n\n```json\n{}\n```\n",
-                rule_name(r.old_rule.as_deref()),
-                rule_name(r.new_rule.as_deref()),
-                r.example
-            );
+            let _ = writeln!(out, "{}:\n\n```json\n{}\n```\n", pair(r), r.example);
         }
         let _ = writeln!(out, "</details>\n");
     }
