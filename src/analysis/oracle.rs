@@ -7,7 +7,7 @@
 use std::cell::Cell;
 
 use super::domain::Env;
-use super::reach::{disjoint, signature};
+use super::reach::{self, disjoint, signature};
 use super::solver::{Goal, Outcome, Solver, Theory};
 use super::{plain_values, QUESTION_STEPS};
 use crate::check::program::{Cond, Lookup};
@@ -23,6 +23,18 @@ pub enum Answer {
     /// Not decided: a `matches` pattern the solver only approximates, or
     /// the step budget ran out.
     Unknown,
+}
+
+/// The enum and bool values a condition's top-level conjunction allows.
+pub struct Signature(reach::Signature);
+
+impl Signature {
+    /// Whether two conditions allow no common value of some enum or bool
+    /// field (then no lead satisfies both). A cheap filter: `false` proves
+    /// nothing.
+    pub fn disjoint(&self, other: &Signature) -> bool {
+        disjoint(&self.0, &other.0)
+    }
 }
 
 /// A satisfiability oracle over the valid leads of one schema and its
@@ -58,11 +70,10 @@ impl<'a> Oracle<'a> {
         }
     }
 
-    /// Whether the top-level conjunctions of `a` and `b` allow no common
-    /// value of some enum or bool field (then no lead satisfies both). A
-    /// cheap filter: `false` proves nothing.
-    pub fn disjoint(&self, a: &Cond, b: &Cond) -> bool {
-        disjoint(&signature(&self.env, a), &signature(&self.env, b))
+    /// What the top-level conjunction of a condition allows of each enum
+    /// and bool field, for [`Signature::disjoint`].
+    pub fn signature(&self, cond: &Cond) -> Signature {
+        Signature(signature(&self.env, cond))
     }
 
     /// The value a field takes when no condition constrains it.

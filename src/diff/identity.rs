@@ -4,6 +4,8 @@
 //! whitespace), so a comment or a blank line changes nothing. What is left
 //! over was added or removed; matched rules whose order changed moved.
 
+use std::collections::VecDeque;
+
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -102,18 +104,17 @@ pub(crate) fn match_rules(old: &Program, new: &Program) -> Matching {
         }
     }
     // Content next: the first untaken new rule with the same content.
-    let new_contents: Vec<String> = new.rules.iter().map(|r| content(new, r)).collect();
+    let mut by_content: FxHashMap<String, VecDeque<usize>> = FxHashMap::default();
+    for (j, rule) in new.rules.iter().enumerate() {
+        if !new_taken.get(j).copied().unwrap_or(true) {
+            by_content.entry(content(new, rule)).or_default().push_back(j);
+        }
+    }
     for (i, rule) in old.rules.iter().enumerate() {
         if old_taken.get(i).copied().unwrap_or(true) {
             continue;
         }
-        let text = content(old, rule);
-        let found = new_contents
-            .iter()
-            .enumerate()
-            .find(|(j, c)| !new_taken.get(*j).copied().unwrap_or(true) && **c == text)
-            .map(|(j, _)| j);
-        if let Some(j) = found {
+        if let Some(j) = by_content.get_mut(&content(old, rule)).and_then(VecDeque::pop_front) {
             take(&mut old_taken, i);
             take(&mut new_taken, j);
             pairs.push((i, j));
@@ -131,27 +132,24 @@ fn take(taken: &mut [bool], i: usize) {
 }
 
 /// Matched pairs (sorted by old index) whose new index is not on a longest
-/// increasing run: the rules that moved.
+/// increasing run: the rules that moved. Patience sorting, O(n log n).
 fn moved(pairs: &[(usize, usize)]) -> Vec<bool> {
-    let n = pairs.len();
-    // Longest increasing subsequence of the new indices, O(n^2): rule
-    // lists are short enough, and it keeps the code plain.
-    let mut length = vec![1usize; n];
-    let mut previous: Vec<Option<usize>> = vec![None; n];
-    for b in 0..n {
-        for a in 0..b {
-            let (Some(&(_, ja)), Some(&(_, jb))) = (pairs.get(a), pairs.get(b)) else { continue };
-            let la = length.get(a).copied().unwrap_or(1);
-            if ja < jb && la + 1 > length.get(b).copied().unwrap_or(1) {
-                if let (Some(l), Some(p)) = (length.get_mut(b), previous.get_mut(b)) {
-                    *l = la + 1;
-                    *p = Some(a);
-                }
-            }
+    // tails[l]: the pair ending the best run of length l + 1 found so far.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut previous: Vec<Option<usize>> = vec![None; pairs.len()];
+    let new_index = |k: usize| pairs.get(k).map_or(0, |p| p.1);
+    for (k, &(_, j)) in pairs.iter().enumerate() {
+        let length = tails.partition_point(|&t| new_index(t) < j);
+        if let Some(slot) = previous.get_mut(k) {
+            *slot = length.checked_sub(1).and_then(|l| tails.get(l).copied());
+        }
+        match tails.get_mut(length) {
+            Some(tail) => *tail = k,
+            None => tails.push(k),
         }
     }
-    let mut on_run = vec![false; n];
-    let mut at = (0..n).max_by_key(|&k| (length.get(k).copied().unwrap_or(0), std::cmp::Reverse(k)));
+    let mut on_run = vec![false; pairs.len()];
+    let mut at = tails.last().copied();
     while let Some(k) = at {
         take(&mut on_run, k);
         at = previous.get(k).copied().flatten();

@@ -86,8 +86,7 @@ pub struct Report {
     pub regions: Vec<Region>,
     /// Pairs the proof could not decide.
     pub not_proven: Vec<Open>,
-    /// Pairs of rules with different destinations, and how many needed a
-    /// solver search (the others were ruled out by an enum/bool filter).
+    /// How much the proof had to search.
     pub pairs: Pairs,
     /// The `on_invalid` action, when it changed: (old, new).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,10 +99,16 @@ pub struct Report {
 /// How much the proof had to search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Pairs {
-    /// Pairs (old rule, new rule) whose destinations differ.
-    pub different: usize,
-    /// Of those, pairs the solver was asked about.
+    /// Pairs (old rule, new rule) whose destinations differ and that no
+    /// rule with the same condition in the other version rules out.
+    pub candidates: usize,
+    /// Of those, pairs the solver was asked about (the others were ruled
+    /// out by an enum/bool filter, or left when the budget ran out).
     pub searched: usize,
+    /// Pairs left unsearched when the budget ran out.
+    pub unsearched: usize,
+    /// Undecided pairs not listed in `not_proven` (it lists 200 at most).
+    pub unlisted: usize,
 }
 
 impl Report {
@@ -151,7 +156,12 @@ pub fn compare(old: &Program, new: &Program, options: &Options) -> Report {
         rules: identity::changes(old, new, &matching),
         regions: proof.regions,
         not_proven: proof.open,
-        pairs: Pairs { different: proof.pairs, searched: proof.asked },
+        pairs: Pairs {
+            candidates: proof.pairs,
+            searched: proof.asked,
+            unsearched: proof.unsearched,
+            unlisted: proof.unlisted,
+        },
         on_invalid,
         measured: None,
     }

@@ -8,12 +8,14 @@
 //! under each version by the DAG and the reference interpreter), a proof
 //! that the pair never happens, or "not decided".
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value as Json};
 
 use super::identity::render_action;
 use super::joint::{Joint, Version};
 use crate::analysis::lead_to_json;
-use crate::analysis::oracle::{Answer, Oracle};
+use crate::analysis::oracle::{Answer, Oracle, Signature};
 use crate::check::program::{Cond, Program, RuleId, TestKind};
 use crate::compile::Dag;
 use crate::eval::reference;
@@ -63,10 +65,15 @@ pub struct Open {
 pub(crate) struct Proof {
     pub(crate) regions: Vec<Region>,
     pub(crate) open: Vec<Open>,
-    /// Pairs with different destinations, and how many were asked (the
-    /// rest were ruled out by the enum/bool filter).
+    /// Pairs with different destinations no twin rule ruled out, and how
+    /// many were searched (the rest were ruled out by the enum/bool filter,
+    /// or left when the budget ran out).
     pub(crate) pairs: usize,
     pub(crate) asked: usize,
+    /// Pairs left unsearched when the budget ran out.
+    pub(crate) unsearched: usize,
+    /// Of those, pairs not listed in `open`.
+    pub(crate) unlisted: usize,
 }
 
 /// Rule `i` of a side, or its "no rule" pseudo-rule at `i == len`.
@@ -94,50 +101,83 @@ fn picks<'j>(program: &Program, conds: &'j [Cond]) -> Vec<Pick<'j>> {
     out
 }
 
-/// Searches every pair with different destinations, within `budget`
-/// solver questions.
+/// Pairs listed as not proven at most; the rest are counted.
+const MAX_OPEN: usize = 200;
+
+/// Searches every pair with different destinations that no twin rule
+/// rules out, within `budget` solver questions.
 pub(crate) fn prove(old: &Side<'_>, new: &Side<'_>, joint: &Joint, budget: usize) -> Proof {
     let oracle = Oracle::new(&joint.schema, &joint.lookups);
     let old_picks = picks(old.program, &joint.old_rules);
     let new_picks = picks(new.program, &joint.new_rules);
     let (old_twin, new_twin) = twins(&joint.old_rules, &joint.new_rules);
+    let signatures = |conds: &[Cond]| conds.iter().map(|c| oracle.signature(c)).collect::<Vec<_>>();
+    let (old_signatures, new_signatures) = (signatures(&joint.old_rules), signatures(&joint.new_rules));
     let mut proof = Proof::default();
     let mut questions = 0usize;
-    for a in &old_picks {
-        for b in &new_picks {
-            if a.destination == b.destination {
-                continue;
-            }
-            proof.pairs += 1;
-            if shadowed_by_twin(a.rule, b.rule, &old_twin, &new_twin) {
-                continue;
-            }
-            if let (Some(x), Some(y)) = (a.cond, b.cond) {
-                if oracle.disjoint(x, y) {
-                    continue;
-                }
-            }
-            proof.asked += 1;
-            let open =
-                |reason: &str| Open { old_rule: a.name.clone(), new_rule: b.name.clone(), reason: reason.into() };
-            if questions >= budget {
-                proof.open.push(open("the search budget ran out before this pair was asked"));
-                continue;
-            }
-            match search(&oracle, joint, (old, a), (new, b), &mut questions) {
-                Found::Region(example) => proof.regions.push(Region {
-                    old_rule: a.name.clone(),
-                    new_rule: b.name.clone(),
-                    old_target: a.destination.clone(),
-                    new_target: b.destination.clone(),
-                    example,
-                }),
-                Found::Never => {}
-                Found::Open(reason) => proof.open.push(open(reason)),
+    for_each_candidate(&old_twin, &new_twin, |i, j| {
+        let (Some(a), Some(b)) = (old_picks.get(i), new_picks.get(j)) else { return };
+        if a.destination == b.destination {
+            return;
+        }
+        proof.pairs += 1;
+        if let (Some(x), Some(y)) = (signature(&old_signatures, a.rule), signature(&new_signatures, b.rule)) {
+            if x.disjoint(y) {
+                return;
             }
         }
-    }
+        let open = |reason: &str| Open { old_rule: a.name.clone(), new_rule: b.name.clone(), reason: reason.into() };
+        if questions >= budget {
+            proof.unsearched += 1;
+            if proof.open.len() < MAX_OPEN {
+                proof.open.push(open("the search budget ran out before this pair was asked"));
+            } else {
+                proof.unlisted += 1;
+            }
+            return;
+        }
+        proof.asked += 1;
+        match search(&oracle, joint, (old, a), (new, b), &mut questions) {
+            Found::Region(example) => proof.regions.push(Region {
+                old_rule: a.name.clone(),
+                new_rule: b.name.clone(),
+                old_target: a.destination.clone(),
+                new_target: b.destination.clone(),
+                example,
+            }),
+            Found::Never => {}
+            Found::Open(reason) => proof.open.push(open(reason)),
+        }
+    });
     proof
+}
+
+/// Visits every pair (old rule `i`, new rule `j`), "no rule" being index
+/// `len` on each side, that no twin rules out. Twins decide pairs without
+/// a solver: if old rule `i` fires, its new twin `k` holds too, so no new
+/// rule after `k` fires (nor "no rule"); and if new rule `j` fires, its old
+/// twin `k'` holds, so no old rule after `k'` fires. Walking the old rules
+/// in order with the set of new rules still possible keeps an unchanged
+/// program at one pair per rule instead of all of them.
+fn for_each_candidate(old_twin: &[Option<usize>], new_twin: &[Option<usize>], mut visit: impl FnMut(usize, usize)) {
+    let (m, n) = (old_twin.len(), new_twin.len());
+    // New rules leave the set once the old rules pass their twin.
+    let mut leaving: Vec<Vec<usize>> = vec![Vec::new(); m + 2];
+    let mut possible: BTreeSet<usize> = (0..=n).collect();
+    for (j, twin) in new_twin.iter().enumerate() {
+        if let Some(slot) = twin.and_then(|k| leaving.get_mut(k + 1)) {
+            slot.push(j);
+        }
+    }
+    for i in 0..=m {
+        for j in leaving.get(i).into_iter().flatten() {
+            possible.remove(j);
+        }
+        let last = old_twin.get(i).copied().flatten().unwrap_or(n);
+        for &j in possible.range(..=last) {
+            visit(i, j);
+        }
+    }
 }
 
 /// Per rule of each version: the first rule of the other version with the
@@ -147,23 +187,6 @@ fn twins(old: &[Cond], new: &[Cond]) -> (Vec<Option<usize>>, Vec<Option<usize>>)
     let new_keys: Vec<String> = new.iter().map(condition_key).collect();
     let first = |key: &String, keys: &[String]| keys.iter().position(|k| k == key);
     (old_keys.iter().map(|k| first(k, &new_keys)).collect(), new_keys.iter().map(|k| first(k, &old_keys)).collect())
-}
-
-/// Whether the pair is impossible because a twin takes the lead first: if
-/// old rule `i` fires, its new twin `k` holds too, so new rules after `k`
-/// never fire (and "no rule" never happens); the same the other way. An
-/// exact argument that needs no solver, so rules the solver cannot decide
-/// (a `matches` pattern) still compare when they did not change.
-fn shadowed_by_twin(
-    old: Option<RuleId>,
-    new: Option<RuleId>,
-    old_twin: &[Option<usize>],
-    new_twin: &[Option<usize>],
-) -> bool {
-    let blocks = |rule: Option<RuleId>, twins: &[Option<usize>], other: Option<RuleId>| {
-        rule.and_then(|r| twins.get(r.index()).copied().flatten()).is_some_and(|k| other.is_none_or(|o| k < o.index()))
-    };
-    blocks(old, old_twin, new) || blocks(new, new_twin, old)
 }
 
 /// A condition's structure without spans: `and`/`or` flattened and their
@@ -195,6 +218,11 @@ fn flatten<'c>(cond: &'c Cond, all: bool, out: &mut Vec<&'c Cond>) {
         Cond::True if all => {}
         other => out.push(other),
     }
+}
+
+/// A rule's signature (`None` for "no rule").
+fn signature(signatures: &[Signature], rule: Option<RuleId>) -> Option<&Signature> {
+    rule.and_then(|r| signatures.get(r.index()))
 }
 
 enum Found {

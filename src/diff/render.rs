@@ -37,19 +37,23 @@ fn verdict_line(report: &Report) -> String {
         Verdict::Equivalent => format!("equivalent: {scope} reaches the same destination (proven)"),
         Verdict::Changed => {
             let n = report.regions.len();
-            let open = if report.not_proven.is_empty() {
-                String::new()
-            } else {
-                format!("; {} more pair(s) not proven", report.not_proven.len())
+            let open = match undecided(report) {
+                0 => String::new(),
+                n => format!("; {n} more pair(s) not proven"),
             };
             let (regions, verb) = if n == 1 { ("region", "changes") } else { ("regions", "change") };
             format!("changed: {n} {regions} of lead space {verb} destination{open}")
         }
         Verdict::NotProven => format!(
             "not proven: no lead was found that changes destination, but {} pair(s) of rules could not be decided",
-            report.not_proven.len()
+            undecided(report)
         ),
     }
+}
+
+/// Pairs not decided, listed or not.
+fn undecided(report: &Report) -> usize {
+    report.not_proven.len() + report.pairs.unlisted
 }
 
 fn rule_line(change: &RuleChange) -> String {
