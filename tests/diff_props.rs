@@ -12,6 +12,10 @@
 //!   destination is reported (as a region; nothing is undecided without
 //!   `matches` atoms);
 //! - "equivalent" is reported exactly when brute force finds no change.
+//!
+//! The new version may also change the schema (enum values added or
+//! removed, fields made optional or required): the brute force then runs
+//! over the leads valid under both versions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
 
 mod dag_support;
@@ -203,6 +207,21 @@ fn check(old: &Program, new: &Program, domain: &[Lead]) -> Result<(), TestCaseEr
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn diff_agrees_with_brute_force_across_schema_changes(
+        enum_sizes in (2u8..=4, 2u8..=4),
+        optional in (any::<[bool; 4]>(), any::<[bool; 4]>()),
+        rules in prop::collection::vec((prop_oneof![1 => Just(CondSpec::True), 20 => cond()], 0..QUEUES), 1..8),
+        mutations in prop::collection::vec(mutation(), 0..2),
+    ) {
+        let old = build(enum_sizes.0, optional.0, &rules);
+        let new = build(enum_sizes.1, optional.1, &mutate(&rules, &mutations));
+        // Valid under both: the enum values both have, absent only where
+        // both versions allow it.
+        let both: [bool; 4] = std::array::from_fn(|k| optional.0[k] && optional.1[k]);
+        check(&old, &new, &domain(enum_sizes.0.min(enum_sizes.1), both))?;
+    }
 
     #[test]
     fn diff_agrees_with_brute_force(
