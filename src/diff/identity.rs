@@ -57,8 +57,9 @@ pub struct RuleChange {
 }
 
 /// Whether two rules are the same rule as written, up to spans and
-/// whitespace. The one place rule content is compared: when the syntax
-/// layer offers span-insensitive AST equality, it can answer here.
+/// whitespace. Rule content is defined in one place, [`content`], which
+/// both this comparison and the matching's index use: when the syntax
+/// layer offers span-insensitive AST equality, it can answer there.
 pub(crate) fn same_content(old: &Program, a: &RuleInfo, new: &Program, b: &RuleInfo) -> bool {
     content(old, a) == content(new, b)
 }

@@ -265,7 +265,9 @@ fn search<'j>(
                 None => Found::Open("an example was found but did not read back as the same lead under both versions"),
             };
         }
-        let progress = block(old_ok, old_first, &mut old_blockers) | block(new_ok, new_first, &mut new_blockers);
+        let lookups = &joint.lookups;
+        let progress = block(old_ok, old_first, a.rule, &joint.old_rules, &lead, lookups, &mut old_blockers)
+            | block(new_ok, new_first, b.rule, &joint.new_rules, &lead, lookups, &mut new_blockers);
         if !progress {
             return Found::Open("the search made no progress");
         }
@@ -273,15 +275,31 @@ fn search<'j>(
     Found::Open("the search ran out of rounds")
 }
 
-/// Adds the rule that took the lead first to the blockers.
-fn block(ok: bool, first: Option<usize>, blockers: &mut Vec<usize>) -> bool {
-    match (ok, first) {
-        (false, Some(k)) if !blockers.contains(&k) => {
-            blockers.push(k);
-            true
-        }
-        _ => false,
-    }
+/// Earlier rules besides the first match blocked per round.
+const EXTRA_BLOCKERS: usize = 32;
+
+/// Adds the rule that took the lead first to the blockers, and other rules
+/// before `target` the lead satisfies too (each of them would take some of
+/// the leads the search looks at next: blocking them at once saves rounds).
+fn block(
+    ok: bool,
+    first: Option<usize>,
+    target: Option<RuleId>,
+    rules: &[Cond],
+    lead: &Lead,
+    lookups: &[crate::check::program::Lookup],
+    blockers: &mut Vec<usize>,
+) -> bool {
+    let Some(k) = first.filter(|k| !ok && !blockers.contains(k)) else { return false };
+    blockers.push(k);
+    let end = target.map_or(rules.len(), RuleId::index);
+    let extra: Vec<usize> = (k + 1..end)
+        .filter(|r| !blockers.contains(r))
+        .filter(|&r| rules.get(r).is_some_and(|c| c.holds(lead, lookups)))
+        .take(EXTRA_BLOCKERS)
+        .collect();
+    blockers.extend(extra);
+    true
 }
 
 fn first_match(rules: &[Cond], lookups: &[crate::check::program::Lookup], lead: &Lead) -> Option<usize> {
