@@ -237,3 +237,25 @@ fn diagnostics_of_a_git_version_name_the_revision() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("HEAD:rules/routing.route:17:"), "{}", r.stderr);
 }
+
+#[test]
+fn a_changed_on_invalid_action_is_reported_and_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let leads = dir.path().join("leads.jsonl");
+    let lines = [
+        r#"{"id": "ok", "email": "a@b.com", "region": "NA", "employees": 5, "source": "web"}"#,
+        r#"{"id": "mars", "email": "a@b.com", "region": "MARS", "employees": 5, "source": "web"}"#,
+    ];
+    std::fs::write(&leads, lines.join("\n")).unwrap();
+    let report = json(&["diff", BASE, &fixture("invalid"), "--leads", leads.to_str().unwrap()]);
+    assert_eq!(report["on_invalid"], serde_json::json!(["nowhere", "queue data_quality"]));
+    assert_eq!(report["verdict"], "equivalent", "valid leads keep their destination");
+    let measured = &report["measured"];
+    assert_eq!(measured["changed"], 1);
+    assert_eq!(measured["transitions"][0]["from"], "invalid, nowhere");
+    assert_eq!(measured["transitions"][0]["to"], "invalid, queue data_quality");
+    assert_eq!(measured["transitions"][0]["leads"], serde_json::json!(["mars"]));
+    let r = run(&["diff", BASE, &fixture("invalid"), "--fail-on-change"]);
+    assert_eq!(r.code, 1, "a changed `on invalid` is a change");
+    assert!(r.stdout.contains("on_invalid: nowhere → queue data_quality"), "{}", r.stdout);
+}

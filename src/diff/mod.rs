@@ -145,7 +145,8 @@ pub fn compare(old: &Program, new: &Program, options: &Options) -> Report {
     let on_invalid = match (invalid(old), invalid(new)) {
         (a, b) if a == b => None,
         (a, b) => {
-            Some((a.unwrap_or_else(|| "queue unassigned".into()), b.unwrap_or_else(|| "queue unassigned".into())))
+            // Without `on invalid`, invalid leads are output with no target.
+            Some((a.unwrap_or_else(|| "nowhere".into()), b.unwrap_or_else(|| "nowhere".into())))
         }
     };
     Report {

@@ -69,7 +69,8 @@ pub struct Assignees {
 pub struct Measured {
     /// Records read.
     pub leads: u64,
-    /// Leads valid under both versions whose destination changed.
+    /// Leads valid under both versions, or invalid under both, whose
+    /// destination changed.
     pub changed: u64,
     /// Destination moves, largest first.
     pub transitions: Vec<Transition>,
@@ -141,8 +142,17 @@ fn route(router: &mut Router<'_>, record: InputRecord) -> Decision {
     }
 }
 
-/// Where a decision sent the lead.
+/// Where a decision sent the lead (for an invalid lead: where `on
+/// invalid` sent it).
 fn destination(d: &Decision) -> String {
+    let target = target(d);
+    if d.reason == Reason::Invalid {
+        return format!("invalid, {target}");
+    }
+    target
+}
+
+fn target(d: &Decision) -> String {
     match d.target {
         Some(TargetKind::Team) => format!("team {}", d.team.as_deref().unwrap_or("?")),
         Some(TargetKind::Queue) => format!("queue {}", d.queue.as_deref().unwrap_or("?")),
@@ -180,7 +190,7 @@ impl Tally {
         match (was_valid, is_valid) {
             (true, false) => self.became_invalid.add(id),
             (false, true) => self.became_valid.add(id),
-            (true, true) if from != to => {
+            (a, b) if a == b && from != to => {
                 self.changed += 1;
                 self.moves.entry((from.clone(), to.clone())).or_default().add(id);
             }
