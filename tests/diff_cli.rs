@@ -259,3 +259,34 @@ fn a_changed_on_invalid_action_is_reported_and_measured() {
     assert_eq!(r.code, 1, "a changed `on invalid` is a change");
     assert!(r.stdout.contains("on_invalid: nowhere → queue data_quality"), "{}", r.stdout);
 }
+
+#[test]
+fn a_changed_regex_is_not_proven_never_equivalent() {
+    let (old, new) = (fixture("regex"), fixture("regex_changed"));
+    let report = json(&["diff", &old, &new]);
+    assert_eq!(report["verdict"], "not_proven");
+    let open = report["not_proven"].as_array().unwrap();
+    assert!(!open.is_empty());
+    assert!(open.iter().all(|o| o["reason"].as_str().unwrap().contains("`matches` pattern")), "{open:?}");
+    let r = run(&["diff", &old, &new, "--fail-on-change"]);
+    assert_eq!(r.code, 1);
+    // An unchanged regex rule does not stop the proof.
+    let r = run(&["diff", &old, &old, "--fail-on-change"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("equivalent"));
+}
+
+#[test]
+fn leads_can_come_from_stdin() {
+    let csv = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(LEADS)).unwrap();
+    let output = Command::cargo_bin("route")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["diff", BASE, &fixture("team"), "--leads", "-", "--input-format", "csv", "--format", "json"])
+        .write_stdin(csv)
+        .output()
+        .unwrap();
+    let report: Json = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["measured"]["leads"], 12);
+    assert_eq!(report["measured"]["changed"], 4);
+}
