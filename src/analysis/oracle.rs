@@ -75,9 +75,4 @@ impl<'a> Oracle<'a> {
     pub fn signature(&self, cond: &Cond) -> Signature {
         Signature(signature(&self.env, cond))
     }
-
-    /// The value a field takes when no condition constrains it.
-    pub fn plain_value(&self, field: usize) -> Value {
-        self.defaults.get(field).cloned().unwrap_or(Value::Absent)
-    }
 }
