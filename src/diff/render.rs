@@ -51,6 +51,19 @@ fn verdict_line(report: &Report) -> String {
     }
 }
 
+/// Regions and undecided pairs printed at most; `--format json` has all.
+const SHOWN: usize = 50;
+
+const REGIONS_MORE: &str = "regions (`--format json` lists them all)";
+const UNDECIDED_MORE: &str = "undecided pairs (`--format json` lists 200 of them)";
+
+/// "… and N more" after a list cut at [`SHOWN`].
+fn more(out: &mut String, lead: &str, total: usize, what: &str) {
+    if total > SHOWN {
+        let _ = writeln!(out, "{lead}… and {} more {what}", total - SHOWN);
+    }
+}
+
 /// Pairs not decided, listed or not.
 fn undecided(report: &Report) -> usize {
     report.not_proven.len() + report.pairs.unlisted
@@ -116,12 +129,14 @@ pub fn human(report: &Report) -> String {
         }
     }
     let _ = writeln!(out, "\n{}", verdict_line(report));
-    for r in &report.regions {
+    for r in report.regions.iter().take(SHOWN) {
         let _ = writeln!(out, "  {}: {} → {}\n    example: {}", pair(r), r.old_target, r.new_target, r.example);
     }
-    for o in &report.not_proven {
+    more(&mut out, "  ", report.regions.len(), REGIONS_MORE);
+    for o in report.not_proven.iter().take(SHOWN) {
         let _ = writeln!(out, "  not proven: {}", open_line(o));
     }
+    more(&mut out, "  ", undecided(report), UNDECIDED_MORE);
     if let Some(m) = &report.measured {
         human_measured(&mut out, m);
     }
@@ -200,7 +215,7 @@ pub fn markdown(report: &Report) -> String {
             out,
             "### Leads that change destination\n\n| old rule | new rule | old target | new target |\n|---|---|---|---|"
         );
-        for r in &report.regions {
+        for r in report.regions.iter().take(SHOWN) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
@@ -210,17 +225,19 @@ pub fn markdown(report: &Report) -> String {
                 cell(&r.new_target)
             );
         }
+        more(&mut out, "\n", report.regions.len(), REGIONS_MORE);
         let _ = writeln!(out, "\n<details><summary>Example leads (verified under both versions)</summary>\n");
-        for r in &report.regions {
+        for r in report.regions.iter().take(SHOWN) {
             let _ = writeln!(out, "{}:\n\n```json\n{}\n```\n", pair(r), r.example);
         }
         let _ = writeln!(out, "</details>\n");
     }
     if !report.not_proven.is_empty() {
         let _ = writeln!(out, "### Not proven\n");
-        for o in &report.not_proven {
+        for o in report.not_proven.iter().take(SHOWN) {
             let _ = writeln!(out, "- {}", cell(&open_line(o)));
         }
+        more(&mut out, "- ", undecided(report), UNDECIDED_MORE);
         out.push('\n');
     }
     if !report.rules.is_empty() {
