@@ -287,3 +287,50 @@ fn markdown_measured(out: &mut String, m: &Measured) {
 pub fn json(report: &Report) -> serde_json::Result<String> {
     serde_json::to_string_pretty(report).map(|s| s + "\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{Pairs, Region};
+
+    fn report(regions: usize) -> Report {
+        let region = |k: usize| Region {
+            old_rule: Some(format!("r{k}")),
+            new_rule: None,
+            old_target: "queue a".into(),
+            new_target: super::super::prove::UNMATCHED.into(),
+            example: serde_json::json!({"id": k}),
+        };
+        Report {
+            old: "old".into(),
+            new: "new".into(),
+            verdict: Verdict::Changed,
+            schema: vec![],
+            rules: vec![],
+            regions: (0..regions).map(region).collect(),
+            not_proven: vec![],
+            pairs: Pairs { candidates: regions, searched: regions, unsearched: 0, unlisted: 0 },
+            on_invalid: None,
+            measured: None,
+        }
+    }
+
+    #[test]
+    fn long_lists_are_cut_and_counted() {
+        let text = human(&report(SHOWN + 7));
+        assert!(text.contains("`r49` → (no rule)"));
+        assert!(!text.contains("`r50`"));
+        assert!(text.contains("… and 7 more regions (`--format json` lists them all)"));
+        let text = markdown(&report(SHOWN));
+        assert!(!text.contains("more regions"));
+        assert!(text.contains("| `r49` | (no rule) | queue a | no rule: queue unassigned |"));
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_204), "1,204");
+        assert_eq!(thousands(98_311_000), "98,311,000");
+    }
+}
