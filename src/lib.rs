@@ -14,6 +14,7 @@ pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diagnostics;
+pub mod diff;
 pub mod eval;
 pub mod io;
 pub mod schema;

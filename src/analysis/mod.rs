@@ -86,6 +86,7 @@
 mod conditions;
 mod declarations;
 mod domain;
+pub mod oracle;
 mod reach;
 mod regex_gen;
 mod solver;
@@ -250,31 +251,7 @@ pub(crate) const QUESTION_STEPS: usize = 20_000;
 impl<'a> Ctx<'a> {
     fn new(program: &'a Program, dag: &'a Dag, sources: &'a SourceMap) -> Ctx<'a> {
         let env = Env { schema: &program.schema, lookups: &program.lookups };
-        let defaults = program
-            .schema
-            .fields
-            .iter()
-            .map(|field| {
-                if field.optional {
-                    return Value::Absent;
-                }
-                match field.ty {
-                    FieldType::Enum(_) => Value::Enum(0),
-                    FieldType::Bool => Value::Bool(false),
-                    FieldType::Int => Value::Int(0),
-                    FieldType::Float => Value::Float(0.0),
-                    FieldType::String => {
-                        let text = format!("{}-x", field.name);
-                        if env.valid_text(&text) {
-                            Value::Str(text.into())
-                        } else {
-                            Value::Str("x".into())
-                        }
-                    }
-                    FieldType::List(_) => Value::List(Vec::new()),
-                }
-            })
-            .collect();
+        let defaults = plain_values(&env);
         Ctx { program, dag, sources, env, defaults, theory: Cell::new(None) }
     }
 
@@ -328,6 +305,35 @@ impl<'a> Ctx<'a> {
     pub(crate) fn example(&self, lead: &Lead) -> Json {
         lead_to_json(&self.program.schema, lead)
     }
+}
+
+/// The value of each field no fact constrains: absent when optional, else
+/// a plain value of its type (a string the readers accept).
+pub(crate) fn plain_values(env: &Env<'_>) -> Vec<Value> {
+    env.schema
+        .fields
+        .iter()
+        .map(|field| {
+            if field.optional {
+                return Value::Absent;
+            }
+            match field.ty {
+                FieldType::Enum(_) => Value::Enum(0),
+                FieldType::Bool => Value::Bool(false),
+                FieldType::Int => Value::Int(0),
+                FieldType::Float => Value::Float(0.0),
+                FieldType::String => {
+                    let text = format!("{}-x", field.name);
+                    if env.valid_text(&text) {
+                        Value::Str(text.into())
+                    } else {
+                        Value::Str("x".into())
+                    }
+                }
+                FieldType::List(_) => Value::List(Vec::new()),
+            }
+        })
+        .collect()
 }
 
 /// A diagnostic builder shortcut used by the parts.

@@ -2,7 +2,7 @@
 //! counter-example guided search; then the reports that follow from it
 //! (unreachable rules, the gap, what stayed open) and the overlap notes.
 
-use super::domain::Lit;
+use super::domain::{Env, Lit};
 use super::solver::{Goal, Outcome};
 use super::walk::landing;
 use super::{diagnostic, Ctx};
@@ -325,12 +325,12 @@ pub(crate) fn report_incomplete(ctx: &Ctx<'_>, decided: &Decided, coverage_open:
 
 /// What a condition's top-level conjunction says about enum and bool
 /// fields: the values it allows, for a cheap disjointness test.
-struct Signature {
+pub(crate) struct Signature {
     /// Per field: a bit per enum value (or false/true), the last for absent.
     masks: Vec<(FieldId, u64)>,
 }
 
-fn signature(ctx: &Ctx<'_>, cond: &Cond) -> Signature {
+pub(crate) fn signature(env: &Env<'_>, cond: &Cond) -> Signature {
     let mut facts: Vec<Lit<'_>> = Vec::new();
     let mut stack = vec![cond];
     while let Some(c) = stack.pop() {
@@ -345,7 +345,7 @@ fn signature(ctx: &Ctx<'_>, cond: &Cond) -> Signature {
             _ => {}
         }
     }
-    let schema = &ctx.program.schema;
+    let schema = env.schema;
     let mut masks = Vec::new();
     let mut fields: Vec<FieldId> = facts.iter().map(Lit::field).collect();
     fields.sort_unstable();
@@ -366,7 +366,7 @@ fn signature(ctx: &Ctx<'_>, cond: &Cond) -> Signature {
         let on: Vec<&Lit<'_>> = facts.iter().filter(|l| l.field() == field).collect();
         let mut mask = 0u64;
         for (i, v) in values.iter().chain(std::iter::once(&Value::Absent)).enumerate() {
-            if on.iter().all(|l| l.holds(v, ctx.env.lookups)) && (i < values.len() || info.optional) {
+            if on.iter().all(|l| l.holds(v, env.lookups)) && (i < values.len() || info.optional) {
                 mask |= 1 << i;
             }
         }
@@ -375,7 +375,8 @@ fn signature(ctx: &Ctx<'_>, cond: &Cond) -> Signature {
     Signature { masks }
 }
 
-fn disjoint(a: &Signature, b: &Signature) -> bool {
+/// Whether two signatures allow no common value of some enum or bool field.
+pub(crate) fn disjoint(a: &Signature, b: &Signature) -> bool {
     let (mut i, mut j) = (0, 0);
     while let (Some(&(fa, ma)), Some(&(fb, mb))) = (a.masks.get(i), b.masks.get(j)) {
         match fa.cmp(&fb) {
@@ -403,7 +404,7 @@ pub(crate) fn overlaps(ctx: &Ctx<'_>, decided: &Decided) -> Vec<Diagnostic> {
     let rules = &ctx.program.rules;
     let reachable: Vec<usize> =
         (0..rules.len()).filter(|&i| decided.witnesses.get(i).is_some_and(Option::is_some)).collect();
-    let signatures: Vec<Signature> = rules.iter().map(|r| signature(ctx, &r.condition)).collect();
+    let signatures: Vec<Signature> = rules.iter().map(|r| signature(&ctx.env, &r.condition)).collect();
     let mut out = Vec::new();
     let mut questions = 0usize;
     let mut stopped = false;

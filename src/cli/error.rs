@@ -82,4 +82,8 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Cases(#[from] crate::testing::cases::CaseError),
+    /// A `REV:PATH` version cannot be read from git (`route diff`).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Git(#[from] crate::diff::git::GitError),
 }

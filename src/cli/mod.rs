@@ -6,6 +6,7 @@
 //! rendered by miette; source diagnostics by codespan-reporting.
 
 mod check;
+mod diff;
 mod error;
 mod eval;
 mod graph;
@@ -38,6 +39,8 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Run the project's tests (*.test.route, --cases tables) and report coverage.
     Test(test::TestArgs),
+    /// What a change does: OLD and NEW compared, proved and (with --leads) measured.
+    Diff(diff::DiffArgs),
 }
 
 /// How a command ended.
@@ -66,6 +69,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
