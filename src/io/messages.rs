@@ -104,6 +104,46 @@ pub(crate) fn unterminated_inside(first_line: u64) -> String {
     format!("unterminated quote: this line is inside a quoted field that starts on line {first_line}")
 }
 
+pub(crate) fn ambiguous_first(last_line: u64) -> String {
+    format!(
+        "ambiguous quotes: a quoted field starting on this line runs to line {last_line} over lines that look like rows of their own"
+    )
+}
+
+pub(crate) fn ambiguous_inside(first_line: u64) -> String {
+    format!("ambiguous quotes: this line is inside a quoted field that starts on line {first_line}")
+}
+
+pub(crate) fn line_too_long(limit: usize) -> String {
+    format!("line is longer than the limit of {} (skipped unread)", bytes(limit))
+}
+
+pub(crate) fn record_too_big(limit: usize) -> String {
+    format!("unterminated quote: a quoted field starting on this line grows beyond the limit of {}", bytes(limit))
+}
+
+/// A byte count for messages: whole MiB when it is one.
+fn bytes(n: usize) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The warning for an optional field without a CSV column.
+pub(crate) fn unmapped_field(field: &str, column: &str, suggestion: Option<&str>) -> String {
+    let mut out = if field == column {
+        format!("optional field `{field}` has no column in the CSV header, so it is absent for every lead")
+    } else {
+        format!("optional field `{field}` (column `{column}`) has no column in the CSV header, so it is absent for every lead")
+    };
+    if let Some(suggestion) = suggestion {
+        let _ = write!(out, "; did you mean `{}`?", shown(suggestion));
+    }
+    out
+}
+
 pub(crate) fn not_object(found: &str) -> String {
     format!("expected a JSON object, found {found}")
 }

@@ -39,10 +39,12 @@
 pub mod coerce;
 mod csv_input;
 mod jsonl_input;
+mod lines;
 mod messages;
 mod read;
 mod write;
 
 pub use coerce::{Coercer, FieldError};
-pub use read::{format_for_path, leads, single_lead, InputFormat, InputRecord, LeadReader, ReadError};
+pub use lines::MAX_LINE_BYTES;
+pub use read::{format_for_path, leads, single_lead, ColumnWarning, InputFormat, InputRecord, LeadReader, ReadError};
 pub use write::{DecisionWriter, OutputFormat, CSV_HEADER};

@@ -46,6 +46,16 @@ pub enum ReadError {
     #[error("cannot read the leads input")]
     #[diagnostic(code(route::io::read))]
     Io(#[from] std::io::Error),
+    /// A CSV input without a single byte: not even a header row (a 0-byte
+    /// file is usually a failed export, not an empty batch).
+    #[error("the CSV input is empty: it has no header row")]
+    #[diagnostic(code(route::io::empty), help("a CSV batch starts with a header row naming the columns"))]
+    Empty,
+    /// The CSV header itself cannot be read (it is longer than the line
+    /// limit, or an unclosed quote runs it over several lines).
+    #[error("the CSV header cannot be read: it is too long or has an unclosed quote")]
+    #[diagnostic(code(route::io::header))]
+    BadHeader,
     /// The CSV header lacks a column for a required field, so every lead
     /// would be invalid.
     #[error("the CSV header has no column for required {}: {}", if columns.len() == 1 { "field" } else { "fields" }, columns.join(", "))]
@@ -57,6 +67,37 @@ pub enum ReadError {
         #[help]
         help: String,
     },
+}
+
+/// An optional field the CSV header has no column for: it will be absent
+/// for every lead, which is more often a renamed column than intended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnWarning {
+    /// The field.
+    pub field: String,
+    /// The column it reads.
+    pub column: String,
+    /// The unmapped header column most like it, if any is close.
+    pub suggestion: Option<String>,
+}
+
+impl std::fmt::Display for ColumnWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&messages::unmapped_field(&self.field, &self.column, self.suggestion.as_deref()))
+    }
+}
+
+/// The candidate most like `name` (ignoring case), when it is close enough
+/// to suggest: Jaro-Winkler similarity of at least 0.8, which favours a
+/// shared beginning (`account` and `Account Name`).
+pub(crate) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let name = name.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(&name, &c.to_lowercase()), *c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// Reads leads one record at a time; see [`leads`].
@@ -130,6 +171,15 @@ impl LeadReader<'_> {
         self.shared.error.take()
     }
 
+    /// Optional fields the input has no column for (CSV only: a JSONL
+    /// input has no header to tell). Known before the first lead.
+    pub fn warnings(&self) -> &[ColumnWarning] {
+        match &self.source {
+            Source::Csv(csv) => csv.warnings(),
+            Source::Jsonl(_) => &[],
+        }
+    }
+
     /// How many records have been yielded so far.
     pub fn records(&self) -> u64 {
         self.shared.records
@@ -153,8 +203,8 @@ impl Iterator for LeadReader<'_> {
 /// a header that cannot serve is reported once rather than once per lead.
 ///
 /// # Errors
-/// When the input cannot be read, or a CSV header has no column for a
-/// required field.
+/// When the input cannot be read, a CSV input is empty or its header cannot
+/// be read, or a CSV header has no column for a required field.
 pub fn leads<'s>(
     schema: &'s Schema,
     input: Box<dyn BufRead + 's>,
