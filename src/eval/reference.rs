@@ -39,13 +39,13 @@ pub fn explain(program: &Program, lead: &Lead, sources: &SourceMap) -> Vec<Trace
             });
             return steps;
         }
-        let culprit = blame(&rule.condition, false, program, lead);
+        let culprit = blame(&rule.condition, false, false, program, lead, sources);
         steps.push(TraceStep {
             rule: rule.name.clone(),
             line: rule.line,
             matched: false,
-            failed: culprit.map(|test| sources.snippet(test.span).to_string()),
-            actual: culprit.map(|test| value_json(&program.schema, test, lead.get(test.field))),
+            failed: culprit.map(|(test, negated)| as_written(sources.snippet(test.span), negated)),
+            actual: culprit.map(|(test, _)| value_json(&program.schema, test, lead.get(test.field))),
         });
     }
     steps
@@ -54,19 +54,50 @@ pub fn explain(program: &Program, lead: &Lead, sources: &SourceMap) -> Vec<Trace
 /// The atom that decided `cond` to be `value`, following short-circuit
 /// evaluation order: the first false part of a false conjunction, the first
 /// true part of a true disjunction, the first part otherwise; `not` flips
-/// what is looked for. `None` only for `True` and empty junctions.
-fn blame<'p>(cond: &'p Cond, value: bool, program: &Program, lead: &Lead) -> Option<&'p Test> {
+/// what is looked for. With it, whether an odd number of written `not`s
+/// stand above it (`negated` is that parity so far). `None` only for `True`
+/// and empty junctions.
+fn blame<'p>(
+    cond: &'p Cond,
+    value: bool,
+    negated: bool,
+    program: &Program,
+    lead: &Lead,
+    sources: &SourceMap,
+) -> Option<(&'p Test, bool)> {
     match cond {
         Cond::True => None,
-        Cond::Test(test) => Some(test),
-        Cond::Not(inner) => blame(inner, !value, program, lead),
+        Cond::Test(test) => Some((test, negated)),
+        Cond::Not(inner) => {
+            // `!=` and `not in` are a `Not` too, but their test's text
+            // already says so.
+            let written = !matches!(&**inner, Cond::Test(t) if operator_negated(sources.snippet(t.span)));
+            blame(inner, !value, negated ^ written, program, lead, sources)
+        }
         Cond::All(parts) | Cond::Any(parts) => {
             // The part whose value equals the junction's is the decisive one
             // for a false `All` and a true `Any`; otherwise every part has
             // that value and the first is taken.
             let decisive = parts.iter().find(|p| p.holds(lead, &program.lookups) == value);
-            decisive.or(parts.first()).and_then(|p| blame(p, value, program, lead))
+            decisive.or(parts.first()).and_then(|p| blame(p, value, negated, program, lead, sources))
         }
+    }
+}
+
+/// Whether a test's text negates by its operator (`x != 5`, `x not in
+/// [..]`): after the field name comes `!=` or `not`.
+fn operator_negated(text: &str) -> bool {
+    let rest = text.trim_start().trim_start_matches(|c: char| c.is_alphanumeric() || matches!(c, '_' | '.'));
+    let rest = rest.trim_start();
+    rest.starts_with("!=") || rest.strip_prefix("not").is_some_and(|r| r.starts_with(char::is_whitespace))
+}
+
+/// A predicate as written, with the `not` that applies to it.
+fn as_written(text: &str, negated: bool) -> String {
+    if negated {
+        format!("not {text}")
+    } else {
+        text.to_string()
     }
 }
 
@@ -186,6 +217,15 @@ mod tests {
         }
     }
 
+    #[test]
+    fn operator_negations_are_told_from_written_ones() {
+        assert!(operator_negated("region != \"NA\""));
+        assert!(operator_negated("tags not in [\"a\"]"));
+        assert!(!operator_negated("employees > 100"));
+        assert!(!operator_negated("note == \"not here\""));
+        assert!(!operator_negated("nothing == 1"));
+    }
+
     const TEXT: &str = "when region == \"NA\" and employees >= 1000 -> queue q\nwhen not email ends_with \".edu\" -> queue q\notherwise -> queue q\n";
 
     #[test]
@@ -198,7 +238,8 @@ mod tests {
         assert_eq!(steps.len(), 3);
         assert_eq!(steps[0].failed.as_deref(), Some("region == \"NA\""));
         assert_eq!(steps[0].actual, Some(serde_json::json!("EMEA")));
-        assert_eq!(steps[1].failed.as_deref(), Some("email ends_with \".edu\""));
+        // The rule is `not email ends_with ".edu"`: the trace shows the `not`.
+        assert_eq!(steps[1].failed.as_deref(), Some("not email ends_with \".edu\""));
         assert_eq!(steps[1].actual, Some(serde_json::json!("a@b.edu")));
         assert!(steps[2].matched && steps[2].failed.is_none());
 

@@ -42,7 +42,11 @@ impl FieldError {
 
     /// The lead-level error for this field at this record.
     pub fn into_lead_error(self, field: Option<&Field>, record: u64, line: u64) -> LeadError {
-        LeadError { field: field.map(|f| f.name.clone()), value: self.value, message: self.message, record, line }
+        let message = match field {
+            Some(field) => messages::about_field(&field.name, &self.message),
+            None => self.message,
+        };
+        LeadError { field: field.map(|f| f.name.clone()), value: self.value, message, record, line }
     }
 }
 

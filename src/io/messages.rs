@@ -25,13 +25,33 @@ pub(crate) fn shown(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            c if c.is_control() || is_invisible(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Characters that print as nothing or as a plain space, or reorder the
+/// text around them (bidi controls): shown escaped, so that a message
+/// about `a\u{a0}b` does not look like one about `a b`.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{a0}' | '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{1680}' | '\u{180e}'
+        | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}' | '\u{205f}'..='\u{206f}' | '\u{3000}'
+        | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// A field's error message with the field named first (every lead error
+/// names its subject), unless the message names it already.
+pub(crate) fn about_field(field: &str, message: &str) -> String {
+    if message.contains(&format!("`{field}`")) {
+        message.to_string()
+    } else {
+        format!("field `{field}`: {message}")
+    }
 }
 
 pub(crate) fn missing_required(field: &str) -> String {
