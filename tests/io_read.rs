@@ -487,8 +487,8 @@ fn jsonl_deep_nesting_is_an_error_not_a_crash() {
     #1 line 1 id=-: INVALID | expected a JSON object, found an array
     #2 line 2 id=L2: ok id="L2" email="a@x.io" region=NA employees=1 is_customer=true interests=[]
     #3 line 3 id=L3: ok id="L3" email="a@x.io" region=NA employees=1 is_customer=true interests=[]
-    #4 line 4 id=L4: INVALID field=markets | a list element must be a single value, found a list
-    #5 line 5 id=L5: INVALID field=state | expected a single value, found an object
+    #4 line 4 id=L4: INVALID field=markets | field `markets`: a list element must be a single value, found a list
+    #5 line 5 id=L5: INVALID field=state | field `state`: expected a single value, found an object
     #6 line 6 id=L6: INVALID | invalid JSON: expected value (column 100101)
     #7 line 7 id=-: INVALID field=id | missing required field `id`
     "#);
