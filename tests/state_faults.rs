@@ -41,6 +41,15 @@ fn eval(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs `route eval` with the read end of its stdout closed at once, so
+/// that every write of the run hits a closed pipe.
+fn with_stdout_closed(args: &[&str]) -> std::process::Output {
+    let mut child =
+        route().arg("eval").arg(PROJECT).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
 fn saved(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -50,15 +59,7 @@ fn a_closed_pipe_fails_the_run_and_the_state_is_not_saved() {
     let dir = tempfile::tempdir().unwrap();
     let leads = leads(dir.path(), 50_000);
     let state = dir.path().join("state.json");
-    let mut child = route()
-        .args(["eval", PROJECT, "--leads", s(&leads), "--state", s(&state)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Close the read end at once: every write of the run hits a closed pipe.
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
+    let output = with_stdout_closed(&["--leads", s(&leads), "--state", s(&state)]);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot write the decisions to stdout"), "{stderr}");
@@ -70,14 +71,7 @@ fn a_closed_pipe_fails_the_run_and_the_state_is_not_saved() {
 fn without_state_a_closed_pipe_is_the_readers_choice() {
     let dir = tempfile::tempdir().unwrap();
     let leads = leads(dir.path(), 50_000);
-    let mut child = route()
-        .args(["eval", PROJECT, "--leads", s(&leads)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
+    let output = with_stdout_closed(&["--leads", s(&leads)]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
 }
 

@@ -144,7 +144,7 @@ pub(crate) fn record_too_big(limit: usize) -> String {
 
 /// A byte count for messages: whole MiB when it is one.
 fn bytes(n: usize) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else {
         format!("{n} bytes")

@@ -161,7 +161,7 @@ impl<'s> Shared<'s> {
 
 enum Source<'s> {
     Csv(Box<CsvSource<'s>>),
-    Jsonl(JsonlSource<'s>),
+    Jsonl(Box<JsonlSource<'s>>),
 }
 
 impl LeadReader<'_> {
@@ -213,7 +213,7 @@ pub fn leads<'s>(
     let shared = Shared { schema, coercer: Coercer::new(schema), records: 0, error: None };
     let source = match format {
         InputFormat::Csv => Source::Csv(Box::new(CsvSource::new(schema, input)?)),
-        InputFormat::Jsonl => Source::Jsonl(JsonlSource::new(schema, input)),
+        InputFormat::Jsonl => Source::Jsonl(Box::new(JsonlSource::new(schema, input))),
     };
     Ok(LeadReader { shared, source })
 }

@@ -60,7 +60,7 @@ impl Explain {
                             || decision.target.is_none()
                     }
                     ExplainOnly::Invalid => decision.reason == Reason::Invalid,
-                    ExplainOnly::Sample(n) => record % n == 0,
+                    ExplainOnly::Sample(n) => record.is_multiple_of(*n),
                 }))
     }
 }
