@@ -1,9 +1,10 @@
 //! The JSON Lines lead reader.
 //!
-//! The input is read one line at a time (`read_until(b'\n')` into one reused
-//! buffer), so a broken line is one invalid lead and the next line is read as
-//! usual (serde_json's `StreamDeserializer` would stop at the first error).
-//! Blank lines are not records but are counted as lines.
+//! The input is read one line at a time ([`Lines`]: ends at `\n`, `\r\n` or
+//! a lone `\r`, at most [`MAX_LINE_BYTES`] kept), so a broken or overlong
+//! line is one invalid lead and the next line is read as usual (serde_json's
+//! `StreamDeserializer` would stop at the first error). Blank lines are not
+//! records but are counted as lines.
 //!
 //! Each line is parsed by a `DeserializeSeed` that walks the object once:
 //! each key is looked up in a [`ColumnMap`] built once per input, a known

@@ -30,7 +30,8 @@ pub struct InputRecord {
     /// 1-based record number (CSV: data rows, header excluded; JSONL:
     /// non-blank lines).
     pub record: u64,
-    /// 1-based physical line where the record starts (lines end at `\n`).
+    /// 1-based physical line where the record starts (lines end at `\n`,
+    /// `\r\n` or a lone `\r`).
     pub line: u64,
     /// The schema id field's trimmed text, when present, even when the lead
     /// is invalid, so that output names invalid leads too.
