@@ -147,7 +147,7 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         }
         None => None,
     };
-    let mut input = open_input(args, &program)?;
+    let input = open_input(args, &program)?;
     let mut inputs: Vec<&Path> = args.leads.iter().chain(&args.roster).map(PathBuf::as_path).collect();
     inputs.extend(state.as_ref().map(StateFile::path));
     let output = Output::open(args.out.as_deref(), &inputs)?;
@@ -166,9 +166,9 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         }
         writer.write(&decision).map_err(Failure::Write)
     };
-    let routed = match &mut input {
-        Input::One(record) => route(record.clone()),
-        Input::Many(reader, path) => route_all(reader, path, &mut route),
+    let routed = match input {
+        Input::One(record) => route(record),
+        Input::Many(mut reader, path) => route_all(&mut reader, &path, &mut route),
     };
     let written = routed.and_then(|()| writer.finish().map(drop).map_err(Failure::Write));
     let written = written.and_then(|()| output.sync().map_err(Failure::Write));

@@ -51,7 +51,7 @@ impl<'s> Lines<'s> {
                 self.input.consume(1);
                 continue;
             }
-            let (end, done) = match chunk.iter().position(|&b| b == b'\n' || b == b'\r') {
+            let (end, done) = match memchr::memchr2(b'\n', b'\r', chunk) {
                 Some(at) if chunk.get(at) == Some(&b'\r') => match chunk.get(at + 1) {
                     Some(b'\n') => (at + 2, true),
                     Some(_) => (at + 1, true),
