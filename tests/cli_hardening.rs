@@ -131,6 +131,24 @@ fn explain_shows_a_written_not() {
 }
 
 #[test]
+fn explain_shows_a_written_not_over_a_group_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = "schema lead {\n  id: string\n  email: string\n  employees: int\n}\n\
+                 small: when not ( employees > 100 or email ends_with \".x\" ) -> queue small\n\
+                 otherwise -> queue rest\n";
+    let project = write(dir.path(), "routing.route", rules);
+    let output = Command::cargo_bin("route")
+        .unwrap()
+        .args(["eval", s(&project), "--explain", "--lead", r#"{"id":"1","email":"a@b.c","employees":500}"#])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let trace = &lines(&String::from_utf8(output.stdout).unwrap())[0]["trace"][0];
+    assert_eq!(trace["failed"], r#"not ( employees > 100 or email ends_with ".x" )"#);
+    assert_eq!(trace["actual"], 500);
+}
+
+#[test]
 fn explain_with_csv_output_writes_the_trace_in_columns() {
     let r = eval(&["--explain", "--output", "csv", "--leads", "-", "--input-format", "csv"], &csv_leads(2));
     assert_eq!(r.code, 0, "{}", r.stderr);

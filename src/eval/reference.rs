@@ -9,7 +9,7 @@
 use crate::check::program::{Cond, Program, RuleId, Test};
 use crate::eval::decision::TraceStep;
 use crate::schema::{ElementType, FieldType, Lead, Schema, Value};
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 
 /// The first rule whose condition holds for `lead`, by definition.
 pub fn first_match(program: &Program, lead: &Lead) -> Option<RuleId> {
@@ -39,12 +39,15 @@ pub fn explain(program: &Program, lead: &Lead, sources: &SourceMap) -> Vec<Trace
             });
             return steps;
         }
-        let culprit = blame(&rule.condition, false, false, program, lead, sources);
+        let culprit = blame(&rule.condition, false, program, lead, sources);
         steps.push(TraceStep {
             rule: rule.name.clone(),
             line: rule.line,
             matched: false,
-            failed: culprit.map(|(test, negated)| as_written(sources.snippet(test.span), negated)),
+            failed: culprit.map(|(test, negated)| match negated {
+                Some(inner) => negated_text(sources, inner),
+                None => sources.snippet(test.span).to_string(),
+            }),
             actual: culprit.map(|(test, _)| value_json(&program.schema, test, lead.get(test.field))),
         });
     }
@@ -54,32 +57,33 @@ pub fn explain(program: &Program, lead: &Lead, sources: &SourceMap) -> Vec<Trace
 /// The atom that decided `cond` to be `value`, following short-circuit
 /// evaluation order: the first false part of a false conjunction, the first
 /// true part of a true disjunction, the first part otherwise; `not` flips
-/// what is looked for. With it, whether an odd number of written `not`s
-/// stand above it (`negated` is that parity so far). `None` only for `True`
+/// what is looked for. With it, when a written `not` stands above it, the
+/// span of what the outermost such `not` applies to, so that the trace
+/// shows the predicate as written, `not` included. `None` only for `True`
 /// and empty junctions.
 fn blame<'p>(
     cond: &'p Cond,
     value: bool,
-    negated: bool,
     program: &Program,
     lead: &Lead,
     sources: &SourceMap,
-) -> Option<(&'p Test, bool)> {
+) -> Option<(&'p Test, Option<Span>)> {
     match cond {
         Cond::True => None,
-        Cond::Test(test) => Some((test, negated)),
+        Cond::Test(test) => Some((test, None)),
         Cond::Not(inner) => {
             // `!=` and `not in` are a `Not` too, but their test's text
             // already says so.
             let written = !matches!(&**inner, Cond::Test(t) if operator_negated(sources.snippet(t.span)));
-            blame(inner, !value, negated ^ written, program, lead, sources)
+            let (test, negated) = blame(inner, !value, program, lead, sources)?;
+            Some((test, if written { cover(inner).or(negated) } else { negated }))
         }
         Cond::All(parts) | Cond::Any(parts) => {
             // The part whose value equals the junction's is the decisive one
             // for a false `All` and a true `Any`; otherwise every part has
             // that value and the first is taken.
             let decisive = parts.iter().find(|p| p.holds(lead, &program.lookups) == value);
-            decisive.or(parts.first()).and_then(|p| blame(p, value, negated, program, lead, sources))
+            decisive.or(parts.first()).and_then(|p| blame(p, value, program, lead, sources))
         }
     }
 }
@@ -92,13 +96,48 @@ fn operator_negated(text: &str) -> bool {
     rest.starts_with("!=") || rest.strip_prefix("not").is_some_and(|r| r.starts_with(char::is_whitespace))
 }
 
-/// A predicate as written, with the `not` that applies to it.
-fn as_written(text: &str, negated: bool) -> String {
-    if negated {
-        format!("not {text}")
-    } else {
-        text.to_string()
+/// The span from the first to the last test of a condition.
+fn cover(cond: &Cond) -> Option<Span> {
+    // Iterative: conditions may be deep.
+    let mut stack = vec![cond];
+    let mut span: Option<Span> = None;
+    while let Some(cond) = stack.pop() {
+        match cond {
+            Cond::True => {}
+            Cond::Test(test) => span = Some(span.map_or(test.span, |s| s.to(test.span))),
+            Cond::Not(inner) => stack.push(inner),
+            Cond::All(parts) | Cond::Any(parts) => stack.extend(parts),
+        }
     }
+    span
+}
+
+/// The text of a written `not` applied to what `inner` spans: from the
+/// `not` before it (across any opening parentheses) to the parentheses that
+/// close those, exactly as written (`not employees > 100`, `not (a or b)`).
+fn negated_text(sources: &SourceMap, inner: Span) -> String {
+    let text = sources.get(inner.file).map_or("", |f| f.text.as_str());
+    let (start, end) = (inner.start as usize, inner.end as usize);
+    let mut before = text.get(..start).unwrap_or("");
+    let mut opened = 0;
+    while let Some(rest) = before.trim_end().strip_suffix('(') {
+        before = rest;
+        opened += 1;
+    }
+    let before = before.trim_end();
+    let keyword = before.strip_suffix("not").filter(|b| !b.ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+    let Some(keyword_start) = keyword.map(str::len) else {
+        return format!("not ({})", sources.snippet(inner));
+    };
+    let mut end = end;
+    for _ in 0..opened {
+        let rest = text.get(end..).unwrap_or("");
+        match rest.trim_start().strip_prefix(')') {
+            Some(after) => end = text.len() - after.len(),
+            None => break,
+        }
+    }
+    text.get(keyword_start..end).unwrap_or("").to_string()
 }
 
 /// A lead value as JSON for traces.
