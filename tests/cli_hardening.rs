@@ -3,6 +3,7 @@
 //! filtered), usage errors, the summary's rules, and messages that name
 //! their field and show invisible characters.
 
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
 
 use std::path::{Path, PathBuf};

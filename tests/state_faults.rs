@@ -4,6 +4,7 @@
 //! a lock held by someone else. In every case the saved state and the
 //! emitted decisions agree, or the run fails loudly saying which.
 
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
 
 use std::io::Write;
