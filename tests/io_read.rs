@@ -1015,3 +1015,17 @@ fn csv_optional_field_without_a_column_is_reported_with_a_suggestion() {
         ]
     );
 }
+
+/// A row of more fields than any export has (here 100,001) is one invalid
+/// record, not a field table of that size; the next row reads as usual.
+#[test]
+fn csv_rows_with_too_many_fields_are_one_invalid_record() {
+    let schema = lead_schema();
+    let input =
+        format!("id,email,region,employees,is_customer,interests\nL1{}\nL2,b@x.io,NA,2,true,\n", ",".repeat(100_000));
+    let records = read(&schema, input.as_bytes(), InputFormat::Csv);
+    assert_eq!(records.len(), 2);
+    let error = records[0].lead.as_ref().unwrap_err();
+    assert!(error.message.contains("grows beyond the limit"), "{}", error.message);
+    assert!(records[1].lead.is_ok(), "{:?}", records[1].lead);
+}

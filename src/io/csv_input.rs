@@ -20,7 +20,8 @@
 //! - a line inside its quoted field would be a whole row on its own (as
 //!   many cells as the header): the rows of a swallowed run look like that,
 //!   legitimate notes and addresses rarely do (*ambiguous quotes*), or
-//! - it grows beyond [`MAX_LINE_BYTES`].
+//! - it grows beyond [`MAX_LINE_BYTES`] of field data or [`MAX_FIELDS`]
+//!   fields.
 //!
 //! A line longer than [`MAX_LINE_BYTES`] is one invalid record, skipped
 //! without being buffered whole.
@@ -32,6 +33,10 @@ use super::lines::{Lines, MAX_LINE_BYTES};
 use super::messages;
 use super::read::{ColumnMap, ColumnWarning, InputRecord, Match, ReadError, Shared};
 use crate::schema::{FieldId, Lead, Schema, Value};
+
+/// The most fields a CSV record may have: 65,536 (a real export has tens);
+/// a record with more is broken like one that is too long.
+const MAX_FIELDS: usize = 1 << 16;
 
 /// Why the lines of a multi-line record are reported one by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,7 +210,9 @@ impl<'s> CsvSource<'s> {
                 self.prev_last = self.lines.buf.last().copied();
                 match self.lines.next_line()? {
                     None => self.eof = true,
-                    Some(true) => return Ok(Raw::Broken(self.skip_long_line())),
+                    // A line beyond the limit: it and the record in progress
+                    // (if any) are broken.
+                    Some(true) => return Ok(Raw::Broken(self.abandon(Broken::LongLine))),
                     Some(false) => {}
                 }
             }
@@ -227,9 +234,13 @@ impl<'s> CsvSource<'s> {
                     return Ok(Raw::Record { first_line, last_line: line, at_eof: self.eof });
                 }
                 csv_core::ReadRecordResult::End => return Ok(Raw::End),
-                csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull
-                    if self.fields.len().max(self.ends.len()) >= MAX_LINE_BYTES =>
-                {
+                // The buffers grow up to the limits (a record with more field
+                // bytes than a line may have, or more than `MAX_FIELDS`
+                // fields, is broken), so memory stays bounded.
+                csv_core::ReadRecordResult::OutputFull if self.fields.len() >= MAX_LINE_BYTES => {
+                    return Ok(Raw::Broken(self.abandon(Broken::TooBig)));
+                }
+                csv_core::ReadRecordResult::OutputEndsFull if self.ends.len() >= MAX_FIELDS => {
                     return Ok(Raw::Broken(self.abandon(Broken::TooBig)));
                 }
                 csv_core::ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
@@ -246,13 +257,6 @@ impl<'s> CsvSource<'s> {
         self.core.reset();
         self.pos = self.lines.buf.len();
         Run { kind, first_line, next_line: first_line, last_line }
-    }
-
-    /// A line beyond the limit: the record in progress (if any) and the
-    /// line are broken.
-    fn skip_long_line(&mut self) -> Run {
-        let run = self.abandon(Broken::LongLine);
-        Run { first_line: run.first_line.min(self.lines.line), ..run }
     }
 
     /// The next record, or `None` at the end of the input.
@@ -344,7 +348,7 @@ impl<'s> CsvSource<'s> {
         let line = run.next_line;
         let message = match (run.kind, line == run.first_line) {
             (Broken::LongLine, _) if line == run.last_line => messages::line_too_long(MAX_LINE_BYTES),
-            (Broken::TooBig, true) => messages::record_too_big(MAX_LINE_BYTES),
+            (Broken::TooBig, true) => messages::record_too_big(MAX_LINE_BYTES, MAX_FIELDS),
             (Broken::Ambiguous, true) => messages::ambiguous_first(run.last_line),
             (Broken::Ambiguous, false) => messages::ambiguous_inside(run.first_line),
             (_, true) => messages::unterminated_first(run.last_line),

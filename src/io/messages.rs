@@ -138,8 +138,11 @@ pub(crate) fn line_too_long(limit: usize) -> String {
     format!("line is longer than the limit of {} (skipped unread)", bytes(limit))
 }
 
-pub(crate) fn record_too_big(limit: usize) -> String {
-    format!("unterminated quote: a quoted field starting on this line grows beyond the limit of {}", bytes(limit))
+pub(crate) fn record_too_big(limit: usize, fields: usize) -> String {
+    format!(
+        "record starting on this line grows beyond the limit of {} or {fields} fields (skipped unread; an unclosed quote?)",
+        bytes(limit)
+    )
 }
 
 /// A byte count for messages: whole MiB when it is one.
