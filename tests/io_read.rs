@@ -791,10 +791,11 @@ proptest! {
         with_header.extend_from_slice(&bytes);
         let records = read_any(&schema, &with_header, InputFormat::Csv);
         check_numbering(&records, &with_header);
-        // Without quotes or carriage returns, a record is a non-blank line.
-        if !bytes.contains(&b'"') && !bytes.contains(&b'\r') {
-            let data_lines = with_header
-                .split(|&b| b == b'\n')
+        // Without quotes, a record is a non-blank line (`\n`, `\r\n` and a
+        // lone `\r` end lines).
+        if !bytes.contains(&b'"') {
+            let data_lines = physical_lines(&with_header)
+                .into_iter()
                 .skip(1)
                 .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
                 .count();
