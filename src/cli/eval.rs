@@ -51,13 +51,15 @@ pub struct EvalArgs {
     /// A file of leads (.csv, .jsonl, .ndjson), or `-` for stdin.
     #[arg(long, value_name = "FILE")]
     pub leads: Option<PathBuf>,
-    /// The format of --leads (default: from the file extension).
+    /// The format of --leads (default: from the file extension; for stdin,
+    /// from the first byte: `{` is JSONL, anything else CSV).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormatArg>,
     /// The output format.
     #[arg(long, value_enum, default_value_t = OutputFormatArg::Jsonl)]
     pub output: OutputFormatArg,
-    /// Write decisions here instead of stdout.
+    /// Write decisions here instead of stdout (the file is replaced when the
+    /// run succeeds, and left as it was when it fails).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// The roster (availability, capacity) as JSON.
