@@ -263,3 +263,23 @@ fn lead_errors_name_their_field_and_show_invisible_characters() {
         ]
     );
 }
+
+#[test]
+fn explain_notes_show_invisible_characters_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "owners.csv", "account,owner\nacme,a@x.io\n");
+    let project = write(
+        dir.path(),
+        "routing.route",
+        "schema lead {\n  id: string\n  account: string?\n}\n\
+         lookup owners from \"owners.csv\" key account value owner\n\
+         otherwise -> rep owners[account] else fallback queue review\n",
+    );
+    let lead = "{\"id\":\"1\",\"account\":\"ac\u{a0}me\"}";
+    let output = Command::cargo_bin("route").unwrap().args(["eval", s(&project), "--explain", "--lead", lead]).output();
+    let output = output.unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let decision = &lines(&String::from_utf8(output.stdout).unwrap())[0];
+    // Unescaped, the note would read "has no entry for `ac me`" about a table that has `acme`.
+    assert_eq!(decision["distribution"][0]["note"], "`owners` has no entry for `ac\\u{a0}me`");
+}

@@ -307,7 +307,8 @@ impl<'p> Router<'p> {
                         Some(rep) => self.take_rep(rep, step.as_mut()),
                         None => {
                             if let Some(step) = step.as_mut() {
-                                step.note = Some(format!("`{}` has no entry for `{s}`", table.name));
+                                step.note =
+                                    Some(format!("`{}` has no entry for `{}`", table.name, crate::io::shown(s)));
                             }
                             None
                         }
