@@ -328,17 +328,21 @@ fn csv_unterminated_quote_in_the_last_column() {
     insta::assert_snapshot!(render(&schema, &records));
 }
 
-/// Known limit: a run that ends at a later quote and leaves the right number
-/// of fields reads as one lead (the lines it swallowed are not counted).
+/// A stray quote closed by another stray quote lines later, leaving the
+/// right number of fields: the swallowed line looks like a row of its own,
+/// so each line is reported rather than the rows merged (issue 7, item 4).
 #[test]
-fn csv_unterminated_quote_closed_later_with_the_right_field_count_is_one_lead() {
+fn csv_stray_quote_closed_later_with_the_right_field_count_is_reported_line_by_line() {
     let schema = lead_schema();
     let input = "id,email,region,state,employees,Annual Revenue,is_customer,interests,markets\n\
                  L1,a@x.io,NA,\"CA,7,,false,,\n\
                  L2,b@x.io,NA,\",2,,true,,\n\
                  L3,c@x.io,NA,,3,,true,,\n";
-    let records = read(&schema, input.as_bytes(), InputFormat::Csv);
-    assert_eq!(records.iter().map(|r| (r.record, r.line)).collect::<Vec<_>>(), [(1, 2), (2, 4)]);
+    insta::assert_snapshot!(render(&schema, &read(&schema, input.as_bytes(), InputFormat::Csv)), @r#"
+    #1 line 2 id=L1: INVALID | ambiguous quotes: a quoted field starting on this line runs to line 3 over lines that look like rows of their own
+    #2 line 3 id=-: INVALID | ambiguous quotes: this line is inside a quoted field that starts on line 2
+    #3 line 4 id=L3: ok id="L3" email="c@x.io" region=NA employees=3 is_customer=true interests=[] markets=[]
+    "#);
 }
 
 #[test]
@@ -406,10 +410,12 @@ fn csv_header_of_optional_columns_only_is_fine() {
 }
 
 #[test]
-fn csv_empty_input_has_no_leads() {
+fn csv_empty_input_is_an_error() {
     let schema = lead_schema();
-    assert!(read(&schema, b"", InputFormat::Csv).is_empty());
-    assert!(read(&schema, b"\n\n", InputFormat::Csv).is_empty());
+    for input in [&b""[..], b"\n\n"] {
+        let result = io::leads(&schema, Box::new(std::io::Cursor::new(input.to_vec())), InputFormat::Csv);
+        assert!(matches!(result, Err(io::ReadError::Empty)), "{input:?}");
+    }
 }
 
 #[test]
@@ -481,8 +487,8 @@ fn jsonl_deep_nesting_is_an_error_not_a_crash() {
     #1 line 1 id=-: INVALID | expected a JSON object, found an array
     #2 line 2 id=L2: ok id="L2" email="a@x.io" region=NA employees=1 is_customer=true interests=[]
     #3 line 3 id=L3: ok id="L3" email="a@x.io" region=NA employees=1 is_customer=true interests=[]
-    #4 line 4 id=L4: INVALID field=markets | a list element must be a single value, found a list
-    #5 line 5 id=L5: INVALID field=state | expected a single value, found an object
+    #4 line 4 id=L4: INVALID field=markets | field `markets`: a list element must be a single value, found a list
+    #5 line 5 id=L5: INVALID field=state | field `state`: expected a single value, found an object
     #6 line 6 id=L6: INVALID | invalid JSON: expected value (column 100101)
     #7 line 7 id=-: INVALID field=id | missing required field `id`
     "#);
@@ -704,9 +710,44 @@ fn input_bytes() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(prop_oneof![3 => interesting, 1 => any::<u8>()], 0..400)
 }
 
+/// The physical lines of `bytes`: ends are `\n`, `\r\n` and a lone `\r`.
+fn physical_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&bytes[start..i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push(&bytes[start..i]);
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines.push(&bytes[start..]);
+    lines
+}
+
+/// A lead input as records, or none when the input as a whole is refused
+/// (an empty CSV, an unreadable header).
+fn read_any(schema: &Schema, bytes: &[u8], format: InputFormat) -> Vec<InputRecord> {
+    match io::leads(schema, Box::new(std::io::Cursor::new(bytes.to_vec())), format) {
+        Ok(reader) => reader.collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// The physical lines a JSONL reader must turn into records.
 fn non_blank_lines(bytes: &[u8]) -> usize {
-    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    let mut lines = physical_lines(bytes);
     if lines.last().is_some_and(|l| l.is_empty()) {
         lines.pop();
     }
@@ -717,7 +758,7 @@ fn non_blank_lines(bytes: &[u8]) -> usize {
 }
 
 fn check_numbering(records: &[InputRecord], bytes: &[u8]) {
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let lines = physical_lines(bytes).len() as u64;
     let mut previous_line = 0;
     for (i, r) in records.iter().enumerate() {
         assert_eq!(r.record, i as u64 + 1);
@@ -744,16 +785,17 @@ proptest! {
     #[test]
     fn csv_never_panics(bytes in input_bytes()) {
         let schema = optional_schema();
-        let records = read(&schema, &bytes, InputFormat::Csv);
+        let records = read_any(&schema, &bytes, InputFormat::Csv);
         check_numbering(&records, &bytes);
         let mut with_header = b"id,n,flag,tags,region\n".to_vec();
         with_header.extend_from_slice(&bytes);
-        let records = read(&schema, &with_header, InputFormat::Csv);
+        let records = read_any(&schema, &with_header, InputFormat::Csv);
         check_numbering(&records, &with_header);
-        // Without quotes or carriage returns, a record is a non-blank line.
-        if !bytes.contains(&b'"') && !bytes.contains(&b'\r') {
-            let data_lines = with_header
-                .split(|&b| b == b'\n')
+        // Without quotes, a record is a non-blank line (`\n`, `\r\n` and a
+        // lone `\r` end lines).
+        if !bytes.contains(&b'"') {
+            let data_lines = physical_lines(&with_header)
+                .into_iter()
                 .skip(1)
                 .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
                 .count();
@@ -774,4 +816,217 @@ proptest! {
         let value = Coercer::new(&schema).cell(FieldId(5), &format!("{f:e}"));
         prop_assert_eq!(value, Ok(Value::Float(f)));
     }
+}
+
+// ---- issue 7: records out = records in, bounded lines, exact numbers ----
+
+/// Four rows whose stray quotes close each other: four records out, each
+/// line reported, not one merged lead (issue 7, item 4).
+#[test]
+fn csv_stray_quotes_that_close_each_other_lose_no_row() {
+    let schema = lead_schema();
+    let input = "id,email,region,employees,is_customer,interests\n\
+                 L1,a@x.io,NA,10,true,\"chess\n\
+                 L2,b@x.io,NA,20,true,golf\n\
+                 L3,c@x.io,NA,30,true,tennis\n\
+                 L4,d@x.io,NA,40,true,\"\n";
+    let records = read(&schema, input.as_bytes(), InputFormat::Csv);
+    assert_eq!(records.len(), 4);
+    insta::assert_snapshot!(render(&schema, &records), @r"
+    #1 line 2 id=L1: INVALID | ambiguous quotes: a quoted field starting on this line runs to line 5 over lines that look like rows of their own
+    #2 line 3 id=-: INVALID | ambiguous quotes: this line is inside a quoted field that starts on line 2
+    #3 line 4 id=-: INVALID | ambiguous quotes: this line is inside a quoted field that starts on line 2
+    #4 line 5 id=-: INVALID | ambiguous quotes: this line is inside a quoted field that starts on line 2
+    ");
+}
+
+/// JSONL with CR-only line ends: five leads in, five records out.
+#[test]
+fn jsonl_cr_only_line_ends_are_line_ends() {
+    let schema = lead_schema();
+    let lead = |i: u32| {
+        format!(
+            r#"{{"id":"L{i}","email":"a{i}@x.io","region":"NA","employees":{i},"is_customer":true,"interests":[]}}"#
+        )
+    };
+    let input: String = (1..=5).map(|i| lead(i) + "\r").collect();
+    let records = read(&schema, input.as_bytes(), InputFormat::Jsonl);
+    let read_back: Vec<(u64, u64, Option<String>, bool)> =
+        records.iter().map(|r| (r.record, r.line, r.id.clone(), r.lead.is_ok())).collect();
+    let expected: Vec<(u64, u64, Option<String>, bool)> =
+        (1..=5).map(|i| (i, i, Some(format!("L{i}")), true)).collect();
+    assert_eq!(read_back, expected);
+}
+
+/// A line beyond the limit is one invalid record, and the next line is read
+/// as usual; the reader keeps at most the limit of it.
+#[test]
+fn lines_beyond_the_limit_are_one_invalid_record_each() {
+    let schema = lead_schema();
+    let long = "x".repeat(io::MAX_LINE_BYTES + 10);
+    let ok_csv = "L2,b@x.io,NA,2,true,\n";
+    let csv = format!("id,email,region,employees,is_customer,interests\nL1,{long},NA,1,true,\n{ok_csv}");
+    let jsonl = format!(
+        "{{\"id\":\"L1\",\"email\":\"{long}\"}}\n{}\n",
+        r#"{"id":"L2","email":"b@x.io","region":"NA","employees":2,"is_customer":true,"interests":[]}"#
+    );
+    for (input, format) in [(csv, InputFormat::Csv), (jsonl, InputFormat::Jsonl)] {
+        let records = read(&schema, input.as_bytes(), format);
+        assert_eq!(records.len(), 2, "{format:?}");
+        let error = records[0].lead.as_ref().unwrap_err();
+        assert_eq!(error.message, "line is longer than the limit of 1 MiB (skipped unread)");
+        assert!(records[1].lead.is_ok(), "{format:?}: {:?}", records[1].lead);
+    }
+}
+
+/// An unterminated quote near the top of a long file does not buffer the
+/// rest of it: the run is cut at the limit and reading starts afresh.
+#[test]
+fn csv_unterminated_quote_cannot_buffer_the_whole_input() {
+    let schema = lead_schema();
+    let mut input = String::from("id,email,region,employees,is_customer,interests\nL0,a@x.io,NA,1,true,\"open\n");
+    let row = "L,b@x.io,NA,2,true,golf\n";
+    let rows = 2 * io::MAX_LINE_BYTES / row.len();
+    for _ in 0..rows {
+        input.push_str(row);
+    }
+    let records = read(&schema, input.as_bytes(), InputFormat::Csv);
+    assert_eq!(records.len(), rows + 1, "records out = data lines in");
+    let first = records[0].lead.as_ref().unwrap_err();
+    assert!(first.message.contains("grows beyond the limit of 1 MiB"), "{}", first.message);
+    assert!(records.last().unwrap().lead.is_ok(), "reading started afresh after the run");
+}
+
+/// The schema of the differential test: one int and one float field.
+fn number_schema() -> Schema {
+    Schema {
+        fields: vec![
+            field("id", "id", FieldType::String, false),
+            field("i", "i", FieldType::Int, true),
+            field("f", "f", FieldType::Float, true),
+        ],
+        id_field: Some(FieldId(0)),
+        ..Schema::default()
+    }
+}
+
+/// The same numbers, written the same way, read from CSV and from JSONL give
+/// identical leads, bit for bit (issue 7, item 5).
+#[test]
+fn csv_and_jsonl_read_the_same_numbers_identically() {
+    let ints = [
+        "0",
+        "-1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "9007199254740993",
+        "-9007199254740993",
+        "9007199254740992",
+        "18014398509481985",
+    ];
+    let floats = [
+        "99999999.99999999",
+        "100000000.0",
+        "1e308",
+        "1.7976931348623157e308",
+        "-1.7976931348623157e308",
+        "5e-324",
+        "2.2250738585072014e-308",
+        "2.225073858507201e-308",
+        "-0.0",
+        "0.1",
+        "0.30000000000000004",
+        "9007199254740993",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "1.0000000000000002",
+        "123456789012345678901234567890",
+        "4.9406564584124654e-324",
+        "2.4703282292062328e-324",
+    ];
+    let schema = number_schema();
+    let mut csv = String::from("id,i,f\n");
+    let mut jsonl = String::new();
+    let mut id = 0;
+    let mut add = |i: &str, f: &str| {
+        id += 1;
+        csv.push_str(&format!("{id},{i},{f}\n"));
+        let (i_json, f_json) = (if i.is_empty() { "null" } else { i }, if f.is_empty() { "null" } else { f });
+        jsonl.push_str(&format!("{{\"id\":\"{id}\",\"i\":{i_json},\"f\":{f_json}}}\n"));
+    };
+    for i in ints {
+        add(i, "");
+        add("", i);
+    }
+    for f in floats {
+        add("", f);
+    }
+    let from_csv = read(&schema, csv.as_bytes(), InputFormat::Csv);
+    let from_jsonl = read(&schema, jsonl.as_bytes(), InputFormat::Jsonl);
+    assert_eq!(from_csv.len(), from_jsonl.len());
+    for (c, j) in from_csv.iter().zip(&from_jsonl) {
+        let (Ok(c_lead), Ok(j_lead)) = (&c.lead, &j.lead) else { panic!("{:?} / {:?}", c.lead, j.lead) };
+        let bits = |lead: &Lead| {
+            lead.values
+                .iter()
+                .map(|v| match v {
+                    Value::Float(f) => format!("float {:#x}", f.to_bits()),
+                    other => format!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(c_lead), bits(j_lead), "lead {:?}", c.id);
+    }
+    // The reproducer of the issue: the CSV cell was exact, the JSON number was not.
+    let exact = from_jsonl.iter().find(|r| r.id.as_deref() == Some(&(2 * ints.len() + 1).to_string())).unwrap();
+    let Ok(lead) = &exact.lead else { panic!() };
+    assert!(matches!(lead.values[2], Value::Float(f) if f < 100_000_000.0));
+    // Integers above 2^53 stay exact.
+    let big = from_jsonl.iter().find(|r| r.id.as_deref() == Some("9")).unwrap();
+    assert_eq!(big.lead.as_ref().unwrap().values[1], Value::Int(9_007_199_254_740_993));
+}
+
+/// Numbers neither reader can hold are invalid in both, never rounded.
+#[test]
+fn csv_and_jsonl_refuse_the_same_numbers() {
+    let schema = number_schema();
+    for (column, text) in [("i", "9223372036854775808"), ("i", "-9223372036854775809"), ("f", "1e309"), ("i", "1.5")] {
+        let csv = format!("id,{column}\n1,{text}\n");
+        let jsonl = format!("{{\"id\":\"1\",\"{column}\":{text}}}\n");
+        let c = read(&schema, csv.as_bytes(), InputFormat::Csv);
+        let j = read(&schema, jsonl.as_bytes(), InputFormat::Jsonl);
+        assert!(c[0].lead.is_err() && j[0].lead.is_err(), "{column}={text}: {:?} / {:?}", c[0].lead, j[0].lead);
+    }
+}
+
+/// An optional field whose column the header lacks is reported before any
+/// lead, with the closest unmapped column (issue 7, item 3).
+#[test]
+fn csv_optional_field_without_a_column_is_reported_with_a_suggestion() {
+    let schema = lead_schema();
+    let input = "id,email,region,employees,is_customer,interests,Annual Revnue,Market\nL1,a@x.io,NA,1,true,,5,\n";
+    let reader = io::leads(&schema, Box::new(Cursor::new(input.as_bytes().to_vec())), InputFormat::Csv).unwrap();
+    let warnings: Vec<String> = reader.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "optional field `state` has no column in the CSV header, so it is absent for every lead",
+            "optional field `annual_revenue` (column `Annual Revenue`) has no column in the CSV header, so it is absent for every lead; did you mean `Annual Revnue`?",
+            "optional field `markets` has no column in the CSV header, so it is absent for every lead; did you mean `Market`?",
+        ]
+    );
+}
+
+/// A row of more fields than any export has (here 100,001) is one invalid
+/// record, not a field table of that size; the next row reads as usual.
+#[test]
+fn csv_rows_with_too_many_fields_are_one_invalid_record() {
+    let schema = lead_schema();
+    let input =
+        format!("id,email,region,employees,is_customer,interests\nL1{}\nL2,b@x.io,NA,2,true,\n", ",".repeat(100_000));
+    let records = read(&schema, input.as_bytes(), InputFormat::Csv);
+    assert_eq!(records.len(), 2);
+    let error = records[0].lead.as_ref().unwrap_err();
+    assert!(error.message.contains("grows beyond the limit"), "{}", error.message);
+    assert!(records[1].lead.is_ok(), "{:?}", records[1].lead);
 }

@@ -36,6 +36,52 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    /// The `-o` file cannot be created.
+    #[error("cannot create `{}`", path.display())]
+    #[diagnostic(code(route::output), help("check that the directory exists and is writable"))]
+    CreateOutput {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `-o` names a file the run reads.
+    #[error("the output `{}` is the input `{}`", output.display(), input.display())]
+    #[diagnostic(
+        code(route::output),
+        help("write the decisions to another file: the input would be emptied before it is read")
+    )]
+    OutputIsInput {
+        /// The `-o` path.
+        output: PathBuf,
+        /// The input path it is the same file as.
+        input: PathBuf,
+    },
+    /// `--lead` is not a JSON object.
+    #[error("the --lead is not a lead: {message}")]
+    #[diagnostic(
+        code(route::lead),
+        help("give one JSON object, e.g. --lead '{{\"id\": \"L1\", \"employees\": 500}}'")
+    )]
+    BadLead {
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A run failed after routing started; says what became of the state
+    /// and of the output.
+    #[error("{message}")]
+    #[diagnostic(code(route::incomplete))]
+    Incomplete {
+        /// What failed.
+        message: String,
+        /// What became of the state file and the output.
+        #[help]
+        notes: Option<String>,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The output cannot be written.
     #[error("cannot write the output")]
     #[diagnostic(code(route::output))]
@@ -66,10 +112,10 @@ pub enum AppError {
         /// The file.
         path: PathBuf,
     },
-    /// Leads from stdin need an explicit format.
-    #[error("reading leads from stdin needs --input-format")]
-    #[diagnostic(code(route::input_format), help("pass --input-format csv or --input-format jsonl"))]
-    StdinFormat,
+    /// Neither `--lead` nor `--leads` (clap normally refuses this first).
+    #[error("no leads to route")]
+    #[diagnostic(code(route::input), help("pass --lead JSON or --leads FILE"))]
+    NoLeads,
     /// The state file cannot be used.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -86,4 +132,14 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Git(#[from] crate::diff::git::GitError),
+    #[error("cannot read leads from `{}`", path.display())]
+    #[diagnostic(code(route::input))]
+    Input {
+        /// The input.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        #[diagnostic_source]
+        source: crate::io::ReadError,
+    },
 }

@@ -1,22 +1,41 @@
 //! `route eval`: route one lead or a stream of leads, one record out per
 //! record in, in input order.
+//!
+//! # Protocol (docs/reliability.md)
+//! Everything that can be checked before routing is: the state file is
+//! locked and its directory proved writable, the input opened (a CSV header
+//! read), the output created (a temporary file beside `-o`). Then leads are
+//! routed and written as they are read. At the end the output is flushed,
+//! then the state saved, then a `-o` file renamed into place. When anything
+//! fails the run exits 2 and says whether the state was saved; the state is
+//! saved only when every decision was written, so the state never counts an
+//! assignment that was not delivered, and a `-o` file is replaced only when
+//! the state (if any) was saved too.
+
+mod explain;
+mod output;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+
+use explain::Explain;
+pub use explain::ExplainOnly;
+use output::Output;
 
 use super::{check_project, AppError, Exit};
 use crate::check::Program;
 use crate::compile::{compile, Budget};
 use crate::diagnostics::{self, Diagnostics, Severity};
 use crate::eval::roster::parse_now;
-use crate::eval::state::StateFile;
+use crate::eval::state::{LockWait, StateFile};
 use crate::eval::summary::{Summary, Tally};
-use crate::eval::{reference, Roster, Router};
-use crate::io::{self, DecisionWriter, InputFormat, InputRecord, OutputFormat};
+use crate::eval::{reference, Decision, Roster, Router};
+use crate::io::{self, DecisionWriter, InputFormat, InputRecord, LeadReader, OutputFormat};
 use crate::source::SourceMap;
 
 /// Arguments of `route eval`.
@@ -32,13 +51,15 @@ pub struct EvalArgs {
     /// A file of leads (.csv, .jsonl, .ndjson), or `-` for stdin.
     #[arg(long, value_name = "FILE")]
     pub leads: Option<PathBuf>,
-    /// The format of --leads (default: from the file extension).
+    /// The format of --leads (default: from the file extension; for stdin,
+    /// from the first byte: `{` is JSONL, anything else CSV).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormatArg>,
     /// The output format.
     #[arg(long, value_enum, default_value_t = OutputFormatArg::Jsonl)]
     pub output: OutputFormatArg,
-    /// Write decisions here instead of stdout.
+    /// Write decisions here instead of stdout (the file is replaced when the
+    /// run succeeds, and left as it was when it fails).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// The roster (availability, capacity) as JSON.
@@ -55,11 +76,19 @@ pub struct EvalArgs {
     /// Add a `trace` to each record: every rule tried and why it did not fire.
     #[arg(long)]
     pub explain: bool,
+    /// Only these decisions carry a trace (implies --explain), comma-separated:
+    /// `fallback`, `unrouted`, `invalid`, `sample:N` (every N-th lead).
+    #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = explain::parse)]
+    pub explain_only: Vec<ExplainOnly>,
     /// Carry distribution state (round-robin positions, weights, counts)
     /// across runs in this file; it is locked for the run and replaced
     /// atomically at the end.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Give up (exit 2) when another run has held the --state lock this many
+    /// seconds (default: wait as long as it takes, saying who holds it).
+    #[arg(long, value_name = "SECONDS", requires = "state", value_parser = parse_seconds)]
+    pub lock_timeout: Option<Duration>,
     /// Print a summary to stderr: counts per rule, queue and rep, and each
     /// team's fairness (`--summary json` for a JSON object).
     #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "human")]
@@ -106,61 +135,146 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         None => jiff::Timestamp::now(),
     };
     let dag = compile(&program, Budget::for_program(&program));
+    let explain = Explain::new(args.explain, &args.explain_only);
     let mut router = Router::new(&program, &dag, &roster, now, args.seed);
-    router.explain_distribution(args.explain);
-    let state_file = match &args.state {
+    router.explain_distribution(explain.on());
+    // Before anything is routed: the state locked (its directory proved
+    // writable), the input opened, the output created.
+    let state = match &args.state {
         Some(path) => {
-            let (file, saved) = StateFile::open(path)?;
+            let wait = LockWait { timeout: args.lock_timeout };
+            let (file, saved) = StateFile::open(path, wait, &mut announce_wait)?;
             router.restore(&saved);
             Some(file)
         }
         None => None,
     };
-    // Counting costs a few string copies per lead: only when asked for.
-    let mut tally = args.summary.map(|_| Tally::default());
-    let sink: Box<dyn Write> = match &args.out {
-        Some(path) => {
-            Box::new(File::create(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?)
-        }
-        None => Box::new(std::io::stdout().lock()),
-    };
+    let input = open_input(args, &program)?;
+    let mut inputs: Vec<&Path> = args.leads.iter().chain(&args.roster).map(PathBuf::as_path).collect();
+    inputs.extend(state.as_ref().map(StateFile::path));
+    let output = Output::open(args.out.as_deref(), &inputs)?;
     let format = match args.output {
         OutputFormatArg::Jsonl => OutputFormat::Jsonl,
         OutputFormatArg::Csv => OutputFormat::Csv,
     };
-    let mut writer = DecisionWriter::new(BufWriter::with_capacity(1 << 16, sink), format);
-    let explain = args.explain.then_some(&checked.sources);
-    if let Some(json) = &args.lead {
-        let record = io::single_lead(&program.schema, json);
-        let decision = route_record(&mut router, &program, explain, record);
+    let mut writer = DecisionWriter::new(output.writer(), format).with_explain_columns(explain.on());
+    // Counting costs a few string copies per lead: only when asked for.
+    let mut tally = args.summary.map(|_| Tally::default());
+    let sources = explain.on().then_some(&checked.sources);
+    let mut route = |record: InputRecord| {
+        let decision = route_record(&mut router, &program, sources, &explain, record);
         if let Some(tally) = tally.as_mut() {
             tally.observe(&decision);
         }
-        writer.write(&decision).map_err(AppError::Write)?;
-    } else if let Some(path) = &args.leads {
-        let (input, format) = open_leads(path, args.input_format)?;
-        let mut reader = io::leads(&program.schema, input, format)?;
-        for record in reader.by_ref() {
-            let decision = route_record(&mut router, &program, explain, record);
-            if let Some(tally) = tally.as_mut() {
-                tally.observe(&decision);
-            }
-            writer.write(&decision).map_err(AppError::Write)?;
-        }
-        if let Some(error) = reader.take_error() {
-            // The records read so far are written; the run still fails.
-            writer.finish().map_err(AppError::Write)?;
-            return Err(AppError::ReadInput { path: path.clone(), source: error });
-        }
-    }
-    writer.finish().map_err(AppError::Write)?;
-    if let Some(file) = state_file {
-        file.save(&router.capture())?;
-    }
+        writer.write(&decision).map_err(Failure::Write)
+    };
+    let routed = match input {
+        Input::One(record) => route(record),
+        Input::Many(mut reader, path) => route_all(&mut reader, &path, &mut route),
+    };
+    let written = routed.and_then(|()| writer.finish().map(drop).map_err(Failure::Write));
+    let written = written.and_then(|()| output.sync().map_err(Failure::Write));
+    finish(written, state, &router, output, args.out.is_none())?;
     if let (Some(format), Some(tally)) = (args.summary, &tally) {
         print_summary(&tally.summary(&program), format)?;
     }
     Ok(Exit::Ok)
+}
+
+/// What stopped a run after routing started.
+enum Failure {
+    /// Writing a decision failed.
+    Write(std::io::Error),
+    /// The leads input failed midway.
+    Read(PathBuf, std::io::Error),
+}
+
+/// The leads of a run.
+enum Input<'s> {
+    /// `--lead`.
+    One(InputRecord),
+    /// `--leads`, and its path.
+    Many(LeadReader<'s>, PathBuf),
+}
+
+/// Routes every lead of `reader`; stops at the first write error.
+fn route_all(
+    reader: &mut LeadReader<'_>,
+    path: &Path,
+    route: &mut dyn FnMut(InputRecord) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    for record in reader.by_ref() {
+        route(record)?;
+    }
+    match reader.take_error() {
+        // The records read so far are written; the run still fails.
+        Some(error) => Err(Failure::Read(path.to_path_buf(), error)),
+        None => Ok(()),
+    }
+}
+
+/// Ends a run: saves the state only when every decision was written, then
+/// puts a `-o` file in place; every failure says what became of the state
+/// and of the output.
+fn finish(
+    written: Result<(), Failure>,
+    state: Option<StateFile>,
+    router: &Router<'_>,
+    output: Output,
+    to_stdout: bool,
+) -> Result<(), AppError> {
+    let state_path = state.as_ref().map(|s| s.path().to_path_buf());
+    let not_saved = |path: &Path| {
+        format!("the state file `{}` was not saved: it still holds the state from before this run", path.display())
+    };
+    if let Err(failure) = written {
+        let (what, source) = match failure {
+            // Without a state file, a closed stdout is the reader's choice
+            // (`route eval ... | head`): `AppError::Write` exits 0 for it.
+            Failure::Write(source) if state_path.is_none() && to_stdout => return Err(AppError::Write(source)),
+            Failure::Write(source) => (format!("cannot write the decisions {}", output.describe()), source),
+            Failure::Read(path, source) => (format!("cannot read `{}` to its end", path.display()), source),
+        };
+        let mut notes = Vec::new();
+        notes.extend(state_path.as_deref().map(not_saved));
+        if !to_stdout {
+            notes.push("the output file was not written".to_string());
+        }
+        let notes = (!notes.is_empty()).then(|| notes.join("; "));
+        return Err(AppError::Incomplete { message: what, notes, source });
+    }
+    if let (Some(file), Some(path)) = (state, &state_path) {
+        if let Err(error) = file.save(&router.capture()) {
+            let message = if to_stdout {
+                format!("the decisions were written to stdout, but {}", not_saved(path))
+            } else {
+                not_saved(path)
+            };
+            let notes = (!to_stdout).then(|| "the output file was not written".to_string());
+            return Err(AppError::Incomplete { message, notes, source: std::io::Error::other(error.to_string()) });
+        }
+    }
+    let described = output.describe();
+    output.commit().map_err(|source| AppError::Incomplete {
+        message: format!("cannot put the decisions in place {described}"),
+        notes: state_path.map(|p| format!("the state file `{}` was saved", p.display())),
+        source,
+    })
+}
+
+/// Tells the user a run is waiting for the state lock, and for whom.
+fn announce_wait(lock: &Path, holder: Option<u32>) {
+    let holder = holder.map_or_else(|| "another run".to_string(), |pid| format!("pid {pid}"));
+    eprintln!("waiting for the lock on `{}` held by {holder} (--lock-timeout SECONDS to give up)", lock.display());
+}
+
+/// `--lock-timeout`: seconds, fractions allowed.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("`{text}` is not a number of seconds"))
 }
 
 fn print_summary(summary: &Summary, format: SummaryFormat) -> Result<(), AppError> {
@@ -175,20 +289,52 @@ fn print_summary(summary: &Summary, format: SummaryFormat) -> Result<(), AppErro
 fn route_record(
     router: &mut Router<'_>,
     program: &Program,
-    explain: Option<&SourceMap>,
+    sources: Option<&SourceMap>,
+    explain: &Explain,
     record: InputRecord,
-) -> crate::eval::Decision {
+) -> Decision {
     let id = record.id.unwrap_or_else(|| record.record.to_string());
-    match record.lead {
-        Ok(lead) => {
-            let mut decision = router.route(id, &lead);
-            if let Some(sources) = explain {
-                decision.trace = Some(reference::explain(program, &lead, sources));
-            }
-            decision
+    let mut decision = match &record.lead {
+        Ok(lead) => router.route(id, lead),
+        Err(error) => router.route_invalid(id, error.clone()),
+    };
+    if explain.keeps(&decision, record.record) {
+        if let (Some(sources), Ok(lead)) = (sources, &record.lead) {
+            decision.trace = Some(reference::explain(program, lead, sources));
         }
-        Err(error) => router.route_invalid(id, error),
+    } else {
+        decision.distribution = None;
     }
+    decision
+}
+
+/// The leads of the run: `--lead` (which must be a JSON object), or
+/// `--leads` opened, its format known and (CSV) its header read. Warnings
+/// about the header are printed here, before any lead is routed.
+fn open_input<'s>(args: &EvalArgs, program: &'s Program) -> Result<Input<'s>, AppError> {
+    if let Some(json) = &args.lead {
+        let record = io::single_lead(&program.schema, json);
+        if let Err(error) = &record.lead {
+            // Not a JSON object at all: a usage error, not an invalid lead.
+            if error.field.is_none() {
+                return Err(AppError::BadLead { message: error.message.clone() });
+            }
+        }
+        return Ok(Input::One(record));
+    }
+    let Some(path) = &args.leads else { return Err(AppError::NoLeads) };
+    let (input, format) = open_leads(path, args.input_format)?;
+    let reader = io::leads(&program.schema, input, format).map_err(|source| match source {
+        io::ReadError::Io(source) => AppError::ReadInput { path: path.clone(), source },
+        other => AppError::Input { path: path.clone(), source: other },
+    })?;
+    for warning in reader.warnings() {
+        eprintln!("warning[route::io::column]: {warning}");
+    }
+    if !reader.warnings().is_empty() {
+        eprintln!("  = help: map a field to its column with `from \"Column\"` in the schema");
+    }
+    Ok(Input::Many(reader, path.clone()))
 }
 
 fn open_leads(path: &PathBuf, format: Option<InputFormatArg>) -> Result<(Box<dyn BufRead>, InputFormat), AppError> {
@@ -198,13 +344,39 @@ fn open_leads(path: &PathBuf, format: Option<InputFormatArg>) -> Result<(Box<dyn
         None => None,
     };
     if path.as_os_str() == "-" {
-        let format = format.ok_or(AppError::StdinFormat)?;
-        return Ok((Box::new(BufReader::with_capacity(1 << 16, std::io::stdin().lock())), format));
+        let stdin: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, std::io::stdin().lock()));
+        return match format {
+            Some(format) => Ok((stdin, format)),
+            None => sniff(stdin).map_err(|source| AppError::ReadInput { path: path.clone(), source }),
+        };
     }
     let format =
         format.or_else(|| io::format_for_path(path)).ok_or_else(|| AppError::UnknownFormat { path: path.clone() })?;
     let file = File::open(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
     Ok((Box::new(BufReader::with_capacity(1 << 16, file)), format))
+}
+
+/// The format of a pipe, told by its first byte that is not whitespace (or
+/// a BOM): `{` is JSON Lines, anything else CSV. The bytes looked at are
+/// put back in front of the rest.
+fn sniff(mut input: Box<dyn BufRead>) -> std::io::Result<(Box<dyn BufRead>, InputFormat)> {
+    let skipped = |b: &u8| b.is_ascii_whitespace() || matches!(b, 0xEF | 0xBB | 0xBF);
+    let mut seen = Vec::new();
+    let first = loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() || seen.len() > io::MAX_LINE_BYTES {
+            break None;
+        }
+        let found = chunk.iter().position(|b| !skipped(b));
+        let take = found.map_or(chunk.len(), |at| at + 1);
+        seen.extend_from_slice(chunk.get(..take).unwrap_or_default());
+        input.consume(take);
+        if found.is_some() {
+            break seen.last().copied();
+        }
+    };
+    let format = if first == Some(b'{') { InputFormat::Jsonl } else { InputFormat::Csv };
+    Ok((Box::new(std::io::Cursor::new(seen).chain(input)), format))
 }
 
 fn load_roster(args: &EvalArgs) -> Result<Roster, AppError> {

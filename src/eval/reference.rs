@@ -9,7 +9,7 @@
 use crate::check::program::{Cond, Program, RuleId, Test};
 use crate::eval::decision::TraceStep;
 use crate::schema::{ElementType, FieldType, Lead, Schema, Value};
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 
 /// The first rule whose condition holds for `lead`, by definition.
 pub fn first_match(program: &Program, lead: &Lead) -> Option<RuleId> {
@@ -39,13 +39,16 @@ pub fn explain(program: &Program, lead: &Lead, sources: &SourceMap) -> Vec<Trace
             });
             return steps;
         }
-        let culprit = blame(&rule.condition, false, program, lead);
+        let culprit = blame(&rule.condition, false, program, lead, sources);
         steps.push(TraceStep {
             rule: rule.name.clone(),
             line: rule.line,
             matched: false,
-            failed: culprit.map(|test| sources.snippet(test.span).to_string()),
-            actual: culprit.map(|test| value_json(&program.schema, test, lead.get(test.field))),
+            failed: culprit.map(|(test, negated)| match negated {
+                Some(inner) => negated_text(sources, inner),
+                None => sources.snippet(test.span).to_string(),
+            }),
+            actual: culprit.map(|(test, _)| value_json(&program.schema, test, lead.get(test.field))),
         });
     }
     steps
@@ -72,20 +75,87 @@ pub fn first_failure(
 /// The atom that decided `cond` to be `value`, following short-circuit
 /// evaluation order: the first false part of a false conjunction, the first
 /// true part of a true disjunction, the first part otherwise; `not` flips
-/// what is looked for. `None` only for `True` and empty junctions.
-fn blame<'p>(cond: &'p Cond, value: bool, program: &Program, lead: &Lead) -> Option<&'p Test> {
+/// what is looked for. With it, when a written `not` stands above it, the
+/// span of what the outermost such `not` applies to, so that the trace
+/// shows the predicate as written, `not` included. `None` only for `True`
+/// and empty junctions.
+fn blame<'p>(
+    cond: &'p Cond,
+    value: bool,
+    program: &Program,
+    lead: &Lead,
+    sources: &SourceMap,
+) -> Option<(&'p Test, Option<Span>)> {
     match cond {
         Cond::True => None,
-        Cond::Test(test) => Some(test),
-        Cond::Not(inner) => blame(inner, !value, program, lead),
+        Cond::Test(test) => Some((test, None)),
+        Cond::Not(inner) => {
+            // `!=` and `not in` are a `Not` too, but their test's text
+            // already says so.
+            let written = !matches!(&**inner, Cond::Test(t) if operator_negated(sources.snippet(t.span)));
+            let (test, negated) = blame(inner, !value, program, lead, sources)?;
+            Some((test, if written { cover(inner).or(negated) } else { negated }))
+        }
         Cond::All(parts) | Cond::Any(parts) => {
             // The part whose value equals the junction's is the decisive one
             // for a false `All` and a true `Any`; otherwise every part has
             // that value and the first is taken.
             let decisive = parts.iter().find(|p| p.holds(lead, &program.lookups) == value);
-            decisive.or(parts.first()).and_then(|p| blame(p, value, program, lead))
+            decisive.or(parts.first()).and_then(|p| blame(p, value, program, lead, sources))
         }
     }
+}
+
+/// Whether a test's text negates by its operator (`x != 5`, `x not in
+/// [..]`): after the field name comes `!=` or `not`.
+fn operator_negated(text: &str) -> bool {
+    let rest = text.trim_start().trim_start_matches(|c: char| c.is_alphanumeric() || matches!(c, '_' | '.'));
+    let rest = rest.trim_start();
+    rest.starts_with("!=") || rest.strip_prefix("not").is_some_and(|r| r.starts_with(char::is_whitespace))
+}
+
+/// The span from the first to the last test of a condition.
+fn cover(cond: &Cond) -> Option<Span> {
+    // Iterative: conditions may be deep.
+    let mut stack = vec![cond];
+    let mut span: Option<Span> = None;
+    while let Some(cond) = stack.pop() {
+        match cond {
+            Cond::True => {}
+            Cond::Test(test) => span = Some(span.map_or(test.span, |s| s.to(test.span))),
+            Cond::Not(inner) => stack.push(inner),
+            Cond::All(parts) | Cond::Any(parts) => stack.extend(parts),
+        }
+    }
+    span
+}
+
+/// The text of a written `not` applied to what `inner` spans: from the
+/// `not` before it (across any opening parentheses) to the parentheses that
+/// close those, exactly as written (`not employees > 100`, `not (a or b)`).
+fn negated_text(sources: &SourceMap, inner: Span) -> String {
+    let text = sources.get(inner.file).map_or("", |f| f.text.as_str());
+    let (start, end) = (inner.start as usize, inner.end as usize);
+    let mut before = text.get(..start).unwrap_or("");
+    let mut opened = 0;
+    while let Some(rest) = before.trim_end().strip_suffix('(') {
+        before = rest;
+        opened += 1;
+    }
+    let before = before.trim_end();
+    let keyword = before.strip_suffix("not").filter(|b| !b.ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+    let Some(keyword_start) = keyword.map(str::len) else {
+        return format!("not ({})", sources.snippet(inner));
+    };
+    let mut end = end;
+    for _ in 0..opened {
+        let rest = text.get(end..).unwrap_or("");
+        match rest.trim_start().strip_prefix(')') {
+            Some(after) => end = text.len() - after.len(),
+            None => break,
+        }
+    }
+    text.get(keyword_start..end).unwrap_or("").to_string()
 }
 
 /// A lead value as JSON for traces.
@@ -204,6 +274,15 @@ mod tests {
         }
     }
 
+    #[test]
+    fn operator_negations_are_told_from_written_ones() {
+        assert!(operator_negated("region != \"NA\""));
+        assert!(operator_negated("tags not in [\"a\"]"));
+        assert!(!operator_negated("employees > 100"));
+        assert!(!operator_negated("note == \"not here\""));
+        assert!(!operator_negated("nothing == 1"));
+    }
+
     const TEXT: &str = "when region == \"NA\" and employees >= 1000 -> queue q\nwhen not email ends_with \".edu\" -> queue q\notherwise -> queue q\n";
 
     #[test]
@@ -216,7 +295,8 @@ mod tests {
         assert_eq!(steps.len(), 3);
         assert_eq!(steps[0].failed.as_deref(), Some("region == \"NA\""));
         assert_eq!(steps[0].actual, Some(serde_json::json!("EMEA")));
-        assert_eq!(steps[1].failed.as_deref(), Some("email ends_with \".edu\""));
+        // The rule is `not email ends_with ".edu"`: the trace shows the `not`.
+        assert_eq!(steps[1].failed.as_deref(), Some("not email ends_with \".edu\""));
         assert_eq!(steps[1].actual, Some(serde_json::json!("a@b.edu")));
         assert!(steps[2].matched && steps[2].failed.is_none());
 

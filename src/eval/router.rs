@@ -307,7 +307,8 @@ impl<'p> Router<'p> {
                         Some(rep) => self.take_rep(rep, step.as_mut()),
                         None => {
                             if let Some(step) = step.as_mut() {
-                                step.note = Some(format!("`{}` has no entry for `{s}`", table.name));
+                                step.note =
+                                    Some(format!("`{}` has no entry for `{}`", table.name, crate::io::shown(s)));
                             }
                             None
                         }
@@ -366,7 +367,8 @@ impl<'p> Router<'p> {
         let candidates = Candidates { eligible: &self.eligible, load: &load, key };
         let chosen = strategy::pick(&mut self.state, team, members, strategy, &candidates)?;
         let rep = *reps.get(chosen)? as usize;
-        self.reps.assigned[rep] += 1;
+        // Saturating: a count restored at 2^64-1 must not wrap to 0.
+        self.reps.assigned[rep] = self.reps.assigned[rep].saturating_add(1);
         Some(Taken {
             kind: TargetKind::Team,
             team: Some(program.team(team).name.clone()),
@@ -385,7 +387,7 @@ impl<'p> Router<'p> {
             }
             return None;
         }
-        self.reps.assigned[i] += 1;
+        self.reps.assigned[i] = self.reps.assigned[i].saturating_add(1);
         Some(Taken { kind: TargetKind::Rep, team: None, queue: None, assignee: Some(rep.to_string()), strategy: None })
     }
 }

@@ -117,7 +117,13 @@ impl Tally {
             no_eligible_member: count(Reason::NoEligibleMember),
             no_rule_matched: count(Reason::NoRuleMatched),
             invalid: count(Reason::Invalid),
-            rules: self.by_rule.clone(),
+            rules: RuleCounts(
+                program
+                    .rules
+                    .iter()
+                    .map(|rule| (rule.name.clone(), self.by_rule.get(&rule.name).copied().unwrap_or(0)))
+                    .collect(),
+            ),
             queues: self.by_queue.clone(),
             assignees: self.by_assignee.clone(),
             teams,
@@ -153,14 +159,26 @@ pub struct Summary {
     pub no_rule_matched: u64,
     /// Invalid data.
     pub invalid: u64,
-    /// Leads per matching rule id.
-    pub rules: BTreeMap<String, u64>,
+    /// Leads per rule, every rule in policy order (zero hits included: a
+    /// rule that never fires is news).
+    pub rules: RuleCounts,
     /// Leads per queue.
     pub queues: BTreeMap<String, u64>,
     /// Leads per rep, all routes together.
     pub assignees: BTreeMap<String, u64>,
     /// Per team that received leads: each member's share against its weight.
     pub teams: Vec<TeamSummary>,
+}
+
+/// Rule name and leads matched, in policy order; serialised as a JSON
+/// object whose keys keep that order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleCounts(pub Vec<(String, u64)>);
+
+impl Serialize for RuleCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(name, n)| (name, n)))
+    }
 }
 
 /// One team's distribution.
@@ -213,17 +231,10 @@ impl Summary {
             "  matched {}, fallback {}, no eligible member {}, no rule matched {}, invalid {}; unrouted {}",
             self.matched, self.fallback, self.no_eligible_member, self.no_rule_matched, self.invalid, self.unrouted
         );
-        let sections = [("rules", &self.rules), ("queues", &self.queues), ("assignees", &self.assignees)];
-        for (title, counts) in sections {
-            if counts.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "{title}:");
-            let width = counts.keys().map(|k| k.chars().count()).max().unwrap_or(0).max(12);
-            for (name, n) in counts {
-                let _ = writeln!(out, "  {name:<width$} {n:>8}");
-            }
-        }
+        let rules = self.rules.0.iter().map(|(name, n)| (name, n));
+        render_counts(&mut out, "rules", rules.collect());
+        render_counts(&mut out, "queues", self.queues.iter().collect());
+        render_counts(&mut out, "assignees", self.assignees.iter().collect());
         for team in &self.teams {
             let _ = writeln!(
                 out,
@@ -251,6 +262,18 @@ impl Summary {
             }
         }
         out
+    }
+}
+
+/// One titled section of name/count lines (nothing when empty).
+fn render_counts(out: &mut String, title: &str, counts: Vec<(&String, &u64)>) {
+    if counts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{title}:");
+    let width = counts.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).max(12);
+    for (name, n) in counts {
+        let _ = writeln!(out, "  {name:<width$} {n:>8}");
     }
 }
 

@@ -13,8 +13,11 @@
 //! JSON scalars of the field's own type are taken as they are; any other
 //! scalar is coerced from its text as a CSV cell would be (CRMs export
 //! `"5000"` strings and numeric zip codes), except that an int field also
-//! accepts a JSON float with a zero fraction (`5000.0`) and a list field
-//! takes only an array or a (`;`-separated) string.
+//! accepts a JSON float with a zero fraction (`5000.0`) up to 2^53 in
+//! magnitude (beyond, the float may be rounded already: it is out of range)
+//! and a list field takes only an array or a (`;`-separated) string. JSON
+//! numbers are parsed exactly (serde_json's `float_roundtrip`), so a number
+//! reads the same from JSON as from a CSV cell.
 
 use rustc_hash::FxHashMap;
 
@@ -39,7 +42,11 @@ impl FieldError {
 
     /// The lead-level error for this field at this record.
     pub fn into_lead_error(self, field: Option<&Field>, record: u64, line: u64) -> LeadError {
-        LeadError { field: field.map(|f| f.name.clone()), value: self.value, message: self.message, record, line }
+        let message = match field {
+            Some(field) => messages::about_field(&field.name, &self.message),
+            None => self.message,
+        };
+        LeadError { field: field.map(|f| f.name.clone()), value: self.value, message, record, line }
     }
 }
 
@@ -201,9 +208,11 @@ impl<'s> Coercer<'s> {
                 }
             },
             (ElementType::Int, JsonScalar::F64(f)) => {
-                // INVARIANT: -2^63 <= f < 2^63, so the cast is exact.
-                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-                if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
+                // Beyond 2^53 a float may already be rounded (an integer
+                // literal below i64::MIN arrives as one), so only smaller
+                // whole floats are taken: the cast is then exact.
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                if f.fract() == 0.0 && (-EXACT..=EXACT).contains(&f) {
                     Ok(Value::Int(f as i64))
                 } else if f.fract() == 0.0 {
                     let text = value.text();

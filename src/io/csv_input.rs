@@ -1,114 +1,102 @@
 //! The CSV lead reader.
 //!
-//! Rows are read as `csv::ByteRecord`s (one buffer, reused) with
-//! `flexible(true)`, so a ragged row is one invalid lead rather than the end
-//! of the input. Only the cells of mapped columns are decoded; an invalid
-//! UTF-8 cell invalidates its lead, not the file.
+//! Physical lines come from [`Lines`] (bounded) and are fed to a
+//! `csv_core::Reader`, which keeps the quoting state across lines, so the
+//! reader always knows which lines a record covers. Fields land in one
+//! reused buffer; only the cells of mapped columns are decoded; an invalid
+//! UTF-8 cell invalidates its lead, not the file. A ragged row is one
+//! invalid lead rather than the end of the input.
 //!
-//! # Lines
-//! The csv crate's own positions lag behind CRLF line ends and blank lines,
-//! so the lines of a record are derived from where it ends instead:
-//! `Position::line()` after the record counts every `\n` consumed so far;
-//! minus one when the last byte consumed was a `\n` (looked up in
-//! [`Tracked`], which keeps the bytes of the last read), that is the line the
-//! record ends on; minus the `\n`s inside its quoted fields, the line it
-//! starts on. Lines are counted by `\n` (a lone `\r` ends a record but not
-//! a line).
+//! # Records spanning several lines
+//! A quoted field may hold line breaks. But a stray `"` makes the parser
+//! read the following lines into one field, up to the next `"` or the end of
+//! the input, and that would merge several leads into one. A record that
+//! spans several lines is therefore read as one lead only when nothing
+//! suggests such a run; it becomes one invalid record per physical line it
+//! covers (so records out = data lines in, and each line can be found by its
+//! number) when:
+//! - it has the wrong number of fields, or
+//! - it reaches the end of the input inside a quoted field, or
+//! - a line inside its quoted field would be a whole row on its own (as
+//!   many cells as the header): the rows of a swallowed run look like that,
+//!   legitimate notes and addresses rarely do (*ambiguous quotes*), or
+//! - it grows beyond [`MAX_LINE_BYTES`] of field data or [`MAX_FIELDS`]
+//!   fields.
 //!
-//! # Unterminated quotes
-//! An unclosed `"` makes the csv crate read every following line into one
-//! field, up to the next `"` or the end of the input. A record spanning
-//! several lines is taken to be such a run when it has the wrong number of
-//! fields, or when it reaches the end of the input inside a quoted field.
-//! A run becomes one invalid record per physical line it covers, so that
-//! records out = data lines in and each line can be found by its number. A
-//! multi-line record with the right number of fields that closes its quotes
-//! is a legitimate quoted newline. (A run that ends at a later quote and
-//! happens to leave the right number of fields cannot be told from one; it
-//! is read as one lead.)
+//! A line longer than [`MAX_LINE_BYTES`] is one invalid record, skipped
+//! without being buffered whole.
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 use super::coerce::FieldError;
+use super::lines::{Lines, MAX_LINE_BYTES};
 use super::messages;
-use super::read::{ColumnMap, InputRecord, Match, ReadError, Shared};
+use super::read::{ColumnMap, ColumnWarning, InputRecord, Match, ReadError, Shared};
 use crate::schema::{FieldId, Lead, Schema, Value};
 
-/// The input, passed through to the csv crate while remembering the bytes of
-/// the last read (and the byte before them): enough to tell which byte ended
-/// the record just parsed.
-struct Tracked<'s> {
-    inner: Box<dyn BufRead + 's>,
-    /// The bytes of the most recent read.
-    chunk: Vec<u8>,
-    /// Input offset of `chunk[0]`.
-    chunk_start: u64,
-    /// The byte at `chunk_start - 1`.
-    before_chunk: Option<u8>,
-    /// Whether the input has reported its end. The csv crate asks for more
-    /// input only when the record it is parsing has not ended, so a record
-    /// parsed after this has no terminator: it ended with the input.
-    at_end: bool,
+/// The most fields a CSV record may have: 65,536 (a real export has tens);
+/// a record with more is broken like one that is too long.
+const MAX_FIELDS: usize = 1 << 16;
+
+/// Why the lines of a multi-line record are reported one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Broken {
+    /// The record has the wrong number of fields, or the input ends inside
+    /// its quoted field.
+    Unterminated,
+    /// A line inside the quoted field looks like a row of its own.
+    Ambiguous,
+    /// The record grew beyond the limit.
+    TooBig,
+    /// This one line is beyond the limit.
+    LongLine,
 }
 
-impl Read for Tracked<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            if let Some(&last) = self.chunk.last() {
-                self.before_chunk = Some(last);
-            }
-            self.chunk_start += self.chunk.len() as u64;
-            self.chunk.clear();
-            self.chunk.extend_from_slice(buf.get(..n).unwrap_or_default());
-        } else if !buf.is_empty() {
-            self.at_end = true;
-        }
-        Ok(n)
-    }
-}
-
-impl Tracked<'_> {
-    /// The input byte at `offset`, if it is still known.
-    fn byte_at(&self, offset: u64) -> Option<u8> {
-        if offset >= self.chunk_start {
-            let index = usize::try_from(offset - self.chunk_start).ok()?;
-            self.chunk.get(index).copied()
-        } else if offset + 1 == self.chunk_start {
-            self.before_chunk
-        } else {
-            None
-        }
-    }
-}
-
-/// The physical lines a csv record covers.
-#[derive(Debug, Clone, Copy)]
-struct Extent {
-    first_line: u64,
-    last_line: u64,
-    /// The record ran to the end of the input inside a quoted field.
-    open_quote_at_end: bool,
-}
-
-/// The lines of an unterminated-quote run still to be reported.
+/// The lines of a broken record still to be reported.
 #[derive(Debug, Clone, Copy)]
 struct Run {
+    kind: Broken,
     first_line: u64,
     next_line: u64,
     last_line: u64,
 }
 
+/// What reading one raw record found.
+enum Raw {
+    /// The input has no more records.
+    End,
+    /// A record is in the field buffer: its first and last line, and whether
+    /// the end of the input ended it (rather than a line end).
+    Record { first_line: u64, last_line: u64, at_eof: bool },
+    /// Lines that cannot be read as a record.
+    Broken(Run),
+}
+
 /// Reads CSV leads; see the module docs.
 pub(crate) struct CsvSource<'s> {
-    reader: csv::Reader<Tracked<'s>>,
-    /// The row being read (reused).
-    row: csv::ByteRecord,
+    lines: Lines<'s>,
+    core: csv_core::Reader,
+    /// How far `core` has read `lines.buf`.
+    pos: usize,
+    /// The last byte of the line before `lines.buf` (the input's last byte
+    /// once it has ended).
+    prev_last: Option<u8>,
+    /// The input has ended.
+    eof: bool,
+    /// The record being read: field bytes, end offsets, counts.
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    out_len: usize,
+    field_count: usize,
+    /// The line the record being read starts on.
+    record_first: Option<u64>,
     header_len: usize,
     /// Each schema field, in field order, with the column it reads.
     columns: Vec<(FieldId, Option<usize>)>,
     /// The column of the schema's id field.
     id_column: Option<usize>,
+    /// Optional fields the header has no column for.
+    warnings: Vec<ColumnWarning>,
     run: Option<Run>,
     done: bool,
 }
@@ -116,18 +104,46 @@ pub(crate) struct CsvSource<'s> {
 impl<'s> CsvSource<'s> {
     /// Reads the header and maps its columns to fields.
     pub(crate) fn new(schema: &'s Schema, input: Box<dyn BufRead + 's>) -> Result<CsvSource<'s>, ReadError> {
-        let tracked = Tracked { inner: input, chunk: Vec::new(), chunk_start: 0, before_chunk: None, at_end: false };
-        let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(tracked);
-        let header = reader.byte_headers().map_err(csv_to_io)?.clone();
+        let mut source = CsvSource {
+            lines: Lines::new(input, MAX_LINE_BYTES),
+            core: csv_core::Reader::new(),
+            pos: 0,
+            prev_last: None,
+            eof: false,
+            fields: vec![0; 1024],
+            ends: vec![0; 64],
+            out_len: 0,
+            field_count: 0,
+            record_first: None,
+            header_len: 0,
+            columns: Vec::new(),
+            id_column: None,
+            warnings: Vec::new(),
+            run: None,
+            done: false,
+        };
+        let names: Vec<String> = match source.read_raw()? {
+            Raw::End => return Err(ReadError::Empty),
+            Raw::Record { .. } => (0..source.field_count)
+                .map(|index| {
+                    let cell = String::from_utf8_lossy(source.field(index));
+                    // A BOM split over two reads reaches the cell.
+                    let text = if index == 0 { cell.trim_start_matches('\u{feff}') } else { &cell };
+                    text.trim().to_string()
+                })
+                .collect(),
+            Raw::Broken(_) => return Err(ReadError::BadHeader),
+        };
+        source.header_len = names.len();
+        source.map_header(schema, &names)?;
+        Ok(source)
+    }
 
+    /// Maps header cells to fields; fails when a required field has none.
+    fn map_header(&mut self, schema: &'s Schema, names: &[String]) -> Result<(), ReadError> {
         let mut map = ColumnMap::new(schema);
         let mut found: Vec<(Option<usize>, Match)> = vec![(None, Match::None); schema.fields.len()];
-        let mut names = Vec::with_capacity(header.len());
-        for (index, cell) in header.iter().enumerate() {
-            let text = String::from_utf8_lossy(cell);
-            // The csv crate strips a BOM only when it arrives in one read.
-            let text = if index == 0 { text.trim_start_matches('\u{feff}') } else { &text };
-            let name = text.trim();
+        for (index, name) in names.iter().enumerate() {
             if let Some((field, quality)) = (!name.is_empty()).then(|| map.lookup(name)).flatten() {
                 if let Some(slot) = found.get_mut(field.index()) {
                     if quality > slot.1 {
@@ -135,110 +151,226 @@ impl<'s> CsvSource<'s> {
                     }
                 }
             }
-            names.push(name.to_string());
         }
-
-        let mut columns = Vec::with_capacity(schema.fields.len());
         let mut missing = Vec::new();
         for ((index, field), (column, _)) in schema.fields.iter().enumerate().zip(&found) {
             let Ok(id) = u32::try_from(index) else { break };
             if column.is_none() && !field.optional {
                 missing.push(messages::missing_column(&field.name, &field.column));
             }
-            columns.push((FieldId(id), *column));
+            self.columns.push((FieldId(id), *column));
         }
-        // An empty input has no header and no leads: nothing to complain about.
-        if !missing.is_empty() && !header.is_empty() {
-            return Err(ReadError::MissingColumns { columns: missing, help: messages::header_columns(&names) });
+        if !missing.is_empty() {
+            return Err(ReadError::MissingColumns { columns: missing, help: messages::header_columns(names) });
         }
-        let id_column = schema.id_field.and_then(|id| found.get(id.index())).and_then(|(column, _)| *column);
-        Ok(CsvSource {
-            reader,
-            row: csv::ByteRecord::new(),
-            header_len: header.len(),
-            columns,
-            id_column,
-            run: None,
-            done: header.is_empty(),
-        })
+        let used: Vec<usize> = found.iter().filter_map(|(column, _)| *column).collect();
+        let unused: Vec<&str> = names
+            .iter()
+            .enumerate()
+            .filter(|(i, name)| !name.is_empty() && !used.contains(i))
+            .map(|(_, name)| name.as_str())
+            .collect();
+        for (field, (column, _)) in schema.fields.iter().zip(&found) {
+            if column.is_none() {
+                let suggestion = super::read::closest(&field.column, &unused).map(str::to_string);
+                self.warnings.push(ColumnWarning {
+                    field: field.name.clone(),
+                    column: field.column.clone(),
+                    suggestion,
+                });
+            }
+        }
+        self.id_column = schema.id_field.and_then(|id| found.get(id.index())).and_then(|(column, _)| *column);
+        Ok(())
+    }
+
+    /// Optional fields the header has no column for.
+    pub(crate) fn warnings(&self) -> &[ColumnWarning] {
+        &self.warnings
+    }
+
+    /// The bytes of field `index` of the record just read.
+    fn field(&self, index: usize) -> &[u8] {
+        let start = match index.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(index).copied().unwrap_or(start);
+        self.fields.get(start..end).unwrap_or_default()
+    }
+
+    /// Reads the next raw record from the lines, a line at a time.
+    fn read_raw(&mut self) -> std::io::Result<Raw> {
+        self.out_len = 0;
+        self.field_count = 0;
+        self.record_first = None;
+        loop {
+            if !self.eof && self.pos >= self.lines.buf.len() {
+                self.pos = 0;
+                self.prev_last = self.lines.buf.last().copied();
+                match self.lines.next_line()? {
+                    None => self.eof = true,
+                    // A line beyond the limit: it and the record in progress
+                    // (if any) are broken.
+                    Some(true) => return Ok(Raw::Broken(self.abandon(Broken::LongLine))),
+                    Some(false) => {}
+                }
+            }
+            let input = if self.eof { &[][..] } else { self.lines.buf.get(self.pos..).unwrap_or_default() };
+            if self.record_first.is_none() && !input.iter().all(|&b| b == b'\n' || b == b'\r') {
+                self.record_first = Some(self.lines.line);
+            }
+            let output = self.fields.get_mut(self.out_len..).unwrap_or_default();
+            let ends = self.ends.get_mut(self.field_count..).unwrap_or_default();
+            let (result, read, written, ended) = self.core.read_record(input, output, ends);
+            self.pos += read;
+            self.out_len += written;
+            self.field_count += ended;
+            let line = self.lines.line;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::Record => {
+                    let first_line = self.record_first.unwrap_or(line).min(line);
+                    return Ok(Raw::Record { first_line, last_line: line, at_eof: self.eof });
+                }
+                csv_core::ReadRecordResult::End => return Ok(Raw::End),
+                // The buffers grow up to the limits (a record with more field
+                // bytes than a line may have, or more than `MAX_FIELDS`
+                // fields, is broken), so memory stays bounded.
+                csv_core::ReadRecordResult::OutputFull if self.fields.len() >= MAX_LINE_BYTES => {
+                    return Ok(Raw::Broken(self.abandon(Broken::TooBig)));
+                }
+                csv_core::ReadRecordResult::OutputEndsFull if self.ends.len() >= MAX_FIELDS => {
+                    return Ok(Raw::Broken(self.abandon(Broken::TooBig)));
+                }
+                csv_core::ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
+                csv_core::ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+            }
+        }
+    }
+
+    /// Drops the record being read and the rest of the current line, and
+    /// starts afresh on the next line.
+    fn abandon(&mut self, kind: Broken) -> Run {
+        let last_line = self.lines.line;
+        let first_line = self.record_first.unwrap_or(last_line).min(last_line);
+        self.core.reset();
+        self.pos = self.lines.buf.len();
+        Run { kind, first_line, next_line: first_line, last_line }
     }
 
     /// The next record, or `None` at the end of the input.
     pub(crate) fn next_record(&mut self, shared: &mut Shared<'s>) -> Option<InputRecord> {
-        if let Some(run) = &mut self.run {
-            let line = run.next_line;
-            let first_line = run.first_line;
-            run.next_line += 1;
-            if run.next_line > run.last_line {
-                self.run = None;
-            }
-            return Some(shared.invalid(line, None, messages::unterminated_inside(first_line)));
+        if let Some(run) = self.run.take() {
+            return Some(self.run_record(shared, run, None));
         }
         if self.done {
             return None;
         }
         loop {
-            match self.reader.read_byte_record(&mut self.row) {
-                Ok(true) => {}
-                Ok(false) => {
+            let raw = match self.read_raw() {
+                Ok(raw) => raw,
+                Err(error) => {
+                    self.done = true;
+                    return Some(shared.failed(self.lines.line + 1, error));
+                }
+            };
+            let (first_line, last_line, at_eof) = match raw {
+                Raw::End => {
                     self.done = true;
                     return None;
                 }
-                Err(error) => {
-                    self.done = true;
-                    let line = self.reader.position().line();
-                    return Some(shared.failed(line, csv_to_io(error)));
-                }
-            }
-            // Blank lines are not records (the csv crate skips empty ones;
+                Raw::Broken(run) => return Some(self.run_record(shared, run, None)),
+                Raw::Record { first_line, last_line, at_eof } => (first_line, last_line, at_eof),
+            };
+            // Blank lines are not records (csv_core skips empty ones;
             // whitespace-only ones are skipped here).
-            if self.row.len() == 1 && self.row.get(0).is_some_and(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
+            if self.field_count == 1 && self.field(0).iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let extent = self.extent();
-            return Some(self.record(shared, extent));
+            if last_line > first_line {
+                if let Some(kind) = self.broken_kind(at_eof) {
+                    let id = self.id_text(shared.schema);
+                    let run = Run { kind, first_line, next_line: first_line, last_line };
+                    return Some(self.run_record(shared, run, id));
+                }
+            }
+            return Some(self.record(shared, first_line));
         }
     }
 
-    /// Where the row just read lies in the input.
-    fn extent(&self) -> Extent {
-        let after = self.reader.position();
-        let tracked = self.reader.get_ref();
-        let last_byte = after.byte().checked_sub(1).and_then(|offset| tracked.byte_at(offset));
-        let inner_newlines = self.row.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
-        // A final `\n` is the record's terminator, or (at the end of the
-        // input, inside an open quote) the last byte of its data; either way
-        // no line of the record follows it.
-        let last_line = after.line().saturating_sub(u64::from(last_byte == Some(b'\n'))).max(1);
-        let first_line = if tracked.at_end {
-            after.line().saturating_sub(inner_newlines)
+    /// Whether a multi-line record just read must be reported line by line.
+    fn broken_kind(&self, at_eof: bool) -> Option<Broken> {
+        // At the end of the input a record still open ends there: unless
+        // the input ends with the closing quote, the quote never closed.
+        let last_field_breaks = self
+            .field_count
+            .checked_sub(1)
+            .is_some_and(|last| self.field(last).iter().any(|&b| b == b'\n' || b == b'\r'));
+        let open_at_end = at_eof && self.prev_last != Some(b'"') && last_field_breaks;
+        if self.field_count != self.header_len || open_at_end {
+            Some(Broken::Unterminated)
+        } else if self.swallows_rows() {
+            Some(Broken::Ambiguous)
         } else {
-            last_line.saturating_sub(inner_newlines)
-        };
-        // At the end of the input a field with a line break in it was quoted;
-        // if the input does not end with its closing quote, it never closed.
-        let open_quote_at_end = tracked.at_end
-            && last_byte != Some(b'"')
-            && self.row.iter().next_back().is_some_and(|field| field.contains(&b'\n'));
-        Extent { first_line: first_line.max(1).min(last_line), last_line, open_quote_at_end }
+            None
+        }
     }
 
-    /// The row just read as an input record.
-    fn record(&mut self, shared: &mut Shared<'s>, extent: Extent) -> InputRecord {
-        let record = shared.next_record();
-        let Extent { first_line: line, last_line, open_quote_at_end } = extent;
-        let id = self.id_text(shared.schema);
-        let ragged = self.row.len() != self.header_len;
-        if last_line > line && (ragged || open_quote_at_end) {
-            self.run = Some(Run { first_line: line, next_line: line + 1, last_line });
-            return Shared::unreadable(record, line, id, messages::unterminated_first(last_line));
+    /// Whether a line inside a field of the record just read would have as
+    /// many cells as the header on its own (see the module docs).
+    fn swallows_rows(&self) -> bool {
+        if self.header_len < 2 {
+            return false;
         }
-        if ragged {
-            return Shared::unreadable(record, line, id, messages::ragged(self.row.len(), self.header_len));
+        (0..self.field_count).any(|index| {
+            let mut lines = self
+                .field(index)
+                .split(|&b| b == b'\n' || b == b'\r')
+                .skip(1)
+                .filter(|line| !line.is_empty())
+                .peekable();
+            let after = self.field_count - index - 1;
+            while let Some(line) = lines.next() {
+                let commas = line.iter().filter(|&&b| b == b',').count();
+                let rest = if lines.peek().is_some() { 0 } else { after };
+                if commas + 1 + rest == self.header_len {
+                    return true;
+                }
+            }
+            false
+        })
+    }
+
+    /// One invalid record for the next line of a broken run (`id`: the id
+    /// read from its first line, when known).
+    fn run_record(&mut self, shared: &mut Shared<'s>, mut run: Run, id: Option<String>) -> InputRecord {
+        let line = run.next_line;
+        let message = match (run.kind, line == run.first_line) {
+            (Broken::LongLine, _) if line == run.last_line => messages::line_too_long(MAX_LINE_BYTES),
+            (Broken::TooBig, true) => messages::record_too_big(MAX_LINE_BYTES, MAX_FIELDS),
+            (Broken::Ambiguous, true) => messages::ambiguous_first(run.last_line),
+            (Broken::Ambiguous, false) => messages::ambiguous_inside(run.first_line),
+            (_, true) => messages::unterminated_first(run.last_line),
+            (_, false) => messages::unterminated_inside(run.first_line),
+        };
+        run.next_line += 1;
+        if run.next_line <= run.last_line {
+            self.run = Some(run);
+        }
+        shared.invalid(line, id, message)
+    }
+
+    /// The record just read as an input record.
+    fn record(&mut self, shared: &mut Shared<'s>, line: u64) -> InputRecord {
+        let record = shared.next_record();
+        let id = self.id_text(shared.schema);
+        if self.field_count != self.header_len {
+            return Shared::unreadable(record, line, id, messages::ragged(self.field_count, self.header_len));
         }
         let mut values = Vec::with_capacity(self.columns.len());
         for &(field, column) in &self.columns {
-            let result = match column.and_then(|c| self.row.get(c)) {
+            let result = match column.map(|c| self.field(c)) {
                 None => shared.coercer.present(field, Value::Absent),
                 Some(bytes) => match std::str::from_utf8(bytes) {
                     Ok(text) => shared.coercer.cell(field, text),
@@ -262,18 +394,12 @@ impl<'s> CsvSource<'s> {
     /// The id cell's trimmed text, when it holds one (valid UTF-8, not empty,
     /// not a missing marker, not spread over several lines).
     fn id_text(&self, schema: &Schema) -> Option<String> {
-        let bytes = self.row.get(self.id_column?)?;
-        let text = super::coerce::trim(std::str::from_utf8(bytes).ok()?);
+        let column = self.id_column?;
+        if column >= self.field_count {
+            return None;
+        }
+        let text = super::coerce::trim(std::str::from_utf8(self.field(column)).ok()?);
         let usable = !text.is_empty() && !text.contains('\n') && !schema.is_missing_marker(text);
         usable.then(|| text.to_string())
-    }
-}
-
-/// The I/O error inside a csv error (the only kind a flexible byte reader
-/// produces).
-fn csv_to_io(error: csv::Error) -> std::io::Error {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => error,
-        other => std::io::Error::other(format!("{other:?}")),
     }
 }

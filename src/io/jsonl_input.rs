@@ -1,9 +1,10 @@
 //! The JSON Lines lead reader.
 //!
-//! The input is read one line at a time (`read_until(b'\n')` into one reused
-//! buffer), so a broken line is one invalid lead and the next line is read as
-//! usual (serde_json's `StreamDeserializer` would stop at the first error).
-//! Blank lines are not records but are counted as lines.
+//! The input is read one line at a time ([`Lines`]: ends at `\n`, `\r\n` or
+//! a lone `\r`, at most [`MAX_LINE_BYTES`] kept), so a broken or overlong
+//! line is one invalid lead and the next line is read as usual (serde_json's
+//! `StreamDeserializer` would stop at the first error). Blank lines are not
+//! records but are counted as lines.
 //!
 //! Each line is parsed by a `DeserializeSeed` that walks the object once:
 //! each key is looked up in a [`ColumnMap`] built once per input, a known
@@ -21,24 +22,21 @@ use std::io::BufRead;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::coerce::{Coercer, FieldError, JsonScalar, Shape};
+use super::lines::{Lines, MAX_LINE_BYTES};
 use super::messages;
 use super::read::{ColumnMap, InputRecord, Match, Shared};
 use crate::schema::{ElementType, FieldId, Lead, Schema, Value};
 
 /// Reads JSONL leads; see the module docs.
 pub(crate) struct JsonlSource<'s> {
-    input: Box<dyn BufRead + 's>,
-    /// The line being read (reused).
-    buf: Vec<u8>,
-    /// Physical lines read so far.
-    line: u64,
+    lines: Lines<'s>,
     parser: ObjectParser<'s>,
     done: bool,
 }
 
 impl<'s> JsonlSource<'s> {
     pub(crate) fn new(schema: &'s Schema, input: Box<dyn BufRead + 's>) -> JsonlSource<'s> {
-        JsonlSource { input, buf: Vec::new(), line: 0, parser: ObjectParser::new(schema), done: false }
+        JsonlSource { lines: Lines::new(input, MAX_LINE_BYTES), parser: ObjectParser::new(schema), done: false }
     }
 
     /// The next record, or `None` at the end of the input.
@@ -47,26 +45,29 @@ impl<'s> JsonlSource<'s> {
             return None;
         }
         loop {
-            self.buf.clear();
-            match self.input.read_until(b'\n', &mut self.buf) {
-                Ok(0) => {
+            let line = self.lines.line + 1;
+            match self.lines.next_line() {
+                Ok(None) => {
                     self.done = true;
                     return None;
                 }
-                Ok(_) => self.line += 1,
+                Ok(Some(true)) => {
+                    return Some(shared.invalid(line, None, messages::line_too_long(MAX_LINE_BYTES)));
+                }
+                Ok(Some(false)) => {}
                 Err(error) => {
                     self.done = true;
-                    return Some(shared.failed(self.line + 1, error));
+                    return Some(shared.failed(line, error));
                 }
             }
-            let mut bytes = self.buf.as_slice();
-            if self.line == 1 {
+            let mut bytes = self.lines.buf.as_slice();
+            if line == 1 {
                 bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
             }
             if is_blank(bytes) {
                 continue;
             }
-            return Some(parse_object(&mut self.parser, shared, bytes, self.line));
+            return Some(parse_object(&mut self.parser, shared, bytes, line));
         }
     }
 }

@@ -25,13 +25,33 @@ pub(crate) fn shown(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            c if c.is_control() || is_invisible(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Characters that print as nothing or as a plain space, or reorder the
+/// text around them (bidi controls): shown escaped, so that a message
+/// about `a\u{a0}b` does not look like one about `a b`.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{a0}' | '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{1680}' | '\u{180e}'
+        | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}' | '\u{205f}'..='\u{206f}' | '\u{3000}'
+        | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// A field's error message with the field named first (every lead error
+/// names its subject), unless the message names it already.
+pub(crate) fn about_field(field: &str, message: &str) -> String {
+    if message.contains(&format!("`{field}`")) {
+        message.to_string()
+    } else {
+        format!("field `{field}`: {message}")
+    }
 }
 
 pub(crate) fn missing_required(field: &str) -> String {
@@ -102,6 +122,49 @@ pub(crate) fn unterminated_first(last_line: u64) -> String {
 
 pub(crate) fn unterminated_inside(first_line: u64) -> String {
     format!("unterminated quote: this line is inside a quoted field that starts on line {first_line}")
+}
+
+pub(crate) fn ambiguous_first(last_line: u64) -> String {
+    format!(
+        "ambiguous quotes: a quoted field starting on this line runs to line {last_line} over lines that look like rows of their own"
+    )
+}
+
+pub(crate) fn ambiguous_inside(first_line: u64) -> String {
+    format!("ambiguous quotes: this line is inside a quoted field that starts on line {first_line}")
+}
+
+pub(crate) fn line_too_long(limit: usize) -> String {
+    format!("line is longer than the limit of {} (skipped unread)", bytes(limit))
+}
+
+pub(crate) fn record_too_big(limit: usize, fields: usize) -> String {
+    format!(
+        "record starting on this line grows beyond the limit of {} or {fields} fields (skipped unread; an unclosed quote?)",
+        bytes(limit)
+    )
+}
+
+/// A byte count for messages: whole MiB when it is one.
+fn bytes(n: usize) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The warning for an optional field without a CSV column.
+pub(crate) fn unmapped_field(field: &str, column: &str, suggestion: Option<&str>) -> String {
+    let mut out = if field == column {
+        format!("optional field `{field}` has no column in the CSV header, so it is absent for every lead")
+    } else {
+        format!("optional field `{field}` (column `{column}`) has no column in the CSV header, so it is absent for every lead")
+    };
+    if let Some(suggestion) = suggestion {
+        let _ = write!(out, "; did you mean `{}`?", shown(suggestion));
+    }
+    out
 }
 
 pub(crate) fn not_object(found: &str) -> String {

@@ -17,19 +17,26 @@
 //!   missing required field) is an invalid lead ([`LeadError`](crate::eval::LeadError),
 //!   first problem in field order), never a dropped one or the end of the
 //!   input. Its `id` is kept whenever it can be read.
-//! - A CSV record that an unterminated quote ran over several lines yields one
-//!   invalid record per physical line, so records out = data lines in.
-//! - **Streaming**: memory is bounded by the longest record, not the input;
-//!   records come out while the input is still being read.
+//! - A CSV record that an unterminated or stray quote ran over several lines
+//!   yields one invalid record per physical line, so records out = data
+//!   lines in (see `csv_input` for how such runs are told from quoted line
+//!   breaks).
+//! - **Streaming in bounded memory**: a line (and a CSV record) is read up
+//!   to [`MAX_LINE_BYTES`]; a longer one is one invalid record, skipped
+//!   without being held. Records come out while the input is still being
+//!   read.
 //! - **No panics** on any input (property-tested on arbitrary bytes); JSON
 //!   nested 100,000 deep is read (or rejected) without exhausting the stack.
 //! - Only a whole-input failure is an error of [`leads`] ([`ReadError`]): an
-//!   unreadable input, or a CSV header without a column for a required field.
+//!   unreadable input, an empty CSV input (no header), or a CSV header
+//!   without a column for a required field. Optional fields without a
+//!   column are listed by [`LeadReader::warnings`].
 //!   An I/O error mid-stream ends the stream with one invalid record that says
 //!   so; [`LeadReader::take_error`] returns it.
 //!
 //! Blank lines are not records (in CSV, a line of only whitespace neither).
-//! Lines are counted by `\n`. An empty input (no CSV header) has no leads.
+//! Lines end at `\n`, `\r\n` or a lone `\r`, and each counts. An empty
+//! JSONL input has no leads.
 //!
 //! # Leaves to the next stage
 //! Routing: the reader neither evaluates nor names leads; a caller uses
@@ -39,10 +46,13 @@
 pub mod coerce;
 mod csv_input;
 mod jsonl_input;
+mod lines;
 mod messages;
 mod read;
 mod write;
 
 pub use coerce::{Coercer, FieldError};
-pub use read::{format_for_path, leads, single_lead, InputFormat, InputRecord, LeadReader, ReadError};
+pub use lines::MAX_LINE_BYTES;
+pub(crate) use messages::shown;
+pub use read::{format_for_path, leads, single_lead, ColumnWarning, InputFormat, InputRecord, LeadReader, ReadError};
 pub use write::{DecisionWriter, OutputFormat, CSV_HEADER};

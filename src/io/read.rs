@@ -30,7 +30,8 @@ pub struct InputRecord {
     /// 1-based record number (CSV: data rows, header excluded; JSONL:
     /// non-blank lines).
     pub record: u64,
-    /// 1-based physical line where the record starts (lines end at `\n`).
+    /// 1-based physical line where the record starts (lines end at `\n`,
+    /// `\r\n` or a lone `\r`).
     pub line: u64,
     /// The schema id field's trimmed text, when present, even when the lead
     /// is invalid, so that output names invalid leads too.
@@ -46,6 +47,16 @@ pub enum ReadError {
     #[error("cannot read the leads input")]
     #[diagnostic(code(route::io::read))]
     Io(#[from] std::io::Error),
+    /// A CSV input without a single byte: not even a header row (a 0-byte
+    /// file is usually a failed export, not an empty batch).
+    #[error("the CSV input is empty: it has no header row")]
+    #[diagnostic(code(route::io::empty), help("a CSV batch starts with a header row naming the columns"))]
+    Empty,
+    /// The CSV header itself cannot be read (it is longer than the line
+    /// limit, or an unclosed quote runs it over several lines).
+    #[error("the CSV header cannot be read: it is too long or has an unclosed quote")]
+    #[diagnostic(code(route::io::header))]
+    BadHeader,
     /// The CSV header lacks a column for a required field, so every lead
     /// would be invalid.
     #[error("the CSV header has no column for required {}: {}", if columns.len() == 1 { "field" } else { "fields" }, columns.join(", "))]
@@ -57,6 +68,37 @@ pub enum ReadError {
         #[help]
         help: String,
     },
+}
+
+/// An optional field the CSV header has no column for: it will be absent
+/// for every lead, which is more often a renamed column than intended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnWarning {
+    /// The field.
+    pub field: String,
+    /// The column it reads.
+    pub column: String,
+    /// The unmapped header column most like it, if any is close.
+    pub suggestion: Option<String>,
+}
+
+impl std::fmt::Display for ColumnWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&messages::unmapped_field(&self.field, &self.column, self.suggestion.as_deref()))
+    }
+}
+
+/// The candidate most like `name` (ignoring case), when it is close enough
+/// to suggest: Jaro-Winkler similarity of at least 0.8, which favours a
+/// shared beginning (`account` and `Account Name`).
+pub(crate) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let name = name.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(&name, &c.to_lowercase()), *c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// Reads leads one record at a time; see [`leads`].
@@ -120,7 +162,7 @@ impl<'s> Shared<'s> {
 
 enum Source<'s> {
     Csv(Box<CsvSource<'s>>),
-    Jsonl(JsonlSource<'s>),
+    Jsonl(Box<JsonlSource<'s>>),
 }
 
 impl LeadReader<'_> {
@@ -128,6 +170,15 @@ impl LeadReader<'_> {
     /// return `None`). Check it after the last record.
     pub fn take_error(&mut self) -> Option<std::io::Error> {
         self.shared.error.take()
+    }
+
+    /// Optional fields the input has no column for (CSV only: a JSONL
+    /// input has no header to tell). Known before the first lead.
+    pub fn warnings(&self) -> &[ColumnWarning] {
+        match &self.source {
+            Source::Csv(csv) => csv.warnings(),
+            Source::Jsonl(_) => &[],
+        }
     }
 
     /// How many records have been yielded so far.
@@ -153,8 +204,8 @@ impl Iterator for LeadReader<'_> {
 /// a header that cannot serve is reported once rather than once per lead.
 ///
 /// # Errors
-/// When the input cannot be read, or a CSV header has no column for a
-/// required field.
+/// When the input cannot be read, a CSV input is empty or its header cannot
+/// be read, or a CSV header has no column for a required field.
 pub fn leads<'s>(
     schema: &'s Schema,
     input: Box<dyn BufRead + 's>,
@@ -163,7 +214,7 @@ pub fn leads<'s>(
     let shared = Shared { schema, coercer: Coercer::new(schema), records: 0, error: None };
     let source = match format {
         InputFormat::Csv => Source::Csv(Box::new(CsvSource::new(schema, input)?)),
-        InputFormat::Jsonl => Source::Jsonl(JsonlSource::new(schema, input)),
+        InputFormat::Jsonl => Source::Jsonl(Box::new(JsonlSource::new(schema, input))),
     };
     Ok(LeadReader { shared, source })
 }

@@ -14,7 +14,9 @@ pub enum OutputFormat {
     Jsonl,
     /// CSV with a header row: the JSONL keys, with `error` flattened into
     /// `error_field`, `error_value` and `error_message`; null is an empty
-    /// cell; `trace` is not written.
+    /// cell. With [`DecisionWriter::with_explain_columns`], two more
+    /// columns, `trace` and `distribution`, hold those keys' JSON (empty
+    /// when a decision has none).
     Csv,
 }
 
@@ -51,6 +53,11 @@ enum Sink<W: Write> {
 struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
     header_written: bool,
+    /// Write the `trace` and `distribution` columns.
+    explain: bool,
+    /// Formatting buffers for those columns.
+    trace: String,
+    distribution: String,
     /// Formatting buffer for the `line` column.
     line: String,
 }
@@ -73,10 +80,22 @@ impl<W: Write> DecisionWriter<W> {
             OutputFormat::Csv => Sink::Csv(Box::new(CsvSink {
                 writer: csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w),
                 header_written: false,
+                explain: false,
+                trace: String::new(),
+                distribution: String::new(),
                 line: String::new(),
             })),
         };
         DecisionWriter { sink }
+    }
+
+    /// Adds the `trace` and `distribution` columns to CSV output when `on`
+    /// (`--explain`); JSONL carries those keys anyway.
+    pub fn with_explain_columns(mut self, on: bool) -> DecisionWriter<W> {
+        if let Sink::Csv(sink) = &mut self.sink {
+            sink.explain = on;
+        }
+        self
     }
 
     /// Writes one decision.
@@ -90,9 +109,9 @@ impl<W: Write> DecisionWriter<W> {
                 out.write_all(b"\n")
             }
             Sink::Csv(sink) => {
-                let CsvSink { writer, header_written, line } = &mut **sink;
+                let CsvSink { writer, header_written, explain, trace, distribution, line } = &mut **sink;
                 if !*header_written {
-                    writer.write_record(CSV_HEADER).map_err(csv_to_io)?;
+                    write_header(writer, *explain)?;
                     *header_written = true;
                 }
                 line.clear();
@@ -115,7 +134,13 @@ impl<W: Write> DecisionWriter<W> {
                     error.and_then(|e| e.value.as_deref()).unwrap_or(""),
                     error.map_or("", |e| e.message.as_str()),
                 ];
-                writer.write_record(record).map_err(csv_to_io)
+                if !*explain {
+                    return writer.write_record(record).map_err(csv_to_io);
+                }
+                json_cell(trace, decision.trace.as_ref())?;
+                json_cell(distribution, decision.distribution.as_ref())?;
+                let explained = record.iter().copied().chain([trace.as_str(), distribution.as_str()]);
+                writer.write_record(explained).map_err(csv_to_io)
             }
         }
     }
@@ -128,14 +153,29 @@ impl<W: Write> DecisionWriter<W> {
         match self.sink {
             Sink::Jsonl(out) => out.into_inner().map_err(io::IntoInnerError::into_error),
             Sink::Csv(sink) => {
-                let CsvSink { mut writer, header_written, .. } = *sink;
+                let CsvSink { mut writer, header_written, explain, .. } = *sink;
                 if !header_written {
-                    writer.write_record(CSV_HEADER).map_err(csv_to_io)?;
+                    write_header(&mut writer, explain)?;
                 }
                 writer.into_inner().map_err(|e| e.into_error())
             }
         }
     }
+}
+
+/// The CSV header, with the explain columns when asked for.
+fn write_header<W: Write>(writer: &mut csv::Writer<W>, explain: bool) -> io::Result<()> {
+    let extra: &[&str] = if explain { &["trace", "distribution"] } else { &[] };
+    writer.write_record(CSV_HEADER.iter().chain(extra)).map_err(csv_to_io)
+}
+
+/// A value as compact JSON in `out`; empty for `None`.
+fn json_cell<T: serde::Serialize>(out: &mut String, value: Option<&T>) -> io::Result<()> {
+    out.clear();
+    if let Some(value) = value {
+        out.push_str(&serde_json::to_string(value)?);
+    }
+    Ok(())
 }
 
 /// The output name of a target kind (as its serde form).
