@@ -111,7 +111,7 @@ fn declarations(
     while let Some(expr) = exprs.pop() {
         match expr {
             ast::Expr::Or(parts, _) | ast::Expr::And(parts, _) => exprs.extend(parts.iter()),
-            ast::Expr::Not(inner, _) => exprs.push(inner),
+            ast::Expr::Not(inner, _) | ast::Expr::Paren(inner, _) => exprs.push(inner),
             ast::Expr::Predicate(p) if matches!(p.kind, ast::PredicateKind::Name) => {
                 referenced.insert(p.subject.name.as_str());
             }

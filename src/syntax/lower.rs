@@ -11,6 +11,7 @@ use pest::Parser as _;
 use super::ast::*;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
+use super::split::MAX_NESTING;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/route.pest"]
@@ -22,7 +23,7 @@ type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 pub fn declaration(file: FileId, text: &str, offset: usize) -> Result<Item> {
     let mut pairs = RouteParser::parse(Rule::declaration_only, text)
         .map_err(|error| Box::new(syntax_error(file, text, offset, &error)))?;
-    let lower = Lower { file, offset };
+    let lower = Lower { file, offset, depth: std::cell::Cell::new(0) };
     let top = pairs.next().ok_or_else(|| lower.broken(file, offset))?;
     let item = top.into_inner().next().ok_or_else(|| lower.broken(file, offset))?;
     lower.item(item)
@@ -31,6 +32,9 @@ pub fn declaration(file: FileId, text: &str, offset: usize) -> Result<Item> {
 struct Lower {
     file: FileId,
     offset: usize,
+    /// `not`s and parentheses around the condition being lowered: bounded
+    /// by [`MAX_NESTING`], since every later pass recurses through them.
+    depth: std::cell::Cell<usize>,
 }
 
 impl Lower {
@@ -199,7 +203,7 @@ impl Lower {
             let mut strings =
                 self.children(&group, Rule::string).map(|s| self.string(s)).collect::<Result<Vec<_>>>()?;
             let to = strings.pop().ok_or_else(|| self.broken(self.file, self.span(&group).start as usize))?;
-            groups.push(AliasGroup { from: strings, to });
+            groups.push(AliasGroup { from: strings, to, span: self.span(&group) });
         }
         Ok(AliasDecl { field: self.ident(self.child(&pair, Rule::ident)?), groups, span: self.span(&pair) })
     }
@@ -211,7 +215,8 @@ impl Lower {
                 Some(number) => Some(Literal { value: self.number(&number)?, span: self.span(&number) }),
                 None => None,
             };
-            members.push(MemberDecl { id: self.string(self.child(&member, Rule::string)?)?, weight });
+            let span = self.span(&member);
+            members.push(MemberDecl { id: self.string(self.child(&member, Rule::string)?)?, weight, span });
         }
         Ok(TeamDecl { name: self.ident(self.child(&pair, Rule::ident)?), members, span: self.span(&pair) })
     }
@@ -284,21 +289,49 @@ impl Lower {
         Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts, span) })
     }
 
-    /// `not not x` is `x`: negations fold by parity, so a long run of `not`s
-    /// never becomes a deep tree.
+    /// One [`Expr::Not`] per `not` written and an [`Expr::Paren`] per pair
+    /// of parentheses: nothing is folded, so the formatter and `diff` see
+    /// what the author wrote. Their nesting is bounded (see `depth`).
     fn not_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let span = self.span(&pair);
-        let mut negations = 0usize;
+        let mut nots = Vec::new();
         let mut operand = None;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::kw_not => negations += 1,
-                Rule::or_expr => operand = Some(self.or_expr(part)?),
+                Rule::kw_not => nots.push(self.span(&part)),
+                Rule::paren => operand = Some(self.paren(part, nots.len())?),
                 _ => operand = Some(Expr::Predicate(self.predicate(part)?)),
             }
         }
         let operand = operand.ok_or_else(|| self.broken(self.file, span.start as usize))?;
-        Ok(if negations % 2 == 1 { Expr::Not(Box::new(operand), span) } else { operand })
+        if self.depth.get() + nots.len() > MAX_NESTING {
+            return Err(self.too_deep(nots.first().copied().unwrap_or(span)));
+        }
+        Ok(nots.iter().rev().fold(operand, |inner, not| {
+            let whole = not.to(inner.span());
+            Expr::Not(Box::new(inner), whole)
+        }))
+    }
+
+    /// `( CONDITION )` under `nots` negations.
+    fn paren(&self, pair: Pair<'_, Rule>, nots: usize) -> Result<Expr> {
+        let span = self.span(&pair);
+        let outer = self.depth.get();
+        if outer + nots + 1 > MAX_NESTING {
+            return Err(self.too_deep(span));
+        }
+        self.depth.set(outer + nots + 1);
+        let inner = self.or_expr(self.child(&pair, Rule::or_expr)?);
+        self.depth.set(outer);
+        Ok(Expr::Paren(Box::new(inner?), span))
+    }
+
+    fn too_deep(&self, at: Span) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::new(Code::TooDeep, at, "conditions nest too deeply")
+                .label(format!("more than {MAX_NESTING} `not`s and parentheses around this"))
+                .help("name parts of the condition with `let`, or drop doubled `not`s"),
+        )
     }
 
     fn predicate(&self, pair: Pair<'_, Rule>) -> Result<Predicate> {
@@ -377,6 +410,7 @@ impl Lower {
                     Some(via) => Some(self.strategy(self.child(&via, Rule::strategy)?)?),
                     None => None,
                 },
+                keyword: pair.as_rule() == Rule::team_target,
                 span,
             },
             Rule::rep_target => match self.children(&pair, Rule::rep_lookup).next() {
@@ -607,6 +641,7 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::via | Rule::kw_via => "`via`",
         Rule::strategy | Rule::sticky | Rule::kw_sticky => "a strategy",
         Rule::block => "`{`",
+        Rule::paren => "`(`",
         Rule::rule | Rule::when_rule | Rule::kw_when => "`when`",
         Rule::otherwise_rule | Rule::kw_otherwise => "`otherwise`",
         Rule::label => "a label",
