@@ -8,6 +8,7 @@
 mod check;
 mod error;
 mod eval;
+mod fmt;
 mod graph;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Show the compiled decision DAG and its size.
     Graph(graph::GraphArgs),
+    /// Rewrite .route files in the canonical layout (docs/style.md).
+    Fmt(fmt::FmtArgs),
 }
 
 /// How a command ended.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

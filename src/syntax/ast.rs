@@ -449,3 +449,19 @@ pub struct StrategyExpr {
     /// The whole strategy.
     pub span: Span,
 }
+
+impl Item {
+    /// Where the declaration stands.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Schema(d) => d.span,
+            Item::Alias(d) => d.span,
+            Item::Team(d) => d.span,
+            Item::Let(d) => d.span,
+            Item::Lookup(d) => d.span,
+            Item::Import(d) => d.span,
+            Item::OnInvalid(d) => d.span,
+            Item::Rule(d) => d.span,
+        }
+    }
+}
