@@ -224,3 +224,37 @@ impl PartialEq for StrategyExpr {
         *name == other.name && *key == other.key
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::FileId;
+    use crate::syntax::{ast::Module, parse};
+
+    fn module(text: &str) -> Module {
+        let (module, diagnostics) = parse(FileId(0), text);
+        assert!(!diagnostics.has_errors(), "{text}");
+        module
+    }
+
+    #[test]
+    fn layout_and_comments_do_not_count() {
+        let a = module("team t = [\"a\" weight 2]\nlabel: when x == 1 and y -> team t else fallback q\n");
+        let b = module("# c\n\nteam t=[\n \"a\"  weight 2,\n]\nlabel:\n when x==1\n and y # why\n -> team t\n else fallback q");
+        assert!(a == b);
+    }
+
+    #[test]
+    fn what_the_author_wrote_counts() {
+        let pairs = [
+            ("let a = not not x", "let a = x"),
+            ("let a = (x)", "let a = x"),
+            ("let a = (x and y) and z", "let a = x and y and z"),
+            ("when x -> team t else fallback team u", "when x -> team t else fallback u"),
+            ("l: when x -> queue q", "when x -> queue q"),
+            ("let a = n == 1", "let a = n == 1.0"),
+        ];
+        for (left, right) in pairs {
+            assert!(module(left) != module(right), "{left} == {right}");
+        }
+    }
+}
