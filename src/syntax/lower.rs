@@ -561,19 +561,67 @@ fn describe_found(text: &str, at: usize) -> (String, usize) {
 /// Targeted advice for common slips.
 fn syntax_help(text: &str, at: usize) -> Option<String> {
     let rest = text.get(at..).unwrap_or("");
+    let before = text.get(..at).unwrap_or("").trim_end();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let word = rest.split(|c: char| !is_word(c)).next().unwrap_or("");
+    let previous = before.rsplit(|c: char| !is_word(c)).next().unwrap_or("");
     if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>") {
         return Some("comparisons use `==`".into());
     }
     if rest.starts_with("&&") || rest.starts_with("||") {
         return Some("write `and` / `or`".into());
     }
+    if rest.starts_with("//") {
+        return Some("comments start with `#`".into());
+    }
     if rest.starts_with('\'') {
         return Some("strings use double quotes: \"...\"".into());
     }
-    if rest.starts_with('"') && !rest[1..].contains('"') {
+    if rest.starts_with('"') && !rest.get(1..).unwrap_or("").contains('"') {
         return Some("this string is never closed".into());
     }
+    if rest.starts_with('%') && before.ends_with(|c: char| c.is_ascii_digit()) {
+        return Some("a weight is a whole number of shares, not a percentage: `weight 40`".into());
+    }
+    if let Some(keyword) = [word, previous].into_iter().find(|w| is_upper_keyword(w)) {
+        return Some(format!("keywords are lower-case: write `{}`", keyword.to_lowercase()));
+    }
+    if let Some(name) = rest.strip_prefix('-').filter(|r| !previous.is_empty() && r.starts_with(char::is_alphabetic)) {
+        let next = name.split(|c: char| !is_word(c)).next().unwrap_or("");
+        return Some(format!("names are written with `_`, not `-`: `{previous}_{next}`"));
+    }
+    if rest.starts_with('[') && before.ends_with(is_word) {
+        return Some(format!(
+            "a lookup is tested with `FIELD in {previous}` (the key is in the table) and used as a target with \
+             `rep {previous}[FIELD]`; its values cannot be compared in a condition"
+        ));
+    }
+    if before.ends_with("->") || before.ends_with("fallback") {
+        return crate::diagnostics::did_you_mean(word, ["team", "rep", "queue"]);
+    }
+    let after_operator = ["==", "!=", "<", ">", "contains", "starts_with", "ends_with"].iter().any(|op| before.ends_with(op))
+        && !before.ends_with("=>");
+    if after_operator && !word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit()) {
+        let ordering = before.ends_with(['<', '>']) && !before.ends_with("->");
+        return Some(if ordering {
+            format!("comparing one field with another (`{word}`) is not supported: a condition compares a field with a value")
+        } else if word.chars().any(char::is_uppercase) {
+            format!("values are quoted, enum values too: `\"{word}\"`")
+        } else {
+            format!(
+                "to compare with the text `{word}`, quote it: `\"{word}\"`; comparing one field with another is not \
+                 supported (a condition compares a field with a value)"
+            )
+        });
+    }
     None
+}
+
+/// `AND`, `Or`, `NOT`, ...: a keyword in the wrong case.
+fn is_upper_keyword(word: &str) -> bool {
+    ["and", "or", "not", "in", "when", "otherwise", "exists", "matches", "contains"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k) && word != *k)
 }
 
 /// Groups what pest expected into a short list: all the operators that may
@@ -642,6 +690,8 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::strategy | Rule::sticky | Rule::kw_sticky => "a strategy",
         Rule::block => "`{`",
         Rule::paren => "`(`",
+        Rule::comma => "`,`",
+        Rule::close_bracket => "`]`",
         Rule::rule | Rule::when_rule | Rule::kw_when => "`when`",
         Rule::otherwise_rule | Rule::kw_otherwise => "`otherwise`",
         Rule::label => "a label",
