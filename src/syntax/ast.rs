@@ -59,6 +59,23 @@ pub struct Module {
     pub items: Vec<Item>,
     /// Comments and blank lines, recorded beside the tree (not compared).
     pub trivia: super::trivia::Trivia,
+    /// Declarations that failed to parse (not compared): what they would
+    /// have declared, so the checker can leave out errors that follow
+    /// from them.
+    pub failed: Vec<FailedDecl>,
+}
+
+/// What a declaration that failed to parse would have declared, read from
+/// its first words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedDecl {
+    /// Its keyword: `team`, `let`, `lookup`, `schema`, `alias`, ... (`when`
+    /// or `otherwise` for a rule).
+    pub keyword: String,
+    /// The name after the keyword, when there is one.
+    pub name: Option<String>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// A top-level declaration.

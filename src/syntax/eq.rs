@@ -14,7 +14,7 @@ use super::ast::*;
 impl PartialEq for Module {
     /// Declarations only: trivia (comments, blank lines) never counts.
     fn eq(&self, other: &Self) -> bool {
-        let Module { items, trivia: _ } = self;
+        let Module { items, trivia: _, failed: _ } = self;
         *items == other.items
     }
 }

@@ -505,9 +505,15 @@ fn syntax_error(file: FileId, text: &str, offset: usize, error: &pest::error::Er
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
+    // Nothing but whitespace and comments left: point just after the last
+    // token (the next declaration starts on a later line, not here).
+    let at = at.min(trimmed_len(text));
     let found = describe_found(text, at);
     let expected = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => join_or(&expected_phrases(positives)),
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let rule_follows = !text.trim_start().starts_with("let") && !positives.contains(&Rule::close_paren);
+            join_or(&expected_phrases(positives, rule_follows))
+        }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
     let end = (at + found.1).min(text.len());
@@ -524,8 +530,8 @@ fn syntax_error(file: FileId, text: &str, offset: usize, error: &pest::error::Er
 /// What stands at `at`, in words, and how many bytes to underline.
 fn describe_found(text: &str, at: usize) -> (String, usize) {
     let rest = text.get(at..).unwrap_or("");
-    let Some(first) = rest.chars().next() else {
-        return ("end of input".into(), 0);
+    let Some(first) = rest.chars().next().filter(|_| at < trimmed_len(text)) else {
+        return ("the end of the declaration".into(), 0);
     };
     let word_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
     if word_len > 0 {
@@ -625,9 +631,9 @@ fn is_upper_keyword(word: &str) -> bool {
 }
 
 /// Groups what pest expected into a short list: all the operators that may
-/// follow a field become one phrase, and where a condition may continue,
-/// `->` is named too (pest does not list literal tokens).
-fn expected_phrases(positives: &[Rule]) -> Vec<&'static str> {
+/// follow a field become one phrase, and where a rule's condition may
+/// continue, `->` is named too (pest does not list literal tokens).
+fn expected_phrases(positives: &[Rule], rule_follows: bool) -> Vec<&'static str> {
     const OPERATORS: &[Rule] =
         &[Rule::cmp_op, Rule::string_op, Rule::kw_in, Rule::negation, Rule::kw_matches, Rule::kw_exists];
     let mut phrases: Vec<&'static str> = Vec::new();
@@ -636,7 +642,9 @@ fn expected_phrases(positives: &[Rule]) -> Vec<&'static str> {
     }
     if positives.iter().any(|r| matches!(r, Rule::kw_and | Rule::kw_or)) {
         phrases.push("`and`, `or`");
-        phrases.push("`->`");
+        if rule_follows {
+            phrases.push("`->`");
+        }
     }
     for wanted in positives {
         if OPERATORS.contains(wanted) || matches!(wanted, Rule::kw_and | Rule::kw_or | Rule::kw_not) {
@@ -692,6 +700,7 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::paren => "`(`",
         Rule::comma => "`,`",
         Rule::close_bracket => "`]`",
+        Rule::close_paren => "`)`",
         Rule::rule | Rule::when_rule | Rule::kw_when => "`when`",
         Rule::otherwise_rule | Rule::kw_otherwise => "`otherwise`",
         Rule::label => "a label",

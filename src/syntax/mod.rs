@@ -47,6 +47,10 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
         diagnostics.push(bidi_warning(file, at, c));
     }
     for chunk in &scan.chunks {
+        if chunk.too_deep_at.is_some() || chunk.unterminated_string_at.is_some() {
+            let source = text.get(chunk.start..chunk.end).unwrap_or("");
+            module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
+        }
         if let Some(at) = chunk.too_deep_at {
             diagnostics.push(
                 Diagnostic::new(Code::TooDeep, Span::new(file, at, at + 1), "conditions and blocks nest too deeply")
@@ -67,14 +71,33 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
         let source = text.get(chunk.start..chunk.end).unwrap_or("");
         match lower::declaration(file, source, chunk.start) {
             Ok(item) => module.items.push(item),
-            Err(error) => diagnostics.push(match chunk.unclosed_at {
-                Some(at) => unclosed(file, text, at, &error),
-                None => *error,
-            }),
+            Err(error) => {
+                module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
+                diagnostics.push(match chunk.unclosed_at {
+                    Some(at) => unclosed(file, text, at, &error),
+                    None => *error,
+                });
+            }
         }
     }
     module.trivia = scan.trivia;
     (module, diagnostics)
+}
+
+/// What a declaration that failed to parse would have declared: its first
+/// word, and the name after it (`team NAME`, `let NAME`, ...).
+fn failed(source: &str, span: Span) -> ast::FailedDecl {
+    let mut words = source
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .flat_map(|line| line.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .filter(|w| !w.is_empty());
+    let keyword = words.next().unwrap_or("").to_string();
+    let name = match keyword.as_str() {
+        "team" | "let" | "lookup" | "schema" | "alias" => words.next().map(str::to_string),
+        _ => None,
+    };
+    ast::FailedDecl { keyword, name, span }
 }
 
 /// Trojan Source: a bidi control reorders how the line is displayed, so the
