@@ -605,7 +605,12 @@ fn syntax_help(text: &str, at: usize) -> Option<String> {
     if before.ends_with("->") || before.ends_with("fallback") {
         return crate::diagnostics::did_you_mean(word, ["team", "rep", "queue"]);
     }
-    let after_operator = ["==", "!=", "<", ">", "contains", "starts_with", "ends_with"].iter().any(|op| before.ends_with(op))
+    if rest.starts_with(',') && before.ends_with(|c: char| c.is_ascii_digit()) {
+        return Some("numbers are written without `,`: `1000` or `1_000`".into());
+    }
+    let after_operator = ["==", "!=", "<", ">", "contains", "starts_with", "ends_with", "[", ","]
+        .iter()
+        .any(|op| before.ends_with(op))
         && !before.ends_with("=>");
     if after_operator && !word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit()) {
         let ordering = before.ends_with(['<', '>']) && !before.ends_with("->");
@@ -701,6 +706,8 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::comma => "`,`",
         Rule::close_bracket => "`]`",
         Rule::close_paren => "`)`",
+        Rule::open_bracket => "`[`",
+        Rule::arrow => "`->`",
         Rule::rule | Rule::when_rule | Rule::kw_when => "`when`",
         Rule::otherwise_rule | Rule::kw_otherwise => "`otherwise`",
         Rule::label => "a label",
