@@ -589,6 +589,9 @@ fn syntax_help(text: &str, at: usize) -> Option<String> {
     if rest.starts_with('%') && before.ends_with(|c: char| c.is_ascii_digit()) {
         return Some("a weight is a whole number of shares, not a percentage: `weight 40`".into());
     }
+    if let Some(ty) = ["string", "int", "float", "bool", "list"].iter().find(|t| word.eq_ignore_ascii_case(t) && word != **t) {
+        return Some(format!("types are lower-case: `{ty}`"));
+    }
     if let Some(keyword) = [word, previous].into_iter().find(|w| is_upper_keyword(w)) {
         return Some(format!("keywords are lower-case: write `{}`", keyword.to_lowercase()));
     }

@@ -123,5 +123,10 @@ fn unclosed(file: FileId, text: &str, at: usize, error: &Diagnostic) -> Diagnost
     Diagnostic::new(Code::UnclosedBracket, Span::new(file, at, at + 1), format!("`{bracket}` is never closed"))
         .label(format!("this `{bracket}` has no matching `{closer}`"))
         .with_label(error.span(), format!("the declaration cannot be read from here: {}", error.message))
-        .help(format!("add the missing `{closer}`; declarations after this one are read on their own"))
+        .help(if bracket == '{' {
+            // Rules may stand inside a block, so only other declarations restart.
+            "add the missing `}`; until then the rules after it are read as part of the block".to_string()
+        } else {
+            format!("add the missing `{closer}`; declarations after this one are read on their own")
+        })
 }
