@@ -8,7 +8,8 @@ use std::path::Path;
 use assert_cmd::Command;
 
 const MESSY: &str = "schema lead {  id:string }\nwhen id == \"a\"->queue a # why\n\n\n\nwhen id == \"bb\" -> queue b\n";
-const TIDY: &str = "schema lead {\n  id: string\n}\nwhen id == \"a\" -> queue a  # why\n\nwhen id == \"bb\" -> queue b\n";
+const TIDY: &str =
+    "schema lead {\n  id: string\n}\nwhen id == \"a\" -> queue a  # why\n\nwhen id == \"bb\" -> queue b\n";
 
 fn route(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("route").unwrap();

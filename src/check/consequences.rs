@@ -24,7 +24,8 @@ pub fn suppress(modules: &[(FileId, Module)], sources: &SourceMap, diagnostics: 
             return true;
         };
         let name = sources.snippet(d.span());
-        if let Some(i) = failed.iter().position(|f| f.keyword == keyword && f.name.as_deref().is_none_or(|n| n == name)) {
+        if let Some(i) = failed.iter().position(|f| f.keyword == keyword && f.name.as_deref().is_none_or(|n| n == name))
+        {
             if let Some(count) = hidden_by_decl.get_mut(i) {
                 *count += 1;
             }
@@ -93,6 +94,8 @@ fn note_on_cause(diagnostics: &mut Diagnostics, decl: &FailedDecl, count: usize)
         };
         let uses = if count == 1 { "1 use".to_string() } else { format!("{count} uses") };
         let verb = if count == 1 { "is" } else { "are" };
-        cause.notes.push(format!("{uses} of {what} elsewhere {verb} not reported as unknown until this declaration parses"));
+        cause
+            .notes
+            .push(format!("{uses} of {what} elsewhere {verb} not reported as unknown until this declaration parses"));
     }
 }

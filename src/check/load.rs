@@ -103,11 +103,12 @@ impl Loader<'_> {
 /// (other than the importing file itself).
 fn similar_file(path: &Path, importer: Option<String>) -> Option<String> {
     let wanted = path.file_name()?.to_string_lossy().into_owned();
-    let siblings: Vec<String> = std::fs::read_dir(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
-        .ok()?
-        .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|name| name.ends_with(".route") && importer.as_ref() != Some(name))
-        .collect();
+    let siblings: Vec<String> =
+        std::fs::read_dir(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+            .ok()?
+            .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|name| name.ends_with(".route") && importer.as_ref() != Some(name))
+            .collect();
     crate::diagnostics::did_you_mean(&wanted, siblings.iter().map(String::as_str))
 }
 

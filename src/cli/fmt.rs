@@ -42,7 +42,8 @@ pub fn run(args: &FmtArgs) -> Result<Exit, AppError> {
     }
     let mut failed = false;
     for file in files(&args.paths)? {
-        let text = std::fs::read_to_string(&file).map_err(|source| AppError::ReadInput { path: file.clone(), source })?;
+        let text =
+            std::fs::read_to_string(&file).map_err(|source| AppError::ReadInput { path: file.clone(), source })?;
         failed |= match one(&file, &text, args.check)? {
             Outcome::Unchanged => false,
             Outcome::Changed => args.check,

@@ -8,7 +8,7 @@
 //! comment ever moves across code; every comment emitted is counted, and
 //! the formatter refuses to write if one would be lost.
 
-use super::layout::{Align, Line, WIDTH, INDENT};
+use super::layout::{Align, Line, INDENT, WIDTH};
 use super::text::Text;
 use crate::source::Span;
 use crate::syntax::ast::*;

@@ -239,7 +239,9 @@ mod tests {
     #[test]
     fn layout_and_comments_do_not_count() {
         let a = module("team t = [\"a\" weight 2]\nlabel: when x == 1 and y -> team t else fallback q\n");
-        let b = module("# c\n\nteam t=[\n \"a\"  weight 2,\n]\nlabel:\n when x==1\n and y # why\n -> team t\n else fallback q");
+        let b = module(
+            "# c\n\nteam t=[\n \"a\"  weight 2,\n]\nlabel:\n when x==1\n and y # why\n -> team t\n else fallback q",
+        );
         assert!(a == b);
     }
 

@@ -9,9 +9,9 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 
 use super::ast::*;
+use super::split::MAX_NESTING;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
-use super::split::MAX_NESTING;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/route.pest"]
@@ -589,7 +589,9 @@ fn syntax_help(text: &str, at: usize) -> Option<String> {
     if rest.starts_with('%') && before.ends_with(|c: char| c.is_ascii_digit()) {
         return Some("a weight is a whole number of shares, not a percentage: `weight 40`".into());
     }
-    if let Some(ty) = ["string", "int", "float", "bool", "list"].iter().find(|t| word.eq_ignore_ascii_case(t) && word != **t) {
+    if let Some(ty) =
+        ["string", "int", "float", "bool", "list"].iter().find(|t| word.eq_ignore_ascii_case(t) && word != **t)
+    {
         return Some(format!("types are lower-case: `{ty}`"));
     }
     if let Some(keyword) = [word, previous].into_iter().find(|w| is_upper_keyword(w)) {
@@ -611,10 +613,9 @@ fn syntax_help(text: &str, at: usize) -> Option<String> {
     if rest.starts_with(',') && before.ends_with(|c: char| c.is_ascii_digit()) {
         return Some("numbers are written without `,`: `1000` or `1_000`".into());
     }
-    let after_operator = ["==", "!=", "<", ">", "contains", "starts_with", "ends_with", "[", ","]
-        .iter()
-        .any(|op| before.ends_with(op))
-        && !before.ends_with("=>");
+    let after_operator =
+        ["==", "!=", "<", ">", "contains", "starts_with", "ends_with", "[", ","].iter().any(|op| before.ends_with(op))
+            && !before.ends_with("=>");
     if after_operator && !word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit()) {
         let ordering = before.ends_with(['<', '>']) && !before.ends_with("->");
         return Some(if ordering {

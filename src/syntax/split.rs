@@ -135,9 +135,8 @@ fn word(text: &str, i: usize, line_initial: bool, open: &mut Vec<(u8, usize)>, m
     let bytes = text.as_bytes();
     let end = ident_end(bytes, i);
     let word = text.get(i..end).unwrap_or("");
-    let restarts = line_initial
-        && !open.is_empty()
-        && (OUTER_STARTERS.contains(&word) || open.iter().any(|&(b, _)| b != b'{'));
+    let restarts =
+        line_initial && !open.is_empty() && (OUTER_STARTERS.contains(&word) || open.iter().any(|&(b, _)| b != b'{'));
     if !((open.is_empty() || restarts) && starts_declaration(text, i, end)) {
         return end;
     }
