@@ -300,6 +300,30 @@ mod tests {
     }
 
     #[test]
+    fn a_keyword_first_on_its_line_restarts_inside_unclosed_brackets() {
+        let text = "let a = (x and y\nteam t = [\"a\"]\nwhen z -> team t\n";
+        let chunks = split(text);
+        assert_eq!(pieces(text), vec!["let a = (x and y", "team t = [\"a\"]", "when z -> team t"]);
+        assert_eq!(chunks.first().and_then(|c| c.unclosed_at), Some(8));
+        assert!(chunks.iter().skip(1).all(|c| c.unclosed_at.is_none()));
+    }
+
+    #[test]
+    fn rules_inside_an_open_block_stay_in_it_other_declarations_restart() {
+        let text = "when a {\n  when b -> queue q\nlet c = d\n";
+        assert_eq!(pieces(text), vec!["when a {\n  when b -> queue q", "let c = d"]);
+        let text = "when a [\nwhen b -> queue q\n";
+        assert_eq!(pieces(text).len(), 2);
+    }
+
+    #[test]
+    fn trivia_is_recorded_in_the_same_scan() {
+        let scan = scan("# one\nwhen x == \"#no\" -> queue q # two\n\nlet y = z\n");
+        assert_eq!(scan.trivia.comments, vec![0..5, 33..38]);
+        assert_eq!(scan.trivia.blank_lines, vec![39]);
+    }
+
+    #[test]
     fn deep_nesting_is_flagged_not_followed() {
         let text = format!("when {}x{} -> queue q", "(".repeat(10_000), ")".repeat(10_000));
         let chunks = split(&text);

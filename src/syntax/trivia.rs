@@ -31,6 +31,28 @@ impl Trivia {
         self.comments.get(first..last.max(first)).unwrap_or_default()
     }
 
+    /// The doc comments of a node starting at `start`: the comment lines
+    /// directly above it, with no blank line or code in between.
+    pub fn doc_comments<'t>(&'t self, text: &str, start: usize) -> &'t [Range<usize>] {
+        let end = self.comments.partition_point(|c| c.start < start);
+        let mut first = end;
+        let mut next_start = start;
+        while let Some(comment) = first.checked_sub(1).and_then(|i| self.comments.get(i)) {
+            let between = text.get(comment.end..next_start).unwrap_or("x");
+            // Only the line break (and indentation) may separate them.
+            if between.chars().any(|c| !c.is_whitespace()) || between.matches('\n').count() != 1 {
+                break;
+            }
+            let line_start = text.get(..comment.start).map_or(0, |t| t.rfind('\n').map_or(0, |n| n + 1));
+            if text.get(line_start..comment.start).is_none_or(|t| !t.trim().is_empty()) {
+                break; // a trailing comment of the line above, not a doc comment
+            }
+            first -= 1;
+            next_start = comment.start;
+        }
+        self.comments.get(first..end).unwrap_or_default()
+    }
+
     /// Whether a blank line starts in `range`.
     pub fn has_blank_line_in(&self, range: Range<usize>) -> bool {
         let first = self.blank_lines.partition_point(|&b| b < range.start);
@@ -97,6 +119,17 @@ mod tests {
         lines_and_bidi("a\n\n  \nb \u{202E}x\n", &mut trivia);
         assert_eq!(trivia.blank_lines, vec![2, 3]);
         assert_eq!(trivia.bidi, vec![(8, '\u{202E}')]);
+    }
+
+    #[test]
+    fn doc_comments_are_the_comment_lines_directly_above() {
+        let text = "# file header\n\n# doc one\n  # doc two\nteam a = [\"x\"]  # trailing\nlet b = x\n";
+        let scan = crate::syntax::split::scan(text);
+        let team = text.find("team").unwrap_or(0);
+        let docs: Vec<&str> = scan.trivia.doc_comments(text, team).iter().filter_map(|c| text.get(c.clone())).collect();
+        assert_eq!(docs, ["# doc one", "# doc two"]);
+        let let_b = text.find("let").unwrap_or(0);
+        assert!(scan.trivia.doc_comments(text, let_b).is_empty());
     }
 
     #[test]
