@@ -286,3 +286,32 @@ proptest! {
         prop_assert!(round_trip(file, &perturbed).is_some(), "does not parse:\n{}", perturbed);
     }
 }
+
+#[test]
+fn canonical_conditions_read_back_to_the_same_condition() {
+    use route::syntax::ast::{Item, RuleKind};
+    let text = std::fs::read_to_string(root().join("examples/acme/routing.route")).unwrap();
+    let (module, _) = parse(FileId(0), &text);
+    let mut conditions: Vec<&route::syntax::ast::Expr> = Vec::new();
+    for item in &module.items {
+        match item {
+            Item::Let(l) => conditions.push(&l.condition),
+            Item::Rule(r) => match &r.kind {
+                RuleKind::When { condition, .. } | RuleKind::Block { condition, .. } => conditions.push(condition),
+                RuleKind::Otherwise { .. } => {}
+            },
+            _ => {}
+        }
+    }
+    assert!(conditions.len() > 20);
+    for condition in conditions {
+        let printed = route::format::condition(condition);
+        let (again, diagnostics) = parse(FileId(0), &format!("let x = {printed}"));
+        assert!(!diagnostics.has_errors(), "{printed}");
+        let Some(Item::Let(l)) = again.items.first() else { panic!("{printed}") };
+        assert!(l.condition == *condition, "{printed}");
+    }
+    let (module, _) = parse(FileId(0), "let x = n >= 5_000 and s == \"a\\\"b\" and f < 1e3\n");
+    let Some(Item::Let(l)) = module.items.first() else { panic!() };
+    assert_eq!(route::format::condition(&l.condition), "n >= 5000 and s == \"a\\\"b\" and f < 1000.0");
+}

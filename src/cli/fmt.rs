@@ -138,8 +138,9 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), AppError> {
 }
 
 /// The files named: each file as given; each directory's `.route` files,
-/// recursively, in name order. `*.test.route` files are skipped: their
-/// syntax is not part of the rule grammar formatted here.
+/// recursively, in name order, hidden directories left out. `*.test.route`
+/// files are skipped: their syntax is not part of the rule grammar
+/// formatted here.
 fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
     let mut out = Vec::new();
     for path in paths {
@@ -147,7 +148,9 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
             out.push(path.clone());
             continue;
         }
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        // Hidden directories (`.git`, editor state) are not the project's.
+        let visible = |e: &walkdir::DirEntry| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.');
+        for entry in walkdir::WalkDir::new(path).sort_by_file_name().into_iter().filter_entry(visible) {
             let entry = entry.map_err(|e| AppError::ReadInput {
                 path: e.path().map_or_else(|| path.clone(), Path::to_path_buf),
                 source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("file system loop")),
