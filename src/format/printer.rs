@@ -52,7 +52,7 @@ impl<'a> Printer<'a> {
             return;
         }
         let trivia = self.trivia;
-        let mut blanks = trivia.blank_lines.iter().copied().filter(|&b| from <= b && b < until).peekable();
+        let mut blanks = trivia.blank_lines_in(from..until).iter().copied().peekable();
         for comment in trivia.comments_in(from..until) {
             if blanks.peek().is_some_and(|&b| b < comment.start) {
                 self.blank();

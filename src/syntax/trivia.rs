@@ -53,10 +53,11 @@ impl Trivia {
         self.comments.get(first..end).unwrap_or_default()
     }
 
-    /// Whether a blank line starts in `range`.
-    pub fn has_blank_line_in(&self, range: Range<usize>) -> bool {
+    /// The blank lines that start in `range` (binary search).
+    pub fn blank_lines_in(&self, range: Range<usize>) -> &[usize] {
         let first = self.blank_lines.partition_point(|&b| b < range.start);
-        self.blank_lines.get(first).is_some_and(|&b| b < range.end)
+        let last = self.blank_lines.partition_point(|&b| b < range.end);
+        self.blank_lines.get(first..last.max(first)).unwrap_or_default()
     }
 }
 
