@@ -81,3 +81,19 @@ pub fn rule_head(rule: &Rule) -> String {
         RuleKind::Otherwise { action } => format!("{label}otherwise -> {}", t.action(action)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_that_means_something_else_is_refused() {
+        let (before, _) = crate::syntax::parse(FileId(0), "let a = x\n");
+        assert!(verify(&before, 0, "let a = x\n").is_ok());
+        for wrong in ["let a = y\n", "let a = not not x\n", "let a = (x\n"] {
+            assert!(matches!(verify(&before, 0, wrong), Err(FormatError::Internal(_))), "{wrong}");
+        }
+        let (commented, _) = crate::syntax::parse(FileId(0), "# why\nlet a = x\n");
+        assert!(matches!(verify(&commented, 0, "let a = x\n"), Err(FormatError::Internal(_))));
+    }
+}
