@@ -3,7 +3,7 @@
 //! `tests/fixtures/diagnostics/` (and deletes it here), so this file only
 //! ever shrinks. Fixed already (issue 7 item 14): `//` comments,
 //! `round-robin`, unquoted enum values, upper-case keywords, field-to-field
-//! comparisons with `<`/`>`, `lookup[key] == value`, `weight 40%`, a typo in
+//! comparisons with `<`/`>`, a label without `:`, `lookup[key] == value`, `weight 40%`, a typo in
 //! an import path, a broken `let` reported after its uses, an unclosed `(`
 //! or `[` hiding later declarations.
 
@@ -29,13 +29,6 @@ fn an_unclosed_block_swallows_the_rules_after_it() {
     insta::assert_snapshot!(message(
         "when region == \"NA\" {\n  when employees > 5 -> team sales\nwhen employees > 9 -> team salse\notherwise -> queue q\n"
     ));
-}
-
-/// A label without its `:` is blamed on the declaration before it ("expected
-/// end of declaration"); it should say that a label is followed by `:`.
-#[test]
-fn a_label_without_a_colon() {
-    insta::assert_snapshot!(message("big when employees > 5 -> team sales\notherwise -> queue q\n"));
 }
 
 /// Comparing two string fields suggests quoting the second as text; the

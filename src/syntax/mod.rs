@@ -73,10 +73,12 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
             Ok(item) => module.items.push(item),
             Err(error) => {
                 module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
-                diagnostics.push(match chunk.unclosed_at {
+                let mut error = match chunk.unclosed_at {
                     Some(at) => unclosed(file, text, at, &error),
                     None => *error,
-                });
+                };
+                label_without_colon(text, chunk, &mut error);
+                diagnostics.push(error);
             }
         }
     }
@@ -98,6 +100,21 @@ fn failed(source: &str, span: Span) -> ast::FailedDecl {
         _ => None,
     };
     ast::FailedDecl { keyword, name, span }
+}
+
+/// `big when ...`: the `when` starts the next declaration, so the word
+/// left at the end of this one was meant as a label.
+fn label_without_colon(text: &str, chunk: &split::Chunk, error: &mut Diagnostic) {
+    let source = text.get(chunk.start..chunk.end).unwrap_or("").trim_end();
+    let word = source.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+    let next = text.get(chunk.end..).unwrap_or("");
+    let keyword = ["when", "otherwise"].into_iter().find(|k| next.starts_with(k));
+    let word_start = chunk.start + source.len() - word.len();
+    if let (Some(keyword), true, true) = (keyword, error.help.is_none(), error.span().start as usize == word_start) {
+        if !word.is_empty() {
+            error.help = Some(format!("a label is followed by `:`: `{word}: {keyword}`"));
+        }
+    }
 }
 
 /// Trojan Source: a bidi control reorders how the line is displayed, so the
