@@ -93,8 +93,12 @@ fn every_route_snippet_in_the_docs_round_trips() {
 
 #[test]
 fn the_canonical_layout() {
-    for file in ["tests/fixtures/format/layout.route", "examples/quickstart/routing.route", "examples/acme/teams.route"]
-    {
+    for file in [
+        "tests/fixtures/format/layout.route",
+        "tests/fixtures/format/comments.route",
+        "examples/quickstart/routing.route",
+        "examples/acme/teams.route",
+    ] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
         let formatted = round_trip(file, &text).unwrap();
         let name = Path::new(file).with_extension("").display().to_string().replace('/', "__");

@@ -74,7 +74,7 @@ pub fn render(lines: &[Line]) -> String {
     for ((line, code), column) in lines.iter().zip(&codes).zip(comment_columns) {
         out.push_str(code);
         if let Line::Code { comment: Some(comment), .. } = line {
-            let pad = column.saturating_sub(code.chars().count()).max(1);
+            let pad = column.saturating_sub(last_line_width(code)).max(1);
             out.push_str(&" ".repeat(pad));
             out.push_str(comment);
         }
@@ -134,6 +134,12 @@ fn aligned_heads(lines: &[Line]) -> Vec<Option<usize>> {
     widths
 }
 
+/// A trailing comment follows the last line of code written as is over
+/// several lines.
+fn last_line_width(code: &str) -> usize {
+    code.rsplit('\n').next().unwrap_or("").chars().count()
+}
+
 /// The column each trailing comment starts at: two spaces after the widest
 /// code among the commented lines of its run (consecutive code lines at one
 /// indentation).
@@ -147,7 +153,7 @@ fn comment_columns(lines: &[Line], codes: &[String]) -> Vec<usize> {
         let widest = run
             .clone()
             .filter(|&i| matches!(lines.get(i), Some(Line::Code { comment: Some(_), .. })))
-            .filter_map(|i| codes.get(i).map(|c| c.chars().count()))
+            .filter_map(|i| codes.get(i).map(|c| last_line_width(c)))
             .max()
             .unwrap_or(0);
         for i in run {

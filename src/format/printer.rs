@@ -166,12 +166,17 @@ impl<'a> Printer<'a> {
         self.cursor = self.cursor.max(span.end as usize);
     }
 
+    /// Where the first `bracket` of a declaration stands (its header ends
+    /// there; no string can come before it).
+    fn opening(&self, span: Span, bracket: char) -> usize {
+        let start = span.start as usize;
+        self.source.get(span.range()).and_then(|s| s.find(bracket)).map_or(start, |b| start + b)
+    }
+
     /// `HEADER {`, the entries (each with its comments), `}`.
     fn braced(&mut self, header: String, span: Span, depth: usize, entries: &mut dyn FnMut(&mut Self)) {
         self.lines.push(Line::code(depth, format!("{header} {{")));
-        if let Some(brace) = self.source.get(span.range()).and_then(|s| s.find('{')) {
-            self.trailing(span.start as usize + brace + 1);
-        }
+        self.trailing(self.opening(span, '{') + 1);
         entries(self);
         self.gap((span.end as usize).saturating_sub(1), depth + 1);
         self.trim_blank_end();
@@ -188,7 +193,7 @@ impl<'a> Printer<'a> {
     }
 
     fn schema(&mut self, d: &SchemaDecl) {
-        if self.has_comments(d.span.start as usize..d.name.span.end as usize) {
+        if self.has_comments(d.span.start as usize..self.opening(d.span, '{')) {
             return self.verbatim(d.span, 0);
         }
         let t = self.text;
@@ -214,7 +219,7 @@ impl<'a> Printer<'a> {
     }
 
     fn alias(&mut self, d: &AliasDecl) {
-        if self.has_comments(d.span.start as usize..d.field.span.end as usize) {
+        if self.has_comments(d.span.start as usize..self.opening(d.span, '{')) {
             return self.verbatim(d.span, 0);
         }
         let t = self.text;
@@ -241,7 +246,7 @@ impl<'a> Printer<'a> {
         let head = format!("team {}", d.name.name);
         let list: Vec<&str> = members.iter().map(|(_, m)| m.as_str()).collect();
         let tail = format!("= [{}]", list.join(", "));
-        if self.has_comments(d.span.start as usize..d.name.span.end as usize) {
+        if self.has_comments(d.span.start as usize..self.opening(d.span, '[')) {
             return self.verbatim(d.span, 0);
         }
         if !self.has_comments(d.span.range()) && head.len() + 1 + tail.len() <= WIDTH {
@@ -250,9 +255,7 @@ impl<'a> Printer<'a> {
             return;
         }
         self.lines.push(Line::code(0, format!("{head} = [")));
-        if let Some(bracket) = self.source.get(d.span.range()).and_then(|s| s.find('[')) {
-            self.trailing(d.span.start as usize + bracket + 1);
-        }
+        self.trailing(self.opening(d.span, '[') + 1);
         for (span, text) in &members {
             self.entry(*span, format!("{text},"), 1);
         }
