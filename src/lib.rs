@@ -16,6 +16,7 @@ pub mod compile;
 pub mod diagnostics;
 pub mod diff;
 pub mod eval;
+pub mod format;
 pub mod io;
 pub mod schema;
 pub mod source;

@@ -38,11 +38,19 @@ fn a_fifty_megabyte_rule_file_is_refused_with_a_diagnostic() {
 #[test]
 fn long_flat_chains_are_fine() {
     let conjunction = vec!["n > 1"; 20_000].join(" and ");
-    let negations = "not ".repeat(20_001);
+    let negations = "not ".repeat(63);
     let text = format!("{SCHEMA}when {conjunction} -> queue a\nwhen {negations} b -> queue b\notherwise -> queue c\n");
     let checked = check(text);
     assert!(checked.diagnostics.is_empty(), "{:?}", codes(&checked));
     assert_eq!(checked.program.unwrap().rules.len(), 3);
+}
+
+#[test]
+fn a_long_run_of_nots_is_refused_with_a_diagnostic() {
+    // Every `not` written is kept in the AST (for `fmt` and `diff`), so a run
+    // of them is bounded like nesting.
+    let text = format!("{SCHEMA}when {}b -> queue b\notherwise -> queue c\n", "not ".repeat(20_001));
+    assert_eq!(codes(&check(text)), [Code::TooDeep]);
 }
 
 #[test]

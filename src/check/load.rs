@@ -71,9 +71,19 @@ impl Loader<'_> {
                 Diagnostic::new(Code::ImportNotFound, span, format!("cannot read imported file `{written}`"))
                     .label(error.to_string().to_lowercase())
                     .note(format!("looked for {}", path.display()))
-                    .help("import paths are relative to the file that imports them"),
+                    .help(match similar_file(&path, self.importer()) {
+                        Some(suggestion) => format!("{suggestion} (import paths are relative to the importing file)"),
+                        None => "import paths are relative to the file that imports them".into(),
+                    }),
             ),
         }
+    }
+
+    /// The file name of the file whose import is being read.
+    fn importer(&self) -> Option<String> {
+        let (file, _) = self.stack.last()?;
+        let path = &self.sources.get(*file)?.path;
+        Some(path.file_name()?.to_string_lossy().into_owned())
     }
 
     fn report_cycle(&mut self, position: usize, closing: Span, written: &str) {
@@ -87,6 +97,19 @@ impl Loader<'_> {
         }
         self.diagnostics.push(diagnostic);
     }
+}
+
+/// "did you mean `teams.route`?" among the `.route` files beside `path`
+/// (other than the importing file itself).
+fn similar_file(path: &Path, importer: Option<String>) -> Option<String> {
+    let wanted = path.file_name()?.to_string_lossy().into_owned();
+    let siblings: Vec<String> =
+        std::fs::read_dir(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+            .ok()?
+            .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|name| name.ends_with(".route") && importer.as_ref() != Some(name))
+            .collect();
+    crate::diagnostics::did_you_mean(&wanted, siblings.iter().map(String::as_str))
 }
 
 /// Removes `.` and `a/..` components without touching the file system, so

@@ -7,6 +7,7 @@
 //! declaration and rule is checked on its own, so one error never hides
 //! another.
 
+mod consequences;
 mod load;
 pub mod program;
 mod resolve;
@@ -53,6 +54,7 @@ pub fn check_source(name: &str, path: &Path, text: String) -> Checked {
     let loaded = load::load(&mut sources, entry, &mut diagnostics);
     let program = build(&loaded.modules, &sources, &mut diagnostics);
     diagnostics.sort();
+    consequences::suppress(&loaded.modules, &sources, &mut diagnostics);
     let program = if diagnostics.has_errors() { None } else { program };
     Checked { sources, program, diagnostics }
 }
@@ -111,7 +113,7 @@ fn declarations(
     while let Some(expr) = exprs.pop() {
         match expr {
             ast::Expr::Or(parts, _) | ast::Expr::And(parts, _) => exprs.extend(parts.iter()),
-            ast::Expr::Not(inner, _) => exprs.push(inner),
+            ast::Expr::Not(inner, _) | ast::Expr::Paren(inner, _) => exprs.push(inner),
             ast::Expr::Predicate(p) if matches!(p.kind, ast::PredicateKind::Name) => {
                 referenced.insert(p.subject.name.as_str());
             }

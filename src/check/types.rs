@@ -115,6 +115,7 @@ impl<'a> Checker<'a> {
             Expr::Or(parts, _) => self.all_parts(parts).map(Cond::Any),
             Expr::And(parts, _) => self.all_parts(parts).map(Cond::All),
             Expr::Not(inner, _) => self.expr(inner).map(|c| Cond::Not(Box::new(c))),
+            Expr::Paren(inner, _) => self.expr(inner),
             Expr::Predicate(p) => self.predicate(p),
         }
     }

@@ -9,6 +9,7 @@ mod check;
 mod diff;
 mod error;
 mod eval;
+mod fmt;
 mod graph;
 mod test;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Test(test::TestArgs),
     /// What a change does: OLD and NEW compared, proved and (with --leads) measured.
     Diff(diff::DiffArgs),
+    /// Rewrite .route files in the canonical layout (docs/style.md).
+    Fmt(fmt::FmtArgs),
 }
 
 /// How a command ended.
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

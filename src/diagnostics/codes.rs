@@ -42,6 +42,7 @@ codes! {
     InvalidNumber = "E0003", Error, "number out of range or malformed";
     UnterminatedString = "E0004", Error, "string literal never closed";
     FileTooLarge = "E0005", Error, "rule file too large";
+    UnclosedBracket = "E0010", Error, "bracket never closed";
 
     ImportNotFound = "E0101", Error, "imported file cannot be read";
     ImportCycle = "E0102", Error, "import cycle";
@@ -100,6 +101,7 @@ codes! {
     Overlap = "W0111", Note, "rules with different targets overlap";
     UnknownRep = "W0112", Warning, "lookup names a rep in no team";
     AnalysisIncomplete = "W0113", Note, "analysis left some questions open";
+    BidiControl = "W0130", Warning, "invisible bidirectional control character";
 
     NoAvailableMember = "W0201", Warning, "team has nobody who can take leads";
     UnstaffedHours = "W0202", Warning, "team has nobody working at some hours";

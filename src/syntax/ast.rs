@@ -2,7 +2,13 @@
 //!
 //! The AST is untyped and unresolved: names are plain identifiers and
 //! literals are as written. `check` turns it into the typed [`crate::check`]
-//! program; nothing later reads the AST.
+//! program; `format` prints it back. Nothing is folded or dropped: `not not
+//! x`, parentheses and `fallback team x` vs `fallback x` are all kept, and
+//! comments and blank lines live beside the tree in [`Module::trivia`].
+//!
+//! Equality (`==`) on every AST type ignores spans and trivia (see
+//! `eq.rs`): two parses of the same declarations, laid out differently,
+//! compare equal. It is the one way the AST compares.
 
 use crate::source::Span;
 
@@ -51,6 +57,25 @@ pub enum LiteralValue {
 pub struct Module {
     /// Top-level declarations in source order.
     pub items: Vec<Item>,
+    /// Comments and blank lines, recorded beside the tree (not compared).
+    pub trivia: super::trivia::Trivia,
+    /// Declarations that failed to parse (not compared): what they would
+    /// have declared, so the checker can leave out errors that follow
+    /// from them.
+    pub failed: Vec<FailedDecl>,
+}
+
+/// What a declaration that failed to parse would have declared, read from
+/// its first words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedDecl {
+    /// Its keyword: `team`, `let`, `lookup`, `schema`, `alias`, ... (`when`
+    /// or `otherwise` for a rule).
+    pub keyword: String,
+    /// The name after the keyword, when there is one.
+    pub name: Option<String>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// A top-level declaration.
@@ -153,6 +178,8 @@ pub struct AliasGroup {
     pub from: Vec<StrLit>,
     /// The enum value they mean.
     pub to: StrLit,
+    /// The whole group.
+    pub span: Span,
 }
 
 /// `team NAME = ["a@x" weight 3, ...]`
@@ -173,6 +200,8 @@ pub struct MemberDecl {
     pub id: StrLit,
     /// `weight N`, as written (validated by the checker).
     pub weight: Option<Literal>,
+    /// The whole member.
+    pub span: Span,
 }
 
 /// `let NAME = CONDITION`
@@ -263,8 +292,10 @@ pub enum Expr {
     Or(Vec<Expr>, Span),
     /// `a and b and c` (n-ary, at least two operands)
     And(Vec<Expr>, Span),
-    /// `not a`
+    /// `not a`: one node per `not` written, so `not not a` is two.
     Not(Box<Expr>, Span),
+    /// `(a)`: parentheses as written, even where precedence makes them redundant.
+    Paren(Box<Expr>, Span),
     /// One predicate over one field.
     Predicate(Predicate),
 }
@@ -273,7 +304,7 @@ impl Expr {
     /// Where the condition stands.
     pub fn span(&self) -> Span {
         match self {
-            Expr::Or(_, span) | Expr::And(_, span) | Expr::Not(_, span) => *span,
+            Expr::Or(_, span) | Expr::And(_, span) | Expr::Not(_, span) | Expr::Paren(_, span) => *span,
             Expr::Predicate(p) => p.span,
         }
     }
@@ -392,6 +423,9 @@ pub enum Target {
         name: Ident,
         /// The distribution strategy, when given.
         strategy: Option<StrategyExpr>,
+        /// Whether the `team` keyword was written (it may be left out after
+        /// `else fallback`).
+        keyword: bool,
         /// The whole target.
         span: Span,
     },
@@ -431,4 +465,20 @@ pub struct StrategyExpr {
     pub key: Option<Ident>,
     /// The whole strategy.
     pub span: Span,
+}
+
+impl Item {
+    /// Where the declaration stands.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Schema(d) => d.span,
+            Item::Alias(d) => d.span,
+            Item::Team(d) => d.span,
+            Item::Let(d) => d.span,
+            Item::Lookup(d) => d.span,
+            Item::Import(d) => d.span,
+            Item::OnInvalid(d) => d.span,
+            Item::Rule(d) => d.span,
+        }
+    }
 }

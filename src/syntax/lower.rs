@@ -9,6 +9,7 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 
 use super::ast::*;
+use super::split::MAX_NESTING;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -22,7 +23,7 @@ type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 pub fn declaration(file: FileId, text: &str, offset: usize) -> Result<Item> {
     let mut pairs = RouteParser::parse(Rule::declaration_only, text)
         .map_err(|error| Box::new(syntax_error(file, text, offset, &error)))?;
-    let lower = Lower { file, offset };
+    let lower = Lower { file, offset, depth: std::cell::Cell::new(0) };
     let top = pairs.next().ok_or_else(|| lower.broken(file, offset))?;
     let item = top.into_inner().next().ok_or_else(|| lower.broken(file, offset))?;
     lower.item(item)
@@ -31,6 +32,9 @@ pub fn declaration(file: FileId, text: &str, offset: usize) -> Result<Item> {
 struct Lower {
     file: FileId,
     offset: usize,
+    /// `not`s and parentheses around the condition being lowered: bounded
+    /// by [`MAX_NESTING`], since every later pass recurses through them.
+    depth: std::cell::Cell<usize>,
 }
 
 impl Lower {
@@ -199,7 +203,7 @@ impl Lower {
             let mut strings =
                 self.children(&group, Rule::string).map(|s| self.string(s)).collect::<Result<Vec<_>>>()?;
             let to = strings.pop().ok_or_else(|| self.broken(self.file, self.span(&group).start as usize))?;
-            groups.push(AliasGroup { from: strings, to });
+            groups.push(AliasGroup { from: strings, to, span: self.span(&group) });
         }
         Ok(AliasDecl { field: self.ident(self.child(&pair, Rule::ident)?), groups, span: self.span(&pair) })
     }
@@ -211,7 +215,8 @@ impl Lower {
                 Some(number) => Some(Literal { value: self.number(&number)?, span: self.span(&number) }),
                 None => None,
             };
-            members.push(MemberDecl { id: self.string(self.child(&member, Rule::string)?)?, weight });
+            let span = self.span(&member);
+            members.push(MemberDecl { id: self.string(self.child(&member, Rule::string)?)?, weight, span });
         }
         Ok(TeamDecl { name: self.ident(self.child(&pair, Rule::ident)?), members, span: self.span(&pair) })
     }
@@ -284,21 +289,49 @@ impl Lower {
         Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts, span) })
     }
 
-    /// `not not x` is `x`: negations fold by parity, so a long run of `not`s
-    /// never becomes a deep tree.
+    /// One [`Expr::Not`] per `not` written and an [`Expr::Paren`] per pair
+    /// of parentheses: nothing is folded, so the formatter and `diff` see
+    /// what the author wrote. Their nesting is bounded (see `depth`).
     fn not_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let span = self.span(&pair);
-        let mut negations = 0usize;
+        let mut nots = Vec::new();
         let mut operand = None;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::kw_not => negations += 1,
-                Rule::or_expr => operand = Some(self.or_expr(part)?),
+                Rule::kw_not => nots.push(self.span(&part)),
+                Rule::paren => operand = Some(self.paren(part, nots.len())?),
                 _ => operand = Some(Expr::Predicate(self.predicate(part)?)),
             }
         }
         let operand = operand.ok_or_else(|| self.broken(self.file, span.start as usize))?;
-        Ok(if negations % 2 == 1 { Expr::Not(Box::new(operand), span) } else { operand })
+        if self.depth.get() + nots.len() > MAX_NESTING {
+            return Err(self.too_deep(nots.first().copied().unwrap_or(span)));
+        }
+        Ok(nots.iter().rev().fold(operand, |inner, not| {
+            let whole = not.to(inner.span());
+            Expr::Not(Box::new(inner), whole)
+        }))
+    }
+
+    /// `( CONDITION )` under `nots` negations.
+    fn paren(&self, pair: Pair<'_, Rule>, nots: usize) -> Result<Expr> {
+        let span = self.span(&pair);
+        let outer = self.depth.get();
+        if outer + nots + 1 > MAX_NESTING {
+            return Err(self.too_deep(span));
+        }
+        self.depth.set(outer + nots + 1);
+        let inner = self.or_expr(self.child(&pair, Rule::or_expr)?);
+        self.depth.set(outer);
+        Ok(Expr::Paren(Box::new(inner?), span))
+    }
+
+    fn too_deep(&self, at: Span) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::new(Code::TooDeep, at, "conditions nest too deeply")
+                .label(format!("more than {MAX_NESTING} `not`s and parentheses around this"))
+                .help("name parts of the condition with `let`, or drop doubled `not`s"),
+        )
     }
 
     fn predicate(&self, pair: Pair<'_, Rule>) -> Result<Predicate> {
@@ -377,6 +410,7 @@ impl Lower {
                     Some(via) => Some(self.strategy(self.child(&via, Rule::strategy)?)?),
                     None => None,
                 },
+                keyword: pair.as_rule() == Rule::team_target,
                 span,
             },
             Rule::rep_target => match self.children(&pair, Rule::rep_lookup).next() {
@@ -471,9 +505,15 @@ fn syntax_error(file: FileId, text: &str, offset: usize, error: &pest::error::Er
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
+    // Nothing but whitespace and comments left: point just after the last
+    // token (the next declaration starts on a later line, not here).
+    let at = at.min(trimmed_len(text));
     let found = describe_found(text, at);
     let expected = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => join_or(&expected_phrases(positives)),
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let rule_follows = !text.trim_start().starts_with("let") && !positives.contains(&Rule::close_paren);
+            join_or(&expected_phrases(positives, rule_follows))
+        }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
     let end = (at + found.1).min(text.len());
@@ -490,8 +530,8 @@ fn syntax_error(file: FileId, text: &str, offset: usize, error: &pest::error::Er
 /// What stands at `at`, in words, and how many bytes to underline.
 fn describe_found(text: &str, at: usize) -> (String, usize) {
     let rest = text.get(at..).unwrap_or("");
-    let Some(first) = rest.chars().next() else {
-        return ("end of input".into(), 0);
+    let Some(first) = rest.chars().next().filter(|_| at < trimmed_len(text)) else {
+        return ("the end of the declaration".into(), 0);
     };
     let word_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
     if word_len > 0 {
@@ -527,25 +567,82 @@ fn describe_found(text: &str, at: usize) -> (String, usize) {
 /// Targeted advice for common slips.
 fn syntax_help(text: &str, at: usize) -> Option<String> {
     let rest = text.get(at..).unwrap_or("");
+    let before = text.get(..at).unwrap_or("").trim_end();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let word = rest.split(|c: char| !is_word(c)).next().unwrap_or("");
+    let previous = before.rsplit(|c: char| !is_word(c)).next().unwrap_or("");
     if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>") {
         return Some("comparisons use `==`".into());
     }
     if rest.starts_with("&&") || rest.starts_with("||") {
         return Some("write `and` / `or`".into());
     }
+    if rest.starts_with("//") {
+        return Some("comments start with `#`".into());
+    }
     if rest.starts_with('\'') {
         return Some("strings use double quotes: \"...\"".into());
     }
-    if rest.starts_with('"') && !rest[1..].contains('"') {
+    if rest.starts_with('"') && !rest.get(1..).unwrap_or("").contains('"') {
         return Some("this string is never closed".into());
+    }
+    if rest.starts_with('%') && before.ends_with(|c: char| c.is_ascii_digit()) {
+        return Some("a weight is a whole number of shares, not a percentage: `weight 40`".into());
+    }
+    if let Some(ty) =
+        ["string", "int", "float", "bool", "list"].iter().find(|t| word.eq_ignore_ascii_case(t) && word != **t)
+    {
+        return Some(format!("types are lower-case: `{ty}`"));
+    }
+    if let Some(keyword) = [word, previous].into_iter().find(|w| is_upper_keyword(w)) {
+        return Some(format!("keywords are lower-case: write `{}`", keyword.to_lowercase()));
+    }
+    if let Some(name) = rest.strip_prefix('-').filter(|r| !previous.is_empty() && r.starts_with(char::is_alphabetic)) {
+        let next = name.split(|c: char| !is_word(c)).next().unwrap_or("");
+        return Some(format!("names are written with `_`, not `-`: `{previous}_{next}`"));
+    }
+    if rest.starts_with('[') && before.ends_with(is_word) {
+        return Some(format!(
+            "a lookup is tested with `FIELD in {previous}` (the key is in the table) and used as a target with \
+             `rep {previous}[FIELD]`; its values cannot be compared in a condition"
+        ));
+    }
+    if before.ends_with("->") || before.ends_with("fallback") {
+        return crate::diagnostics::did_you_mean(word, ["team", "rep", "queue"]);
+    }
+    if rest.starts_with(',') && before.ends_with(|c: char| c.is_ascii_digit()) {
+        return Some("numbers are written without `,`: `1000` or `1_000`".into());
+    }
+    let after_operator =
+        ["==", "!=", "<", ">", "contains", "starts_with", "ends_with", "[", ","].iter().any(|op| before.ends_with(op))
+            && !before.ends_with("=>");
+    if after_operator && !word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit()) {
+        let ordering = before.ends_with(['<', '>']) && !before.ends_with("->");
+        return Some(if ordering {
+            format!("comparing one field with another (`{word}`) is not supported: a condition compares a field with a value")
+        } else if word.chars().any(char::is_uppercase) {
+            format!("values are quoted, enum values too: `\"{word}\"`")
+        } else {
+            format!(
+                "to compare with the text `{word}`, quote it: `\"{word}\"`; comparing one field with another is not \
+                 supported (a condition compares a field with a value)"
+            )
+        });
     }
     None
 }
 
+/// `AND`, `Or`, `NOT`, ...: a keyword in the wrong case.
+fn is_upper_keyword(word: &str) -> bool {
+    ["and", "or", "not", "in", "when", "otherwise", "exists", "matches", "contains"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k) && word != *k)
+}
+
 /// Groups what pest expected into a short list: all the operators that may
-/// follow a field become one phrase, and where a condition may continue,
-/// `->` is named too (pest does not list literal tokens).
-fn expected_phrases(positives: &[Rule]) -> Vec<&'static str> {
+/// follow a field become one phrase, and where a rule's condition may
+/// continue, `->` is named too (pest does not list literal tokens).
+fn expected_phrases(positives: &[Rule], rule_follows: bool) -> Vec<&'static str> {
     const OPERATORS: &[Rule] =
         &[Rule::cmp_op, Rule::string_op, Rule::kw_in, Rule::negation, Rule::kw_matches, Rule::kw_exists];
     let mut phrases: Vec<&'static str> = Vec::new();
@@ -554,7 +651,9 @@ fn expected_phrases(positives: &[Rule]) -> Vec<&'static str> {
     }
     if positives.iter().any(|r| matches!(r, Rule::kw_and | Rule::kw_or)) {
         phrases.push("`and`, `or`");
-        phrases.push("`->`");
+        if rule_follows {
+            phrases.push("`->`");
+        }
     }
     for wanted in positives {
         if OPERATORS.contains(wanted) || matches!(wanted, Rule::kw_and | Rule::kw_or | Rule::kw_not) {
@@ -607,6 +706,12 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::via | Rule::kw_via => "`via`",
         Rule::strategy | Rule::sticky | Rule::kw_sticky => "a strategy",
         Rule::block => "`{`",
+        Rule::paren => "`(`",
+        Rule::comma => "`,`",
+        Rule::close_bracket => "`]`",
+        Rule::close_paren => "`)`",
+        Rule::open_bracket => "`[`",
+        Rule::arrow => "`->`",
         Rule::rule | Rule::when_rule | Rule::kw_when => "`when`",
         Rule::otherwise_rule | Rule::kw_otherwise => "`otherwise`",
         Rule::label => "a label",

@@ -7,8 +7,10 @@
 //! later stage. Names and types are left to `check`.
 
 pub mod ast;
+mod eq;
 mod lower;
 pub mod split;
+pub mod trivia;
 
 pub use ast::Module;
 
@@ -40,7 +42,15 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
         );
         return (module, diagnostics);
     }
-    for chunk in split::split(text) {
+    let scan = split::scan(text);
+    for &(at, c) in &scan.trivia.bidi {
+        diagnostics.push(bidi_warning(file, at, c));
+    }
+    for chunk in &scan.chunks {
+        if chunk.too_deep_at.is_some() || chunk.unterminated_string_at.is_some() {
+            let source = text.get(chunk.start..chunk.end).unwrap_or("");
+            module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
+        }
         if let Some(at) = chunk.too_deep_at {
             diagnostics.push(
                 Diagnostic::new(Code::TooDeep, Span::new(file, at, at + 1), "conditions and blocks nest too deeply")
@@ -50,7 +60,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
             continue;
         }
         if let Some(at) = chunk.unterminated_string_at {
-            let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            let line_end = text.get(at..).and_then(|rest| rest.find('\n')).map_or(text.len(), |n| at + n);
             diagnostics.push(
                 Diagnostic::new(Code::UnterminatedString, Span::new(file, at, line_end), "string is never closed")
                     .label("this string has no closing `\"` on its line")
@@ -58,10 +68,82 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
             );
             continue;
         }
-        match lower::declaration(file, &text[chunk.start..chunk.end], chunk.start) {
+        let source = text.get(chunk.start..chunk.end).unwrap_or("");
+        match lower::declaration(file, source, chunk.start) {
             Ok(item) => module.items.push(item),
-            Err(diagnostic) => diagnostics.push(*diagnostic),
+            Err(error) => {
+                module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
+                let mut error = match chunk.unclosed_at {
+                    Some(at) => unclosed(file, text, at, &error),
+                    None => *error,
+                };
+                label_without_colon(text, chunk, &mut error);
+                diagnostics.push(error);
+            }
         }
     }
+    module.trivia = scan.trivia;
     (module, diagnostics)
+}
+
+/// What a declaration that failed to parse would have declared: its first
+/// word, and the name after it (`team NAME`, `let NAME`, ...).
+fn failed(source: &str, span: Span) -> ast::FailedDecl {
+    let mut words = source
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .flat_map(|line| line.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .filter(|w| !w.is_empty());
+    let keyword = words.next().unwrap_or("").to_string();
+    let name = match keyword.as_str() {
+        "team" | "let" | "lookup" | "schema" | "alias" => words.next().map(str::to_string),
+        _ => None,
+    };
+    ast::FailedDecl { keyword, name, span }
+}
+
+/// `big when ...`: the `when` starts the next declaration, so the word
+/// left at the end of this one was meant as a label.
+fn label_without_colon(text: &str, chunk: &split::Chunk, error: &mut Diagnostic) {
+    let source = text.get(chunk.start..chunk.end).unwrap_or("").trim_end();
+    let word = source.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+    let next = text.get(chunk.end..).unwrap_or("");
+    let keyword = ["when", "otherwise"].into_iter().find(|k| next.starts_with(k));
+    let word_start = chunk.start + source.len() - word.len();
+    if let (Some(keyword), true, true) = (keyword, error.help.is_none(), error.span().start as usize == word_start) {
+        if !word.is_empty() {
+            error.help = Some(format!("a label is followed by `:`: `{word}: {keyword}`"));
+        }
+    }
+}
+
+/// Trojan Source: a bidi control reorders how the line is displayed, so the
+/// rule a reviewer reads is not the rule that runs.
+fn bidi_warning(file: FileId, at: usize, c: char) -> Diagnostic {
+    Diagnostic::new(
+        Code::BidiControl,
+        Span::new(file, at, at + c.len_utf8()),
+        format!("invisible bidirectional control character U+{:04X} ({})", u32::from(c), trivia::bidi_name(c)),
+    )
+    .label("this character changes how the text around it is displayed")
+    .help("remove it; a rule containing it can read differently in review than it runs")
+}
+
+/// An unclosed bracket, reported at the bracket, with where parsing gave up.
+fn unclosed(file: FileId, text: &str, at: usize, error: &Diagnostic) -> Diagnostic {
+    let bracket = text.get(at..).and_then(|rest| rest.chars().next()).unwrap_or('(');
+    let closer = match bracket {
+        '[' => ']',
+        '{' => '}',
+        _ => ')',
+    };
+    Diagnostic::new(Code::UnclosedBracket, Span::new(file, at, at + 1), format!("`{bracket}` is never closed"))
+        .label(format!("this `{bracket}` has no matching `{closer}`"))
+        .with_label(error.span(), format!("the declaration cannot be read from here: {}", error.message))
+        .help(if bracket == '{' {
+            // Rules may stand inside a block, so only other declarations restart.
+            "add the missing `}`; until then the rules after it are read as part of the block".to_string()
+        } else {
+            format!("add the missing `{closer}`; declarations after this one are read on their own")
+        })
 }
