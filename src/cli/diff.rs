@@ -107,11 +107,11 @@ fn measure(args: &DiffArgs, path: &PathBuf, old: &Program, new: &Program) -> Res
     // Read once, parsed under each version.
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
-        let format = format.ok_or(AppError::StdinFormat)?;
         std::io::stdin()
             .lock()
             .read_to_end(&mut bytes)
             .map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
+        let format = format.unwrap_or_else(|| io::format_for_first_byte(&bytes));
         return replay_bytes(args, &bytes, format, old, new);
     }
     let format =
@@ -133,7 +133,8 @@ fn replay_bytes(
         None => jiff::Timestamp::now(),
     };
     let leads = Leads { bytes, format, roster: roster.as_ref(), now };
-    Ok(replay::replay(old, new, &leads)?)
+    let path = args.leads.clone().unwrap_or_default();
+    replay::replay(old, new, &leads).map_err(|source| AppError::Input { path, source })
 }
 
 fn print(report: &Report, format: DiffFormat) -> Result<(), AppError> {

@@ -121,17 +121,6 @@ pub enum AppError {
     #[diagnostic(transparent)]
     State(#[from] crate::eval::state::StateError),
     /// The input cannot be read as a whole (e.g. no CSV header).
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Input(#[from] crate::io::ReadError),
-    /// A case table of `route test` cannot be used.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Cases(#[from] crate::testing::cases::CaseError),
-    /// A `REV:PATH` version cannot be read from git (`route diff`).
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Git(#[from] crate::diff::git::GitError),
     #[error("cannot read leads from `{}`", path.display())]
     #[diagnostic(code(route::input))]
     Input {
@@ -142,4 +131,12 @@ pub enum AppError {
         #[diagnostic_source]
         source: crate::io::ReadError,
     },
+    /// A case table of `route test` cannot be used.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Cases(#[from] crate::testing::cases::CaseError),
+    /// A `REV:PATH` version cannot be read from git (`route diff`).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Git(#[from] crate::diff::git::GitError),
 }

@@ -375,7 +375,7 @@ fn sniff(mut input: Box<dyn BufRead>) -> std::io::Result<(Box<dyn BufRead>, Inpu
             break seen.last().copied();
         }
     };
-    let format = if first == Some(b'{') { InputFormat::Jsonl } else { InputFormat::Csv };
+    let format = if first.is_some() { io::format_for_first_byte(&seen) } else { InputFormat::Csv };
     Ok((Box::new(std::io::Cursor::new(seen).chain(input)), format))
 }
 

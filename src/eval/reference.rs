@@ -68,8 +68,9 @@ pub fn first_failure(
     if rule.condition.holds(lead, &program.lookups) {
         return None;
     }
-    let test = blame(&rule.condition, false, program, lead)?;
-    Some((sources.snippet(test.span).to_string(), value_json(&program.schema, test, lead.get(test.field))))
+    let (test, written) = blame(&rule.condition, false, program, lead, sources)?;
+    let span = written.unwrap_or(test.span);
+    Some((sources.snippet(span).to_string(), value_json(&program.schema, test, lead.get(test.field))))
 }
 
 /// The atom that decided `cond` to be `value`, following short-circuit

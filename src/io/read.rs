@@ -241,6 +241,17 @@ pub fn format_for_path(path: &Path) -> Option<InputFormat> {
     }
 }
 
+/// The format of a pipe, told by its first byte that is not whitespace or
+/// part of a UTF-8 BOM: `{` is JSON Lines, anything else CSV (what users
+/// expect when they pipe either into `--leads -`).
+pub fn format_for_first_byte(bytes: &[u8]) -> InputFormat {
+    let skipped = |b: &&u8| b.is_ascii_whitespace() || matches!(b, 0xEF | 0xBB | 0xBF);
+    match bytes.iter().find(|b| !skipped(b)) {
+        Some(b'{') => InputFormat::Jsonl,
+        _ => InputFormat::Csv,
+    }
+}
+
 /// Input column names (CSV header cells, JSON keys) to schema fields: an
 /// exact match (after trimming) first, else a case-insensitive one.
 pub(crate) struct ColumnMap<'s> {
