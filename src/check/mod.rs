@@ -71,7 +71,7 @@ fn build(modules: &[(FileId, ast::Module)], sources: &SourceMap, diagnostics: &m
     report_lets_shadowing_fields(&decls.lets, &schema, diagnostics);
     resolve::aliases(&decls, &mut schema, diagnostics);
     let teams = resolve::teams(&decls, diagnostics);
-    let lookups = resolve::lookups(&decls, sources, diagnostics);
+    let lookups = resolve::lookups(&decls, &schema, sources, diagnostics);
 
     let lets: FxHashMap<&str, &ast::LetDecl> = decls.lets.iter().rev().map(|l| (l.name.name.as_str(), *l)).collect();
     let scope = types::Scope { schema: &schema, teams: &teams, lookups: &lookups, lets, sources };

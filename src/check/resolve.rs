@@ -287,12 +287,22 @@ pub fn team_id(teams: &[Team], name: &str) -> Option<TeamId> {
 }
 
 /// Loads every lookup CSV, checking its columns and keys.
-pub fn lookups(decls: &Declarations<'_>, sources: &SourceMap, diagnostics: &mut Diagnostics) -> Vec<Lookup> {
+///
+/// A row whose value cell is empty or one of the schema's `missing:` markers
+/// is absent, as it would be in a lead: the key is not in the lookup, so
+/// `in LOOKUP` is false for it and `-> rep LOOKUP[key]` takes the fallback
+/// instead of routing to a rep called `""`.
+pub fn lookups(
+    decls: &Declarations<'_>,
+    schema: &Schema,
+    sources: &SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Lookup> {
     decls
         .lookups
         .iter()
         .map(|decl| {
-            let entries = load_lookup(decl, sources, diagnostics).unwrap_or_default();
+            let entries = load_lookup(decl, schema, sources, diagnostics).unwrap_or_default();
             Lookup { name: decl.name.name.clone(), entries, span: decl.name.span }
         })
         .collect()
@@ -305,6 +315,7 @@ pub fn lookup_id(lookups: &[Lookup], name: &str) -> Option<LookupId> {
 
 fn load_lookup(
     decl: &ast::LookupDecl,
+    schema: &Schema,
     sources: &SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> Option<FxHashMap<String, String>> {
@@ -363,7 +374,7 @@ fn load_lookup(
         };
         let line = record.position().map_or(0, |p| p.line());
         let (Some(k), Some(v)) = (record.get(key), record.get(value)) else { continue };
-        if k.is_empty() {
+        if k.is_empty() || v.is_empty() || schema.is_missing_marker(k) || schema.is_missing_marker(v) {
             continue;
         }
         match entries.get(k) {
