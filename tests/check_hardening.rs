@@ -61,3 +61,48 @@ fn a_blank_or_missing_lookup_value_is_absent_and_takes_the_fallback() {
         assert_eq!(assignee, "maria@acme.io");
     }
 }
+
+const BIG_RULES: &str = r#"schema lead {
+  id: string
+  n: int
+}
+team above = ["a@acme.io"]
+team rest = ["r@acme.io"]
+when n > 9007199254740992 -> team above
+when n < -9223372036854775807 -> team above
+when n > 9223372036854775806 -> team above
+otherwise -> team rest
+"#;
+
+#[test]
+fn ints_beyond_two_to_the_53_compare_as_ints_in_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "routing.route", BIG_RULES);
+    let team = |n: &str| {
+        let lead = format!(r#"{{"id":"1","n":{n}}}"#);
+        let r = route_in(dir.path(), &["eval", "routing.route", "--lead", &lead]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let record: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+        (record["rule"].as_str().unwrap().to_string(), record["team"].as_str().unwrap().to_string())
+    };
+    // As f64, 2^53 + 1 rounds to 2^53 and the first rule failed.
+    assert_eq!(team("9007199254740993"), ("line:7".into(), "above".into()));
+    assert_eq!(team("9007199254740992"), ("line:10".into(), "rest".into()));
+    assert_eq!(team("-9223372036854775808"), ("line:8".into(), "above".into()));
+    assert_eq!(team("-9223372036854775807"), ("line:10".into(), "rest".into()));
+}
+
+#[test]
+fn check_does_not_prove_comparisons_at_i64_max_impossible() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = BIG_RULES.replace("when n > 9007199254740992 -> team above\n", "");
+    write(dir.path(), "routing.route", &rules);
+    let r = route_in(dir.path(), &["check", "routing.route", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let codes: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["code"].as_str()).collect();
+    // Before: W0104 "never true" on `n > 9223372036854775806` (i64::MAX
+    // satisfies it) and on `n < -9223372036854775807`.
+    assert!(!codes.contains(&"W0104") && !codes.contains(&"W0101"), "{}", r.stdout);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::program::{Action, Cond, Lookup, Ordering, RuleInfo, Scalar, Strategy, Target, Team, Test, TestKind};
+use super::program::{Action, Cond, Lookup, Number, Ordering, RuleInfo, Scalar, Strategy, Target, Team, Test, TestKind};
 use super::resolve::{lookup_id, team_id, unknown_field};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::schema::{ElementType, FieldId, FieldType, Schema};
@@ -263,8 +263,8 @@ impl<'a> Checker<'a> {
                 return None;
             }
             let threshold = match literal.value {
-                LiteralValue::Int(i) => i as f64,
-                LiteralValue::Float(f) => f,
+                LiteralValue::Int(i) => Number::Int(i),
+                LiteralValue::Float(f) => Number::Float(f),
                 _ => {
                     self.push_literal_error(ty, literal);
                     return None;

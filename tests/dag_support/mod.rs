@@ -69,8 +69,8 @@ pub fn is_in(field: u32, literals: Vec<Scalar>) -> Cond {
     test(field, TestKind::In(literals))
 }
 
-pub fn cmp(field: u32, op: Ordering, v: f64) -> Cond {
-    test(field, TestKind::Compare(op, v))
+pub fn cmp(field: u32, op: Ordering, v: impl Into<route::check::program::Number>) -> Cond {
+    test(field, TestKind::Compare(op, v.into()))
 }
 
 pub fn s(text: &str) -> Scalar {
