@@ -89,6 +89,7 @@ fn every_code_has_a_fixture_that_emits_it() {
     // Codes whose input cannot sensibly live on disk, with the test that covers them.
     let elsewhere = [
         (Code::FileTooLarge, "robustness::a_fifty_megabyte_rule_file_is_refused_with_a_diagnostic"),
+        (Code::ProjectFileTooLarge, "check_hardening::a_lookup_past_the_size_limit_is_refused_without_reading_it"),
         // Roster checks need a roster: tests/fixtures/distribution/staffing/.
         (Code::NoAvailableMember, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
         (Code::UnstaffedHours, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),

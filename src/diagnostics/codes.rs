@@ -56,6 +56,9 @@ codes! {
     UnknownStrategy = "E0111", Error, "unknown distribution strategy";
     DuplicateLabel = "E0112", Error, "rule label used twice";
     SecondOnInvalid = "E0113", Error, "more than one `on invalid` rule";
+    PathOutsideProject = "E0114", Error, "file outside the project directory";
+    NotRegularFile = "E0115", Error, "not a regular file";
+    ProjectFileTooLarge = "E0116", Error, "imported or lookup file too large";
 
     OperatorType = "E0201", Error, "operator does not apply to the field's type";
     LiteralType = "E0202", Error, "literal of the wrong type";
