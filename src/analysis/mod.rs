@@ -96,7 +96,7 @@ use std::cell::Cell;
 
 use serde_json::{Map, Value as Json};
 
-use crate::check::program::{Program, RuleId};
+use crate::check::program::{Cond, Program, RuleId};
 use crate::compile::Dag;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::eval::reference;
@@ -157,6 +157,9 @@ pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Opti
     if let Some(lead) = walked.gap.take() {
         walked.gap = reach::finish_gap(&ctx, lead);
     }
+    // A top-level `otherwise` takes every lead that gets to it: nothing
+    // falls through, whatever the walk could settle.
+    walked.coverage_decided |= program.rules.iter().any(|r| matches!(r.condition, Cond::True));
     let decided = reach::decide(&ctx, walked.witnesses);
     diagnostics.0.extend(conditions::check(&ctx, &decided));
     diagnostics.0.extend(reach::report_unreachable(&ctx, &decided));

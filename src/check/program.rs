@@ -148,6 +148,9 @@ pub struct RuleInfo {
     pub condition: Cond,
     /// What to do with a matching lead.
     pub action: Action,
+    /// Written as `otherwise` (inside a block its condition is the
+    /// block's, not `True`): it is meant to take whatever is left.
+    pub otherwise: bool,
 }
 
 /// A condition over one lead.

@@ -543,7 +543,8 @@ impl<'a> Checker<'a> {
     fn rule_info(&self, rule: &ast::Rule, condition: Cond, action: Action) -> RuleInfo {
         let line = u32::try_from(self.scope.sources.start_of(rule.keyword).0).unwrap_or(u32::MAX);
         let name = rule.label.as_ref().map_or_else(|| format!("line:{line}"), |l| l.name.clone());
-        RuleInfo { name, line, span: rule.span, condition, action }
+        let otherwise = matches!(rule.kind, ast::RuleKind::Otherwise { .. });
+        RuleInfo { name, line, span: rule.span, condition, action, otherwise }
     }
 }
 

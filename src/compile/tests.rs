@@ -171,6 +171,7 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
                 span: Span::default(),
                 condition,
                 action: action.clone(),
+                otherwise: false,
             }
         })
         .collect();
@@ -180,6 +181,7 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
         span: Span::default(),
         condition: Cond::True,
         action,
+        otherwise: true,
     });
     Program {
         schema: schema(),

@@ -160,6 +160,7 @@ mod tests {
             name: name.into(),
             line: 1,
             span: Span::default(),
+            otherwise: matches!(condition, Cond::True),
             condition,
             action: action.clone(),
         };

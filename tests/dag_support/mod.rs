@@ -46,6 +46,7 @@ pub fn program(schema: Schema, lookups: Vec<Lookup>, rules: Vec<(String, Cond)>)
             name,
             line: u32::try_from(i + 1).unwrap(),
             span: Span::default(),
+            otherwise: matches!(condition, Cond::True),
             condition,
             action: Action { target: Target::Queue("q".into()), fallbacks: vec![] },
         })
