@@ -59,6 +59,7 @@ codes! {
     PathOutsideProject = "E0114", Error, "file outside the project directory";
     NotRegularFile = "E0115", Error, "not a regular file";
     ProjectFileTooLarge = "E0116", Error, "imported or lookup file too large";
+    ConditionTooLarge = "E0117", Error, "condition too large once lets are expanded";
 
     OperatorType = "E0201", Error, "operator does not apply to the field's type";
     LiteralType = "E0202", Error, "literal of the wrong type";
