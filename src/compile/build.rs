@@ -95,6 +95,9 @@ pub(super) struct Builder<'p> {
     matches: FxHashMap<RuleId, NodeId>,
     max_nodes: usize,
     budget_hit: bool,
+    max_work: usize,
+    work: usize,
+    work_budget_hit: bool,
     /// Within one `specialise` call.
     spec_cache: FxHashMap<CondId, CondId>,
     split: SplitMemo,
@@ -116,6 +119,9 @@ impl<'p> Builder<'p> {
             matches: FxHashMap::default(),
             max_nodes: budget.max_nodes,
             budget_hit: false,
+            max_work: budget.max_work(),
+            work: 0,
+            work_budget_hit: false,
             spec_cache: FxHashMap::default(),
             split: SplitMemo::default(),
             needed_cache: FxHashMap::default(),
@@ -151,7 +157,8 @@ impl<'p> Builder<'p> {
             }
         }
         let built = self.nodes.len();
-        Finisher::new(&self, unchecked).finish(root, built, self.budget_hit)
+        let work = (self.work, self.work_budget_hit);
+        Finisher::new(&self, unchecked).finish(root, built, self.budget_hit, work)
     }
 
     fn drop_shares_of(&self) -> Vec<f64> {
@@ -244,8 +251,27 @@ impl<'p> Builder<'p> {
             self.budget_hit = true;
             return BNode::Rules(list.clone());
         }
+        let cost = self.split_cost(list, field, split.facts.len());
+        if self.work.saturating_add(cost) > self.max_work {
+            self.budget_hit = true;
+            self.work_budget_hit = true;
+            return BNode::Rules(list.clone());
+        }
+        self.work = self.work.saturating_add(cost);
         let children = self.children(list, field, &split.facts);
         split.shape.into_node(field, children).unwrap_or_else(|| BNode::Rules(list.clone()))
+    }
+
+    /// An upper bound of the work of splitting `list` on `field` into
+    /// `children`: every candidate may land in every child, and one that
+    /// mentions the field decides each of its atoms there.
+    fn split_cost(&mut self, list: &[Candidate], field: FieldId, children: usize) -> usize {
+        let mut per_child = 0usize;
+        for c in list {
+            let atoms = if self.arena.mentions(c.cond, field) { self.atoms_of(c.cond, field).len() } else { 0 };
+            per_child = per_child.saturating_add(atoms.max(1));
+        }
+        per_child.saturating_mul(children)
     }
 
     fn test_split(&self, atom: AtomId) -> Split {
@@ -918,7 +944,7 @@ impl<'b, 'p> Finisher<'b, 'p> {
         self.intern(key)
     }
 
-    fn finish(mut self, root: NodeId, built: usize, budget_hit: bool) -> Dag {
+    fn finish(mut self, root: NodeId, built: usize, budget_hit: bool, (work, work_budget_hit): (usize, bool)) -> Dag {
         // The unchecked node first, so that its class is known (0) to all.
         self.classify_all(self.unchecked);
         self.classify_all(root);
@@ -973,7 +999,7 @@ impl<'b, 'p> Finisher<'b, 'p> {
         };
         encode_atoms(&self.builder.arena, &self.builder.program.schema, &mut dag);
         let mut copied: FxHashMap<CondId, CondId> = FxHashMap::default();
-        let mut stats = Stats { built, budget_hit, ..Stats::default() };
+        let mut stats = Stats { built, budget_hit, work, work_budget_hit, ..Stats::default() };
         for &class in &order {
             let Some(key) = self.keys.get(class as usize) else {
                 continue;
