@@ -60,9 +60,8 @@ fn overlap_notes_are_one_per_pair_of_targets_with_a_count() {
     let notes: Vec<Diagnostic> = analysed(&text, None).into_iter().filter(|d| d.code == Code::Overlap).collect();
     let messages: Vec<&str> = notes.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(messages.len(), 2, "{messages:?}");
-    assert!(messages.contains(
-        &"6 rule pairs overlap: rules sending to team `b` match leads that earlier rules send to team `a`"
-    ));
+    assert!(messages
+        .contains(&"6 rule pairs overlap: rules sending to team `b` match leads that earlier rules send to team `a`"));
     assert!(messages.contains(&"rule `line:23` overlaps the earlier rule `line:22`, which sends to a different target"));
     let six = notes.iter().find(|d| d.message.starts_with("6 ")).unwrap();
     assert!(six.notes.iter().any(|n| n.contains("`line:18` after `line:12`")), "{:?}", six.notes);

@@ -51,7 +51,10 @@ fn a_blank_or_missing_lookup_value_is_absent_and_takes_the_fallback() {
         let r = route_in(dir.path(), &["eval", "routing.route", "--lead", &lead]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let record: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
-        (record["rule"].as_str().unwrap_or_default().to_string(), record["assignee"].as_str().unwrap_or_default().to_string())
+        (
+            record["rule"].as_str().unwrap_or_default().to_string(),
+            record["assignee"].as_str().unwrap_or_default().to_string(),
+        )
     };
     assert_eq!(eval("Acme").1, "ana@acme.io");
     // Before: `Blank` matched the first rule and went to the rep "".
@@ -220,4 +223,17 @@ fn a_missing_allowed_directory_is_a_usage_error_naming_it() {
     let r = route_in(dir.path(), &["check", "routing.route", "--allow-path", "no/such/dir"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--allow-path no/such/dir"), "{}", r.stderr);
+}
+
+#[test]
+fn a_float_field_compares_exactly_with_an_int_beyond_two_to_the_53() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "routing.route",
+        "schema lead { id: string, f: float }\nwhen f > -9007199254740993 -> queue a\notherwise -> queue b\n",
+    );
+    // -(2^53 + 1) rounds to -2^53 as an f64: the lead at -2^53 failed.
+    let r = route_in(dir.path(), &["eval", "routing.route", "--lead", r#"{"id":"1","f":-9007199254740992.0}"#]);
+    assert!(r.stdout.contains(r#""queue":"a""#), "{}", r.stdout);
 }

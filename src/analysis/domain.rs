@@ -283,9 +283,10 @@ impl Keys {
             Scalar::Int(b) => {
                 intersect(&self.compare(Ordering::Ge, Number::Int(*b)), &self.compare(Ordering::Le, Number::Int(*b)))
             }
-            Scalar::Float(b) => {
-                intersect(&self.compare(Ordering::Ge, Number::Float(*b)), &self.compare(Ordering::Le, Number::Float(*b)))
-            }
+            Scalar::Float(b) => intersect(
+                &self.compare(Ordering::Ge, Number::Float(*b)),
+                &self.compare(Ordering::Le, Number::Float(*b)),
+            ),
             _ => Vec::new(),
         }
     }
@@ -638,7 +639,10 @@ mod tests {
         assert_eq!(keys.compare(Ordering::Ge, 5.0.into()), vec![(5, i64::MAX)]);
         // Beyond 2^53 ints compare as ints, not as rounded floats.
         assert_eq!(keys.compare(Ordering::Gt, (i64::MAX - 1).into()), vec![(i64::MAX, i64::MAX)]);
-        assert_eq!(keys.compare(Ordering::Gt, 9_007_199_254_740_992_i64.into()), vec![(9_007_199_254_740_993, i64::MAX)]);
+        assert_eq!(
+            keys.compare(Ordering::Gt, 9_007_199_254_740_992_i64.into()),
+            vec![(9_007_199_254_740_993, i64::MAX)]
+        );
         assert_eq!(keys.compare(Ordering::Lt, (i64::MIN + 1).into()), vec![(i64::MIN, i64::MIN)]);
         assert_eq!(keys.compare(Ordering::Ge, 9.3e18.into()), vec![]);
         assert_eq!(keys.equal(&Scalar::Float(2.5)), vec![]);

@@ -134,7 +134,10 @@ impl DiskFiles {
     pub fn allow(mut self, dirs: &[PathBuf]) -> std::io::Result<DiskFiles> {
         for dir in dirs {
             let resolved = std::fs::canonicalize(dir).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("--allow-path {}: {}", dir.display(), e.to_string().to_lowercase()))
+                std::io::Error::new(
+                    e.kind(),
+                    format!("--allow-path {}: {}", dir.display(), e.to_string().to_lowercase()),
+                )
             })?;
             self.allowed.push(resolved);
         }
@@ -158,8 +161,7 @@ impl ProjectFiles for DiskFiles {
     fn read_source(&self, path: &Path) -> Result<Read<String>, FileError> {
         let (resolved, echo) = self.resolve(path)?;
         let bytes = read_regular(&resolved, MAX_SOURCE_BYTES)?;
-        let content =
-            String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let content = String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         Ok(Read { content, echo })
     }
 
@@ -192,7 +194,9 @@ pub enum Use {
 /// where it led, never the content.
 pub fn refused(error: &FileError, used_as: Use, written: &str, looked_for: &Path, span: Span) -> Diagnostic {
     let (what, io_code, io_help) = match used_as {
-        Use::Import => ("imported file", Code::ImportNotFound, "import paths are relative to the file that imports them"),
+        Use::Import => {
+            ("imported file", Code::ImportNotFound, "import paths are relative to the file that imports them")
+        }
         Use::Lookup => ("lookup file", Code::LookupFile, "lookup paths are relative to the file that declares them"),
     };
     match error {

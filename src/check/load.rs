@@ -20,12 +20,7 @@ pub struct Loaded {
 
 /// Loads `entry_text` (already in `sources` as `entry`) and its imports,
 /// reading them through `files` (the file-access policy).
-pub fn load(
-    sources: &mut SourceMap,
-    entry: FileId,
-    files: &dyn ProjectFiles,
-    diagnostics: &mut Diagnostics,
-) -> Loaded {
+pub fn load(sources: &mut SourceMap, entry: FileId, files: &dyn ProjectFiles, diagnostics: &mut Diagnostics) -> Loaded {
     let mut loader = Loader { sources, files, diagnostics, modules: Vec::new(), stack: Vec::new() };
     loader.visit(entry);
     Loaded { modules: loader.modules }

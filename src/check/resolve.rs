@@ -327,7 +327,8 @@ fn load_lookup(
         .and_then(|f| f.path.parent().map(std::path::Path::to_path_buf))
         .unwrap_or_default();
     let path = dir.join(&decl.path.value);
-    let file_error = |error: FileError| files::refused(&error, files::Use::Lookup, &decl.path.value, &path, decl.path.span);
+    let file_error =
+        |error: FileError| files::refused(&error, files::Use::Lookup, &decl.path.value, &path, decl.path.span);
     let read = match files.read_table(&path) {
         Ok(read) => read,
         Err(error) => {
@@ -340,8 +341,7 @@ fn load_lookup(
     let echo = read.echo;
     let csv_error =
         |error: csv::Error| file_error(FileError::Io(std::io::Error::other(error.to_string().to_lowercase())));
-    let mut reader =
-        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(read.content.as_slice());
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(read.content.as_slice());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.trim_start_matches('\u{feff}').to_string()).collect(),
         Err(error) => {

@@ -3,7 +3,9 @@
 
 use rustc_hash::FxHashMap;
 
-use super::program::{Action, Cond, Lookup, Number, Ordering, RuleInfo, Scalar, Strategy, Target, Team, Test, TestKind};
+use super::program::{
+    Action, Cond, Lookup, Number, Ordering, RuleInfo, Scalar, Strategy, Target, Team, Test, TestKind,
+};
 use super::resolve::{lookup_id, team_id, unknown_field};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::schema::{ElementType, FieldId, FieldType, Schema};

@@ -251,27 +251,14 @@ impl<'p> Builder<'p> {
             self.budget_hit = true;
             return BNode::Rules(list.clone());
         }
-        let cost = self.split_cost(list, field, split.facts.len());
-        if self.work.saturating_add(cost) > self.max_work {
+        let cuts = split.shape.cuts();
+        let Some(lists) = self.child_lists(list, field, &split.facts, cuts) else {
             self.budget_hit = true;
             self.work_budget_hit = true;
             return BNode::Rules(list.clone());
-        }
-        self.work = self.work.saturating_add(cost);
-        let children = self.children(list, field, &split.facts);
+        };
+        let children = self.request_all(list, lists);
         split.shape.into_node(field, children).unwrap_or_else(|| BNode::Rules(list.clone()))
-    }
-
-    /// An upper bound of the work of splitting `list` on `field` into
-    /// `children`: every candidate may land in every child, and one that
-    /// mentions the field decides each of its atoms there.
-    fn split_cost(&mut self, list: &[Candidate], field: FieldId, children: usize) -> usize {
-        let mut per_child = 0usize;
-        for c in list {
-            let atoms = if self.arena.mentions(c.cond, field) { self.atoms_of(c.cond, field).len() } else { 0 };
-            per_child = per_child.saturating_add(atoms.max(1));
-        }
-        per_child.saturating_mul(children)
     }
 
     fn test_split(&self, atom: AtomId) -> Split {
@@ -350,8 +337,15 @@ impl<'p> Builder<'p> {
     /// Every child's subproblem, in one pass over the parent's list: each
     /// candidate is specialised by each child's fact, false ones dropped, and
     /// a child's list closed after its first `True` (nothing after it can
-    /// fire there).
-    fn children(&mut self, list: &[Candidate], field: FieldId, facts: &[Fact]) -> Vec<NodeId> {
+    /// fire there). `None` when the work budget runs out: each atom decided
+    /// and each entry stored counts ([`Budget::max_work`]).
+    fn child_lists(
+        &mut self,
+        list: &[Candidate],
+        field: FieldId,
+        facts: &[Fact],
+        cuts: Option<&[f64]>,
+    ) -> Option<Vec<Vec<Candidate>>> {
         let n = facts.len();
         let mut outs: Vec<Vec<Candidate>> = vec![Vec::new(); n];
         let mut closed = vec![false; n];
@@ -371,12 +365,39 @@ impl<'p> Builder<'p> {
                 break;
             }
             if !self.arena.mentions(c.cond, field) {
+                self.charge(open)?;
                 for (out, _) in outs.iter_mut().zip(&closed).filter(|(_, closed)| !**closed) {
                     out.push(*c);
                 }
                 continue;
             }
             let atoms = self.atoms_of(c.cond, field);
+            if let Some(runs) = cuts.and_then(|cuts| self.runs(&atoms, cuts)) {
+                // Only range atoms: the residual is the same over each run
+                // of children between the atoms' own cuts.
+                for (from, to) in runs {
+                    let Some(fact) = facts.get(from) else { continue };
+                    self.charge(atoms.len())?;
+                    let r = self.residual(c.cond, field, fact, &atoms);
+                    if r == CondId::FALSE {
+                        continue;
+                    }
+                    self.charge(to - from)?;
+                    for i in from..to {
+                        Self::add(&mut outs, &mut closed, &mut open, i, Candidate { rule: c.rule, cond: r });
+                    }
+                }
+                // The absent child, after the intervals, if any.
+                for i in cuts.map_or(n, |cuts| cuts.len() + 1)..n {
+                    if let Some(fact) = facts.get(i) {
+                        self.charge(atoms.len())?;
+                        let r = self.residual(c.cond, field, fact, &atoms);
+                        Self::add(&mut outs, &mut closed, &mut open, i, Candidate { rule: c.rule, cond: r });
+                    }
+                }
+                continue;
+            }
+            self.charge(atoms.len().max(1).saturating_mul(open))?;
             let one_of_only = !child_of_key.is_empty()
                 && atoms.iter().all(|&a| matches!(self.arena.atom(a).map(|a| &a.form), Some(AtomForm::OneOf(_))));
             if one_of_only {
@@ -390,6 +411,7 @@ impl<'p> Builder<'p> {
                 }
                 special.sort_unstable();
                 special.dedup();
+                self.charge(n)?;
                 let ordinary = self.residual(c.cond, field, &Fact::Absent, &atoms);
                 if ordinary == CondId::FALSE {
                     for &i in &special {
@@ -418,6 +440,39 @@ impl<'p> Builder<'p> {
                 }
             }
         }
+        Some(outs)
+    }
+
+    /// Charges `units` of work; `None` once past the budget.
+    fn charge(&mut self, units: usize) -> Option<()> {
+        self.work = self.work.saturating_add(units);
+        (self.work <= self.max_work).then_some(())
+    }
+
+    /// For a candidate whose atoms over the split field are all ranges, the
+    /// runs `[from, to)` of interval children (child `i` covers
+    /// `cuts[i-1] <= x < cuts[i]`) over which every atom keeps its truth;
+    /// `None` for other candidates.
+    fn runs(&self, atoms: &[AtomId], cuts: &[f64]) -> Option<Vec<(usize, usize)>> {
+        let mut starts = vec![0usize];
+        for &atom in atoms {
+            let AtomForm::Range { lo, hi } = self.arena.atom(atom)?.form else { return None };
+            for bound in [lo, hi].into_iter().flatten() {
+                // A cut at position p: children from p + 1 on are at or above it.
+                let p = cuts.binary_search_by(|c| c.total_cmp(&bound)).ok()?;
+                starts.push(p + 1);
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        let end = cuts.len() + 1;
+        let mut runs: Vec<(usize, usize)> = starts.windows(2).filter_map(|w| Some((*w.first()?, *w.get(1)?))).collect();
+        runs.extend(starts.last().map(|&last| (last, end)));
+        Some(runs)
+    }
+
+    /// The node of each child list, in order.
+    fn request_all(&mut self, list: &[Candidate], outs: Vec<Vec<Candidate>>) -> Vec<NodeId> {
         outs.into_iter()
             .map(|out| {
                 if out[..] == list[..] {
@@ -692,6 +747,17 @@ enum Shape {
     Test(AtomId),
     /// The shape of a required field's split (no absent child).
     Required(Box<Shape>),
+}
+
+impl Shape {
+    /// The cut points of an interval split.
+    fn cuts(&self) -> Option<&[f64]> {
+        match self {
+            Shape::Interval { cuts, .. } => Some(cuts),
+            Shape::Required(inner) => inner.cuts(),
+            _ => None,
+        }
+    }
 }
 
 impl Shape {

@@ -681,10 +681,8 @@ pub fn numeric_range(op: NumOp, v: f64, ty: FieldType) -> Option<(Option<f64>, O
 fn exact_f64(n: Number) -> Option<f64> {
     match n {
         Number::Float(f) => Some(f),
-        Number::Int(i) => {
-            let f = i as f64;
-            (f.abs() <= EXACT_INT).then_some(f)
-        }
+        // On the integer, not its rounding: -(2^53 + 1) rounds to -2^53.
+        Number::Int(i) => (i.unsigned_abs() <= 1 << 53).then_some(i as f64),
     }
 }
 

@@ -173,7 +173,11 @@ mod tests {
                     "big_na",
                     Cond::All(vec![
                         test(0, TestKind::Eq(Scalar::Enum(0)), "region == \"NA\""),
-                        test(1, TestKind::Compare(crate::check::program::Ordering::Ge, 1000.0.into()), "employees >= 1000"),
+                        test(
+                            1,
+                            TestKind::Compare(crate::check::program::Ordering::Ge, 1000.0.into()),
+                            "employees >= 1000",
+                        ),
                     ]),
                 ),
                 rule(
