@@ -98,7 +98,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::check::program::{Cond, Program, RuleId};
 use crate::compile::Dag;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::eval::reference;
 use crate::schema::{ElementType, FieldType, Lead, Schema, Value};
 use crate::source::SourceMap;
@@ -171,6 +171,7 @@ pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Opti
         diagnostics.0.extend(reach::overlaps(&ctx, &decided));
     }
     diagnostics.0.extend(declarations::check(program));
+    diagnostics.0.extend(budget_note(program, dag));
     diagnostics.sort();
 
     let witnesses: Vec<Witness> = decided
@@ -190,6 +191,31 @@ pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Opti
         coverage_decided: walked.gap.is_some() || walked.coverage_decided,
         gap: walked.gap,
     }
+}
+
+/// `W0114`: the compiler's budget stopped the DAG somewhere, so some leads
+/// are routed by trying rules in order. Says which budget, its limit, and
+/// what it costs.
+fn budget_note(program: &Program, dag: &Dag) -> Option<Diagnostic> {
+    let stats = dag.stats();
+    if !stats.budget_hit {
+        return None;
+    }
+    let span = program.rules.first()?.span;
+    let which = if stats.work_budget_hit {
+        format!("the work budget of {} candidate entries and atom decisions", stats.max_work)
+    } else {
+        format!("the size budget of {} nodes", stats.max_nodes)
+    };
+    Some(
+        diagnostic(Code::CompileBudget, span, format!("the decision DAG reached {which}"))
+            .label("some leads are matched by trying the rules in order")
+            .note(format!(
+                "{} node(s) fall back to ordered rule lists ({} candidates in all); routing stays exact, only slower",
+                stats.rules_nodes, stats.rules_candidates
+            ))
+            .help("`route graph --stats` shows the DAG; fewer overlapping numeric cuts or long `in` lists keep it within budget"),
+    )
 }
 
 /// A lead as the JSON object `route eval --lead` reads: keys are the input

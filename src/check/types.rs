@@ -46,7 +46,7 @@ pub const MAX_EXPANDED_NODES: usize = 100_000;
 
 /// The most nodes all rules together may have once lets are expanded and
 /// blocks flattened (a block's condition is copied into each of its rules).
-pub const MAX_PROGRAM_NODES: usize = 4_000_000;
+pub const MAX_PROGRAM_NODES: usize = 1_000_000;
 
 /// Turns conditions and actions into IR, collecting diagnostics.
 pub struct Checker<'a> {

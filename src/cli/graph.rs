@@ -40,7 +40,12 @@ pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
     if !args.stats {
         out.write_all(dag.listing(&program).as_bytes()).map_err(AppError::Write)?;
     }
-    let budget_note = if stats.budget_hit {
+    let budget_note = if stats.work_budget_hit {
+        format!(
+            "work budget of {} reached: {} node(s) fall back to ordered rule lists ({} candidates in all)",
+            stats.max_work, stats.rules_nodes, stats.rules_candidates
+        )
+    } else if stats.budget_hit {
         format!(
             "size budget of {} nodes reached: {} node(s) fall back to ordered rule lists ({} candidates in all)",
             budget.max_nodes, stats.rules_nodes, stats.rules_candidates

@@ -157,7 +157,13 @@ impl<'p> Builder<'p> {
             }
         }
         let built = self.nodes.len();
-        let work = (self.work, self.work_budget_hit);
+        let work = Stats {
+            work: self.work,
+            work_budget_hit: self.work_budget_hit,
+            max_nodes: self.max_nodes,
+            max_work: self.max_work,
+            ..Stats::default()
+        };
         Finisher::new(&self, unchecked).finish(root, built, self.budget_hit, work)
     }
 
@@ -445,8 +451,9 @@ impl<'p> Builder<'p> {
 
     /// Charges `units` of work; `None` once past the budget.
     fn charge(&mut self, units: usize) -> Option<()> {
-        self.work = self.work.saturating_add(units);
-        (self.work <= self.max_work).then_some(())
+        let work = self.work.saturating_add(units);
+        // Not spent when refused: `work` never exceeds the budget.
+        (work <= self.max_work).then(|| self.work = work)
     }
 
     /// For a candidate whose atoms over the split field are all ranges, the
@@ -1010,7 +1017,8 @@ impl<'b, 'p> Finisher<'b, 'p> {
         self.intern(key)
     }
 
-    fn finish(mut self, root: NodeId, built: usize, budget_hit: bool, (work, work_budget_hit): (usize, bool)) -> Dag {
+    /// `limits` carries the budget's figures into the stats.
+    fn finish(mut self, root: NodeId, built: usize, budget_hit: bool, limits: Stats) -> Dag {
         // The unchecked node first, so that its class is known (0) to all.
         self.classify_all(self.unchecked);
         self.classify_all(root);
@@ -1065,7 +1073,7 @@ impl<'b, 'p> Finisher<'b, 'p> {
         };
         encode_atoms(&self.builder.arena, &self.builder.program.schema, &mut dag);
         let mut copied: FxHashMap<CondId, CondId> = FxHashMap::default();
-        let mut stats = Stats { built, budget_hit, work, work_budget_hit, ..Stats::default() };
+        let mut stats = Stats { built, budget_hit, ..limits };
         for &class in &order {
             let Some(key) = self.keys.get(class as usize) else {
                 continue;

@@ -94,6 +94,7 @@ codes! {
     Overlap = "W0111", Note, "rules with different targets overlap";
     UnknownRep = "W0112", Warning, "lookup names a rep in no team";
     AnalysisIncomplete = "W0113", Note, "analysis left some questions open";
+    CompileBudget = "W0114", Note, "decision DAG fell back to ordered rule lists";
 
     NoAvailableMember = "W0201", Warning, "team has nobody who can take leads";
     UnstaffedHours = "W0202", Warning, "team has nobody working at some hours";
