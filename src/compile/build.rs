@@ -236,6 +236,12 @@ impl<'p> Builder<'p> {
     /// Turns a pending subproblem (non-empty, first candidate not `True`)
     /// into a node: a split, or a rules node when the budget is spent.
     fn expand(&mut self, list: &Rc<[Candidate]>) -> BNode {
+        // Choosing a column and collecting a split's values scan the list.
+        if self.charge(list.len()).is_none() {
+            self.budget_hit = true;
+            self.work_budget_hit = true;
+            return BNode::Rules(list.clone());
+        }
         let Some(column) = self.choose_column(list) else {
             return BNode::Rules(list.clone());
         };
