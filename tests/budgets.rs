@@ -77,24 +77,23 @@ const SCHEMA: &str = "schema lead {\n  id: string\n  region: \"NA\" | \"EMEA\" |
 /// (100,000 nodes per condition) stops it at `l16` however long the chain.
 #[test]
 fn doubling_lets_stop_at_the_expansion_budget() {
-    let chain = |n: usize| {
-        let mut text = format!("{SCHEMA}let l0 = x > 1\n");
-        for i in 1..n {
-            text.push_str(&format!("let l{i} = l{} and l{}\n", i - 1, i - 1));
-        }
-        text.push_str(&format!("when l{} -> queue q\notherwise -> queue r\n", n - 1));
-        text
-    };
+    let chain = |n: usize| format!("{}when l{} -> queue q\notherwise -> queue r\n", doubling_lets(n), n - 1);
     let r = scales("doubling lets", &chain(25), &chain(250));
-    let too_large: Vec<&str> = r
-        .checked
-        .diagnostics
-        .0
-        .iter()
-        .filter(|d| d.code == Code::ConditionTooLarge)
-        .map(|d| d.message.as_str())
-        .collect();
-    assert_eq!(too_large, ["`let l16` expands to more than 100000 conditions"]);
+    assert_eq!(messages_of(&r, Code::ConditionTooLarge), ["`let l16` expands to more than 100000 conditions"]);
+}
+
+/// The schema and `n` lets, `l{i} = l{i-1} and l{i-1}`: `l{i}` has
+/// 2^(i+1) - 1 nodes once expanded.
+fn doubling_lets(n: usize) -> String {
+    let mut text = format!("{SCHEMA}let l0 = x > 1\n");
+    for i in 1..n {
+        text.push_str(&format!("let l{i} = l{} and l{}\n", i - 1, i - 1));
+    }
+    text
+}
+
+fn messages_of(r: &Run, code: Code) -> Vec<&str> {
+    r.checked.diagnostics.0.iter().filter(|d| d.code == code).map(|d| d.message.as_str()).collect()
 }
 
 /// A large let in a block with many rules is copied into each: the program
@@ -102,10 +101,7 @@ fn doubling_lets_stop_at_the_expansion_budget() {
 #[test]
 fn a_large_block_condition_copied_into_many_rules_stops_at_the_program_budget() {
     let block = |rules: usize| {
-        let mut text = format!("{SCHEMA}let l0 = x > 1\n");
-        for i in 1..14 {
-            text.push_str(&format!("let l{i} = l{} and l{}\n", i - 1, i - 1));
-        }
+        let mut text = doubling_lets(14);
         text.push_str("when l13 {\n");
         for i in 0..rules {
             text.push_str(&format!("  when zip == {i} -> queue q\n"));
@@ -115,15 +111,10 @@ fn a_large_block_condition_copied_into_many_rules_stops_at_the_program_budget() 
     };
     // 16,383 nodes per copy: 10 rules fit, 100 do not.
     let r = scales("block copies", &block(10), &block(100));
-    let messages: Vec<&str> = r
-        .checked
-        .diagnostics
-        .0
-        .iter()
-        .filter(|d| d.code == Code::ConditionTooLarge)
-        .map(|d| d.message.as_str())
-        .collect();
-    assert_eq!(messages, ["the rules expand to more than 1000000 conditions by this rule"]);
+    assert_eq!(
+        messages_of(&r, Code::ConditionTooLarge),
+        ["the rules expand to more than 1000000 conditions by this rule"]
+    );
 }
 
 /// 100,000 `x == i` rules took 100 s (an interval split decided every rule
