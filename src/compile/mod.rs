@@ -140,8 +140,11 @@ impl Budget {
     }
 
     /// Work allowed per node of [`Budget::max_nodes`]: see
-    /// [`Budget::max_work`].
-    pub const WORK_PER_NODE: usize = 512;
+    /// [`Budget::max_work`]. At 2,048 the 10,000 generated rules of
+    /// `shared/bench` still reach the node budget first (the same DAG as
+    /// before the work budget), while the default 67 M units bound the
+    /// candidate entries to 512 MiB.
+    pub const WORK_PER_NODE: usize = 2048;
 
     /// The most work the builder may spend, counted as the candidate-list
     /// entries a split can create times the atoms each must decide (a split
