@@ -322,6 +322,10 @@ fn with_not(sources: &SourceMap, span: Span) -> Span {
         parens += 1;
     }
     let Some(before) = trimmed.strip_suffix("not") else { return span };
+    // The keyword, not the end of a name (`knot`, `can_not`).
+    if before.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+        return span;
+    }
     let widened = Span::new(span.file, before.len(), span.end as usize);
     if parens == 0 {
         widened
