@@ -275,8 +275,19 @@ fn child(dag: &Dag, id: NodeId, value: &Value) -> Option<NodeId> {
 }
 
 fn print_stats(n: usize, program: &Program, dag: &Dag, leads: &[Lead]) {
-    let Stats { nodes, built, depth, switches, intervals, tests, rules_nodes, rules_candidates, leaves, budget_hit } =
-        dag.stats();
+    let Stats {
+        nodes,
+        built,
+        depth,
+        switches,
+        intervals,
+        tests,
+        rules_nodes,
+        rules_candidates,
+        leaves,
+        budget_hit,
+        ..
+    } = dag.stats();
     let mut walks = Walks::default();
     for lead in leads {
         walk(dag, program, lead, &mut walks);

@@ -51,7 +51,7 @@ fn atom(regexes: bool) -> BoxedStrategy<Atom> {
         (any::<bool>(), prop::collection::vec((small(), any::<bool>()), 0..4))
             .prop_map(|(f, v)| Atom::NumIn(f, v))
             .boxed(),
-        (any::<bool>(), 0u8..4, small()).prop_map(|(f, op, i)| Atom::NumCmp(f, op, i)).boxed(),
+        (any::<bool>(), 0u8..4, 0u8..40).prop_map(|(f, op, i)| Atom::NumCmp(f, op, i)).boxed(),
         any::<bool>().prop_map(Atom::BoolEq).boxed(),
         small().prop_map(Atom::ListContains).boxed(),
         Just(Atom::ListExists).boxed(),
@@ -123,8 +123,9 @@ fn valid_lead(program: &Program, rng: &mut Rng, enum_size: u8) -> Lead {
                 E => Value::Enum(rng.below(enum_size as usize) as u32),
                 S | T => string(rng),
                 I => {
-                    let base = INTS[rng.below(INTS.len())];
-                    Value::Int(base + rng.below(3) as i64 - 1)
+                    let pool: Vec<i64> = INTS.iter().chain(INT_EDGES).copied().collect();
+                    let base = pool[rng.below(pool.len())];
+                    Value::Int(base.saturating_add(rng.below(3) as i64 - 1))
                 }
                 F => {
                     let base = FLOATS.iter().chain(THRESHOLDS).copied().filter(|t| t.is_finite()).collect::<Vec<_>>();

@@ -39,7 +39,8 @@ fn atom() -> impl Strategy<Value = Atom> {
         (any::<bool>(), small(), any::<bool>()).prop_map(|(f, i, float)| Atom::NumEq(f, i, float)),
         (any::<bool>(), prop::collection::vec((small(), any::<bool>()), 0..4)).prop_map(|(f, v)| Atom::NumIn(f, v)),
         (any::<bool>(), 0u8..4, small()).prop_map(|(f, op, i)| Atom::NumCmp(f, op, i)),
-        (any::<bool>(), 0u8..4, small()).prop_map(|(f, op, i)| Atom::NumCmp(f, op, i)),
+        // Every threshold, the int edges (i64::MAX, 2^53 ± 1) included.
+        (any::<bool>(), 0u8..4, 0u8..40).prop_map(|(f, op, i)| Atom::NumCmp(f, op, i)),
         any::<bool>().prop_map(Atom::BoolEq),
         small().prop_map(Atom::ListContains),
         Just(Atom::ListExists),
@@ -86,7 +87,8 @@ fn string_value(choice: u16) -> Value {
 }
 
 fn int_value(choice: u16) -> Value {
-    let mut pool: Vec<i64> = INTS.iter().flat_map(|&i| [i - 1, i, i + 1]).collect();
+    let mut pool: Vec<i64> =
+        INTS.iter().chain(INT_EDGES).flat_map(|&i| [i.saturating_sub(1), i, i.saturating_add(1)]).collect();
     pool.extend([5, -100, i64::MAX, i64::MIN, (1 << 53) + 1]);
     Value::Int(pool[choice as usize % pool.len()])
 }
@@ -99,7 +101,7 @@ fn float_value(choice: u16) -> Value {
             [f - 0.5, f, f + 0.5, f64::from_bits(f.to_bits() + 1), f64::from_bits(f.to_bits().wrapping_sub(1))]
         })
         .collect();
-    pool.extend([f64::NAN, -0.0, 1e300]);
+    pool.extend([f64::NAN, -0.0, 1e300, 9_007_199_254_740_992.0, 9_007_199_254_740_994.0, 9.223_372_036_854_776e18]);
     let f = pool[choice as usize % pool.len()];
     if choice.is_multiple_of(7) && f.fract() == 0.0 && f.abs() < 1e15 {
         Value::Int(f as i64) // ints are accepted for float fields

@@ -89,6 +89,9 @@ fn every_code_has_a_fixture_that_emits_it() {
     // Codes whose input cannot sensibly live on disk, with the test that covers them.
     let elsewhere = [
         (Code::FileTooLarge, "robustness::a_fifty_megabyte_rule_file_is_refused_with_a_diagnostic"),
+        (Code::ProjectFileTooLarge, "check_hardening::a_lookup_past_the_size_limit_is_refused_without_reading_it"),
+        // Reaching a compile budget takes thousands of numbers of source.
+        (Code::CompileBudget, "budgets::a_long_in_list_stops_at_the_work_budget_and_says_so"),
         // Roster checks need a roster: tests/fixtures/distribution/staffing/.
         (Code::NoAvailableMember, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
         (Code::UnstaffedHours, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),

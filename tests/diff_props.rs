@@ -133,18 +133,22 @@ fn build(enum_size: u8, optional: [bool; 4], rules: &[Rule]) -> Program {
 }
 
 /// One int per class of every int literal and threshold: each value, its
-/// neighbours, and values a little further off (ints compare as f64, which
-/// rounds near 2^60).
+/// neighbours, and values a little further off. Int literals are taken
+/// exactly (ints compare as ints, also beyond 2^53); float points through
+/// their floor and ceiling.
 fn ints() -> Vec<i64> {
     let mut points: Vec<f64> = THRESHOLDS.to_vec();
     points.extend(FLOATS);
-    points.extend(INTS.iter().map(|&i| i as f64));
     let mut out: BTreeSet<i64> = [i64::MIN, i64::MAX].into_iter().collect();
     for p in points.into_iter().filter(|p| p.is_finite()) {
         for d in [-4096.0, -1.0, 0.0, 1.0, 4096.0] {
-            let x = p.floor() + d;
-            out.insert(x as i64);
+            out.insert((p.floor() + d) as i64);
             out.insert((p.ceil() + d) as i64);
+        }
+    }
+    for &i in INTS.iter().chain(INT_EDGES) {
+        for d in [-4096, -1, 0, 1, 4096] {
+            out.insert(i.saturating_add(d));
         }
     }
     out.into_iter().collect()

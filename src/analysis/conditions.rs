@@ -11,7 +11,7 @@ use super::solver::{Goal, Outcome};
 use super::{diagnostic, Ctx};
 use crate::check::program::{Cond, RuleId, RuleInfo};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 
 /// Rules named as affected by one never-true condition, at most.
 const SHOWN: usize = 5;
@@ -93,7 +93,7 @@ impl<'a> Checker<'_, 'a> {
         for u in decided.unreachable.iter().filter(|u| u.blockers.is_empty()) {
             let Some(rule) = rules.get(u.rule.index()) else { continue };
             let culprit = self.smallest_contradiction(&rule.condition);
-            let span = span_of(culprit).unwrap_or(rule.span);
+            let span = span_of(self.ctx.sources, culprit).unwrap_or(rule.span);
             if !by_span.contains_key(&span) {
                 order.push(span);
             }
@@ -143,7 +143,7 @@ impl<'a> Checker<'_, 'a> {
         let mut cond = cond;
         loop {
             let Cond::All(parts) = cond else { return cond };
-            match parts.iter().find(|p| span_of(p).is_some() && self.never_true(p)) {
+            match parts.iter().find(|p| span_of(self.ctx.sources, p).is_some() && self.never_true(p)) {
                 Some(part) => cond = part,
                 None => return cond,
             }
@@ -153,7 +153,7 @@ impl<'a> Checker<'_, 'a> {
     /// A rule condition: always true as a whole, or the parts.
     fn rule(&mut self, rule: &'a RuleInfo) {
         let cond = &rule.condition;
-        let Some(span) = span_of(cond) else { return };
+        let Some(span) = span_of(self.ctx.sources, cond) else { return };
         // The condition's text is the rule's own, or lies elsewhere (a
         // block's condition, lets): then the rule itself is pointed at.
         let own = within(span, rule.span);
@@ -227,11 +227,11 @@ impl<'a> Checker<'_, 'a> {
 
     /// Whether a part has source text not yet reported on.
     fn fresh(&self, part: &Cond) -> bool {
-        span_of(part).is_some_and(|s| !self.reported.contains(&s))
+        span_of(self.ctx.sources, part).is_some_and(|s| !self.reported.contains(&s))
     }
 
     fn report_part(&mut self, part: &Cond, always: bool) {
-        let Some(span) = span_of(part) else { return };
+        let Some(span) = span_of(self.ctx.sources, part) else { return };
         self.reported.insert(span);
         let text = self.quote(span);
         self.out.push(if always {
@@ -251,23 +251,85 @@ fn within(inner: Span, outer: Span) -> bool {
     inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
 }
 
-/// The source a condition covers: from its first test to its last.
-fn span_of(cond: &Cond) -> Option<Span> {
-    let mut span: Option<Span> = None;
-    let mut stack = vec![cond];
-    while let Some(c) = stack.pop() {
-        match c {
-            Cond::True => {}
-            Cond::Test(test) => {
+/// The source a condition covers, as written: from its first test to its
+/// last, widened to the `not` keywords and parentheses around them (the
+/// checked condition keeps spans on tests only, so `not (x > 5 and x < 3)`
+/// would otherwise be quoted without its `not`).
+fn span_of(sources: &SourceMap, cond: &Cond) -> Option<Span> {
+    match cond {
+        Cond::True => None,
+        Cond::Test(test) => Some(test.span),
+        Cond::Not(inner) => span_of(sources, inner).map(|s| with_not(sources, balanced(sources, s))),
+        Cond::All(parts) | Cond::Any(parts) => {
+            let mut span: Option<Span> = None;
+            for part in parts {
+                let Some(p) = span_of(sources, part) else { continue };
                 span = Some(match span {
-                    Some(s) if s.file == test.span.file => s.to(test.span),
+                    Some(s) if s.file == p.file => s.to(p),
                     Some(s) => s,
-                    None => test.span,
+                    None => p,
                 });
             }
-            Cond::Not(inner) => stack.push(inner),
-            Cond::All(parts) | Cond::Any(parts) => stack.extend(parts.iter()),
+            span.map(|s| balanced(sources, s))
         }
     }
-    span
+}
+
+/// Widens `span` to the parentheses its text leaves open or closes
+/// (`a or b) and c` becomes `(a or b) and c`), ignoring those in strings.
+fn balanced(sources: &SourceMap, span: Span) -> Span {
+    let Some(file) = sources.get(span.file) else { return span };
+    let text = sources.snippet(span);
+    let (mut depth, mut lowest, mut quoted) = (0i64, 0i64, false);
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                lowest = lowest.min(depth);
+            }
+            _ => {}
+        }
+    }
+    let (mut open, mut close) = (-lowest, depth - lowest);
+    let (mut start, mut end) = (span.start as usize, span.end as usize);
+    while open > 0 {
+        let Some(rest) = file.text.get(..start).unwrap_or("").trim_end().strip_suffix('(') else { break };
+        start = rest.len();
+        open -= 1;
+    }
+    while close > 0 {
+        let tail = file.text.get(end..).unwrap_or("");
+        let trimmed = tail.trim_start();
+        if !trimmed.starts_with(')') {
+            break;
+        }
+        end += tail.len() - trimmed.len() + 1;
+        close -= 1;
+    }
+    Span::new(span.file, start, end)
+}
+
+/// Widens `span` back to the `not` (and any parentheses) just before it.
+fn with_not(sources: &SourceMap, span: Span) -> Span {
+    let Some(file) = sources.get(span.file) else { return span };
+    let head = file.text.get(..span.start as usize).unwrap_or("");
+    let mut trimmed = head.trim_end();
+    let mut parens = 0;
+    while let Some(rest) = trimmed.strip_suffix('(') {
+        trimmed = rest.trim_end();
+        parens += 1;
+    }
+    let Some(before) = trimmed.strip_suffix("not") else { return span };
+    // The keyword, not the end of a name (`knot`, `can_not`).
+    if before.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+        return span;
+    }
+    let widened = Span::new(span.file, before.len(), span.end as usize);
+    if parens == 0 {
+        widened
+    } else {
+        balanced(sources, widened)
+    }
 }

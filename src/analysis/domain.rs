@@ -31,7 +31,7 @@
 //! - lists: the required elements, as a list, is the least candidate:
 //!   exact.
 
-use crate::check::program::{scalar_eq, Lookup, Ordering, Scalar, Test, TestKind};
+use crate::check::program::{compare_numbers, scalar_eq, Lookup, Number, Ordering, Scalar, Test, TestKind};
 use crate::compile::StrTable;
 use crate::schema::{ElementType, FieldId, FieldType, Schema, Value};
 
@@ -205,12 +205,13 @@ impl Keys {
         }
     }
 
-    /// The number a key stands for, as comparisons see it.
-    fn number(self, key: i64) -> f64 {
+    /// The number a key stands for, as comparisons see it (an int stays
+    /// an int: see [`compare_numbers`]).
+    fn number(self, key: i64) -> Number {
         if self.integer {
-            key as f64
+            Number::Int(key)
         } else {
-            float_of(key)
+            Number::Float(float_of(key))
         }
     }
 
@@ -226,7 +227,7 @@ impl Keys {
     /// (false then true, or true then false) over the keys. `guess` is a
     /// key near where it flips: a few steps around it are tried before a
     /// binary search.
-    fn monotone(self, guess: i64, pred: impl Fn(f64) -> bool) -> Set {
+    fn monotone(self, guess: i64, pred: impl Fn(Number) -> bool) -> Set {
         let at = |k: i64| pred(self.number(k));
         let (first, last) = (at(self.lo), at(self.hi));
         match (first, last) {
@@ -266,22 +267,26 @@ impl Keys {
         b as i64
     }
 
-    fn compare(self, op: Ordering, t: f64) -> Set {
-        let guess = if self.integer { t as i64 } else { float_key(t.clamp(-f64::MAX, f64::MAX)) };
-        self.monotone(guess, |x| match op {
-            Ordering::Lt => x < t,
-            Ordering::Le => x <= t,
-            Ordering::Gt => x > t,
-            Ordering::Ge => x >= t,
-        })
+    fn compare(self, op: Ordering, t: Number) -> Set {
+        let guess = match t {
+            Number::Int(i) if self.integer => i,
+            _ if self.integer => t.to_f64() as i64,
+            _ => float_key(t.to_f64().clamp(-f64::MAX, f64::MAX)),
+        };
+        self.monotone(guess, |x| op.holds(compare_numbers(x, t)))
     }
 
     /// Keys equal to a literal, as [`scalar_eq`] compares.
     fn equal(self, literal: &Scalar) -> Set {
         match literal {
             Scalar::Int(b) if self.integer => vec![(*b, *b)],
-            Scalar::Int(b) => intersect(&self.compare(Ordering::Ge, *b as f64), &self.compare(Ordering::Le, *b as f64)),
-            Scalar::Float(b) => intersect(&self.compare(Ordering::Ge, *b), &self.compare(Ordering::Le, *b)),
+            Scalar::Int(b) => {
+                intersect(&self.compare(Ordering::Ge, Number::Int(*b)), &self.compare(Ordering::Le, Number::Int(*b)))
+            }
+            Scalar::Float(b) => intersect(
+                &self.compare(Ordering::Ge, Number::Float(*b)),
+                &self.compare(Ordering::Le, Number::Float(*b)),
+            ),
             _ => Vec::new(),
         }
     }
@@ -325,10 +330,10 @@ impl Keys {
             Lit::Interval(_, lo, hi) => {
                 let mut set = all;
                 if let Some(lo) = lo {
-                    set = intersect(&set, &self.compare(Ordering::Ge, *lo));
+                    set = intersect(&set, &self.compare(Ordering::Ge, Number::Float(*lo)));
                 }
                 if let Some(hi) = hi {
-                    set = intersect(&set, &self.compare(Ordering::Lt, *hi));
+                    set = intersect(&set, &self.compare(Ordering::Lt, Number::Float(*hi)));
                 }
                 Some(set)
             }
@@ -357,7 +362,7 @@ impl Keys {
             }
         }
         candidates.into_iter().filter(|&k| contains(k)).min_by(|&x, &y| {
-            let (a, b) = (self.number(x), self.number(y));
+            let (a, b) = (self.number(x).to_f64(), self.number(y).to_f64());
             let whole = |v: f64| v.fract() != 0.0;
             whole(a).cmp(&whole(b)).then(a.abs().total_cmp(&b.abs())).then(x.cmp(&y))
         })
@@ -630,8 +635,16 @@ mod tests {
     #[test]
     fn int_comparisons_become_exact_intervals() {
         let keys = Keys::of(true);
-        assert_eq!(keys.compare(Ordering::Lt, 5.5), vec![(i64::MIN, 5)]);
-        assert_eq!(keys.compare(Ordering::Ge, 5.0), vec![(5, i64::MAX)]);
+        assert_eq!(keys.compare(Ordering::Lt, 5.5.into()), vec![(i64::MIN, 5)]);
+        assert_eq!(keys.compare(Ordering::Ge, 5.0.into()), vec![(5, i64::MAX)]);
+        // Beyond 2^53 ints compare as ints, not as rounded floats.
+        assert_eq!(keys.compare(Ordering::Gt, (i64::MAX - 1).into()), vec![(i64::MAX, i64::MAX)]);
+        assert_eq!(
+            keys.compare(Ordering::Gt, 9_007_199_254_740_992_i64.into()),
+            vec![(9_007_199_254_740_993, i64::MAX)]
+        );
+        assert_eq!(keys.compare(Ordering::Lt, (i64::MIN + 1).into()), vec![(i64::MIN, i64::MIN)]);
+        assert_eq!(keys.compare(Ordering::Ge, 9.3e18.into()), vec![]);
         assert_eq!(keys.equal(&Scalar::Float(2.5)), vec![]);
         let big = keys.equal(&Scalar::Float(9_007_199_254_740_993.0));
         assert!(!big.is_empty());

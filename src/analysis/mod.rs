@@ -97,9 +97,9 @@ use std::cell::Cell;
 
 use serde_json::{Map, Value as Json};
 
-use crate::check::program::{Program, RuleId};
+use crate::check::program::{Cond, Program, RuleId};
 use crate::compile::Dag;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::eval::reference;
 use crate::schema::{ElementType, FieldType, Lead, Schema, Value};
 use crate::source::SourceMap;
@@ -158,6 +158,9 @@ pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Opti
     if let Some(lead) = walked.gap.take() {
         walked.gap = reach::finish_gap(&ctx, lead);
     }
+    // A top-level `otherwise` takes every lead that gets to it: nothing
+    // falls through, whatever the walk could settle.
+    walked.coverage_decided |= program.rules.iter().any(|r| matches!(r.condition, Cond::True));
     let decided = reach::decide(&ctx, walked.witnesses);
     diagnostics.0.extend(conditions::check(&ctx, &decided));
     diagnostics.0.extend(reach::report_unreachable(&ctx, &decided));
@@ -169,6 +172,7 @@ pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Opti
         diagnostics.0.extend(reach::overlaps(&ctx, &decided));
     }
     diagnostics.0.extend(declarations::check(program));
+    diagnostics.0.extend(budget_note(program, dag));
     diagnostics.sort();
 
     let witnesses: Vec<Witness> = decided
@@ -188,6 +192,31 @@ pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Opti
         coverage_decided: walked.gap.is_some() || walked.coverage_decided,
         gap: walked.gap,
     }
+}
+
+/// `W0114`: the compiler's budget stopped the DAG somewhere, so some leads
+/// are routed by trying rules in order. Says which budget, its limit, and
+/// what it costs.
+fn budget_note(program: &Program, dag: &Dag) -> Option<Diagnostic> {
+    let stats = dag.stats();
+    if !stats.budget_hit {
+        return None;
+    }
+    let span = program.rules.first()?.span;
+    let which = if stats.work_budget_hit {
+        format!("the work budget of {} candidate entries and atom decisions", stats.max_work)
+    } else {
+        format!("the size budget of {} nodes", stats.max_nodes)
+    };
+    Some(
+        diagnostic(Code::CompileBudget, span, format!("the decision DAG reached {which}"))
+            .label("some leads are matched by trying the rules in order")
+            .note(format!(
+                "{} node(s) fall back to ordered rule lists ({} candidates in all); routing stays exact, only slower",
+                stats.rules_nodes, stats.rules_candidates
+            ))
+            .help("`route graph --stats` shows the DAG; fewer overlapping numeric cuts or long `in` lists keep it within budget"),
+    )
 }
 
 /// A lead as the JSON object `route eval --lead` reads: keys are the input

@@ -18,8 +18,10 @@ const ROUNDS: usize = 256;
 const EXTRA_BLOCKERS: usize = 32;
 /// Shadowing rules named in labels; the rest are counted.
 const SHOWN: usize = 5;
-/// Overlap notes at most.
+/// Overlaps searched for at most.
 const MAX_OVERLAPS: usize = 200;
+/// Overlap notes (pairs of targets) shown at most.
+const MAX_OVERLAP_NOTES: usize = 20;
 /// Solver questions the overlap search may ask.
 const OVERLAP_QUESTIONS: usize = 20_000;
 /// Counter-example rounds for one overlap.
@@ -398,20 +400,71 @@ fn same_action(a: &Action, b: &Action) -> bool {
     a.target == b.target && a.fallbacks == b.fallbacks
 }
 
+/// One overlap found: a lead the earlier rule takes that the later one
+/// also matches.
+struct Found {
+    earlier: usize,
+    later: usize,
+    lead: Lead,
+}
+
 /// `W0111` notes: a reachable rule that also matches leads an earlier
-/// rule with a different target takes, with such a lead.
+/// rule with a different target takes, with such a lead. Overlaps are
+/// grouped by pair of targets (one note each, with the count), and the
+/// [`MAX_OVERLAP_NOTES`] largest groups are shown: on a real policy most
+/// overlaps are the same question asked again.
 pub(crate) fn overlaps(ctx: &Ctx<'_>, decided: &Decided) -> Vec<Diagnostic> {
+    let rules = &ctx.program.rules;
+    let (found, stopped) = find_overlaps(ctx, decided);
+    let mut groups: Vec<(String, String, Vec<Found>)> = Vec::new();
+    for f in found {
+        let (Some(earlier), Some(later)) = (rules.get(f.earlier), rules.get(f.later)) else { continue };
+        let key = (describe(ctx, &earlier.action.target), describe(ctx, &later.action.target));
+        match groups.iter_mut().find(|(e, l, _)| (e, l) == (&key.0, &key.1)) {
+            Some((_, _, members)) => members.push(f),
+            None => groups.push((key.0, key.1, vec![f])),
+        }
+    }
+    // Largest first; the sort is stable, so ties keep source order.
+    groups.sort_by_key(|(_, _, members)| std::cmp::Reverse(members.len()));
+    let total = groups.len();
+    let mut out: Vec<Diagnostic> =
+        groups.iter().take(MAX_OVERLAP_NOTES).filter_map(|(e, l, members)| overlap_note(ctx, e, l, members)).collect();
+    if total > MAX_OVERLAP_NOTES {
+        let hidden: usize = groups.iter().skip(MAX_OVERLAP_NOTES).map(|(_, _, m)| m.len()).sum();
+        if let Some(last) = out.pop() {
+            out.push(last.note(format!(
+                "{} more pairs of targets overlap ({hidden} rule pairs); only the {MAX_OVERLAP_NOTES} largest are shown",
+                total - MAX_OVERLAP_NOTES
+            )));
+        }
+    }
+    if stopped {
+        let span = rules.first().map_or(Span::default(), |r| r.span);
+        out.push(
+            diagnostic(
+                Code::AnalysisIncomplete,
+                span,
+                format!("the overlap search stopped after {MAX_OVERLAPS} overlaps or {OVERLAP_QUESTIONS} questions"),
+            )
+            .label("overlaps after this many are not listed"),
+        );
+    }
+    out
+}
+
+/// Every overlap, up to the search's limits; `true` when a limit stopped it.
+fn find_overlaps(ctx: &Ctx<'_>, decided: &Decided) -> (Vec<Found>, bool) {
     let rules = &ctx.program.rules;
     let reachable: Vec<usize> =
         (0..rules.len()).filter(|&i| decided.witnesses.get(i).is_some_and(Option::is_some)).collect();
     let signatures: Vec<Signature> = rules.iter().map(|r| signature(&ctx.env, &r.condition)).collect();
-    let mut out = Vec::new();
+    let mut found = Vec::new();
     let mut questions = 0usize;
-    let mut stopped = false;
-    'outer: for (position, &j) in reachable.iter().enumerate() {
+    for (position, &j) in reachable.iter().enumerate() {
         let Some(later) = rules.get(j) else { continue };
-        // An `otherwise` overlaps everything before it, by design.
-        if matches!(later.condition, Cond::True) {
+        // An `otherwise` (in a block too) takes what is left, by design.
+        if later.otherwise || matches!(later.condition, Cond::True) {
             continue;
         }
         for &i in reachable.iter().take(position) {
@@ -423,38 +476,47 @@ pub(crate) fn overlaps(ctx: &Ctx<'_>, decided: &Decided) -> Vec<Diagnostic> {
             if disjoint(si, sj) {
                 continue;
             }
-            if out.len() >= MAX_OVERLAPS || questions >= OVERLAP_QUESTIONS {
-                stopped = true;
-                break 'outer;
+            if found.len() >= MAX_OVERLAPS || questions >= OVERLAP_QUESTIONS {
+                return (found, true);
             }
-            let Some(lead) = overlap_lead(ctx, i, j, &mut questions) else { continue };
-            let mut d = diagnostic(
-                Code::Overlap,
-                later.span,
-                format!(
-                    "rule `{}` overlaps the earlier rule `{}`, which sends to a different target",
-                    later.name, earlier.name
-                ),
-            )
-            .label(format!("also matches leads that `{}` takes first", earlier.name))
-            .with_label(earlier.span, format!("takes them: {}", describe(ctx, &earlier.action.target)))
-            .help("if both should apply, make the conditions exclusive, or reorder the rules");
-            d.example = Some(ctx.example(&lead));
-            out.push(d);
+            if let Some(lead) = overlap_lead(ctx, i, j, &mut questions) {
+                found.push(Found { earlier: i, later: j, lead });
+            }
         }
     }
-    if stopped {
-        let span = rules.first().map_or(Span::default(), |r| r.span);
-        out.push(
-            diagnostic(
-                Code::AnalysisIncomplete,
-                span,
-                format!("the overlap search stopped after {} overlaps", out.len()),
-            )
-            .label("overlaps after this many are not listed"),
-        );
+    (found, false)
+}
+
+/// The note of one pair of targets: the first overlap in full, the others
+/// named.
+fn overlap_note(ctx: &Ctx<'_>, earlier_target: &str, later_target: &str, members: &[Found]) -> Option<Diagnostic> {
+    let rules = &ctx.program.rules;
+    let first = members.first()?;
+    let (earlier, later) = (rules.get(first.earlier)?, rules.get(first.later)?);
+    let message = match members.len() {
+        1 => format!(
+            "rule `{}` overlaps the earlier rule `{}`, which sends to a different target",
+            later.name, earlier.name
+        ),
+        n => format!("{n} rule pairs overlap: rules sending to {later_target} match leads that earlier rules send to {earlier_target}"),
+    };
+    let mut d = diagnostic(Code::Overlap, later.span, message)
+        .label(format!("also matches leads that `{}` takes first", earlier.name))
+        .with_label(earlier.span, format!("takes them: {earlier_target}"))
+        .help("if both should apply, make the conditions exclusive, or reorder the rules");
+    if members.len() > 1 {
+        let pairs: Vec<String> = members
+            .iter()
+            .skip(1)
+            .take(SHOWN)
+            .filter_map(|f| Some(format!("`{}` after `{}`", rules.get(f.later)?.name, rules.get(f.earlier)?.name)))
+            .collect();
+        let more = members.len().saturating_sub(SHOWN + 1);
+        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        d = d.note(format!("also: {}{tail}", pairs.join(", ")));
     }
-    out
+    d.example = Some(ctx.example(&first.lead));
+    Some(d)
 }
 
 /// A lead both rules match that the earlier one (`i`) takes.

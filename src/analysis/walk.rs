@@ -2,6 +2,7 @@
 //! `Match` leaf reached, a gap example at a `NoMatch` leaf, and resolving
 //! `Rules` nodes locally (see the stage documentation).
 
+use fixedbitset::FixedBitSet;
 use rustc_hash::FxHashSet;
 
 use super::domain::{Lit, Verdict};
@@ -25,6 +26,9 @@ pub(crate) struct Walked {
 
 /// Node visits allowed, beyond one per node.
 const EXTRA_VISITS: usize = 1_000_000;
+/// Words of visited-context keys kept at most (64 MiB): contexts grow with
+/// the fields a path constrains, so visits alone do not bound memory.
+const MAX_CONTEXT_WORDS: usize = 8 << 20;
 /// Rules nodes at which a candidate with no witness yet is tried.
 const ATTEMPTS_PER_RULE: u8 = 1;
 /// Counter-example rounds of one local attempt.
@@ -50,8 +54,8 @@ struct Frame<'a> {
 struct Walker<'c, 'a> {
     ctx: &'c Ctx<'a>,
     theory: Theory<'a>,
-    /// Per node: the fields (bit `f % 64`) its subtree tests.
-    masks: Vec<u64>,
+    /// Per node: the fields its subtree tests (a superset).
+    masks: Vec<Fields>,
     visited: FxHashSet<(u32, Box<[u64]>)>,
     witnesses: Vec<Option<Lead>>,
     attempts: Vec<u8>,
@@ -59,10 +63,28 @@ struct Walker<'c, 'a> {
     gap_open: bool,
     visits: usize,
     budget: usize,
+    /// Words of the keys in `visited`.
+    context_words: usize,
 }
 
-fn bit(field: FieldId) -> u64 {
-    1u64 << (field.0 % 64)
+/// A set of fields, exact for any schema width: a bit per field modulo 64
+/// aliased fields past the 64th, and then contexts that differ only in an
+/// aliased field's facts multiplied the walk exponentially (300 optional
+/// fields exhausted memory).
+type Fields = FixedBitSet;
+
+/// The set of one field among `width`.
+fn one(field: FieldId, width: usize) -> Fields {
+    let mut set = Fields::with_capacity(width);
+    set.insert(field.index());
+    set
+}
+
+/// Every field among `width` (what nothing is known about may touch).
+fn all(width: usize) -> Fields {
+    let mut set = Fields::with_capacity(width);
+    set.insert_range(..);
+    set
 }
 
 impl<'c, 'a> Walker<'c, 'a> {
@@ -80,6 +102,7 @@ impl<'c, 'a> Walker<'c, 'a> {
             gap_open: false,
             visits: 0,
             budget: nodes.saturating_add(EXTRA_VISITS),
+            context_words: 0,
         }
     }
 
@@ -141,9 +164,16 @@ impl<'c, 'a> Walker<'c, 'a> {
     fn visit(&mut self, id: NodeId) -> Option<Frame<'a>> {
         let dag = self.ctx.dag;
         let key = self.context(id);
+        if self.context_words.saturating_add(key.len()) > MAX_CONTEXT_WORDS {
+            // Out of memory budget: what is left unvisited stays open (W0113).
+            self.gap_open = true;
+            return None;
+        }
+        let words = key.len();
         if !self.visited.insert((id.0, key)) {
             return None;
         }
+        self.context_words += words;
         self.visits += 1;
         let node = *dag.node(id)?;
         let field = match node {
@@ -175,15 +205,15 @@ impl<'c, 'a> Walker<'c, 'a> {
     /// The facts about the fields below `id`, encoded exactly (empty when
     /// there are none): two paths with the same key reach the same leaves.
     fn context(&self, id: NodeId) -> Box<[u64]> {
-        let mask = self.masks.get(id.index()).copied().unwrap_or(u64::MAX);
         let mut key = Vec::new();
-        if mask == 0 {
+        let Some(mask) = self.masks.get(id.index()) else { return key.into() };
+        if mask.is_clear() {
             return key.into();
         }
         for i in 0..self.ctx.program.schema.fields.len() {
             let Ok(index) = u32::try_from(i) else { break };
             let f = FieldId(index);
-            if bit(f) & mask == 0 || self.theory.lits(f).is_empty() {
+            if !mask.contains(i) || self.theory.lits(f).is_empty() {
                 continue;
             }
             key.push(u64::from(index));
@@ -370,15 +400,16 @@ fn encode_lit(lit: &Lit<'_>, key: &mut Vec<u64>) {
     }
 }
 
-/// Per node, the fields its subtree tests (bit `f % 64`; a superset).
-fn masks(ctx: &Ctx<'_>) -> Vec<u64> {
+/// Per node, the fields its subtree tests (a superset).
+fn masks(ctx: &Ctx<'_>) -> Vec<Fields> {
     let dag = ctx.dag;
+    let width = ctx.program.schema.fields.len();
     let nodes = dag.nodes();
-    let mut masks: Vec<Option<u64>> = vec![None; nodes.len()];
-    let mut cond_masks: Vec<Option<u64>> = Vec::new();
+    let mut masks: Vec<Option<Fields>> = vec![None; nodes.len()];
+    let mut cond_masks: Vec<Option<Fields>> = Vec::new();
     let mut stack: Vec<(NodeId, bool)> = vec![(dag.root(), false)];
     while let Some((id, expanded)) = stack.pop() {
-        if masks.get(id.index()).copied().flatten().is_some() {
+        if masks.get(id.index()).is_some_and(Option::is_some) {
             continue;
         }
         let Some(node) = dag.node(id) else { continue };
@@ -386,49 +417,63 @@ fn masks(ctx: &Ctx<'_>) -> Vec<u64> {
         if !expanded {
             stack.push((id, true));
             for c in children {
-                if masks.get(c.index()).copied().flatten().is_none() {
+                if masks.get(c.index()).is_some_and(Option::is_none) {
                     stack.push((c, false));
                 }
             }
             continue;
         }
-        let own = match *node {
-            Node::NoMatch | Node::Match(_) => 0,
+        let mut below = match *node {
+            Node::NoMatch | Node::Match(_) => Fields::with_capacity(width),
             Node::Enum { field, .. }
             | Node::Bool { field, .. }
             | Node::Str { field, .. }
-            | Node::Interval { field, .. } => bit(field),
-            Node::Test { atom, .. } => dag.atom(atom).map_or(u64::MAX, |a| bit(a.field())),
+            | Node::Interval { field, .. } => one(field, width),
+            Node::Test { atom, .. } => dag.atom(atom).map_or_else(|| all(width), |a| one(a.field(), width)),
             Node::Rules { candidates } => {
-                dag.candidates(candidates).iter().fold(0, |m, c| m | cond_mask(ctx, c.cond, &mut cond_masks))
+                let mut set = Fields::with_capacity(width);
+                for c in dag.candidates(candidates) {
+                    set.union_with(&cond_mask(ctx, c.cond, &mut cond_masks));
+                }
+                set
             }
         };
-        let below = children.iter().fold(own, |m, c| m | masks.get(c.index()).copied().flatten().unwrap_or(u64::MAX));
+        for c in &children {
+            match masks.get(c.index()) {
+                Some(Some(m)) => below.union_with(m),
+                _ => below = all(width),
+            }
+        }
         if let Some(slot) = masks.get_mut(id.index()) {
             *slot = Some(below);
         }
     }
-    masks.into_iter().map(|m| m.unwrap_or(u64::MAX)).collect()
+    masks.into_iter().map(|m| m.unwrap_or_else(|| all(width))).collect()
 }
 
-fn cond_mask(ctx: &Ctx<'_>, cond: CondId, memo: &mut Vec<Option<u64>>) -> u64 {
+fn cond_mask(ctx: &Ctx<'_>, cond: CondId, memo: &mut Vec<Option<Fields>>) -> Fields {
     if let Some(Some(m)) = memo.get(cond.index()) {
-        return *m;
+        return m.clone();
     }
     let dag = ctx.dag;
+    let width = ctx.program.schema.fields.len();
     let mask = match dag.cond(cond) {
-        CondView::True | CondView::False => 0,
-        CondView::Atom(atom) => dag.atom(atom).map_or(u64::MAX, |a| bit(a.field())),
+        CondView::True | CondView::False => Fields::with_capacity(width),
+        CondView::Atom(atom) => dag.atom(atom).map_or_else(|| all(width), |a| one(a.field(), width)),
         CondView::Not(inner) => cond_mask(ctx, inner, memo),
         CondView::All(parts) | CondView::Any(parts) => {
-            dag.cond_parts(parts).iter().fold(0, |m, &p| m | cond_mask(ctx, p, memo))
+            let mut set = Fields::with_capacity(width);
+            for &p in dag.cond_parts(parts) {
+                set.union_with(&cond_mask(ctx, p, memo));
+            }
+            set
         }
     };
     if memo.len() <= cond.index() {
         memo.resize(cond.index() + 1, None);
     }
     if let Some(slot) = memo.get_mut(cond.index()) {
-        *slot = Some(mask);
+        *slot = Some(mask.clone());
     }
     mask
 }

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::files::{self, ProjectFiles};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Item, Module};
@@ -17,15 +18,17 @@ pub struct Loaded {
     pub modules: Vec<(FileId, Module)>,
 }
 
-/// Loads `entry_text` (already in `sources` as `entry`) and its imports.
-pub fn load(sources: &mut SourceMap, entry: FileId, diagnostics: &mut Diagnostics) -> Loaded {
-    let mut loader = Loader { sources, diagnostics, modules: Vec::new(), stack: Vec::new() };
+/// Loads `entry_text` (already in `sources` as `entry`) and its imports,
+/// reading them through `files` (the file-access policy).
+pub fn load(sources: &mut SourceMap, entry: FileId, files: &dyn ProjectFiles, diagnostics: &mut Diagnostics) -> Loaded {
+    let mut loader = Loader { sources, files, diagnostics, modules: Vec::new(), stack: Vec::new() };
     loader.visit(entry);
     Loaded { modules: loader.modules }
 }
 
 struct Loader<'a> {
     sources: &'a mut SourceMap,
+    files: &'a dyn ProjectFiles,
     diagnostics: &'a mut Diagnostics,
     modules: Vec<(FileId, Module)>,
     /// Files being loaded, with the import span that led into each.
@@ -62,20 +65,21 @@ impl Loader<'_> {
             }
             return;
         }
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let id = self.sources.add(display_name(&path), &path, text);
+        match self.files.read_source(&path) {
+            Ok(read) => {
+                let id = self.sources.add(display_name(&path), &path, read.content);
                 self.visit(id);
             }
-            Err(error) => self.diagnostics.push(
-                Diagnostic::new(Code::ImportNotFound, span, format!("cannot read imported file `{written}`"))
-                    .label(error.to_string().to_lowercase())
-                    .note(format!("looked for {}", path.display()))
-                    .help(match similar_file(&path, self.importer()) {
-                        Some(suggestion) => format!("{suggestion} (import paths are relative to the importing file)"),
-                        None => "import paths are relative to the file that imports them".into(),
-                    }),
-            ),
+            Err(error) => {
+                let mut diagnostic = files::refused(&error, files::Use::Import, written, &path, span);
+                if matches!(error, files::FileError::Io(_)) {
+                    if let Some(suggestion) = similar_file(&path, self.importer()) {
+                        diagnostic = diagnostic
+                            .help(format!("{suggestion} (import paths are relative to the importing file)"));
+                    }
+                }
+                self.diagnostics.push(diagnostic);
+            }
         }
     }
 

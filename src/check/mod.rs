@@ -8,6 +8,7 @@
 //! another.
 
 mod consequences;
+pub mod files;
 mod load;
 pub mod program;
 mod resolve;
@@ -35,31 +36,55 @@ pub struct Checked {
     pub diagnostics: Diagnostics,
 }
 
-/// Checks the project whose entry file is `path`.
+/// Checks the project whose entry file is `path`, confined to its
+/// directory (see [`files`]).
 ///
 /// # Errors
 /// When the entry file itself cannot be read (everything else is a diagnostic).
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
-    let text = std::fs::read_to_string(path)?;
+    check_file_with(path, &files::DiskFiles::for_entry(path))
+}
+
+/// Checks the project whose entry file is `path`, reading imports and
+/// lookups through `files`.
+///
+/// # Errors
+/// When the entry file itself cannot be read, is not a regular file or is
+/// larger than [`files::MAX_SOURCE_BYTES`].
+pub fn check_file_with(path: &Path, files: &dyn files::ProjectFiles) -> std::io::Result<Checked> {
+    // The entry file is the user's own choice: not confined (it may be a
+    // symlink into another tree), but still a bounded regular file.
+    let bytes = files::read_regular(path, files::MAX_SOURCE_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     let path = load::normalise(path);
-    Ok(check_source(&load::display_name(&path), &path, text))
+    Ok(check_source_with(&load::display_name(&path), &path, text, files))
 }
 
 /// Checks a project given the entry file's text; `path` locates imports and
-/// lookups (relative to its directory).
+/// lookups (relative to its directory, confined to it).
 pub fn check_source(name: &str, path: &Path, text: String) -> Checked {
+    check_source_with(name, path, text, &files::DiskFiles::for_entry(path))
+}
+
+/// [`check_source`] reading imports and lookups through `files`.
+pub fn check_source_with(name: &str, path: &Path, text: String, files: &dyn files::ProjectFiles) -> Checked {
     let mut sources = SourceMap::new();
     let entry = sources.add(name, path, text);
     let mut diagnostics = Diagnostics::default();
-    let loaded = load::load(&mut sources, entry, &mut diagnostics);
-    let program = build(&loaded.modules, &sources, &mut diagnostics);
+    let loaded = load::load(&mut sources, entry, files, &mut diagnostics);
+    let program = build(&loaded.modules, &sources, files, &mut diagnostics);
     diagnostics.sort();
     consequences::suppress(&loaded.modules, &sources, &mut diagnostics);
     let program = if diagnostics.has_errors() { None } else { program };
     Checked { sources, program, diagnostics }
 }
 
-fn build(modules: &[(FileId, ast::Module)], sources: &SourceMap, diagnostics: &mut Diagnostics) -> Option<Program> {
+fn build(
+    modules: &[(FileId, ast::Module)],
+    sources: &SourceMap,
+    files: &dyn files::ProjectFiles,
+    diagnostics: &mut Diagnostics,
+) -> Option<Program> {
     // A schema lost to a syntax error is not "missing": say nothing more.
     let had_syntax_errors = diagnostics.has_errors();
     let decls = resolve::collect(modules, diagnostics);
@@ -73,7 +98,7 @@ fn build(modules: &[(FileId, ast::Module)], sources: &SourceMap, diagnostics: &m
     report_lets_shadowing_fields(&decls.lets, &schema, diagnostics);
     resolve::aliases(&decls, &mut schema, diagnostics);
     let teams = resolve::teams(&decls, diagnostics);
-    let lookups = resolve::lookups(&decls, sources, diagnostics);
+    let lookups = resolve::lookups(&decls, &schema, sources, files, diagnostics);
 
     let lets: FxHashMap<&str, &ast::LetDecl> = decls.lets.iter().rev().map(|l| (l.name.name.as_str(), *l)).collect();
     let scope = types::Scope { schema: &schema, teams: &teams, lookups: &lookups, lets, sources };

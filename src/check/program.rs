@@ -148,6 +148,9 @@ pub struct RuleInfo {
     pub condition: Cond,
     /// What to do with a matching lead.
     pub action: Action,
+    /// Written as `otherwise` (inside a block its condition is the
+    /// block's, not `True`): it is meant to take whatever is left.
+    pub otherwise: bool,
 }
 
 /// A condition over one lead.
@@ -192,6 +195,96 @@ pub enum Scalar {
     Enum(u32),
 }
 
+/// A numeric literal as written: an int stays an `i64` so that ints
+/// beyond 2^53 compare exactly (as f64, 2^53 + 1 equals 2^53).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// An integer literal.
+    Int(i64),
+    /// A float literal.
+    Float(f64),
+}
+
+impl From<f64> for Number {
+    fn from(f: f64) -> Number {
+        Number::Float(f)
+    }
+}
+
+impl From<i64> for Number {
+    fn from(i: i64) -> Number {
+        Number::Int(i)
+    }
+}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::Float(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+impl Number {
+    /// The number a lead value holds, when it is one.
+    pub fn of_value(value: &Value) -> Option<Number> {
+        match value {
+            Value::Int(i) => Some(Number::Int(*i)),
+            Value::Float(f) => Some(Number::Float(*f)),
+            _ => None,
+        }
+    }
+
+    /// The nearest f64 (exact for floats and for ints below 2^53).
+    pub fn to_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// The exact order of two numbers, ints against floats included; `None`
+/// when one is NaN. Never rounds: `2^53 + 1 > 2^53` and
+/// `i64::MAX < 2^63 as f64`.
+pub fn compare_numbers(a: Number, b: Number) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Number::Int(x), Number::Int(y)) => Some(x.cmp(&y)),
+        (Number::Float(x), Number::Float(y)) => x.partial_cmp(&y),
+        (Number::Int(x), Number::Float(y)) => int_vs_float(x, y),
+        (Number::Float(x), Number::Int(y)) => int_vs_float(y, x).map(std::cmp::Ordering::reverse),
+    }
+}
+
+/// `i` against `f` without rounding `i` to an f64.
+fn int_vs_float(i: i64, f: f64) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering as O;
+    /// 2^63: the least f64 above every i64.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() {
+        return None;
+    }
+    if f >= TWO_63 {
+        return Some(O::Less);
+    }
+    if f < -TWO_63 {
+        return Some(O::Greater);
+    }
+    // |f| < 2^63 (or f == -2^63): its integer part is an exact i64.
+    let whole = f.trunc() as i64;
+    Some(i.cmp(&whole).then_with(|| {
+        let fraction = f - f.trunc();
+        if fraction > 0.0 {
+            O::Less
+        } else if fraction < 0.0 {
+            O::Greater
+        } else {
+            O::Equal
+        }
+    }))
+}
+
 /// Numeric comparison operators (`==`/`!=` become [`TestKind::Eq`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Ordering {
@@ -205,6 +298,21 @@ pub enum Ordering {
     Ge,
 }
 
+impl Ordering {
+    /// Whether `a op b` holds given how `a` compares to `b` (`None`: NaN,
+    /// never holds).
+    pub fn holds(self, order: Option<std::cmp::Ordering>) -> bool {
+        use std::cmp::Ordering as O;
+        matches!(
+            (self, order),
+            (Ordering::Lt, Some(O::Less))
+                | (Ordering::Le, Some(O::Less | O::Equal))
+                | (Ordering::Gt, Some(O::Greater))
+                | (Ordering::Ge, Some(O::Greater | O::Equal))
+        )
+    }
+}
+
 /// The kinds of atomic test.
 #[derive(Debug, Clone)]
 pub enum TestKind {
@@ -214,8 +322,9 @@ pub enum TestKind {
     Eq(Scalar),
     /// `field in [..]`
     In(Vec<Scalar>),
-    /// `field < n` etc.; ints compare as f64 (exact below 2^53)
-    Compare(Ordering, f64),
+    /// `field < n` etc.; compared exactly (an int threshold stays an int,
+    /// see [`compare_numbers`])
+    Compare(Ordering, Number),
     /// `field starts_with "x"` (case-sensitive)
     StartsWith(String),
     /// `field ends_with "x"` (case-sensitive)
@@ -304,12 +413,9 @@ impl Test {
             TestKind::Exists => true,
             TestKind::Eq(literal) => scalar_eq(value, literal),
             TestKind::In(literals) => literals.iter().any(|l| scalar_eq(value, l)),
-            TestKind::Compare(op, threshold) => value.as_number().is_some_and(|n| match op {
-                Ordering::Lt => n < *threshold,
-                Ordering::Le => n <= *threshold,
-                Ordering::Gt => n > *threshold,
-                Ordering::Ge => n >= *threshold,
-            }),
+            TestKind::Compare(op, threshold) => {
+                Number::of_value(value).is_some_and(|n| op.holds(compare_numbers(n, *threshold)))
+            }
             TestKind::StartsWith(prefix) => as_str(value).is_some_and(|s| s.starts_with(prefix.as_str())),
             TestKind::EndsWith(suffix) => as_str(value).is_some_and(|s| s.ends_with(suffix.as_str())),
             TestKind::Contains(part) => as_str(value).is_some_and(|s| s.contains(part.as_str())),
@@ -352,9 +458,10 @@ pub fn scalar_eq(value: &Value, literal: &Scalar) -> bool {
         (Value::Enum(a), Scalar::Enum(b)) => a == b,
         (Value::Bool(a), Scalar::Bool(b)) => a == b,
         (Value::Int(a), Scalar::Int(b)) => a == b,
-        (Value::Int(a), Scalar::Float(b)) => (*a as f64) == *b,
         (Value::Float(a), Scalar::Float(b)) => a == b,
-        (Value::Float(a), Scalar::Int(b)) => *a == (*b as f64),
+        // Mixed int and float: exactly, never through a rounded f64.
+        (Value::Int(a), Scalar::Float(b)) => int_vs_float(*a, *b) == Some(std::cmp::Ordering::Equal),
+        (Value::Float(a), Scalar::Int(b)) => int_vs_float(*b, *a) == Some(std::cmp::Ordering::Equal),
         _ => false,
     }
 }

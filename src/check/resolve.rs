@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::files::{self, FileError, ProjectFiles};
 use super::program::{Lookup, LookupId, Member, Team, TeamId};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::schema::{ElementType, EnumId, EnumType, Field, FieldId, FieldType, Schema};
@@ -287,12 +288,23 @@ pub fn team_id(teams: &[Team], name: &str) -> Option<TeamId> {
 }
 
 /// Loads every lookup CSV, checking its columns and keys.
-pub fn lookups(decls: &Declarations<'_>, sources: &SourceMap, diagnostics: &mut Diagnostics) -> Vec<Lookup> {
+///
+/// A row whose value cell is empty or one of the schema's `missing:` markers
+/// is absent, as it would be in a lead: the key is not in the lookup, so
+/// `in LOOKUP` is false for it and `-> rep LOOKUP[key]` takes the fallback
+/// instead of routing to a rep called `""`.
+pub fn lookups(
+    decls: &Declarations<'_>,
+    schema: &Schema,
+    sources: &SourceMap,
+    files: &dyn ProjectFiles,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Lookup> {
     decls
         .lookups
         .iter()
         .map(|decl| {
-            let entries = load_lookup(decl, sources, diagnostics).unwrap_or_default();
+            let entries = load_lookup(decl, schema, sources, files, diagnostics).unwrap_or_default();
             Lookup { name: decl.name.name.clone(), entries, span: decl.name.span }
         })
         .collect()
@@ -305,7 +317,9 @@ pub fn lookup_id(lookups: &[Lookup], name: &str) -> Option<LookupId> {
 
 fn load_lookup(
     decl: &ast::LookupDecl,
+    schema: &Schema,
     sources: &SourceMap,
+    files: &dyn ProjectFiles,
     diagnostics: &mut Diagnostics,
 ) -> Option<FxHashMap<String, String>> {
     let dir = sources
@@ -313,39 +327,44 @@ fn load_lookup(
         .and_then(|f| f.path.parent().map(std::path::Path::to_path_buf))
         .unwrap_or_default();
     let path = dir.join(&decl.path.value);
-    let file_error = |message: String| {
-        Diagnostic::new(Code::LookupFile, decl.path.span, format!("cannot read lookup file `{}`", decl.path.value))
-            .label(message)
-            .note(format!("looked for {}", path.display()))
-            .help("lookup paths are relative to the file that declares them")
-    };
-    let mut reader = match csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_path(&path) {
-        Ok(reader) => reader,
+    let file_error =
+        |error: FileError| files::refused(&error, files::Use::Lookup, &decl.path.value, &path, decl.path.span);
+    let read = match files.read_table(&path) {
+        Ok(read) => read,
         Err(error) => {
-            diagnostics.push(file_error(error.to_string().to_lowercase()));
+            diagnostics.push(file_error(error));
             return None;
         }
     };
+    // Outside the project (an `--allow-path` directory) the file's content
+    // is not ours to print: CI logs are public.
+    let echo = read.echo;
+    let csv_error =
+        |error: csv::Error| file_error(FileError::Io(std::io::Error::other(error.to_string().to_lowercase())));
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(read.content.as_slice());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.trim_start_matches('\u{feff}').to_string()).collect(),
         Err(error) => {
-            diagnostics.push(file_error(error.to_string().to_lowercase()));
+            diagnostics.push(csv_error(error));
             return None;
         }
     };
     let mut column = |name: &Ident| -> Option<usize> {
         let found = headers.iter().position(|h| *h == name.name);
         if found.is_none() {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::LookupColumn,
-                    name.span,
-                    format!("`{}` has no column `{}`", decl.path.value, name.name),
-                )
-                .label("column not found")
-                .note(format!("the columns are: {}", headers.join(", ")))
-                .maybe_help(did_you_mean(&name.name, headers.iter().map(String::as_str))),
-            );
+            let diagnostic = Diagnostic::new(
+                Code::LookupColumn,
+                name.span,
+                format!("`{}` has no column `{}`", decl.path.value, name.name),
+            )
+            .label("column not found");
+            diagnostics.push(if echo {
+                diagnostic
+                    .note(format!("the columns are: {}", headers.join(", ")))
+                    .maybe_help(did_you_mean(&name.name, headers.iter().map(String::as_str)))
+            } else {
+                diagnostic.note("the file is outside the project directory: its content is not shown")
+            });
         }
         found
     };
@@ -357,13 +376,13 @@ fn load_lookup(
         let record = match record {
             Ok(r) => r,
             Err(error) => {
-                diagnostics.push(file_error(error.to_string().to_lowercase()));
+                diagnostics.push(csv_error(error));
                 return None;
             }
         };
         let line = record.position().map_or(0, |p| p.line());
         let (Some(k), Some(v)) = (record.get(key), record.get(value)) else { continue };
-        if k.is_empty() {
+        if k.is_empty() || v.is_empty() || schema.is_missing_marker(k) || schema.is_missing_marker(v) {
             continue;
         }
         match entries.get(k) {
@@ -371,12 +390,13 @@ fn load_lookup(
                 Diagnostic::new(
                     Code::LookupDuplicateKey,
                     decl.path.span,
-                    format!("key `{k}` appears twice in `{}` with different values", decl.path.value),
+                    if echo {
+                        format!("key `{k}` appears twice in `{}` with different values", decl.path.value)
+                    } else {
+                        format!("a key appears twice in `{}` with different values", decl.path.value)
+                    },
                 )
-                .label(format!(
-                    "line {} says `{existing}`, line {line} says `{v}`",
-                    first_line.get(k).copied().unwrap_or(0)
-                ))
+                .label(duplicate_label(echo, first_line.get(k).copied().unwrap_or(0), existing, line, v))
                 .help("each key must map to one value; remove or reconcile one of the rows"),
             ),
             Some(_) => {}
@@ -387,4 +407,14 @@ fn load_lookup(
         }
     }
     Some(entries)
+}
+
+/// The label of a duplicate lookup key: the two values when the file's
+/// content may be shown, the line numbers only otherwise.
+fn duplicate_label(echo: bool, first: u64, existing: &str, line: u64, value: &str) -> String {
+    if echo {
+        format!("line {first} says `{existing}`, line {line} says `{value}`")
+    } else {
+        format!("lines {first} and {line} differ")
+    }
 }

@@ -3,7 +3,9 @@
 
 use rustc_hash::FxHashMap;
 
-use super::program::{Action, Cond, Lookup, Ordering, RuleInfo, Scalar, Strategy, Target, Team, Test, TestKind};
+use super::program::{
+    Action, Cond, Lookup, Number, Ordering, RuleInfo, Scalar, Strategy, Target, Team, Test, TestKind,
+};
 use super::resolve::{lookup_id, team_id, unknown_field};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::schema::{ElementType, FieldId, FieldType, Schema};
@@ -32,8 +34,19 @@ pub struct Scope<'a> {
 
 enum LetState {
     InProgress,
-    Done(Option<Cond>),
+    /// The checked condition (`None`: it had errors, already reported) and
+    /// its size in nodes.
+    Done(Option<Cond>, usize),
 }
+
+/// The most nodes one condition may have once its lets are expanded. Each
+/// use of a let copies its condition, so `let l1 = l0 and l0` doubles at
+/// every step: without a bound, 25 such lines exhaust memory.
+pub const MAX_EXPANDED_NODES: usize = 100_000;
+
+/// The most nodes all rules together may have once lets are expanded and
+/// blocks flattened (a block's condition is copied into each of its rules).
+pub const MAX_PROGRAM_NODES: usize = 1_000_000;
 
 /// Turns conditions and actions into IR, collecting diagnostics.
 pub struct Checker<'a> {
@@ -41,6 +54,12 @@ pub struct Checker<'a> {
     lets: FxHashMap<String, LetState>,
     /// The chain of lets being expanded (for cycle reports).
     let_stack: Vec<&'a ast::LetDecl>,
+    /// Nodes copied from lets into the condition being checked.
+    expanded: usize,
+    /// Nodes of the flattened rules so far.
+    program_nodes: usize,
+    /// Whether the program-wide budget was already reported.
+    program_budget_hit: bool,
     /// Where each used team, let, lookup was used (for unused warnings later).
     pub diagnostics: Diagnostics,
 }
@@ -48,31 +67,80 @@ pub struct Checker<'a> {
 impl<'a> Checker<'a> {
     /// A checker over a scope.
     pub fn new(scope: Scope<'a>) -> Checker<'a> {
-        Checker { scope, lets: FxHashMap::default(), let_stack: Vec::new(), diagnostics: Diagnostics::default() }
+        Checker {
+            scope,
+            lets: FxHashMap::default(),
+            let_stack: Vec::new(),
+            expanded: 0,
+            program_nodes: 0,
+            program_budget_hit: false,
+            diagnostics: Diagnostics::default(),
+        }
     }
 
     /// Checks every `let`, even unused ones, so their errors are reported.
     pub fn check_lets(&mut self, lets: &[&'a ast::LetDecl]) {
         for decl in lets {
-            self.let_condition(decl);
+            self.let_condition(decl, None);
         }
     }
 
-    fn let_condition(&mut self, decl: &'a ast::LetDecl) -> Option<Cond> {
-        match self.lets.get(&decl.name.name) {
-            Some(LetState::Done(cond)) => return cond.clone(),
+    /// The condition of a let, checked once; `used_at` is the use being
+    /// expanded (`None` when checking the declaration itself), charged
+    /// against [`MAX_EXPANDED_NODES`].
+    fn let_condition(&mut self, decl: &'a ast::LetDecl, used_at: Option<Span>) -> Option<Cond> {
+        let size = match self.lets.get(&decl.name.name) {
+            Some(LetState::Done(None, _)) => return None,
+            Some(LetState::Done(Some(_), size)) => *size,
             Some(LetState::InProgress) => {
                 self.report_let_cycle(decl);
                 return None;
             }
-            None => {}
+            None => {
+                self.lets.insert(decl.name.name.clone(), LetState::InProgress);
+                self.let_stack.push(decl);
+                // The let's own expansion is counted from zero: it is
+                // charged to the caller as a whole below.
+                let outer = std::mem::take(&mut self.expanded);
+                let cond = self.condition(&decl.condition);
+                self.expanded = outer;
+                self.let_stack.pop();
+                let size = cond.as_ref().map_or(0, node_count);
+                self.lets.insert(decl.name.name.clone(), LetState::Done(cond, size));
+                size
+            }
+        };
+        if let Some(span) = used_at {
+            self.expanded = self.expanded.saturating_add(size);
+            if self.expanded > MAX_EXPANDED_NODES {
+                self.report_expansion(decl, span, size);
+                return None;
+            }
         }
-        self.lets.insert(decl.name.name.clone(), LetState::InProgress);
-        self.let_stack.push(decl);
-        let cond = self.condition(&decl.condition);
-        self.let_stack.pop();
-        self.lets.insert(decl.name.name.clone(), LetState::Done(cond.clone()));
-        cond
+        match self.lets.get(&decl.name.name) {
+            Some(LetState::Done(cond, _)) => cond.clone(),
+            _ => None,
+        }
+    }
+
+    /// The expansion budget ran out while copying `used` into the condition
+    /// being checked: names the let being defined (or the use, in a rule).
+    fn report_expansion(&mut self, used: &ast::LetDecl, at: Span, size: usize) {
+        let (span, subject) = match self.let_stack.last() {
+            Some(defining) => (defining.name.span, format!("`let {}`", defining.name.name)),
+            None => (at, "this condition".to_string()),
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::ConditionTooLarge,
+                span,
+                format!("{subject} expands to more than {MAX_EXPANDED_NODES} conditions"),
+            )
+            .label("too large once its lets are expanded")
+            .with_label(at, format!("`{}` alone is {size} conditions", used.name.name))
+            .note("every use of a let copies its condition, so lets built from repeated lets grow exponentially")
+            .help("test the shared part once, e.g. in a block, instead of repeating a let"),
+        );
     }
 
     fn report_let_cycle(&mut self, decl: &ast::LetDecl) {
@@ -94,6 +162,10 @@ impl<'a> Checker<'a> {
 
     /// Checks a condition; `None` when it has errors (already reported).
     pub fn condition(&mut self, expr: &'a Expr) -> Option<Cond> {
+        if self.let_stack.is_empty() {
+            // A new top-level condition: its own expansion budget.
+            self.expanded = 0;
+        }
         let cond = self.expr(expr)?;
         if depth(&cond) > MAX_CONDITION_DEPTH {
             self.diagnostics.push(
@@ -221,7 +293,7 @@ impl<'a> Checker<'a> {
                 );
                 return None;
             }
-            return self.let_condition(decl);
+            return self.let_condition(decl, Some(name.span));
         }
         if let Some(field) = self.scope.schema.field_by_name(&name.name) {
             let ty = self.scope.schema.field(field).ty;
@@ -264,8 +336,8 @@ impl<'a> Checker<'a> {
                 return None;
             }
             let threshold = match literal.value {
-                LiteralValue::Int(i) => i as f64,
-                LiteralValue::Float(f) => f,
+                LiteralValue::Int(i) => Number::Int(i),
+                LiteralValue::Float(f) => Number::Float(f),
                 _ => {
                     self.push_literal_error(ty, literal);
                     return None;
@@ -518,7 +590,7 @@ impl<'a> Checker<'a> {
                     let cond = self.condition(condition);
                     let action = self.action(action);
                     if let (Some(cond), Some(action)) = (cond, action) {
-                        out.push(self.rule_info(rule, conjoin(outer, Some(cond)), action));
+                        self.push_rule(rule, conjoin(outer, Some(cond)), action, out);
                     }
                 }
                 RuleKind::Block { condition, rules } => {
@@ -534,17 +606,42 @@ impl<'a> Checker<'a> {
                 RuleKind::Otherwise { action } => {
                     otherwise = Some(rule.keyword);
                     if let Some(action) = self.action(action) {
-                        out.push(self.rule_info(rule, conjoin(outer, None), action));
+                        self.push_rule(rule, conjoin(outer, None), action, out);
                     }
                 }
             }
         }
     }
 
+    /// Adds a flattened rule, charging its size against
+    /// [`MAX_PROGRAM_NODES`]; past it, one error and no more rules.
+    fn push_rule(&mut self, rule: &ast::Rule, condition: Cond, action: Action, out: &mut Vec<RuleInfo>) {
+        if self.program_budget_hit {
+            return;
+        }
+        self.program_nodes = self.program_nodes.saturating_add(node_count(&condition));
+        if self.program_nodes > MAX_PROGRAM_NODES {
+            self.program_budget_hit = true;
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::ConditionTooLarge,
+                    rule.keyword,
+                    format!("the rules expand to more than {MAX_PROGRAM_NODES} conditions by this rule"),
+                )
+                .label("the program's size budget runs out here")
+                .note("a block's condition, with its lets expanded, is copied into every rule inside it")
+                .help("move large shared conditions out of blocks with many rules, or split the project"),
+            );
+            return;
+        }
+        out.push(self.rule_info(rule, condition, action));
+    }
+
     fn rule_info(&self, rule: &ast::Rule, condition: Cond, action: Action) -> RuleInfo {
         let line = u32::try_from(self.scope.sources.start_of(rule.keyword).0).unwrap_or(u32::MAX);
         let name = rule.label.as_ref().map_or_else(|| format!("line:{line}"), |l| l.name.clone());
-        RuleInfo { name, line, span: rule.span, condition, action }
+        let otherwise = matches!(rule.kind, ast::RuleKind::Otherwise { .. });
+        RuleInfo { name, line, span: rule.span, condition, action, otherwise }
     }
 }
 
@@ -564,6 +661,21 @@ fn negate_if(negated: bool, cond: Cond) -> Cond {
     } else {
         cond
     }
+}
+
+/// The nodes of a condition (every `All`, `Any`, `Not`, test and `True`).
+fn node_count(cond: &Cond) -> usize {
+    let mut count = 0usize;
+    let mut stack = vec![cond];
+    while let Some(c) = stack.pop() {
+        count += 1;
+        match c {
+            Cond::All(parts) | Cond::Any(parts) => stack.extend(parts.iter()),
+            Cond::Not(inner) => stack.push(inner),
+            Cond::True | Cond::Test(_) => {}
+        }
+    }
+    count
 }
 
 fn depth(cond: &Cond) -> usize {

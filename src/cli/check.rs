@@ -19,6 +19,9 @@ pub struct CheckArgs {
     /// The entry .route file, or a directory holding routing.route.
     #[arg(default_value = "routing.route")]
     pub project: PathBuf,
+    /// Directories imports and lookups may also read.
+    #[command(flatten)]
+    pub access: super::Access,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -61,7 +64,7 @@ pub enum Deny {
 
 /// Runs `route check`.
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
-    let mut checked = check_project(&args.project)?;
+    let mut checked = check_project(&args.project, &args.access)?;
     if let Some(program) = &checked.program {
         let dag = compile(program, Budget::for_program(program));
         let analysis = analyse(program, &dag, &checked.sources, &Options { overlaps: args.overlaps });

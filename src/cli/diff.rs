@@ -21,6 +21,9 @@ pub struct DiffArgs {
     /// The old version: an entry .route file, a directory holding
     /// routing.route, or `REV:PATH` read from git (e.g. `HEAD~1:examples/acme`).
     pub old: String,
+    /// Directories imports and lookups may also read (both versions).
+    #[command(flatten)]
+    pub access: super::Access,
     /// The new version, given the same way.
     pub new: String,
     /// Also route this file of leads (.csv, .jsonl, .ndjson, or `-` for
@@ -65,12 +68,12 @@ struct Version {
     _tree: Option<Materialised>,
 }
 
-fn load(text: &str) -> Result<Version, AppError> {
+fn load(text: &str, access: &super::Access) -> Result<Version, AppError> {
     match Spec::parse(text) {
-        Spec::Path(path) => Ok(Version { checked: check_project(&path)?, _tree: None }),
+        Spec::Path(path) => Ok(Version { checked: check_project(&path, access)?, _tree: None }),
         Spec::Git { rev, path } => {
             let tree = git::materialise(&rev, &path)?;
-            let mut checked = check_project(&tree.project)?;
+            let mut checked = check_project(&tree.project, access)?;
             checked.sources = git::rename_sources(&checked.sources, &tree);
             Ok(Version { checked, _tree: Some(tree) })
         }
@@ -79,7 +82,7 @@ fn load(text: &str) -> Result<Version, AppError> {
 
 /// Runs `route diff`.
 pub fn run(args: &DiffArgs) -> Result<Exit, AppError> {
-    let (old, new) = (load(&args.old)?, load(&args.new)?);
+    let (old, new) = (load(&args.old, &args.access)?, load(&args.new, &args.access)?);
     let (Some(old_program), Some(new_program)) = (&old.checked.program, &new.checked.program) else {
         for version in [&old, &new] {
             if version.checked.program.is_none() {

@@ -45,6 +45,9 @@ pub struct EvalArgs {
     /// The entry .route file, or a directory holding routing.route.
     #[arg(default_value = "routing.route")]
     pub project: PathBuf,
+    /// Directories imports and lookups may also read.
+    #[command(flatten)]
+    pub access: super::Access,
     /// One lead as a JSON object.
     #[arg(long, value_name = "JSON")]
     pub lead: Option<String>,
@@ -124,7 +127,7 @@ pub enum OutputFormatArg {
 
 /// Runs `route eval`.
 pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
-    let checked = check_project(&args.project)?;
+    let checked = check_project(&args.project, &args.access)?;
     let Some(program) = checked.program else {
         render_errors(&checked.sources, &checked.diagnostics);
         return Ok(Exit::Failed);

@@ -15,6 +15,9 @@ pub struct GraphArgs {
     /// The entry .route file, or a directory holding routing.route.
     #[arg(default_value = "routing.route")]
     pub project: PathBuf,
+    /// Directories imports and lookups may also read.
+    #[command(flatten)]
+    pub access: super::Access,
     /// Most nodes the compiler may build (default: scaled to the rule count).
     #[arg(long, value_name = "N")]
     pub max_nodes: Option<usize>,
@@ -25,7 +28,7 @@ pub struct GraphArgs {
 
 /// Runs `route graph`.
 pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
-    let checked = check_project(&args.project)?;
+    let checked = check_project(&args.project, &args.access)?;
     let Some(program) = checked.program else {
         super::eval::render_errors(&checked.sources, &checked.diagnostics);
         return Ok(Exit::Failed);
@@ -37,7 +40,12 @@ pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
     if !args.stats {
         out.write_all(dag.listing(&program).as_bytes()).map_err(AppError::Write)?;
     }
-    let budget_note = if stats.budget_hit {
+    let budget_note = if stats.work_budget_hit {
+        format!(
+            "work budget of {} reached: {} node(s) fall back to ordered rule lists ({} candidates in all)",
+            stats.max_work, stats.rules_nodes, stats.rules_candidates
+        )
+    } else if stats.budget_hit {
         format!(
             "size budget of {} nodes reached: {} node(s) fall back to ordered rule lists ({} candidates in all)",
             budget.max_nodes, stats.rules_nodes, stats.rules_candidates

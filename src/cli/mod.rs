@@ -99,8 +99,22 @@ pub fn entry_file(project: &Path) -> PathBuf {
     }
 }
 
+/// Where a project's imports and lookups may be read from: flattened into
+/// every subcommand that checks a project.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Access {
+    /// Also allow imports and lookups below DIR (repeatable). By default
+    /// they are confined to the entry file's directory (docs/reliability.md).
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
+}
+
 /// Loads and checks a project; the entry file must be readable.
-fn check_project(project: &Path) -> Result<crate::check::Checked, AppError> {
+fn check_project(project: &Path, access: &Access) -> Result<crate::check::Checked, AppError> {
     let entry = entry_file(project);
-    crate::check::check_file(&entry).map_err(|source| AppError::ReadProject { path: entry, source })
+    let read = |entry: &Path| {
+        let files = crate::check::files::DiskFiles::for_entry(entry).allow(&access.allow_path)?;
+        crate::check::check_file_with(entry, &files)
+    };
+    read(&entry).map_err(|source| AppError::ReadProject { path: entry, source })
 }

@@ -27,6 +27,9 @@ pub struct TestArgs {
     /// tests are the `*.test.route` files beside it and under `tests/`.
     #[arg(default_value = "routing.route")]
     pub project: PathBuf,
+    /// Directories imports and lookups may also read.
+    #[command(flatten)]
+    pub access: super::Access,
     /// Also run a case table: leads (.csv, .jsonl) with `expect_*` columns.
     #[arg(long, value_name = "FILE")]
     pub cases: Vec<PathBuf>,
@@ -71,7 +74,7 @@ fn percent(text: &str) -> Result<f64, String> {
 
 /// Runs `route test`.
 pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
-    let checked = check_project(&args.project)?;
+    let checked = check_project(&args.project, &args.access)?;
     let Some(program) = checked.program else {
         super::eval::render_errors(&checked.sources, &checked.diagnostics);
         return Ok(Exit::Failed);

@@ -95,6 +95,9 @@ pub(super) struct Builder<'p> {
     matches: FxHashMap<RuleId, NodeId>,
     max_nodes: usize,
     budget_hit: bool,
+    max_work: usize,
+    work: usize,
+    work_budget_hit: bool,
     /// Within one `specialise` call.
     spec_cache: FxHashMap<CondId, CondId>,
     split: SplitMemo,
@@ -116,6 +119,9 @@ impl<'p> Builder<'p> {
             matches: FxHashMap::default(),
             max_nodes: budget.max_nodes,
             budget_hit: false,
+            max_work: budget.max_work(),
+            work: 0,
+            work_budget_hit: false,
             spec_cache: FxHashMap::default(),
             split: SplitMemo::default(),
             needed_cache: FxHashMap::default(),
@@ -151,7 +157,14 @@ impl<'p> Builder<'p> {
             }
         }
         let built = self.nodes.len();
-        Finisher::new(&self, unchecked).finish(root, built, self.budget_hit)
+        let work = Stats {
+            work: self.work,
+            work_budget_hit: self.work_budget_hit,
+            max_nodes: self.max_nodes,
+            max_work: self.max_work,
+            ..Stats::default()
+        };
+        Finisher::new(&self, unchecked).finish(root, built, self.budget_hit, work)
     }
 
     fn drop_shares_of(&self) -> Vec<f64> {
@@ -223,6 +236,12 @@ impl<'p> Builder<'p> {
     /// Turns a pending subproblem (non-empty, first candidate not `True`)
     /// into a node: a split, or a rules node when the budget is spent.
     fn expand(&mut self, list: &Rc<[Candidate]>) -> BNode {
+        // Choosing a column and collecting a split's values scan the list.
+        if self.charge(list.len()).is_none() {
+            self.budget_hit = true;
+            self.work_budget_hit = true;
+            return BNode::Rules(list.clone());
+        }
         let Some(column) = self.choose_column(list) else {
             return BNode::Rules(list.clone());
         };
@@ -244,7 +263,13 @@ impl<'p> Builder<'p> {
             self.budget_hit = true;
             return BNode::Rules(list.clone());
         }
-        let children = self.children(list, field, &split.facts);
+        let cuts = split.shape.cuts();
+        let Some(lists) = self.child_lists(list, field, &split.facts, cuts) else {
+            self.budget_hit = true;
+            self.work_budget_hit = true;
+            return BNode::Rules(list.clone());
+        };
+        let children = self.request_all(list, lists);
         split.shape.into_node(field, children).unwrap_or_else(|| BNode::Rules(list.clone()))
     }
 
@@ -324,8 +349,15 @@ impl<'p> Builder<'p> {
     /// Every child's subproblem, in one pass over the parent's list: each
     /// candidate is specialised by each child's fact, false ones dropped, and
     /// a child's list closed after its first `True` (nothing after it can
-    /// fire there).
-    fn children(&mut self, list: &[Candidate], field: FieldId, facts: &[Fact]) -> Vec<NodeId> {
+    /// fire there). `None` when the work budget runs out: each atom decided
+    /// and each entry stored counts ([`Budget::max_work`]).
+    fn child_lists(
+        &mut self,
+        list: &[Candidate],
+        field: FieldId,
+        facts: &[Fact],
+        cuts: Option<&[f64]>,
+    ) -> Option<Vec<Vec<Candidate>>> {
         let n = facts.len();
         let mut outs: Vec<Vec<Candidate>> = vec![Vec::new(); n];
         let mut closed = vec![false; n];
@@ -345,12 +377,39 @@ impl<'p> Builder<'p> {
                 break;
             }
             if !self.arena.mentions(c.cond, field) {
+                self.charge(open)?;
                 for (out, _) in outs.iter_mut().zip(&closed).filter(|(_, closed)| !**closed) {
                     out.push(*c);
                 }
                 continue;
             }
             let atoms = self.atoms_of(c.cond, field);
+            if let Some(runs) = cuts.and_then(|cuts| self.runs(&atoms, cuts)) {
+                // Only range atoms: the residual is the same over each run
+                // of children between the atoms' own cuts.
+                for (from, to) in runs {
+                    let Some(fact) = facts.get(from) else { continue };
+                    self.charge(atoms.len())?;
+                    let r = self.residual(c.cond, field, fact, &atoms);
+                    if r == CondId::FALSE {
+                        continue;
+                    }
+                    self.charge(to - from)?;
+                    for i in from..to {
+                        Self::add(&mut outs, &mut closed, &mut open, i, Candidate { rule: c.rule, cond: r });
+                    }
+                }
+                // The absent child, after the intervals, if any.
+                for i in cuts.map_or(n, |cuts| cuts.len() + 1)..n {
+                    if let Some(fact) = facts.get(i) {
+                        self.charge(atoms.len())?;
+                        let r = self.residual(c.cond, field, fact, &atoms);
+                        Self::add(&mut outs, &mut closed, &mut open, i, Candidate { rule: c.rule, cond: r });
+                    }
+                }
+                continue;
+            }
+            self.charge(atoms.len().max(1).saturating_mul(open))?;
             let one_of_only = !child_of_key.is_empty()
                 && atoms.iter().all(|&a| matches!(self.arena.atom(a).map(|a| &a.form), Some(AtomForm::OneOf(_))));
             if one_of_only {
@@ -364,6 +423,7 @@ impl<'p> Builder<'p> {
                 }
                 special.sort_unstable();
                 special.dedup();
+                self.charge(n)?;
                 let ordinary = self.residual(c.cond, field, &Fact::Absent, &atoms);
                 if ordinary == CondId::FALSE {
                     for &i in &special {
@@ -392,6 +452,40 @@ impl<'p> Builder<'p> {
                 }
             }
         }
+        Some(outs)
+    }
+
+    /// Charges `units` of work; `None` once past the budget.
+    fn charge(&mut self, units: usize) -> Option<()> {
+        let work = self.work.saturating_add(units);
+        // Not spent when refused: `work` never exceeds the budget.
+        (work <= self.max_work).then(|| self.work = work)
+    }
+
+    /// For a candidate whose atoms over the split field are all ranges, the
+    /// runs `[from, to)` of interval children (child `i` covers
+    /// `cuts[i-1] <= x < cuts[i]`) over which every atom keeps its truth;
+    /// `None` for other candidates.
+    fn runs(&self, atoms: &[AtomId], cuts: &[f64]) -> Option<Vec<(usize, usize)>> {
+        let mut starts = vec![0usize];
+        for &atom in atoms {
+            let AtomForm::Range { lo, hi } = self.arena.atom(atom)?.form else { return None };
+            for bound in [lo, hi].into_iter().flatten() {
+                // A cut at position p: children from p + 1 on are at or above it.
+                let p = cuts.binary_search_by(|c| c.total_cmp(&bound)).ok()?;
+                starts.push(p + 1);
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        let end = cuts.len() + 1;
+        let mut runs: Vec<(usize, usize)> = starts.windows(2).filter_map(|w| Some((*w.first()?, *w.get(1)?))).collect();
+        runs.extend(starts.last().map(|&last| (last, end)));
+        Some(runs)
+    }
+
+    /// The node of each child list, in order.
+    fn request_all(&mut self, list: &[Candidate], outs: Vec<Vec<Candidate>>) -> Vec<NodeId> {
         outs.into_iter()
             .map(|out| {
                 if out[..] == list[..] {
@@ -669,6 +763,17 @@ enum Shape {
 }
 
 impl Shape {
+    /// The cut points of an interval split.
+    fn cuts(&self) -> Option<&[f64]> {
+        match self {
+            Shape::Interval { cuts, .. } => Some(cuts),
+            Shape::Required(inner) => inner.cuts(),
+            _ => None,
+        }
+    }
+}
+
+impl Shape {
     fn required(self) -> Shape {
         Shape::Required(Box::new(self))
     }
@@ -918,7 +1023,8 @@ impl<'b, 'p> Finisher<'b, 'p> {
         self.intern(key)
     }
 
-    fn finish(mut self, root: NodeId, built: usize, budget_hit: bool) -> Dag {
+    /// `limits` carries the budget's figures into the stats.
+    fn finish(mut self, root: NodeId, built: usize, budget_hit: bool, limits: Stats) -> Dag {
         // The unchecked node first, so that its class is known (0) to all.
         self.classify_all(self.unchecked);
         self.classify_all(root);
@@ -973,7 +1079,7 @@ impl<'b, 'p> Finisher<'b, 'p> {
         };
         encode_atoms(&self.builder.arena, &self.builder.program.schema, &mut dag);
         let mut copied: FxHashMap<CondId, CondId> = FxHashMap::default();
-        let mut stats = Stats { built, budget_hit, ..Stats::default() };
+        let mut stats = Stats { built, budget_hit, ..limits };
         for &class in &order {
             let Some(key) = self.keys.get(class as usize) else {
                 continue;

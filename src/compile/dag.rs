@@ -250,6 +250,14 @@ pub struct Stats {
     pub budget_hit: bool,
     /// Nodes the builder created before sharing identical ones.
     pub built: usize,
+    /// Work the builder spent ([`crate::compile::Budget::max_work`]).
+    pub work: usize,
+    /// Whether the work budget (rather than the node budget) stopped it.
+    pub work_budget_hit: bool,
+    /// The node budget it was built under.
+    pub max_nodes: usize,
+    /// The work budget it was built under.
+    pub max_work: usize,
 }
 
 /// A compiled rule set: evaluate with [`Dag::route`]; walk with

@@ -194,7 +194,11 @@ impl Printer<'_> {
                 };
                 let integer =
                     matches!(self.program.schema.fields.get(field.index()).map(|f| f.ty), Some(FieldType::Int));
-                format!("{name} {op} {}", number_text(*v, integer))
+                let v = match v {
+                    crate::check::program::Number::Int(i) => i.to_string(),
+                    crate::check::program::Number::Float(f) => number_text(*f, integer),
+                };
+                format!("{name} {op} {v}")
             }
             TestKind::StartsWith(s) => format!("{name} starts_with {}", quote(s)),
             TestKind::EndsWith(s) => format!("{name} ends_with {}", quote(s)),

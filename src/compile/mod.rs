@@ -139,6 +139,25 @@ impl Budget {
         Budget { max_nodes: rules.saturating_mul(4).max(32_768) }
     }
 
+    /// Work allowed per node of [`Budget::max_nodes`]: see
+    /// [`Budget::max_work`]. At 2,048 the 10,000 generated rules of
+    /// `shared/bench` still reach the node budget first (the same DAG as
+    /// before the work budget), while the default 67 M units bound the
+    /// candidate entries to 512 MiB.
+    pub const WORK_PER_NODE: usize = 2048;
+
+    /// The most work the builder may spend, counted as the candidate-list
+    /// entries a split can create times the atoms each must decide (a split
+    /// of `L` candidates into `F` children costs `L × F` at least). The node
+    /// budget alone bounds neither: one interval split of 100,000 `x == i`
+    /// rules has 200,001 children (10^10 entries to consider), and a
+    /// `zip in [15,000 ints]` decides 15,000 atoms in each of 30,001
+    /// children. Past it, lists fall back to ordered rule lists, as past the
+    /// node budget: routing stays exact, only slower.
+    pub fn max_work(self) -> usize {
+        self.max_nodes.saturating_mul(Budget::WORK_PER_NODE)
+    }
+
     /// [`Budget::scaled`] for a program's rule count.
     pub fn for_program(program: &Program) -> Budget {
         Budget::scaled(program.rules.len())

@@ -25,7 +25,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use crate::check::program::{Cond, Lookup, Ordering, Scalar, Test, TestKind};
+use crate::check::program::{Cond, Lookup, Number, Ordering, Scalar, Test, TestKind};
 use crate::schema::{FieldId, FieldType, Schema, Value};
 
 /// Index of an interned atom ([`crate::compile::Dag::atom`]).
@@ -369,6 +369,9 @@ impl CondArena {
                     let Some((lo, hi)) = numeric_range(NumOp::Eq, v, ty) else {
                         continue;
                     };
+                    if !exact_cuts(ty, lo, hi) {
+                        return opaque(self);
+                    }
                     let one = if literals.len() == 1 {
                         test.clone()
                     } else {
@@ -414,7 +417,11 @@ impl CondArena {
                     Ordering::Gt => NumOp::Gt,
                     Ordering::Ge => NumOp::Ge,
                 };
-                match numeric_range(op, *v, ty) {
+                let Some(v) = exact_f64(*v) else {
+                    return opaque(self);
+                };
+                match numeric_range(op, v, ty) {
+                    Some((lo, hi)) if !exact_cuts(ty, lo, hi) => opaque(self),
                     Some((lo, hi)) => self.atom_cond(test.clone(), AtomForm::Range { lo, hi }),
                     None => CondId::FALSE,
                 }
@@ -668,6 +675,26 @@ pub fn numeric_range(op: NumOp, v: f64, ty: FieldType) -> Option<(Option<f64>, O
     Some((lo, hi))
 }
 
+/// The threshold as an f64 when that is exact (a float, or an int of at
+/// most 2^53 in magnitude); larger ints stay opaque atoms, compared exactly
+/// by [`Test::holds`].
+fn exact_f64(n: Number) -> Option<f64> {
+    match n {
+        Number::Float(f) => Some(f),
+        // On the integer, not its rounding: -(2^53 + 1) rounds to -2^53.
+        Number::Int(i) => (i.unsigned_abs() <= 1 << 53).then_some(i as f64),
+    }
+}
+
+/// Whether the range's cuts compare exactly with every value of a field of
+/// type `ty`. An int value beyond 2^53 rounds when converted to an f64, but
+/// never across an integer cut below 2^53 in magnitude (rounding is
+/// monotone and such cuts are exact), so only int ranges with larger cuts
+/// are refused (strictly below: -2^53 - 1 rounds to the cut -2^53; the atom is then opaque, see [`Test::holds`]).
+fn exact_cuts(ty: FieldType, lo: Option<f64>, hi: Option<f64>) -> bool {
+    !matches!(ty, FieldType::Int) || [lo, hi].into_iter().flatten().all(|b| b.abs() < EXACT_INT)
+}
+
 enum NumericLiteral {
     /// Equal to no value of the field's type.
     Never,
@@ -693,7 +720,7 @@ fn numeric_literal(literal: &Scalar, ty: FieldType) -> NumericLiteral {
                 NumericLiteral::Opaque
             }
         }
-        (Scalar::Int(i), _) => NumericLiteral::Value(*i as f64),
+        (Scalar::Int(i), _) => exact_f64(Number::Int(*i)).map_or(NumericLiteral::Opaque, NumericLiteral::Value),
         (Scalar::Float(f), _) => NumericLiteral::Value(*f),
         _ => NumericLiteral::Never,
     }
@@ -723,7 +750,7 @@ enum OpaqueKey {
     Exists,
     Eq(ScalarKey),
     In(Box<[ScalarKey]>),
-    Compare(Ordering, u64),
+    Compare(Ordering, ScalarKey),
     StartsWith(Box<str>),
     EndsWith(Box<str>),
     Contains(Box<str>),
@@ -757,7 +784,13 @@ impl AtomKey {
                     TestKind::Exists => OpaqueKey::Exists,
                     TestKind::Eq(s) => OpaqueKey::Eq(ScalarKey::of(s)),
                     TestKind::In(list) => OpaqueKey::In(list.iter().map(ScalarKey::of).collect()),
-                    TestKind::Compare(op, v) => OpaqueKey::Compare(*op, v.to_bits()),
+                    TestKind::Compare(op, v) => OpaqueKey::Compare(
+                        *op,
+                        match v {
+                            Number::Int(i) => ScalarKey::Int(*i),
+                            Number::Float(f) => ScalarKey::Float(f.to_bits()),
+                        },
+                    ),
                     TestKind::StartsWith(s) => OpaqueKey::StartsWith(s.as_str().into()),
                     TestKind::EndsWith(s) => OpaqueKey::EndsWith(s.as_str().into()),
                     TestKind::Contains(s) => OpaqueKey::Contains(s.as_str().into()),

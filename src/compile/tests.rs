@@ -118,10 +118,10 @@ fn predicate(rng: &mut Rng) -> Cond {
         ),
         8 => {
             let op = *rng.pick(&[Ordering::Ge, Ordering::Lt, Ordering::Gt, Ordering::Le]);
-            test(EMPLOYEES, TestKind::Compare(op, *rng.pick(EMPLOYEE_CUTS)))
+            test(EMPLOYEES, TestKind::Compare(op, (*rng.pick(EMPLOYEE_CUTS)).into()))
         }
-        9 => test(REVENUE, TestKind::Compare(Ordering::Ge, *rng.pick(REVENUE_CUTS))),
-        10 => test(SCORE, TestKind::Compare(Ordering::Ge, *rng.pick(SCORE_CUTS))),
+        9 => test(REVENUE, TestKind::Compare(Ordering::Ge, (*rng.pick(REVENUE_CUTS)).into())),
+        10 => test(SCORE, TestKind::Compare(Ordering::Ge, (*rng.pick(SCORE_CUTS)).into())),
         11 => {
             let yes = test(CUSTOMER, TestKind::Eq(Scalar::Bool(true)));
             if rng.chance(50) {
@@ -171,6 +171,7 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
                 span: Span::default(),
                 condition,
                 action: action.clone(),
+                otherwise: false,
             }
         })
         .collect();
@@ -180,6 +181,7 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
         span: Span::default(),
         condition: Cond::True,
         action,
+        otherwise: true,
     });
     Program {
         schema: schema(),

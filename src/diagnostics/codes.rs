@@ -57,6 +57,10 @@ codes! {
     UnknownStrategy = "E0111", Error, "unknown distribution strategy";
     DuplicateLabel = "E0112", Error, "rule label used twice";
     SecondOnInvalid = "E0113", Error, "more than one `on invalid` rule";
+    PathOutsideProject = "E0114", Error, "file outside the project directory";
+    NotRegularFile = "E0115", Error, "not a regular file";
+    ProjectFileTooLarge = "E0116", Error, "imported or lookup file too large";
+    ConditionTooLarge = "E0117", Error, "condition too large once lets are expanded";
 
     OperatorType = "E0201", Error, "operator does not apply to the field's type";
     LiteralType = "E0202", Error, "literal of the wrong type";
@@ -102,6 +106,7 @@ codes! {
     UnknownRep = "W0112", Warning, "lookup names a rep in no team";
     AnalysisIncomplete = "W0113", Note, "analysis left some questions open";
     BidiControl = "W0130", Warning, "invisible bidirectional control character";
+    CompileBudget = "W0114", Note, "decision DAG fell back to ordered rule lists";
 
     NoAvailableMember = "W0201", Warning, "team has nobody who can take leads";
     UnstaffedHours = "W0202", Warning, "team has nobody working at some hours";

@@ -249,6 +249,7 @@ mod tests {
             name: name.into(),
             line: 1,
             span: Span::default(),
+            otherwise: matches!(condition, Cond::True),
             condition,
             action: action.clone(),
         };
@@ -261,7 +262,11 @@ mod tests {
                     "big_na",
                     Cond::All(vec![
                         test(0, TestKind::Eq(Scalar::Enum(0)), "region == \"NA\""),
-                        test(1, TestKind::Compare(crate::check::program::Ordering::Ge, 1000.0), "employees >= 1000"),
+                        test(
+                            1,
+                            TestKind::Compare(crate::check::program::Ordering::Ge, 1000.0.into()),
+                            "employees >= 1000",
+                        ),
                     ]),
                 ),
                 rule(

@@ -46,6 +46,7 @@ pub fn program(schema: Schema, lookups: Vec<Lookup>, rules: Vec<(String, Cond)>)
             name,
             line: u32::try_from(i + 1).unwrap(),
             span: Span::default(),
+            otherwise: matches!(condition, Cond::True),
             condition,
             action: Action { target: Target::Queue("q".into()), fallbacks: vec![] },
         })
@@ -69,8 +70,8 @@ pub fn is_in(field: u32, literals: Vec<Scalar>) -> Cond {
     test(field, TestKind::In(literals))
 }
 
-pub fn cmp(field: u32, op: Ordering, v: f64) -> Cond {
-    test(field, TestKind::Compare(op, v))
+pub fn cmp(field: u32, op: Ordering, v: impl Into<route::check::program::Number>) -> Cond {
+    test(field, TestKind::Compare(op, v.into()))
 }
 
 pub fn s(text: &str) -> Scalar {

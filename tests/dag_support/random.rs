@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use route::check::program::{Cond, Ordering, Program, Scalar, TestKind};
+use route::check::program::{Cond, Number, Ordering, Program, Scalar, TestKind};
 use route::schema::{ElementType, FieldType};
 
 use super::*;
@@ -22,6 +22,20 @@ pub const STRS: &[&str] = &["a", "ab", "abc", "b", "ba", "x.edu", "", "zz"];
 pub const LOOKUP_KEYS: &[&str] = &["ab", "x.edu", "q"];
 pub const INTS: &[i64] = &[-2, 0, 1, 3, 10, 1 << 60];
 pub const FLOATS: &[f64] = &[-2.0, 0.0, 1.0, 2.5, 3.0, 10.0, -0.0];
+/// Ints at the edges of i64 and of the f64-exact range (2^53), where
+/// comparing as f64 goes wrong (issue 7).
+pub const INT_EDGES: &[i64] = &[
+    i64::MAX,
+    i64::MAX - 1,
+    i64::MIN,
+    i64::MIN + 1,
+    (1 << 53) - 1,
+    1 << 53,
+    (1 << 53) + 1,
+    -(1 << 53) - 1,
+    -(1 << 53),
+    -(1 << 53) + 1,
+];
 pub const THRESHOLDS: &[f64] =
     &[-2.0, 0.0, 1.0, 2.5, 3.0, 10.0, 1.152_921_504_606_847e18, f64::INFINITY, f64::NEG_INFINITY, 0.5];
 
@@ -62,7 +76,18 @@ pub fn num_literal(i: u8, float: bool) -> Scalar {
     if float {
         Scalar::Float(pick(FLOATS, i))
     } else {
-        Scalar::Int(pick(INTS, i))
+        let pool: Vec<i64> = INTS.iter().chain(INT_EDGES).copied().collect();
+        Scalar::Int(pick(&pool, i))
+    }
+}
+
+/// A comparison threshold: a float of [`THRESHOLDS`], else an int of
+/// [`INT_EDGES`] (kept an int, as the checker keeps `n > 9007199254740993`).
+pub fn threshold(i: u8) -> Number {
+    let i = i as usize % (THRESHOLDS.len() + INT_EDGES.len());
+    match THRESHOLDS.get(i) {
+        Some(&f) => Number::Float(f),
+        None => Number::Int(INT_EDGES[i - THRESHOLDS.len()]),
     }
 }
 
@@ -85,7 +110,7 @@ pub fn lower_atom(atom: &Atom, enum_size: u8, regexes: &[&str]) -> Cond {
         Atom::NumIn(f, v) => is_in(num_field(*f), v.iter().map(|&(i, float)| num_literal(i, float)).collect()),
         Atom::NumCmp(f, op, i) => {
             let op = [Ordering::Lt, Ordering::Le, Ordering::Gt, Ordering::Ge][*op as usize % 4];
-            cmp(num_field(*f), op, pick(THRESHOLDS, *i))
+            cmp(num_field(*f), op, threshold(*i))
         }
         Atom::BoolEq(b) => eq(B, Scalar::Bool(*b)),
         Atom::ListContains(i) => test(L, TestKind::ListContains(strs(*i))),
