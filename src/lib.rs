@@ -17,5 +17,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod io;
 pub mod schema;
+pub mod serve;
 pub mod source;
+pub mod store;
 pub mod syntax;

@@ -78,4 +78,8 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Input(#[from] crate::io::ReadError),
+    /// `route serve` could not start or stopped on an error.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Serve(Box<crate::serve::ServeError>),
 }

@@ -10,12 +10,11 @@ use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
 use super::{check_project, AppError, Exit};
 use crate::check::Program;
-use crate::compile::{compile, Budget};
 use crate::diagnostics::{self, Diagnostics, Severity};
 use crate::eval::roster::parse_now;
 use crate::eval::state::StateFile;
 use crate::eval::summary::{Summary, Tally};
-use crate::eval::{reference, Roster, Router};
+use crate::eval::{reference, Compiled, Roster, Router, RunState, Staffing};
 use crate::io::{self, DecisionWriter, InputFormat, InputRecord, OutputFormat};
 use crate::source::SourceMap;
 
@@ -105,8 +104,10 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         Some(text) => parse_now(text).map_err(|message| AppError::Now { message })?,
         None => jiff::Timestamp::now(),
     };
-    let dag = compile(&program, Budget::for_program(&program));
-    let mut router = Router::new(&program, &dag, &roster, now, args.seed);
+    let compiled = Compiled::new(program, checked.sources);
+    let staffing = Staffing::for_compiled(&compiled, &roster);
+    let program = &compiled.program;
+    let mut router = Router::with_state(&compiled, &staffing, RunState::new(&compiled, args.seed), now);
     router.explain_distribution(args.explain);
     let state_file = match &args.state {
         Some(path) => {
@@ -129,10 +130,10 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         OutputFormatArg::Csv => OutputFormat::Csv,
     };
     let mut writer = DecisionWriter::new(BufWriter::with_capacity(1 << 16, sink), format);
-    let explain = args.explain.then_some(&checked.sources);
+    let explain = args.explain.then_some(&compiled.sources);
     if let Some(json) = &args.lead {
         let record = io::single_lead(&program.schema, json);
-        let decision = route_record(&mut router, &program, explain, record);
+        let decision = route_record(&mut router, program, explain, record);
         if let Some(tally) = tally.as_mut() {
             tally.observe(&decision);
         }
@@ -141,7 +142,7 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         let (input, format) = open_leads(path, args.input_format)?;
         let mut reader = io::leads(&program.schema, input, format)?;
         for record in reader.by_ref() {
-            let decision = route_record(&mut router, &program, explain, record);
+            let decision = route_record(&mut router, program, explain, record);
             if let Some(tally) = tally.as_mut() {
                 tally.observe(&decision);
             }
@@ -158,7 +159,7 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         file.save(&router.capture())?;
     }
     if let (Some(format), Some(tally)) = (args.summary, &tally) {
-        print_summary(&tally.summary(&program), format)?;
+        print_summary(&tally.summary(program), format)?;
     }
     Ok(Exit::Ok)
 }

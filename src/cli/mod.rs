@@ -9,6 +9,7 @@ mod check;
 mod error;
 mod eval;
 mod graph;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Show the compiled decision DAG and its size.
     Graph(graph::GraphArgs),
+    /// Serve routing over HTTP: route each lead the moment it arrives.
+    Serve(serve::ServeArgs),
 }
 
 /// How a command ended.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
