@@ -219,7 +219,10 @@ async fn purge_expired(shared: Arc<Shared>) {
         let shared = Arc::clone(&shared);
         let _ = tokio::task::spawn_blocking(move || {
             let retention = i64::try_from(shared.config.retention.as_millis()).unwrap_or(i64::MAX);
-            shared.store.purge(jiff::Timestamp::now().as_millisecond().saturating_sub(retention))
+            // The clock of the assignments (a fixed `--now` included), so
+            // that records are judged by the time they were stamped with.
+            let now = shared.config.now.unwrap_or_else(jiff::Timestamp::now);
+            shared.store.purge(now.as_millisecond().saturating_sub(retention))
         })
         .await;
     }

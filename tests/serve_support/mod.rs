@@ -16,7 +16,7 @@ pub struct Server {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     /// The server's stderr after the listening line, read in the background.
-    stderr: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
 }
 
 /// The acme example project.
@@ -57,11 +57,11 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let mut server = Server { child: Some(child), base: String::new(), stderr: rx };
+        let mut server = Server { child: Some(child), base: String::new(), stderr: std::sync::Mutex::new(rx) };
         match addr_rx.recv_timeout(Duration::from_secs(60)) {
             Ok(base) => server.base = base,
             Err(_) => {
-                let said: Vec<String> = server.stderr.try_iter().collect();
+                let said = server.stderr();
                 panic!("route serve did not start: {}", said.join("\n"));
             }
         }
@@ -102,7 +102,7 @@ impl Server {
 
     /// What the server wrote to stderr so far (after the listening line).
     pub fn stderr(&self) -> Vec<String> {
-        self.stderr.try_iter().collect()
+        self.stderr.lock().map(|rx| rx.try_iter().collect()).unwrap_or_default()
     }
 
     /// `METHOD PATH` with `headers` and `body`: (status, content type, body).
