@@ -2,6 +2,8 @@
 //! batches in order, problem+json refusals, health/status/metrics, auth,
 //! roster swaps and reloads, the decision log and its replay.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 mod serve_support;
 
 use serve_support::{acme, acme_leads, assert_same_lines, eval_lines, Server, NOW};

@@ -2,6 +2,8 @@
 //! threads, idempotency under concurrent duplicates, `kill -9` and
 //! restart, and three instances on one PostgreSQL database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
 mod serve_support;
 
 use std::sync::Arc;
@@ -100,7 +102,7 @@ na: when region == "NA" -> team na via weighted
 }
 
 fn rotation_lead(i: usize) -> String {
-    let region = if i % 3 == 0 { "NA" } else { "EMEA" };
+    let region = if i.is_multiple_of(3) { "NA" } else { "EMEA" };
     format!(r#"{{"id":"L{i:05}","region":"{region}"}}"#)
 }
 
