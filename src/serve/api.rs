@@ -83,13 +83,10 @@ async fn route_one(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match accept(body, shared.config.max_body, &headers, &["application/json"]) {
         Ok(body) => body,
-        Err(rejection) => return problem::from_rejection(&rejection, shared.config.max_body).into_response(),
+        Err(problem) => return problem.into_response(),
     };
-    if let Err(problem) = problem::require_media_type(&headers, &["application/json"]) {
-        return problem.into_response();
-    }
     let text = match one_object(&body) {
         Ok(text) => text.to_string(),
         Err(problem) => return problem.into_response(),
@@ -102,11 +99,7 @@ async fn route_one(
         decide(&shared, &loaded, record, &text, key.as_deref(), explain)
     })
     .await;
-    match result {
-        Ok(Ok(body)) => json_response(body),
-        Ok(Err(problem)) => problem.into_response(),
-        Err(e) => Problem::unavailable(format!("the routing task stopped: {e}")).into_response(),
-    }
+    respond(result, "application/json")
 }
 
 /// `POST /v1/route/batch`: JSONL in, JSONL out, in order. Each line is
@@ -117,14 +110,11 @@ async fn route_batch(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return problem::from_rejection(&rejection, shared.config.max_batch_body).into_response(),
-    };
     let jsonl = ["application/jsonl", "application/x-ndjson", "application/jsonlines", "application/json-lines"];
-    if let Err(problem) = problem::require_media_type(&headers, &jsonl) {
-        return problem.into_response();
-    }
+    let body = match accept(body, shared.config.max_batch_body, &headers, &jsonl) {
+        Ok(body) => body,
+        Err(problem) => return problem.into_response(),
+    };
     let Ok(text) = std::str::from_utf8(&body).map(str::to_string) else {
         return Problem::not_json("the body is not UTF-8").into_response();
     };
@@ -143,8 +133,25 @@ async fn route_batch(
         Ok::<_, Problem>(out)
     })
     .await;
+    respond(result, "application/jsonl")
+}
+
+/// The body, when it was read within `limit` and has one of the `media` types.
+fn accept(
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+    headers: &HeaderMap,
+    media: &[&str],
+) -> Result<Bytes, Problem> {
+    let body = body.map_err(|rejection| problem::from_rejection(&rejection, limit))?;
+    problem::require_media_type(headers, media)?;
+    Ok(body)
+}
+
+/// The answer of a routing task: its text as `content_type`, or its problem.
+fn respond(result: Result<Result<String, Problem>, tokio::task::JoinError>, content_type: &'static str) -> Response {
     match result {
-        Ok(Ok(body)) => ([(header::CONTENT_TYPE, "application/jsonl")], body).into_response(),
+        Ok(Ok(body)) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
         Ok(Err(problem)) => problem.into_response(),
         Err(e) => Problem::unavailable(format!("the routing task stopped: {e}")).into_response(),
     }
@@ -235,13 +242,10 @@ async fn put_roster(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match accept(body, shared.config.max_body, &headers, &["application/json"]) {
         Ok(body) => body,
-        Err(rejection) => return problem::from_rejection(&rejection, shared.config.max_body).into_response(),
+        Err(problem) => return problem.into_response(),
     };
-    if let Err(problem) = problem::require_media_type(&headers, &["application/json"]) {
-        return problem.into_response();
-    }
     let Ok(text) = std::str::from_utf8(&body) else {
         return Problem::not_json("the body is not UTF-8").into_response();
     };
