@@ -252,3 +252,31 @@ fn sigterm_stops_gracefully() {
     let status = server.terminate().expect("stopped within 30 s");
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn a_changed_file_is_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("quickstart");
+    std::fs::create_dir(&project).unwrap();
+    let quickstart = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/routing.route");
+    let text = std::fs::read_to_string(quickstart).unwrap();
+    std::fs::write(project.join("routing.route"), &text).unwrap();
+    // The embedded state lives in the watched directory: its writes must not reload.
+    let server = Server::start(&project, &[]);
+    let lead = r#"{"id":"W1","email":"x@uni.edu","region":"NA","employees":40}"#;
+    assert_eq!(server.route(lead).json()["queue"], "nurture");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let status = server.call("GET", "/v1/status", &[], None).json();
+    assert!(status["last_reload"].is_null(), "{status}");
+    std::fs::write(project.join("routing.route"), text.replace("queue nurture", "queue students")).unwrap();
+    let mut reloaded = serde_json::Value::Null;
+    for _ in 0..100 {
+        reloaded = server.call("GET", "/v1/status", &[], None).json();
+        if reloaded["version"] != status["version"] {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(reloaded["last_reload"]["ok"], true, "{reloaded}");
+    assert_eq!(server.route(&lead.replace("W1", "W2")).json()["queue"], "students");
+}

@@ -13,6 +13,7 @@ mod audit;
 mod metrics;
 mod problem;
 pub mod project;
+mod watch;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -163,6 +164,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     eprintln!("route serve: listening on http://{bound}");
     tokio::spawn(reload_on_sighup(Arc::clone(&shared)));
     tokio::spawn(purge_expired(Arc::clone(&shared)));
+    tokio::spawn(watch::reload_on_change(Arc::clone(&shared)));
     axum::serve(listener, router(Arc::clone(&shared)))
         .with_graceful_shutdown(shutdown_signal())
         .await
