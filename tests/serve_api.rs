@@ -280,3 +280,19 @@ fn a_changed_file_is_reloaded() {
     assert_eq!(reloaded["last_reload"]["ok"], true, "{reloaded}");
     assert_eq!(server.route(&lead.replace("W1", "W2")).json()["queue"], "students");
 }
+
+#[test]
+fn an_empty_token_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "\n").unwrap();
+    let output = assert_cmd::Command::cargo_bin("route")
+        .unwrap()
+        .args(["serve", "--state", "memory", "--listen", "127.0.0.1:0", "--token-file"])
+        .arg(&token)
+        .arg(acme())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the token file is empty"));
+}

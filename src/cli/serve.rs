@@ -62,7 +62,13 @@ pub fn run(args: &ServeArgs) -> Result<Exit, AppError> {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
-            Some(text.trim().to_string())
+            let token = text.trim();
+            if token.is_empty() {
+                // An empty token would let a request without one through.
+                let source = std::io::Error::new(std::io::ErrorKind::InvalidData, "the token file is empty");
+                return Err(AppError::ReadInput { path: path.clone(), source });
+            }
+            Some(serve::Token(token.to_string()))
         }
         None => None,
     };

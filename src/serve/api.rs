@@ -58,7 +58,7 @@ async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Ne
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        if !constant_time_eq::constant_time_eq(given.as_bytes(), token.as_bytes()) {
+        if !constant_time_eq::constant_time_eq(given.as_bytes(), token.0.as_bytes()) {
             return Problem::unauthorized().into_response();
         }
     }

@@ -36,7 +36,7 @@ pub struct Config {
     /// `--decision-log PATH`.
     pub decision_log: Option<PathBuf>,
     /// The bearer token every request (but `/v1/health`) must carry.
-    pub token: Option<String>,
+    pub token: Option<Token>,
     /// How long idempotency records are kept.
     pub retention: Duration,
     /// Largest body of `/v1/route` and `/v1/roster`, in bytes.
@@ -50,6 +50,16 @@ pub struct Config {
     pub now: Option<jiff::Timestamp>,
     /// Seed of the `random` generator before any state is saved.
     pub seed: u64,
+}
+
+/// A bearer token; never printed (`Debug` shows `***`).
+#[derive(Clone)]
+pub struct Token(pub String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
 }
 
 /// Everything a request handler needs; one per server.
