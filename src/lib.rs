@@ -19,6 +19,8 @@ pub mod eval;
 pub mod format;
 pub mod io;
 pub mod schema;
+pub mod serve;
 pub mod source;
+pub mod store;
 pub mod syntax;
 pub mod testing;

@@ -139,4 +139,8 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Git(#[from] crate::diff::git::GitError),
+    /// `route serve` could not start or stopped on an error.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Serve(Box<crate::serve::ServeError>),
 }

@@ -29,12 +29,11 @@ use output::Output;
 
 use super::{check_project, AppError, Exit};
 use crate::check::Program;
-use crate::compile::{compile, Budget};
 use crate::diagnostics::{self, Diagnostics, Severity};
 use crate::eval::roster::parse_now;
 use crate::eval::state::{LockWait, StateFile};
 use crate::eval::summary::{Summary, Tally};
-use crate::eval::{reference, Decision, Roster, Router};
+use crate::eval::{reference, Compiled, Decision, Roster, Router, RunState, Staffing};
 use crate::io::{self, DecisionWriter, InputFormat, InputRecord, LeadReader, OutputFormat};
 use crate::source::SourceMap;
 
@@ -137,9 +136,11 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         Some(text) => parse_now(text).map_err(|message| AppError::Now { message })?,
         None => jiff::Timestamp::now(),
     };
-    let dag = compile(&program, Budget::for_program(&program));
+    let compiled = Compiled::new(program, checked.sources);
+    let staffing = Staffing::for_compiled(&compiled, &roster);
+    let program = &compiled.program;
     let explain = Explain::new(args.explain, &args.explain_only);
-    let mut router = Router::new(&program, &dag, &roster, now, args.seed);
+    let mut router = Router::with_state(&compiled, &staffing, RunState::new(&compiled, args.seed), now);
     router.explain_distribution(explain.on());
     // Before anything is routed: the state locked (its directory proved
     // writable), the input opened, the output created.
@@ -152,7 +153,7 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         }
         None => None,
     };
-    let input = open_input(args, &program)?;
+    let input = open_input(args, program)?;
     let mut inputs: Vec<&Path> = args.leads.iter().chain(&args.roster).map(PathBuf::as_path).collect();
     inputs.extend(state.as_ref().map(StateFile::path));
     let output = Output::open(args.out.as_deref(), &inputs)?;
@@ -163,9 +164,9 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     let mut writer = DecisionWriter::new(output.writer(), format).with_explain_columns(explain.on());
     // Counting costs a few string copies per lead: only when asked for.
     let mut tally = args.summary.map(|_| Tally::default());
-    let sources = explain.on().then_some(&checked.sources);
+    let sources = explain.on().then_some(&compiled.sources);
     let mut route = |record: InputRecord| {
-        let decision = route_record(&mut router, &program, sources, &explain, record);
+        let decision = route_record(&mut router, program, sources, &explain, record);
         if let Some(tally) = tally.as_mut() {
             tally.observe(&decision);
         }
@@ -179,7 +180,7 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     let written = written.and_then(|()| output.sync().map_err(Failure::Write));
     finish(written, state, &router, output, args.out.is_none())?;
     if let (Some(format), Some(tally)) = (args.summary, &tally) {
-        print_summary(&tally.summary(&program), format)?;
+        print_summary(&tally.summary(program), format)?;
     }
     Ok(Exit::Ok)
 }

@@ -12,6 +12,7 @@ mod eval;
 mod fmt;
 mod graph;
 mod test;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Rewrite .route files in the canonical layout (docs/style.md).
     Fmt(fmt::FmtArgs),
+    /// Serve routing over HTTP: route each lead the moment it arrives.
+    Serve(serve::ServeArgs),
 }
 
 /// How a command ended.
@@ -74,6 +77,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

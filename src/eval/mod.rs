@@ -3,6 +3,7 @@
 //! Matching is pure (lead to rule); distribution is stateful (cursors, load
 //! counts) and lives in an explicit state value so runs are reproducible.
 
+pub mod compiled;
 pub mod decision;
 pub mod hours;
 pub mod reference;
@@ -12,6 +13,7 @@ pub mod state;
 pub mod strategy;
 pub mod summary;
 
+pub use compiled::{Compiled, Footprint, Staffing};
 pub use decision::{Decision, DistributionStep, LeadError, Reason, Skipped, TargetKind};
 pub use roster::Roster;
-pub use router::Router;
+pub use router::{Router, RunState};

@@ -3,19 +3,22 @@
 //! No lead is ever dropped: with nobody eligible anywhere in the chain it
 //! goes to `queue unassigned` with reason `no_eligible_member`.
 //!
-//! Eligibility is judged at one instant, `now`, for the whole run: what
-//! does not change during a run (available, out of office, paused, working
-//! hours) is worked out once per rep when the router is made; capacity is
-//! checked per lead against the leads given so far. Every rep the program
-//! can name (team members, `rep "id"` targets, lookup values) gets a small
-//! index, so routing a lead allocates nothing but its output strings.
+//! The router joins three separate things: the compiled project
+//! ([`Compiled`], or a borrowed program and DAG), the roster resolved
+//! against it ([`Staffing`]) and the run state ([`RunState`]: cursors,
+//! credit, the generator, per-rep counts). Eligibility is judged at each
+//! decision's own instant: what does not change with load (available, out
+//! of office, paused, working hours) is worked out once per rep and
+//! instant and cached until the instant changes, so a batch routed at one
+//! `--now` pays for it once; capacity is checked per lead against the
+//! leads given so far.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use rustc_hash::FxHashMap;
-
+use super::compiled::{Compiled, Footprint, RepIndex, Staffing};
 use super::decision::{Decision, DistributionStep, LeadError, Reason, Skipped, TargetKind};
-use super::roster::{Ineligible, MemberStatus, Roster};
+use super::roster::{Ineligible, Roster};
 use super::state::{SavedRep, SavedState, SavedTeam};
 use super::strategy::{self, Candidates, DistributionState};
 use crate::check::program::{Action, Program, RuleId, Strategy, Target, TeamId};
@@ -25,136 +28,38 @@ use crate::schema::{ElementType, FieldId, FieldType, Lead, Schema, Value};
 /// The queue that takes leads nothing else took.
 pub const UNASSIGNED: &str = "unassigned";
 
-/// Routes leads of one run, carrying distribution state between them.
-pub struct Router<'p> {
-    program: &'p Program,
-    dag: &'p Dag,
-    state: DistributionState,
-    reps: Reps<'p>,
-    /// Per team, per member: the member's rep index.
-    team_reps: Vec<Vec<u32>>,
-    /// Whether to record [`DistributionStep`]s (`--explain`).
-    explain: bool,
-    /// Scratch space: per member of the team being tried, eligible or not.
-    eligible: Vec<bool>,
-    /// Scratch space: the sticky key's text.
-    key: String,
-}
-
-/// Every rep the program can name, by index.
-struct Reps<'p> {
-    ids: Vec<&'p str>,
-    index: FxHashMap<&'p str, u32>,
-    /// The roster's entry, when there is one.
-    status: Vec<Option<&'p MemberStatus>>,
-    /// Why the rep takes no leads at `now` whatever their load.
-    off_duty: Vec<Option<Ineligible>>,
-    /// Leads given this run (plus a restored state's count).
+/// The distribution state of one run (or of one assignment of `route
+/// serve`, loaded from and written back to a store): per team cursors and
+/// credit, the random generator, and per rep the leads given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunState {
+    dist: DistributionState,
+    /// Per rep index: leads given (plus a restored state's count).
     assigned: Vec<u64>,
 }
 
-impl<'p> Reps<'p> {
-    fn new(program: &'p Program, roster: &'p Roster, now: jiff::Timestamp) -> Reps<'p> {
-        let mut reps = Reps {
-            ids: Vec::new(),
-            index: FxHashMap::default(),
-            status: Vec::new(),
-            off_duty: Vec::new(),
-            assigned: Vec::new(),
-        };
-        let mut add = |id: &'p str| {
-            if !reps.index.contains_key(id) {
-                let status = roster.status(id);
-                reps.index.insert(id, u32::try_from(reps.ids.len()).unwrap_or(u32::MAX));
-                reps.ids.push(id);
-                reps.status.push(status);
-                reps.off_duty.push(status.and_then(|s| s.off_duty(now)));
-                reps.assigned.push(0);
-            }
-        };
-        for team in &program.teams {
-            team.members.iter().for_each(|m| add(&m.id));
-        }
-        let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
-        for target in actions.flat_map(|a| std::iter::once(&a.target).chain(&a.fallbacks)) {
-            if let Target::Rep(rep) = target {
-                add(rep);
-            }
-        }
-        for lookup in &program.lookups {
-            let mut values: Vec<&str> = lookup.entries.values().map(String::as_str).collect();
-            values.sort_unstable();
-            values.into_iter().for_each(&mut add);
-        }
-        reps
-    }
-
-    fn get(&self, id: &str) -> Option<usize> {
-        self.index.get(id).map(|&i| i as usize)
-    }
-
-    /// Why rep `i` cannot take a lead now; `None` when they can.
-    fn ineligible(&self, i: usize) -> Option<Ineligible> {
-        self.off_duty[i]
-            .or_else(|| self.status[i].is_some_and(|s| s.full(self.assigned[i])).then_some(Ineligible::AtCapacity))
-    }
-
-    fn load(&self, i: usize) -> super::roster::Load {
-        let status = self.status[i];
-        super::roster::Load {
-            open: status.map_or(0, |s| s.open_leads).saturating_add(self.assigned[i]),
-            capacity: status.and_then(|s| s.capacity).unwrap_or(1).max(1),
-        }
-    }
-}
-
-/// Who took a lead.
-struct Taken {
-    kind: TargetKind,
-    team: Option<String>,
-    queue: Option<String>,
-    assignee: Option<String>,
-    strategy: Option<&'static str>,
-}
-
-impl<'p> Router<'p> {
-    /// A router with fresh state; eligibility is judged at `now`, and
-    /// `seed` drives `random`.
-    pub fn new(program: &'p Program, dag: &'p Dag, roster: &'p Roster, now: jiff::Timestamp, seed: u64) -> Router<'p> {
+impl RunState {
+    /// Fresh state for `program`'s teams and `reps`, seeded.
+    fn fresh(program: &Program, reps: &RepIndex, seed: u64) -> RunState {
         let sizes: Vec<usize> = program.teams.iter().map(|t| t.members.len()).collect();
-        let reps = Reps::new(program, roster, now);
-        let team_reps = program
-            .teams
-            .iter()
-            .map(|t| t.members.iter().map(|m| reps.index.get(m.id.as_str()).copied().unwrap_or(0)).collect())
-            .collect();
-        Router {
-            program,
-            dag,
-            state: DistributionState::new(&sizes, seed),
-            reps,
-            team_reps,
-            explain: false,
-            eligible: Vec::new(),
-            key: String::new(),
-        }
+        RunState { dist: DistributionState::new(&sizes, seed), assigned: vec![0; reps.len()] }
     }
 
-    /// Records, in each decision's `distribution`, the targets tried and
-    /// the members passed over with their reasons (`--explain`).
-    pub fn explain_distribution(&mut self, on: bool) {
-        self.explain = on;
+    /// Fresh state for a compiled project; `seed` drives `random`.
+    pub fn new(compiled: &Compiled, seed: u64) -> RunState {
+        RunState::fresh(&compiled.program, &compiled.reps, seed)
     }
 
     /// Continues from a saved state; see [`super::state`] for how changes
     /// to teams, weights and the roster are absorbed. The saved generator
-    /// replaces the one seeded by `--seed`, so that runs chained by a state
-    /// file continue one random sequence rather than repeat it.
-    pub fn restore(&mut self, saved: &SavedState) {
+    /// replaces the seeded one, so that runs chained by a state file
+    /// continue one random sequence rather than repeat it. Teams and reps
+    /// the saved state does not name keep their current values.
+    pub fn restore(&mut self, program: &Program, reps: &RepIndex, staffing: &Staffing, saved: &SavedState) {
         if let Some(rng) = saved.rng {
-            self.state.rng = rng;
+            self.dist.rng = rng;
         }
-        for (t, team) in self.program.teams.iter().enumerate() {
+        for (t, team) in program.teams.iter().enumerate() {
             let Some(saved_team) = saved.teams.get(&team.name) else { continue };
             let position = |id: &str| team.members.iter().position(|m| m.id == id);
             let cursor = saved_team.next.as_deref().and_then(|next| {
@@ -162,40 +67,49 @@ impl<'p> Router<'p> {
                     // The next member left: resume at the first survivor after it.
                     let from = saved_team.members.iter().position(|m| m == next)?;
                     let n = saved_team.members.len();
-                    (1..n).find_map(|k| position(&saved_team.members[(from + k) % n]))
+                    (1..n).find_map(|k| position(saved_team.members.get((from + k) % n)?))
                 })
             });
-            if let Some(slot) = self.state.cursors.get_mut(t) {
+            if let Some(slot) = self.dist.cursors.get_mut(t) {
                 *slot = cursor.unwrap_or(0);
             }
             // INVARIANT (no burst): a credit never exceeds one cycle of the
             // team as it is now, whatever the weights were when it was saved.
             let total: i64 = team.members.iter().map(|m| i64::from(m.weight)).sum();
-            if let Some(credits) = self.state.current_weights.get_mut(t) {
+            if let Some(credits) = self.dist.current_weights.get_mut(t) {
                 for (slot, member) in credits.iter_mut().zip(&team.members) {
                     *slot = saved_team.weights.get(&member.id).copied().unwrap_or(0).clamp(-total, total);
                 }
             }
         }
         for (rep, counted) in &saved.reps {
-            let Some(i) = self.reps.get(rep) else { continue };
-            let basis = self.reps.status[i].map_or(0, |s| s.open_leads);
-            if counted.open_leads_basis == basis {
-                self.reps.assigned[i] = counted.assigned;
+            let Some(i) = reps.get(rep) else { continue };
+            let basis = staffing.status(i).map_or(0, |s| s.open_leads);
+            if let Some(slot) = self.assigned.get_mut(i) {
+                // A refreshed roster's `open_leads` already holds these leads.
+                *slot = if counted.open_leads_basis == basis { counted.assigned } else { 0 };
             }
         }
     }
 
-    /// The state to save for the next run.
-    pub fn capture(&self) -> SavedState {
-        let teams = self
-            .program
+    /// The state to save: every team and every rep given a lead, or with
+    /// `only`, exactly the rows of that footprint (zero counts included, so
+    /// a store can write them back as they are).
+    pub fn capture(
+        &self,
+        program: &Program,
+        reps: &RepIndex,
+        staffing: &Staffing,
+        only: Option<&Footprint>,
+    ) -> SavedState {
+        let teams = program
             .teams
             .iter()
             .enumerate()
+            .filter(|(_, team)| only.is_none_or(|f| f.teams.binary_search(&team.name).is_ok()))
             .map(|(t, team)| {
-                let cursor = self.state.cursors.get(t).copied().unwrap_or(0);
-                let credits = self.state.current_weights.get(t);
+                let cursor = self.dist.cursors.get(t).copied().unwrap_or(0);
+                let credits = self.dist.current_weights.get(t);
                 let saved = SavedTeam {
                     members: team.members.iter().map(|m| m.id.clone()).collect(),
                     next: team.members.get(cursor).map(|m| m.id.clone()),
@@ -210,20 +124,124 @@ impl<'p> Router<'p> {
                 (team.name.clone(), saved)
             })
             .collect();
-        let reps = (0..self.reps.ids.len())
-            .filter(|&i| self.reps.assigned[i] > 0)
-            .map(|i| {
-                let open_leads_basis = self.reps.status[i].map_or(0, |s| s.open_leads);
-                (self.reps.ids[i].to_string(), SavedRep { assigned: self.reps.assigned[i], open_leads_basis })
+        let rep_rows = reps.ids.iter().zip(&self.assigned).enumerate().filter(|(_, (id, &n))| match only {
+            Some(f) => f.reps.binary_search(id).is_ok(),
+            None => n > 0,
+        });
+        let reps = rep_rows
+            .map(|(i, (id, &assigned))| {
+                let open_leads_basis = staffing.status(i).map_or(0, |s| s.open_leads);
+                (id.clone(), SavedRep { assigned, open_leads_basis })
             })
             .collect();
-        SavedState { version: super::state::VERSION, rng: Some(self.state.rng), teams, reps }
+        let rng = only.is_none_or(|f| f.random).then_some(self.dist.rng);
+        SavedState { version: super::state::VERSION, rng, teams, reps }
+    }
+}
+
+/// Routes leads, carrying distribution state between them.
+pub struct Router<'p> {
+    program: &'p Program,
+    dag: &'p Dag,
+    reps: Cow<'p, RepIndex>,
+    staffing: Cow<'p, Staffing>,
+    state: RunState,
+    /// The instant of [`Router::route`] and [`Router::route_invalid`].
+    now: jiff::Timestamp,
+    /// Off-duty verdicts at the instant being judged.
+    duty: DutyCache,
+    /// Whether to record [`DistributionStep`]s (`--explain`).
+    explain: bool,
+    /// Scratch space: per member of the team being tried, eligible or not.
+    eligible: Vec<bool>,
+    /// Scratch space: the sticky key's text.
+    key: String,
+}
+
+/// Who took a lead.
+struct Taken {
+    kind: TargetKind,
+    team: Option<String>,
+    queue: Option<String>,
+    assignee: Option<String>,
+    strategy: Option<&'static str>,
+}
+
+impl<'p> Router<'p> {
+    /// A router over a borrowed program and DAG with fresh state; every
+    /// lead is judged at `now`, and `seed` drives `random`.
+    pub fn new(program: &'p Program, dag: &'p Dag, roster: &'p Roster, now: jiff::Timestamp, seed: u64) -> Router<'p> {
+        let reps = RepIndex::new(program);
+        let staffing = Staffing::new(&reps, roster);
+        let state = RunState::fresh(program, &reps, seed);
+        Router::assemble(program, dag, Cow::Owned(reps), Cow::Owned(staffing), state, now)
+    }
+
+    /// A router over a compiled project and staffing with the given state;
+    /// leads are judged at the instant given to [`Router::route_at`] (or
+    /// at `now` by [`Router::route`]).
+    pub fn with_state(
+        compiled: &'p Compiled,
+        staffing: &'p Staffing,
+        state: RunState,
+        now: jiff::Timestamp,
+    ) -> Router<'p> {
+        let (reps, staffing) = (Cow::Borrowed(&compiled.reps), Cow::Borrowed(staffing));
+        Router::assemble(&compiled.program, &compiled.dag, reps, staffing, state, now)
+    }
+
+    fn assemble(
+        program: &'p Program,
+        dag: &'p Dag,
+        reps: Cow<'p, RepIndex>,
+        staffing: Cow<'p, Staffing>,
+        state: RunState,
+        now: jiff::Timestamp,
+    ) -> Router<'p> {
+        Router {
+            program,
+            dag,
+            reps,
+            staffing,
+            state,
+            now,
+            duty: DutyCache::default(),
+            explain: false,
+            eligible: Vec::new(),
+            key: String::new(),
+        }
+    }
+
+    /// Records, in each decision's `distribution`, the targets tried and
+    /// the members passed over with their reasons (`--explain`).
+    pub fn explain_distribution(&mut self, on: bool) {
+        self.explain = on;
+    }
+
+    /// Continues from a saved state (see [`RunState::restore`]).
+    pub fn restore(&mut self, saved: &SavedState) {
+        self.state.restore(self.program, &self.reps, &self.staffing, saved);
+    }
+
+    /// The state to save for the next run.
+    pub fn capture(&self) -> SavedState {
+        self.state.capture(self.program, &self.reps, &self.staffing, None)
+    }
+
+    /// The state to save, limited to the rows of `footprint`.
+    pub fn capture_footprint(&self, footprint: &Footprint) -> SavedState {
+        self.state.capture(self.program, &self.reps, &self.staffing, Some(footprint))
+    }
+
+    /// The run state, for the next router.
+    pub fn into_state(self) -> RunState {
+        self.state
     }
 
     /// Leads given to each rep so far (this run, plus a restored state's),
     /// for every rep given at least one.
     pub fn assigned(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
-        self.reps.ids.iter().zip(&self.reps.assigned).filter(|(_, &n)| n > 0).map(|(id, &n)| (*id, n))
+        self.reps.ids.iter().zip(&self.state.assigned).filter(|(_, &n)| n > 0).map(|(id, &n)| (id.as_str(), n))
     }
 
     /// The rule a lead matches, without distributing it.
@@ -231,8 +249,14 @@ impl<'p> Router<'p> {
         self.dag.route(lead, &self.program.lookups)
     }
 
-    /// Routes a valid lead.
+    /// Routes a valid lead at the router's instant.
     pub fn route(&mut self, id: String, lead: &Lead) -> Decision {
+        self.route_at(id, lead, self.now)
+    }
+
+    /// Routes a valid lead, judging eligibility at `now`.
+    pub fn route_at(&mut self, id: String, lead: &Lead, now: jiff::Timestamp) -> Decision {
+        self.judge_at(now);
         let Some(rule_id) = self.match_rule(lead) else {
             return unassigned(id, None, None, Reason::NoRuleMatched);
         };
@@ -247,8 +271,15 @@ impl<'p> Router<'p> {
         decision
     }
 
-    /// Routes an invalid lead: by `on invalid` when declared, else nowhere.
+    /// Routes an invalid lead at the router's instant: by `on invalid`
+    /// when declared, else nowhere.
     pub fn route_invalid(&mut self, id: String, error: LeadError) -> Decision {
+        self.route_invalid_at(id, error, self.now)
+    }
+
+    /// Routes an invalid lead, judging eligibility at `now`.
+    pub fn route_invalid_at(&mut self, id: String, error: LeadError, now: jiff::Timestamp) -> Decision {
+        self.judge_at(now);
         let program = self.program;
         let mut steps = Vec::new();
         let taken = program.on_invalid.as_ref().and_then(|action| self.take(action, None, &mut steps));
@@ -260,6 +291,16 @@ impl<'p> Router<'p> {
         decision.error = Some(error);
         decision.distribution = self.explained(steps);
         decision
+    }
+
+    /// Judges eligibility at `now` from here on.
+    fn judge_at(&mut self, now: jiff::Timestamp) {
+        self.duty.at(now, self.reps.len());
+    }
+
+    /// Why rep `i` cannot take a lead now; `None` when they can.
+    fn ineligible(&mut self, i: usize) -> Option<Ineligible> {
+        self.duty.ineligible(&self.staffing, &self.state.assigned, i)
     }
 
     /// The steps worth showing: only when something was passed over (a
@@ -340,58 +381,109 @@ impl<'p> Router<'p> {
     ) -> Option<Taken> {
         let program = self.program;
         let members = &program.team(team).members;
-        let reps = self.team_reps.get(team.0 as usize)?;
-        self.eligible.clear();
+        let Router { reps: index, staffing, state, duty, eligible, key: key_buf, .. } = self;
+        let reps = index.team_reps.get(team.0 as usize)?;
+        eligible.clear();
         for &rep in reps {
-            let why = self.reps.ineligible(rep as usize);
+            let why = duty.ineligible(staffing, &state.assigned, rep as usize);
             if let (Some(reason), Some(step)) = (why, step.as_deref_mut()) {
-                step.skipped.push(Skipped { rep: self.reps.ids[rep as usize].to_string(), reason: reason.as_str() });
+                let rep = index.ids.get(rep as usize).cloned().unwrap_or_default();
+                step.skipped.push(Skipped { rep, reason: reason.as_str() });
             }
-            self.eligible.push(why.is_none());
+            eligible.push(why.is_none());
         }
         let key = match strategy {
             Strategy::Sticky(field) => {
-                let has_key = lead.is_some_and(|l| key_text(&program.schema, field, l.get(field), &mut self.key));
+                let has_key = lead.is_some_and(|l| key_text(&program.schema, field, l.get(field), key_buf));
                 if !has_key {
                     if let Some(step) = step {
                         let name = &program.schema.field(field).name;
                         step.note = Some(format!("the lead has no `{name}`: given by round robin"));
                     }
                 }
-                has_key.then_some(self.key.as_str())
+                has_key.then_some(key_buf.as_str())
             }
             _ => None,
         };
-        let reps_state = &self.reps;
-        let load = |i: usize| reps_state.load(reps.get(i).map_or(0, |&r| r as usize));
-        let candidates = Candidates { eligible: &self.eligible, load: &load, key };
-        let chosen = strategy::pick(&mut self.state, team, members, strategy, &candidates)?;
+        let assigned = &state.assigned;
+        let load = |i: usize| load_of(staffing, assigned, reps.get(i).map_or(0, |&r| r as usize));
+        let candidates = Candidates { eligible, load: &load, key };
+        let chosen = strategy::pick(&mut state.dist, team, members, strategy, &candidates)?;
         let rep = *reps.get(chosen)? as usize;
-        // Saturating: a count restored at 2^64-1 must not wrap to 0.
-        self.reps.assigned[rep] = self.reps.assigned[rep].saturating_add(1);
+        if let Some(count) = state.assigned.get_mut(rep) {
+            // Saturating: a count restored at 2^64-1 must not wrap to 0.
+            *count = count.saturating_add(1);
+        }
         Some(Taken {
             kind: TargetKind::Team,
             team: Some(program.team(team).name.clone()),
             queue: None,
-            assignee: Some(members[chosen].id.clone()),
+            assignee: Some(members.get(chosen)?.id.clone()),
             strategy: Some(strategy.as_str()),
         })
     }
 
     fn take_rep(&mut self, rep: &str, step: Option<&mut DistributionStep>) -> Option<Taken> {
-        // INVARIANT: every rep the program names is indexed (`Reps::new`).
+        // INVARIANT: every rep the program names is indexed (`RepIndex::new`).
         let i = self.reps.get(rep)?;
-        if let Some(reason) = self.reps.ineligible(i) {
+        if let Some(reason) = self.ineligible(i) {
             if let Some(step) = step {
                 step.skipped.push(Skipped { rep: rep.to_string(), reason: reason.as_str() });
             }
             return None;
         }
-        self.reps.assigned[i] = self.reps.assigned[i].saturating_add(1);
+        if let Some(count) = self.state.assigned.get_mut(i) {
+            // Saturating: a count restored at 2^64-1 must not wrap to 0.
+            *count = count.saturating_add(1);
+        }
         Some(Taken { kind: TargetKind::Rep, team: None, queue: None, assignee: Some(rep.to_string()), strategy: None })
     }
 }
 
+/// Per rep, why they take no leads at one instant whatever their load,
+/// worked out the first time it is asked and kept until the instant
+/// changes (a batch routed at one `--now` pays for it once per rep).
+#[derive(Debug, Default)]
+struct DutyCache {
+    at: Option<jiff::Timestamp>,
+    verdicts: Vec<Option<Option<Ineligible>>>,
+}
+
+impl DutyCache {
+    fn at(&mut self, now: jiff::Timestamp, reps: usize) {
+        if self.at != Some(now) {
+            self.verdicts.clear();
+            self.verdicts.resize(reps, None);
+            self.at = Some(now);
+        }
+    }
+
+    /// Why rep `i` cannot take a lead now, given the leads it was given.
+    fn ineligible(&mut self, staffing: &Staffing, assigned: &[u64], i: usize) -> Option<Ineligible> {
+        let status = staffing.status(i);
+        let off_duty = match self.verdicts.get(i).copied().flatten() {
+            Some(cached) => cached,
+            None => {
+                let judged = status.and_then(|s| self.at.and_then(|now| s.off_duty(now)));
+                if let Some(slot) = self.verdicts.get_mut(i) {
+                    *slot = Some(judged);
+                }
+                judged
+            }
+        };
+        let given = assigned.get(i).copied().unwrap_or(0);
+        off_duty.or_else(|| status.is_some_and(|s| s.full(given)).then_some(Ineligible::AtCapacity))
+    }
+}
+
+/// Rep `i`'s load: the roster's open leads plus those given since.
+fn load_of(staffing: &Staffing, assigned: &[u64], i: usize) -> super::roster::Load {
+    let status = staffing.status(i);
+    super::roster::Load {
+        open: status.map_or(0, |s| s.open_leads).saturating_add(assigned.get(i).copied().unwrap_or(0)),
+        capacity: status.and_then(|s| s.capacity).unwrap_or(1).max(1),
+    }
+}
 /// A target as the rules write it, for `--explain`.
 fn describe(program: &Program, target: &Target) -> String {
     match target {

@@ -1,0 +1,180 @@
+//! The compiled project, separate from run state: an immutable artifact
+//! (program, decision DAG, the index of every rep the program can name,
+//! the source text for `--explain`) that is `Send + Sync` and shared by
+//! `Arc` between every request of `route serve` and the one run of
+//! `route eval`. Distribution state lives apart, in
+//! [`crate::eval::router::RunState`]; the roster lives apart too, resolved
+//! against the rep index as a [`Staffing`], so either can be replaced
+//! without touching the other.
+
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
+
+use super::roster::{MemberStatus, Roster};
+use crate::check::program::{Action, Program, RuleId, Strategy, Target};
+use crate::compile::{compile, Budget, Dag};
+use crate::source::SourceMap;
+
+/// A checked and compiled project, ready to route leads from any thread.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The checked program.
+    pub program: Program,
+    /// Its decision DAG.
+    pub dag: Dag,
+    /// The source files, for `--explain` traces.
+    pub sources: SourceMap,
+    /// Every rep the program can name.
+    pub(crate) reps: RepIndex,
+    /// Per rule (by [`RuleId`]), then `on invalid` last: the state rows
+    /// its action can touch.
+    footprints: Vec<Footprint>,
+}
+
+impl Compiled {
+    /// Compiles `program` (with the default DAG size budget).
+    pub fn new(program: Program, sources: SourceMap) -> Compiled {
+        let dag = compile(&program, Budget::for_program(&program));
+        let reps = RepIndex::new(&program);
+        let actions = program.rules.iter().map(|r| Some(&r.action)).chain(std::iter::once(program.on_invalid.as_ref()));
+        let footprints = actions.map(|action| Footprint::of(&program, &reps, action)).collect();
+        Compiled { program, dag, sources, reps, footprints }
+    }
+
+    /// The state rows a lead matched by `rule` (or, for `None`, an invalid
+    /// lead) can read or change.
+    pub fn footprint(&self, rule: Option<RuleId>) -> &Footprint {
+        static EMPTY: Footprint = Footprint { teams: Vec::new(), reps: Vec::new(), random: false };
+        let index = rule.map_or(self.footprints.len().saturating_sub(1), RuleId::index);
+        self.footprints.get(index).unwrap_or(&EMPTY)
+    }
+
+    /// Every rep id the program can name, in index order.
+    pub fn rep_ids(&self) -> impl Iterator<Item = &str> {
+        self.reps.ids.iter().map(String::as_str)
+    }
+}
+
+/// Every rep the program can name (team members, `rep "id"` targets,
+/// lookup values) by a small index, so routing a lead allocates nothing
+/// but its output strings.
+#[derive(Debug, Clone, Default)]
+pub struct RepIndex {
+    pub(crate) ids: Vec<String>,
+    index: FxHashMap<String, u32>,
+    /// Per team, per member: the member's rep index.
+    pub(crate) team_reps: Vec<Vec<u32>>,
+}
+
+impl RepIndex {
+    /// Indexes the reps of `program`.
+    pub fn new(program: &Program) -> RepIndex {
+        let mut reps = RepIndex::default();
+        for team in &program.teams {
+            team.members.iter().for_each(|m| reps.add(&m.id));
+        }
+        let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
+        for target in actions.flat_map(|a| std::iter::once(&a.target).chain(&a.fallbacks)) {
+            if let Target::Rep(rep) = target {
+                reps.add(rep);
+            }
+        }
+        for lookup in &program.lookups {
+            let mut values: Vec<&str> = lookup.entries.values().map(String::as_str).collect();
+            values.sort_unstable();
+            values.into_iter().for_each(|v| reps.add(v));
+        }
+        reps.team_reps = program
+            .teams
+            .iter()
+            .map(|t| t.members.iter().map(|m| reps.index.get(m.id.as_str()).copied().unwrap_or(0)).collect())
+            .collect();
+        reps
+    }
+
+    fn add(&mut self, id: &str) {
+        if !self.index.contains_key(id) {
+            self.index.insert(id.to_string(), u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
+            self.ids.push(id.to_string());
+        }
+    }
+
+    /// The index of rep `id`.
+    pub(crate) fn get(&self, id: &str) -> Option<usize> {
+        self.index.get(id).map(|&i| i as usize)
+    }
+
+    /// How many reps.
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+/// The state rows one action can read or change: the teams of its target
+/// and fallbacks, every rep they can give a lead to, and whether the
+/// random generator is drawn. A shared store locks exactly these rows (in
+/// this order: teams by name, then reps by id) for one assignment, so
+/// assignments to different teams run in parallel and never deadlock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Team names, sorted.
+    pub teams: Vec<String>,
+    /// Rep ids, sorted.
+    pub reps: Vec<String>,
+    /// Whether a `random` team is among the targets.
+    pub random: bool,
+}
+
+impl Footprint {
+    fn of(program: &Program, reps: &RepIndex, action: Option<&Action>) -> Footprint {
+        let mut teams = BTreeSet::new();
+        let mut ids = BTreeSet::new();
+        let mut random = false;
+        let targets = action.into_iter().flat_map(|a| std::iter::once(&a.target).chain(&a.fallbacks));
+        for target in targets {
+            match target {
+                Target::Team { team, strategy } => {
+                    let team = program.team(*team);
+                    teams.insert(team.name.clone());
+                    ids.extend(team.members.iter().map(|m| m.id.clone()));
+                    random |= *strategy == Strategy::Random;
+                }
+                Target::Rep(rep) => {
+                    ids.insert(rep.clone());
+                }
+                Target::RepLookup { lookup, .. } => {
+                    ids.extend(program.lookup(*lookup).entries.values().cloned());
+                }
+                Target::Queue(_) => {}
+            }
+        }
+        ids.retain(|id| reps.get(id).is_some());
+        Footprint { teams: teams.into_iter().collect(), reps: ids.into_iter().collect(), random }
+    }
+}
+
+/// The roster resolved against a program's rep index: each rep's status
+/// (or none), found once when the roster or the rules are loaded rather
+/// than per lead.
+#[derive(Debug, Clone, Default)]
+pub struct Staffing {
+    pub(crate) status: Vec<Option<MemberStatus>>,
+}
+
+impl Staffing {
+    /// Resolves `roster` for the reps of `reps`.
+    pub fn new(reps: &RepIndex, roster: &Roster) -> Staffing {
+        Staffing { status: reps.ids.iter().map(|id| roster.status(id).cloned()).collect() }
+    }
+
+    /// Resolves `roster` for the reps of `compiled`.
+    pub fn for_compiled(compiled: &Compiled, roster: &Roster) -> Staffing {
+        Staffing::new(&compiled.reps, roster)
+    }
+
+    /// Rep `i`'s roster entry.
+    pub(crate) fn status(&self, i: usize) -> Option<&MemberStatus> {
+        self.status.get(i).and_then(Option::as_ref)
+    }
+}

@@ -1,0 +1,161 @@
+//! Durable distribution state for `route serve`: rotations, weighted
+//! credit, the random generator, per-rep counts and idempotency records,
+//! behind one trait with three implementations.
+//!
+//! - [`MemoryStore`]: in the process (tests, `--state memory`); lost on exit.
+//! - [`SqliteStore`]: an embedded database file (the default,
+//!   `PROJECT_DIR/.route/state.sqlite`), WAL, one transaction per assignment.
+//! - [`PostgresStore`]: `--state postgres://...`, shared by any number of
+//!   instances; one transaction per assignment that locks exactly the rows
+//!   the lead's rule can touch ([`Footprint`]), so rotations stay exact.
+//!
+//! The rows are those of the `--state FILE` format ([`SavedState`]): one
+//! per team name, one per rep id, one for the generator. An assignment
+//! reads the rows of its footprint, lets the router decide, and writes the
+//! same rows back together with the idempotency record, in one
+//! transaction: a crash (even `kill -9`) leaves either the whole
+//! assignment or none of it.
+
+mod memory;
+mod postgres;
+mod sqlite;
+
+use std::time::Duration;
+
+pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::eval::state::SavedState;
+use crate::eval::Footprint;
+
+/// One assignment asked of a store.
+#[derive(Debug, Clone, Copy)]
+pub struct Assignment<'a> {
+    /// The idempotency key (the `Idempotency-Key` header, else the lead
+    /// id); `None` routes without a record.
+    pub key: Option<&'a str>,
+    /// The rows the lead's rule can touch.
+    pub footprint: &'a Footprint,
+    /// When the request arrived, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// Records older than this many milliseconds are forgotten.
+    pub retention_ms: i64,
+}
+
+/// What the router made of the loaded rows.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The decision record, as `route eval` writes it (without newline).
+    pub body: String,
+    /// The footprint's rows after the decision.
+    pub state: SavedState,
+}
+
+/// A store's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new decision, now durable.
+    New(String),
+    /// The first decision for this key, returned again; nothing changed.
+    Replayed(String),
+}
+
+impl Outcome {
+    /// The decision record.
+    pub fn body(&self) -> &str {
+        match self {
+            Outcome::New(body) | Outcome::Replayed(body) => body,
+        }
+    }
+}
+
+/// The router's part of an assignment: the loaded rows in, a decision and
+/// the changed rows out.
+pub type Decide<'a> = dyn FnMut(&SavedState) -> Decided + 'a;
+
+/// Where distribution state lives.
+pub trait Store: Send + Sync {
+    /// Runs one assignment atomically: replays the decision recorded for
+    /// `assignment.key` when there is one within the retention window;
+    /// otherwise loads the footprint's rows, calls `decide`, and writes
+    /// the rows and the idempotency record in one transaction.
+    ///
+    /// # Errors
+    /// When the database fails; nothing is then changed.
+    fn assign(&self, assignment: &Assignment<'_>, decide: &mut Decide<'_>) -> Result<Outcome, StoreError>;
+
+    /// Every row, as a `--state` file would hold them.
+    ///
+    /// # Errors
+    /// When the database fails.
+    fn snapshot(&self) -> Result<SavedState, StoreError>;
+
+    /// Forgets idempotency records older than `before_ms`; how many.
+    ///
+    /// # Errors
+    /// When the database fails.
+    fn purge(&self, before_ms: i64) -> Result<u64, StoreError>;
+
+    /// The backend, for `/v1/status` (no credentials).
+    fn describe(&self) -> String;
+}
+
+/// The default retention of idempotency records: 24 hours.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Why a store failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("the state database failed: {0}")]
+    #[diagnostic(code(route::state))]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("the PostgreSQL state failed: {0}")]
+    #[diagnostic(code(route::state))]
+    Postgres(#[from] ::postgres::Error),
+    /// A row could not be read or written as JSON.
+    #[error("a state row is not valid: {0}")]
+    #[diagnostic(code(route::state))]
+    Row(#[from] serde_json::Error),
+    /// The state directory could not be made.
+    #[error("cannot create `{0}`")]
+    #[diagnostic(code(route::state))]
+    Io(std::path::PathBuf, #[source] std::io::Error),
+}
+
+/// Opens the store named by `--state`: `memory`, a `postgres://` or
+/// `postgresql://` URL, or a SQLite file path.
+///
+/// # Errors
+/// When the database cannot be opened or its tables made.
+pub fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
+    if spec == "memory" {
+        Ok(Box::new(MemoryStore::default()))
+    } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        Ok(Box::new(PostgresStore::connect(spec)?))
+    } else {
+        Ok(Box::new(SqliteStore::open(std::path::Path::new(spec))?))
+    }
+}
+
+/// The part of `saved` its footprint names, and nothing else.
+fn rows_of(saved: &SavedState, footprint: &Footprint) -> SavedState {
+    SavedState {
+        version: saved.version,
+        rng: if footprint.random { saved.rng } else { None },
+        teams: footprint.teams.iter().filter_map(|t| Some((t.clone(), saved.teams.get(t)?.clone()))).collect(),
+        reps: footprint.reps.iter().filter_map(|r| Some((r.clone(), saved.reps.get(r)?.clone()))).collect(),
+    }
+}
+
+/// A count read from a signed column.
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// A count for a signed column.
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
