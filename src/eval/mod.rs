@@ -11,6 +11,7 @@ pub mod router;
 pub mod state;
 pub mod strategy;
 pub mod summary;
+pub mod zones;
 
 pub use decision::{Decision, DistributionStep, LeadError, Reason, Skipped, TargetKind};
 pub use roster::Roster;
