@@ -134,19 +134,19 @@ pub fn resolve(name: &str) -> Result<Zone, String> {
         return Err(format!("`{name}` is an abbreviation, not a time zone: use `{zone}`{note}"));
     }
     match TimeZone::get(name) {
-        Ok(zone) => Ok(Zone { warning: legacy_warning(name, &upper), zone }),
+        Ok(zone) => Ok(Zone { warning: legacy_warning(name, &upper, &zone), zone }),
         Err(_) => Err(offset_error(name, &upper).unwrap_or_else(|| unknown_zone(name))),
     }
 }
 
 /// The warning for a legacy name the database accepts, if `name` is one.
-fn legacy_warning(name: &str, upper: &str) -> Option<String> {
+fn legacy_warning(name: &str, upper: &str, zone: &TimeZone) -> Option<String> {
     if let Some((_, place)) = LEGACY.iter().find(|(legacy, _)| *legacy == upper) {
-        return Some(format!(
-            "`{name}` is a legacy zone name that does not follow a place's clock changes \
-             (`EST` is UTC-05:00 all year, so 09:30 in New York in July is 08:30 there); \
-             use the zone of the rep's city, e.g. `{place}`"
-        ));
+        let what = match fixed_offset(zone) {
+            Some(offset) => format!("a fixed offset of UTC{} all year, with no daylight saving", format_offset(offset)),
+            None => "a legacy zone name, not a place".to_string(),
+        };
+        return Some(format!("`{name}` is {what}; use the zone of the rep's city, e.g. `{place}`"));
     }
     let offset = upper.strip_prefix("ETC/GMT").and_then(parse_offset).filter(|&minutes| minutes != 0)?;
     // POSIX names count hours west of Greenwich: `Etc/GMT+5` is UTC-05:00.
@@ -189,6 +189,18 @@ fn parse_offset(text: &str) -> Option<i32> {
     let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
     (hours <= 14 && minutes < 60 && !hours.is_negative() && !minutes.is_negative())
         .then_some(sign * (hours * 60 + minutes))
+}
+
+/// The zone's offset in minutes when it is the same in January and July
+/// (no daylight saving either side of the equator), else `None`.
+fn fixed_offset(zone: &TimeZone) -> Option<i32> {
+    // Mid-January and mid-July 2026, 12:00 UTC.
+    let [january, july] = [1_768_478_400, 1_784_116_800]
+        .map(|second| jiff::Timestamp::from_second(second).map(|t| zone.to_offset(t).seconds() / 60));
+    match (january, july) {
+        (Ok(january), Ok(july)) if january == july => Some(january),
+        _ => None,
+    }
 }
 
 fn format_offset(minutes: i32) -> String {
@@ -265,10 +277,16 @@ mod tests {
 
     #[test]
     fn legacy_zones_are_accepted_with_a_warning() {
-        for name in ["EST", "MST", "HST", "EST5EDT", "CET", "est"] {
-            assert!(warning(name).is_some_and(|w| w.contains("legacy zone name")), "{name}: {:?}", warning(name));
-        }
-        assert!(warning("EST").is_some_and(|w| w.contains("e.g. `America/New_York`")));
+        assert_eq!(
+            warning("EST").as_deref(),
+            Some(
+                "`EST` is a fixed offset of UTC-05:00 all year, with no daylight saving; \
+                 use the zone of the rep's city, e.g. `America/New_York`"
+            )
+        );
+        assert!(warning("est").is_some_and(|w| w.contains("UTC-05:00")));
+        assert!(warning("EST5EDT").is_some_and(|w| w.contains("a legacy zone name, not a place")));
+        assert!(warning("CET").is_some_and(|w| w.contains("e.g. `Europe/Berlin`")));
         assert_eq!(
             warning("Etc/GMT+5").as_deref(),
             Some(
