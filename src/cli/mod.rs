@@ -6,6 +6,7 @@
 //! rendered by miette; source diagnostics by codespan-reporting.
 
 mod check;
+mod completions;
 mod error;
 mod eval;
 mod graph;
@@ -17,9 +18,14 @@ use clap::{Parser, Subcommand};
 
 pub use error::AppError;
 
+/// The version and the git commit the binary was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("ROUTE_GIT_COMMIT"), ")");
+
 /// route: declarative lead routing — check rule files, route leads.
 #[derive(Debug, Parser)]
-#[command(name = "route", version, about, long_about = None)]
+// `--version` names the commit too (`route 0.1.0 (abc1234)`), so a bug
+// report says exactly which build ran; build.rs records it.
+#[command(name = "route", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -35,6 +41,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Show the compiled decision DAG and its size.
     Graph(graph::GraphArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
 }
 
 /// How a command ended.
@@ -62,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Completions(args) => completions::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
