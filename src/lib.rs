@@ -15,6 +15,7 @@ pub mod cli;
 pub mod compile;
 pub mod diagnostics;
 pub mod eval;
+pub mod graph;
 pub mod io;
 pub mod schema;
 pub mod source;
