@@ -81,3 +81,12 @@ fn eval_accepts_a_roster_with_a_byte_order_mark() {
     let out = route(&["eval", "examples/quickstart", "--roster", "tests/fixtures/roster/bom.json", "--lead", lead]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Found by tests/never_panics.rs: an empty (or odd) top-level key was
+/// reported with an empty path.
+#[test]
+fn an_odd_top_level_key_still_has_a_path() {
+    assert_eq!(problems(r#"{"": null}"#), r#""": unknown key ``; the roster has one key, `members`"#);
+    assert_eq!(problems(r#"{"a b": 1}"#), r#""a b": unknown key `a b`; the roster has one key, `members`"#);
+    assert_eq!(problems(r#"{"teams": 1}"#), "teams: unknown key `teams`; the roster has one key, `members`");
+}

@@ -350,7 +350,7 @@ fn read_file(value: &serde_json::Value, problems: &mut Vec<RosterProblem>) -> Ro
     let mut file = RosterFile::default();
     for (key, value) in top {
         if key != "members" {
-            problem(key.clone(), format!("unknown key `{key}`; the roster has one key, `members`"));
+            problem(key_path(key), format!("unknown key `{key}`; the roster has one key, `members`"));
             continue;
         }
         let Json::Object(members) = value else {
@@ -413,6 +413,17 @@ fn read_file(value: &serde_json::Value, problems: &mut Vec<RosterProblem>) -> Ro
         }
     }
     file
+}
+
+/// A top-level key as a path: bare when it is a plain name (`teams`),
+/// quoted otherwise, so an empty or odd key still shows (`""`).
+fn key_path(key: &str) -> String {
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if plain {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
 }
 
 /// A JSON value in words, for "expected X, found Y".
