@@ -29,25 +29,7 @@ use route::eval::Roster;
 use route::io::{self, InputFormat};
 
 /// A project with every field type, so that readers coerce everything.
-const PROJECT: &str = r#"
-schema lead {
-  missing: "N/A", "-"
-  id: string
-  region: "NA" | "EMEA" | "APAC"
-  employees: int
-  revenue: float?
-  email: string
-  partner: bool?
-  tags: list<string>?
-}
-team sales = ["a@x.io", "b@x.io"]
-let big = employees >= 5000 or revenue > 1e6
-big_emea: when region == "EMEA" and big -> team sales
-when email ends_with ".edu" or tags contains "student" -> queue nurture
-when not partner and employees in [1, 2, 3] -> queue tiny
-when region != "APAC" and email matches "^[a-z]+@" -> queue letters
-otherwise -> queue rest
-"#;
+const PROJECT: &str = include_str!("fixtures/fuzz/project.route");
 
 /// A path for rule text that names nothing on disk: a random `import` or
 /// `lookup` finds no file.
