@@ -1,5 +1,5 @@
 //! The rules as the author reads them: each rule with its condition as
-//! written (the source text of the condition, whitespace collapsed), its
+//! written (the source text of the condition, its lines joined), its
 //! target and fallbacks as edges to target nodes; `when COND { ... }`
 //! blocks as groups labelled with their condition; dotted edges from each
 //! rule to the next in the order they are tried; `on invalid` from its own
@@ -131,29 +131,11 @@ impl Builder<'_> {
         (id, strategy)
     }
 
-    /// The source text of a span on one line (runs of whitespace, line
-    /// breaks and comments between lines of a long condition become one
-    /// space).
+    /// The source text of a span on one line: each line break with the
+    /// indentation around it becomes one space (a comment inside a multi-line condition is
+    /// kept, as written; the syntax layer owns comment handling).
     fn written(&self, span: crate::source::Span) -> String {
         let text = self.sources.snippet(span);
-        let lines = text.lines().map(|line| strip_comment(line).trim()).filter(|l| !l.is_empty());
-        lines.collect::<Vec<_>>().join(" ")
+        text.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(" ")
     }
-}
-
-/// A line without its trailing `# comment` (a `#` inside a string literal
-/// is kept).
-fn strip_comment(line: &str) -> &str {
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '#' if !in_string => return line.get(..i).unwrap_or(line),
-            _ => {}
-        }
-    }
-    line
 }
