@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod eval;
 pub mod format;
+pub mod graph;
 pub mod io;
 pub mod schema;
 pub mod serve;

@@ -47,7 +47,7 @@ pub struct CheckArgs {
 pub enum Format {
     /// Source snippets with labels, for people (stderr).
     Human,
-    /// One JSON object (stdout), LANGUAGE.md §9.
+    /// One JSON object (stdout); its shape is in docs/cli.md.
     Json,
     /// GitHub Actions workflow commands (stdout): annotations on the PR.
     Github,

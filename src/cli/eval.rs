@@ -395,10 +395,14 @@ fn load_roster(args: &EvalArgs) -> Result<Roster, AppError> {
 pub(super) fn read_roster(path: &std::path::Path) -> Result<Roster, AppError> {
     let path = path.to_path_buf();
     let text = std::fs::read_to_string(&path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
-    Roster::from_json(&text).map_err(|problems| AppError::Roster {
-        path,
+    let roster = Roster::from_json(&text).map_err(|problems| AppError::Roster {
+        path: path.clone(),
         problems: problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"),
-    })
+    })?;
+    for warning in roster.warnings() {
+        eprintln!("warning: roster `{}`: {warning}", path.display());
+    }
+    Ok(roster)
 }
 
 /// Prints a project's errors (not its warnings) and a one-line verdict.

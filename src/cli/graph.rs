@@ -1,10 +1,12 @@
 //! `route graph`: the compiled decision DAG as a readable listing, with its
-//! size, depth, and whether the size budget fell back to ordered rule lists.
+//! size, depth, and whether the size budget fell back to ordered rule lists;
+//! or, with `--format dot|mermaid`, a picture of the rules as written
+//! (`--view rules`, the default) or of the DAG (`--view dag`).
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::{check_project, AppError, Exit};
 use crate::compile::{compile, Budget};
@@ -24,6 +26,33 @@ pub struct GraphArgs {
     /// Print only the statistics, not the listing.
     #[arg(long)]
     pub stats: bool,
+    /// `text`: the DAG listing; `dot` (Graphviz) or `mermaid`: a picture.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// What a picture shows: the rules as written, or the compiled DAG
+    /// (default: rules; the text listing is always the DAG).
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
+}
+
+/// Output formats of `route graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The DAG as an indented listing, with its statistics.
+    Text,
+    /// Graphviz DOT (`route graph --format dot | dot -Tsvg > rules.svg`).
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub and GitLab Markdown).
+    Mermaid,
+}
+
+/// What a picture shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum View {
+    /// Rules as the author wrote them: blocks, conditions, targets, fallbacks.
+    Rules,
+    /// The compiled decision DAG `route eval` runs.
+    Dag,
 }
 
 /// Runs `route graph`.
@@ -35,6 +64,17 @@ pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
     };
     let budget = args.max_nodes.map_or_else(|| Budget::for_program(&program), |max_nodes| Budget { max_nodes });
     let dag = compile(&program, budget);
+    if args.format != Format::Text {
+        return draw(args, &program, &dag, &checked.sources);
+    }
+    if args.view == Some(View::Rules) {
+        // A usage error like clap's own (exit 2): the text listing has one view.
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            "`--view rules` is a picture: add `--format dot` or `--format mermaid`\n",
+        )
+        .exit();
+    }
     let stats = dag.stats();
     let mut out = std::io::stdout().lock();
     if !args.stats {
@@ -65,5 +105,25 @@ pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
         stats.depth
     )
     .map_err(AppError::Write)?;
+    Ok(Exit::Ok)
+}
+
+/// Writes the picture `--view` asks for in the `--format` asked for.
+fn draw(
+    args: &GraphArgs,
+    program: &crate::check::program::Program,
+    dag: &crate::compile::Dag,
+    sources: &crate::source::SourceMap,
+) -> Result<Exit, AppError> {
+    let title = args.project.display().to_string();
+    let picture = match args.view.unwrap_or(View::Rules) {
+        View::Rules => crate::graph::rules::picture(program, sources, &title),
+        View::Dag => crate::graph::dag::picture(program, dag, &title),
+    };
+    let text = match args.format {
+        Format::Mermaid => crate::graph::render::mermaid(&picture),
+        Format::Dot | Format::Text => crate::graph::render::dot(&picture),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes()).map_err(AppError::Write)?;
     Ok(Exit::Ok)
 }

@@ -7,6 +7,7 @@
 
 mod check;
 mod diff;
+mod completions;
 mod error;
 mod eval;
 mod fmt;
@@ -21,9 +22,14 @@ use clap::{Parser, Subcommand};
 
 pub use error::AppError;
 
+/// The version and the git commit the binary was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("ROUTE_GIT_COMMIT"), ")");
+
 /// route: declarative lead routing — check rule files, route leads.
 #[derive(Debug, Parser)]
-#[command(name = "route", version, about, long_about = None)]
+// `--version` names the commit too (`route 0.1.0 (abc1234)`), so a bug
+// report says exactly which build ran; build.rs records it.
+#[command(name = "route", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -47,6 +53,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Serve routing over HTTP: route each lead the moment it arrives.
     Serve(serve::ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
 }
 
 /// How a command ended.
@@ -78,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Completions(args) => completions::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -17,8 +17,91 @@ impl Dag {
     /// with its edges. Stable for snapshots: it depends only on the program
     /// and the budget.
     pub fn listing(&self, program: &Program) -> String {
-        let printer = Printer { dag: self, program };
-        printer.print()
+        let listed = self.listed(program);
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", listed.header);
+        if let Some(root) = &listed.root_leaf {
+            let _ = writeln!(out, "root -> {}", root.text());
+        }
+        for node in &listed.nodes {
+            let shared = match node.parents {
+                0 | 1 => String::new(),
+                p => format!("  (shared by {p} edges)"),
+            };
+            let _ = writeln!(out, "#{} {}{shared}", node.number, node.head);
+            for edge in &node.edges {
+                match (&edge.target, node.ordered) {
+                    (Listed::Rule(name), true) => _ = writeln!(out, "    {name}: {}", edge.label),
+                    (target, _) => _ = writeln!(out, "    {} -> {}", edge.label, target.text()),
+                }
+            }
+        }
+        out
+    }
+
+    /// The DAG as the listing shows it, for other renderings (the DOT and
+    /// Mermaid pictures of `route graph --view dag`).
+    pub fn listed(&self, program: &Program) -> ListedDag {
+        Printer { dag: self, program }.model()
+    }
+}
+
+/// The DAG as listed: inner nodes numbered breadth-first from the root,
+/// each with its edges' labels as `.route` source writes values.
+#[derive(Debug, Clone)]
+pub struct ListedDag {
+    /// `dag: N nodes (switch .., ..), depth D`.
+    pub header: String,
+    /// The root when it is itself a leaf (a program that decides nothing).
+    pub root_leaf: Option<Listed>,
+    /// The inner nodes, in order.
+    pub nodes: Vec<ListedNode>,
+}
+
+/// One inner node of a [`ListedDag`].
+#[derive(Debug, Clone)]
+pub struct ListedNode {
+    /// Its display number (`#1` is the root).
+    pub number: usize,
+    /// What it does: `switch region`, `interval employees`, `test ...`.
+    pub head: String,
+    /// How many edges reach it (more than one: a shared subtree).
+    pub parents: usize,
+    /// A size-budget fallback: its edges are candidate rules tried in
+    /// order, each labelled with its residual condition.
+    pub ordered: bool,
+    /// Its edges, value cases with the same target grouped.
+    pub edges: Vec<ListedEdge>,
+}
+
+/// One edge of a [`ListedNode`].
+#[derive(Debug, Clone)]
+pub struct ListedEdge {
+    /// The values or range taking it (`"NA" | "APAC"`, `>= 5001`, `then`).
+    pub label: String,
+    /// Where it goes.
+    pub target: Listed,
+}
+
+/// The end of an edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listed {
+    /// An inner node, by display number.
+    Node(usize),
+    /// A leaf firing this rule.
+    Rule(String),
+    /// The leaf where no rule fires.
+    NoMatch,
+}
+
+impl Listed {
+    /// As the listing writes it: `#3`, `rule NAME`, `no match`.
+    pub fn text(&self) -> String {
+        match self {
+            Listed::Node(n) => format!("#{n}"),
+            Listed::Rule(name) => format!("rule {name}"),
+            Listed::NoMatch => "no match".to_string(),
+        }
     }
 }
 
@@ -28,12 +111,10 @@ struct Printer<'a> {
 }
 
 impl Printer<'_> {
-    fn print(&self) -> String {
+    fn model(&self) -> ListedDag {
         let dag = self.dag;
         let stats = dag.stats();
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
+        let header = format!(
             "dag: {} nodes (switch {}, interval {}, test {}, rules {}, leaf {}), depth {}{}",
             stats.nodes,
             stats.switches,
@@ -44,7 +125,40 @@ impl Printer<'_> {
             stats.depth,
             if stats.budget_hit { ", budget hit" } else { "" }
         );
-        // Display numbers for inner nodes, and how many edges reach each.
+        let (number, parents) = self.numbers();
+        let root_leaf = matches!(dag.node(dag.root()), Some(Node::NoMatch | Node::Match(_)))
+            .then(|| self.target(dag.root(), &number));
+        let mut nodes = Vec::new();
+        for (i, node) in dag.nodes().iter().enumerate() {
+            let id = NodeId(u32::try_from(i).unwrap_or(u32::MAX));
+            let n = number.get(i).copied().unwrap_or(0);
+            if n == 0 {
+                continue;
+            }
+            let head = match *node {
+                Node::NoMatch | Node::Match(_) => continue,
+                Node::Enum { field, .. } | Node::Bool { field, .. } | Node::Str { field, .. } => {
+                    format!("switch {}", self.field_name(field))
+                }
+                Node::Interval { field, .. } => format!("interval {}", self.field_name(field)),
+                Node::Test { atom, .. } => {
+                    format!("test {}", dag.atom(atom).map_or_else(String::new, |a| self.atom_text(a)))
+                }
+                Node::Rules { .. } => "rules (size budget reached: tried in order)".to_string(),
+            };
+            let (ordered, edges) = match *node {
+                Node::Rules { candidates } => (true, self.candidate_edges(candidates)),
+                _ => (false, self.grouped_edges(id, node, &number)),
+            };
+            nodes.push(ListedNode { number: n, head, parents: parents.get(i).copied().unwrap_or(0), ordered, edges });
+        }
+        ListedDag { header, root_leaf, nodes }
+    }
+
+    /// Display numbers for inner nodes (0: not listed), and how many
+    /// edges reach each node.
+    fn numbers(&self) -> (Vec<usize>, Vec<usize>) {
+        let dag = self.dag;
         let mut number = vec![0usize; dag.nodes().len()];
         let mut parents = vec![0usize; dag.nodes().len()];
         let mut next = 0;
@@ -65,64 +179,47 @@ impl Printer<'_> {
                 }
             }
         }
-        if matches!(dag.node(dag.root()), Some(Node::NoMatch | Node::Match(_))) {
-            let _ = writeln!(out, "root -> {}", self.target(dag.root(), &number));
-        }
-        for (i, node) in dag.nodes().iter().enumerate() {
-            let id = NodeId(u32::try_from(i).unwrap_or(u32::MAX));
-            let n = number.get(i).copied().unwrap_or(0);
-            if n == 0 {
-                continue;
-            }
-            let shared = match parents.get(i).copied().unwrap_or(0) {
-                0 | 1 => String::new(),
-                p => format!("  (shared by {p} edges)"),
-            };
-            let head = match *node {
-                Node::NoMatch | Node::Match(_) => continue,
-                Node::Enum { field, .. } | Node::Bool { field, .. } | Node::Str { field, .. } => {
-                    format!("switch {}", self.field_name(field))
-                }
-                Node::Interval { field, .. } => format!("interval {}", self.field_name(field)),
-                Node::Test { atom, .. } => {
-                    format!("test {}", dag.atom(atom).map_or_else(String::new, |a| self.atom_text(a)))
-                }
-                Node::Rules { .. } => "rules (size budget reached: tried in order)".to_string(),
-            };
-            let _ = writeln!(out, "#{n} {head}{shared}");
-            if let Node::Rules { candidates } = *node {
-                for c in dag.candidates(candidates) {
-                    let name = self.program.rules.get(c.rule.index()).map_or("?", |r| r.name.as_str());
-                    let _ = writeln!(out, "    {name}: {}", self.cond_text(c.cond, 0));
-                }
-                continue;
-            }
-            // Group value cases that share a target, in first-seen order.
-            let mut groups: Vec<(Vec<String>, NodeId)> = Vec::new();
-            for (edge, child) in dag.edges(id) {
-                let label = self.edge_text(node, edge);
-                let groupable = matches!(edge, Edge::Enum(_) | Edge::Bool(_) | Edge::Str(_));
-                match groups.iter_mut().find(|(labels, target)| {
-                    groupable && *target == child && labels.first().is_some_and(|l| l.starts_with('"'))
-                }) {
-                    Some((labels, _)) if label.starts_with('"') => labels.push(label),
-                    _ => groups.push((vec![label], child)),
-                }
-            }
-            for (labels, child) in groups {
-                let _ = writeln!(out, "    {} -> {}", labels.join(" | "), self.target(child, &number));
-            }
-        }
-        out
+        (number, parents)
     }
 
-    fn target(&self, id: NodeId, number: &[usize]) -> String {
-        match self.dag.node(id) {
-            Some(Node::NoMatch) => "no match".to_string(),
-            Some(Node::Match(rule)) => {
-                format!("rule {}", self.program.rules.get(rule.index()).map_or("?", |r| r.name.as_str()))
+    fn candidate_edges(&self, candidates: super::dag::Slice) -> Vec<ListedEdge> {
+        self.dag
+            .candidates(candidates)
+            .iter()
+            .map(|c| ListedEdge {
+                label: self.cond_text(c.cond, 0),
+                target: Listed::Rule(self.program.rules.get(c.rule.index()).map_or("?", |r| r.name.as_str()).into()),
+            })
+            .collect()
+    }
+
+    /// A node's edges, value cases that share a target grouped, in
+    /// first-seen order.
+    fn grouped_edges(&self, id: NodeId, node: &Node, number: &[usize]) -> Vec<ListedEdge> {
+        let mut groups: Vec<(Vec<String>, NodeId)> = Vec::new();
+        for (edge, child) in self.dag.edges(id) {
+            let label = self.edge_text(node, edge);
+            let groupable = matches!(edge, Edge::Enum(_) | Edge::Bool(_) | Edge::Str(_));
+            match groups.iter_mut().find(|(labels, target)| {
+                groupable && *target == child && labels.first().is_some_and(|l| l.starts_with('"'))
+            }) {
+                Some((labels, _)) if label.starts_with('"') => labels.push(label),
+                _ => groups.push((vec![label], child)),
             }
-            _ => format!("#{}", number.get(id.index()).copied().unwrap_or(0)),
+        }
+        groups
+            .into_iter()
+            .map(|(labels, child)| ListedEdge { label: labels.join(" | "), target: self.target(child, number) })
+            .collect()
+    }
+
+    fn target(&self, id: NodeId, number: &[usize]) -> Listed {
+        match self.dag.node(id) {
+            Some(Node::NoMatch) => Listed::NoMatch,
+            Some(Node::Match(rule)) => {
+                Listed::Rule(self.program.rules.get(rule.index()).map_or("?", |r| r.name.as_str()).to_string())
+            }
+            _ => Listed::Node(number.get(id.index()).copied().unwrap_or(0)),
         }
     }
 

@@ -114,6 +114,7 @@ mod predicate;
 mod tests;
 
 pub use dag::{Candidate, CondView, Dag, Edge, IntervalTable, Node, NodeId, Slice, Stats, StrTable};
+pub use listing::{Listed, ListedDag, ListedEdge, ListedNode};
 pub use predicate::{Atom, AtomForm, AtomId, CondId};
 
 use crate::check::program::Program;

@@ -7,11 +7,16 @@
 //! which keeps it right across daylight-saving changes. A range whose end is
 //! not after its start (`22:00-06:00`) runs past midnight into the next day.
 
+// Hours strings are user input in any script: no byte slicing or indexing.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+
 use std::fmt;
 
 const MINUTES_PER_DAY: u32 = 24 * 60;
 const MINUTES_PER_WEEK: u32 = 7 * MINUTES_PER_DAY;
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/// Day names as matched (lower case) and as written back.
+const DAYS: [(&str, &str); 7] =
+    [("mon", "Mon"), ("tue", "Tue"), ("wed", "Wed"), ("thu", "Thu"), ("fri", "Fri"), ("sat", "Sat"), ("sun", "Sun")];
 
 /// A weekly working-hours schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +82,9 @@ impl fmt::Display for Schedule {
     }
 }
 
+/// Consecutive days `first..=last` with the same minute-of-day ranges.
+type DayGroup<'a> = (usize, usize, &'a Vec<(u32, u32)>);
+
 /// Minute-of-week ranges (Monday 00:00 = 0, half-open, sorted) written as
 /// an hours string: each day's times, consecutive days with the same times
 /// grouped, `24:00` for the end of a day (`Mon-Fri 00:00-09:00,17:00-24:00;
@@ -97,28 +105,25 @@ pub fn format_week(ranges: &[(u32, u32)]) -> String {
         }
     }
     let mut blocks = Vec::new();
-    let mut day = 0;
-    while day < 7 {
-        if days[day].is_empty() {
-            day += 1;
-            continue;
+    // Consecutive days with the same times form one group (`Mon-Fri`).
+    let mut groups: Vec<DayGroup<'_>> = Vec::new();
+    for (day, times) in days.iter().enumerate() {
+        match groups.last_mut() {
+            Some((_, last, group_times)) if *group_times == times => *last = day,
+            _ => groups.push((day, day, times)),
         }
-        let mut last = day;
-        while last + 1 < 7 && days[last + 1] == days[day] {
-            last += 1;
-        }
-        let name = |d: usize| {
-            let full = DAYS[d];
-            let mut name = full[..1].to_ascii_uppercase();
-            name.push_str(&full[1..]);
-            name
-        };
-        let span = if last == day { name(day) } else { format!("{}-{}", name(day), name(last)) };
-        let times: Vec<String> = days[day].iter().map(|&(a, b)| format!("{}-{}", clock(a), clock(b))).collect();
+    }
+    for (first, last, times) in groups.into_iter().filter(|(_, _, times)| !times.is_empty()) {
+        let span =
+            if last == first { day_name(first).to_string() } else { format!("{}-{}", day_name(first), day_name(last)) };
+        let times: Vec<String> = times.iter().map(|&(a, b)| format!("{}-{}", clock(a), clock(b))).collect();
         blocks.push(format!("{span} {}", times.join(",")));
-        day = last + 1;
     }
     blocks.join("; ")
+}
+
+fn day_name(day: usize) -> &'static str {
+    DAYS.get(day).map_or("?", |(_, name)| name)
 }
 
 fn clock(minute: u32) -> String {
@@ -147,9 +152,12 @@ fn merge(mut ranges: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
 }
 
 fn parse_day(text: &str) -> Result<u32, HoursError> {
-    let lower = text.to_ascii_lowercase();
+    // Lower-cased as a whole string and compared by prefix, never sliced by
+    // byte offset: a day written in another language (`Mié`) has multi-byte
+    // characters where an ASCII name has its third letter.
+    let lower = text.to_lowercase();
     DAYS.iter()
-        .position(|d| lower.len() >= 3 && d.starts_with(&lower[..3]) && is_day_spelling(&lower))
+        .position(|(short, _)| lower.starts_with(short) && is_day_spelling(&lower))
         .and_then(|i| u32::try_from(i).ok())
         .ok_or_else(|| HoursError(format!("`{text}` is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)")))
 }
@@ -268,5 +276,40 @@ mod tests {
         );
         assert!(Schedule::parse("Mon 09:60-10:00").is_err());
         assert!(Schedule::parse("").is_err());
+    }
+
+    /// Day names in other scripts are errors, never a panic on a byte
+    /// offset inside a character (issue 7 item 7: `Mié` was sliced at 3).
+    #[test]
+    fn non_ascii_days_are_errors_not_panics() {
+        assert_eq!(
+            Schedule::parse("Mié 09:00-13:00").unwrap_err().0,
+            "`Mié` is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)"
+        );
+        for text in [
+            "Mi\u{e9}-Vie 09:00-13:00",
+            "Lun-Mié 09:00-13:00",
+            "月-金 09:00-17:00",
+            "Пн-Пт 09:00-17:00",
+            "Mo\u{301}n 09:00-17:00",
+            "Mon 09:00-1７:00",
+            "Mon 0９:00-17:00",
+            "Mon-Fri 09:00–17:00",
+            "ＭＯＮ 09:00-17:00",
+            "😀 09:00-17:00",
+            "é",
+            "Mon é",
+        ] {
+            assert!(Schedule::parse(text).is_err(), "{text:?} parsed");
+        }
+    }
+
+    /// Letters whose lower case is longer or shorter in bytes are still
+    /// compared as text: `MON` and `mOnDaY` are Monday, `İ...` is no day.
+    #[test]
+    fn case_folding_does_not_shift_offsets() {
+        assert_eq!(Schedule::parse("MON 09:00-10:00").unwrap(), Schedule::parse("Mon 09:00-10:00").unwrap());
+        assert_eq!(Schedule::parse("mOnDaY 09:00-10:00").unwrap(), Schedule::parse("Mon 09:00-10:00").unwrap());
+        assert!(Schedule::parse("İon 09:00-10:00").is_err());
     }
 }

@@ -12,6 +12,7 @@ pub mod router;
 pub mod state;
 pub mod strategy;
 pub mod summary;
+pub mod zones;
 
 pub use compiled::{Compiled, Footprint, Staffing};
 pub use decision::{Decision, DistributionStep, LeadError, Reason, Skipped, TargetKind};

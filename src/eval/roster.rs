@@ -4,7 +4,13 @@
 //! The JSON file is parsed into [`RosterFile`] and validated into a
 //! [`Roster`]: time zones resolved, hours parsed, dates checked. Every
 //! problem is reported with its JSON path (`members."ana@acme.io".hours`),
-//! not just the first.
+//! not just the first. A UTF-8 byte-order mark (spreadsheet and Windows
+//! editors write one) is skipped. Zone names that parse but probably do
+//! not mean what was meant (`EST`, `Etc/GMT+5`) are accepted with a
+//! warning ([`Roster::warnings`]); see [`zones`].
+
+// Roster values are user input in any script: no byte slicing or indexing.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,6 +21,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::hours::Schedule;
+use super::zones;
 
 /// The roster file as written: `{"members": {"rep@x": {...}}}`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -131,6 +138,8 @@ impl Ineligible {
 #[derive(Debug, Clone, Default)]
 pub struct Roster {
     members: BTreeMap<String, MemberStatus>,
+    /// Values accepted but worth a second look, with their JSON paths.
+    warnings: Vec<RosterProblem>,
 }
 
 /// One problem in a roster file, with its JSON path.
@@ -159,6 +168,7 @@ impl Roster {
     /// # Errors
     /// Every problem found, each with its JSON path.
     pub fn from_json(text: &str) -> Result<Roster, Vec<RosterProblem>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             vec![RosterProblem {
                 path: format!("line {}, column {}", e.line(), e.column()),
@@ -184,19 +194,23 @@ impl Roster {
     /// Every problem found, each with its JSON path.
     pub fn validate(file: RosterFile) -> Result<Roster, Vec<RosterProblem>> {
         let mut problems = Vec::new();
+        let mut warnings = Vec::new();
         let mut members = BTreeMap::new();
         for (rep, member) in file.members {
             let mut problem = |field: &str, message: String| {
                 problems.push(RosterProblem { path: format!("members.{rep:?}.{field}"), message });
             };
-            let timezone = match &member.timezone {
-                Some(name) => TimeZone::get(name).unwrap_or_else(|_| {
-                    let zones: Vec<String> = jiff::tz::db().available().map(|zone| zone.as_str().to_string()).collect();
-                    let hint = crate::diagnostics::did_you_mean(name, zones.iter().map(String::as_str))
-                        .unwrap_or_else(|| "e.g. `Europe/Berlin`, `America/New_York`".to_string());
-                    problem("timezone", format!("`{name}` is not an IANA time zone; {hint}"));
+            let timezone = match member.timezone.as_deref().map(zones::resolve) {
+                Some(Ok(zone)) => {
+                    if let Some(message) = zone.warning {
+                        warnings.push(RosterProblem { path: format!("members.{rep:?}.timezone"), message });
+                    }
+                    zone.zone
+                }
+                Some(Err(message)) => {
+                    problem("timezone", message);
                     TimeZone::UTC
-                }),
+                }
                 None => TimeZone::UTC,
             };
             let hours =
@@ -242,10 +256,17 @@ impl Roster {
             );
         }
         if problems.is_empty() {
-            Ok(Roster { members })
+            Ok(Roster { members, warnings })
         } else {
             Err(problems)
         }
+    }
+
+    /// Values accepted but worth a second look (a legacy zone name such as
+    /// `EST`, which keeps no daylight saving), each with its JSON path, for
+    /// the caller to print as warnings.
+    pub fn warnings(&self) -> &[RosterProblem] {
+        &self.warnings
     }
 
     /// The status of a rep, if the roster mentions them.
@@ -329,7 +350,7 @@ fn read_file(value: &serde_json::Value, problems: &mut Vec<RosterProblem>) -> Ro
     let mut file = RosterFile::default();
     for (key, value) in top {
         if key != "members" {
-            problem(key.clone(), format!("unknown key `{key}`; the roster has one key, `members`"));
+            problem(key_path(key), format!("unknown key `{key}`; the roster has one key, `members`"));
             continue;
         }
         let Json::Object(members) = value else {
@@ -392,6 +413,17 @@ fn read_file(value: &serde_json::Value, problems: &mut Vec<RosterProblem>) -> Ro
         }
     }
     file
+}
+
+/// A top-level key as a path: bare when it is a plain name (`teams`),
+/// quoted otherwise, so an empty or odd key still shows (`""`).
+fn key_path(key: &str) -> String {
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if plain {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
 }
 
 /// A JSON value in words, for "expected X, found Y".
