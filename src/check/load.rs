@@ -74,8 +74,8 @@ impl Loader<'_> {
                 let mut diagnostic = files::refused(&error, files::Use::Import, written, &path, span);
                 if matches!(error, files::FileError::Io(_)) {
                     if let Some(suggestion) = similar_file(&path, self.importer()) {
-                        diagnostic = diagnostic
-                            .help(format!("{suggestion} (import paths are relative to the importing file)"));
+                        diagnostic =
+                            diagnostic.help(format!("{suggestion} (import paths are relative to the importing file)"));
                     }
                 }
                 self.diagnostics.push(diagnostic);
