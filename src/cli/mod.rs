@@ -6,14 +6,14 @@
 //! rendered by miette; source diagnostics by codespan-reporting.
 
 mod check;
-mod diff;
 mod completions;
+mod diff;
 mod error;
 mod eval;
 mod fmt;
 mod graph;
-mod test;
 mod serve;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -54,5 +54,8 @@ mod write;
 pub use coerce::{Coercer, FieldError};
 pub use lines::MAX_LINE_BYTES;
 pub(crate) use messages::shown;
-pub use read::{format_for_first_byte, format_for_path, leads, single_lead, ColumnWarning, InputFormat, InputRecord, LeadReader, ReadError};
+pub use read::{
+    format_for_first_byte, format_for_path, leads, single_lead, ColumnWarning, InputFormat, InputRecord, LeadReader,
+    ReadError,
+};
 pub use write::{DecisionWriter, OutputFormat, CSV_HEADER};
