@@ -8,6 +8,11 @@
 //! flows one way and no stage reaches back.
 #![doc = include_str!("../docs/architecture.md")]
 #![warn(missing_docs)]
+// Input is text in any script: byte slicing and indexing can panic on it
+// (issue 7: `Mié 09:00` in roster hours). Use `get`, iterators and
+// `strip_prefix`; an index kept by an invariant needs an `#[expect]` that
+// states it. Test modules may allow both.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 pub mod analysis;
 pub mod check;

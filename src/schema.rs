@@ -145,11 +145,19 @@ impl Schema {
     }
 
     /// The field behind an id.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "INVARIANT: ids are positions in this schema's append-only vectors, issued by the checker (or the diff's joint schema) that built it"
+    )]
     pub fn field(&self, id: FieldId) -> &Field {
         &self.fields[id.index()]
     }
 
     /// The enum behind an id.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "INVARIANT: ids are positions in this schema's append-only vectors, issued by the checker (or the diff's joint schema) that built it"
+    )]
     pub fn enum_type(&self, id: EnumId) -> &EnumType {
         &self.enums[id.0 as usize]
     }

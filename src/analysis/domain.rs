@@ -620,6 +620,7 @@ fn element_value(env: &Env<'_>, element: ElementType, literal: &Scalar) -> Optio
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests may index: a panic is a failed test")]
 mod tests {
     use super::*;
 

@@ -42,7 +42,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-use crate::check::program::{Action, Program, Strategy, Target, Team};
+use crate::check::program::{Action, Member, Program, RuleInfo, Strategy, Target, Team};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::eval::hours::format_week;
 use crate::eval::roster::{MemberStatus, Roster};
@@ -207,14 +207,14 @@ impl<'a> Analysis<'a> {
     fn unstaffed_hours(&self, t: usize, team: &Team) -> Option<Diagnostic> {
         let mut lost: Intervals = Vec::new();
         let mut rules: Vec<(Span, String)> = Vec::new();
-        let named: Vec<(Option<Span>, &Action)> = self
+        let named: Vec<(Option<&RuleInfo>, &Action)> = self
             .program
             .rules
             .iter()
-            .map(|r| (Some(r.span), &r.action))
+            .map(|r| (Some(r), &r.action))
             .chain(self.program.on_invalid.as_ref().map(|a| (None, a)))
             .collect();
-        for (i, (span, action)) in named.iter().enumerate() {
+        for (rule, action) in &named {
             let targets = reachable(action);
             if !targets.iter().any(|t2| matches!(t2, Target::Team { team, .. } if team.0 as usize == t)) {
                 continue;
@@ -225,9 +225,8 @@ impl<'a> Analysis<'a> {
                 continue;
             }
             lost = union(&lost, &uncovered);
-            let name = match span {
-                Some(_) => {
-                    let rule = &self.program.rules[i];
+            let name = match rule {
+                Some(rule) => {
                     if rule.name.starts_with("line:") {
                         format!("the rule on line {}", rule.line)
                     } else {
@@ -236,7 +235,7 @@ impl<'a> Analysis<'a> {
                 }
                 None => "`on invalid`".to_string(),
             };
-            rules.push((span.unwrap_or(team.span), name));
+            rules.push((rule.map_or(team.span, |r| r.span), name));
         }
         let zone = self.reporting_zone(team);
         let weeks = self.weekly(&lost, &zone);
@@ -278,22 +277,21 @@ impl<'a> Analysis<'a> {
     /// W0203.
     fn idle_weights(&self, team: &Team) -> Vec<Diagnostic> {
         let total: u64 = team.members.iter().map(|m| u64::from(m.weight)).sum();
-        let idle: Vec<(usize, String)> = team
+        let idle: Vec<(usize, &Member, String)> = team
             .members
             .iter()
             .enumerate()
-            .filter_map(|(i, m)| never(&m.id, self.roster.status(&m.id)).map(|why| (i, why)))
+            .filter_map(|(i, m)| never(&m.id, self.roster.status(&m.id)).map(|why| (i, m, why)))
             .collect();
         let working: u64 = team
             .members
             .iter()
             .enumerate()
-            .filter(|(i, _)| !idle.iter().any(|(j, _)| j == i))
+            .filter(|(i, _)| !idle.iter().any(|(j, _, _)| j == i))
             .map(|(_, m)| u64::from(m.weight))
             .sum();
         idle.into_iter()
-            .map(|(i, why)| {
-                let member = &team.members[i];
+            .map(|(i, member, why)| {
                 let shares: Vec<String> = team
                     .members
                     .iter()

@@ -94,7 +94,7 @@ impl Loader<'_> {
         let mut diagnostic = Diagnostic::new(Code::ImportCycle, closing, format!("import cycle through `{written}`"))
             .label("this import closes the cycle")
             .help("move the shared declarations into a file that both can import");
-        for (_, span) in self.stack[position..].iter().rev().skip(1) {
+        for (_, span) in self.stack.iter().skip(position).rev().skip(1) {
             if let Some(span) = span {
                 diagnostic = diagnostic.with_label(*span, "imported from here");
             }

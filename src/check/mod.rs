@@ -207,8 +207,8 @@ fn report_duplicate_labels(rules: &[&ast::Rule], diagnostics: &mut Diagnostics) 
 }
 
 fn report_extra_on_invalid(on_invalid: &[&ast::OnInvalidDecl], diagnostics: &mut Diagnostics) {
-    if let Some(first) = on_invalid.first() {
-        for extra in &on_invalid[1..] {
+    if let Some((first, extras)) = on_invalid.split_first() {
+        for extra in extras {
             diagnostics.push(
                 Diagnostic::new(Code::SecondOnInvalid, extra.span, "a project has at most one `on invalid` rule")
                     .label("second `on invalid`")

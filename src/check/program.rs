@@ -89,16 +89,28 @@ pub struct AliasInfo {
 
 impl Program {
     /// The team behind an id.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "INVARIANT: ids are positions in this program's append-only vectors, issued by the checker that built it"
+    )]
     pub fn team(&self, id: TeamId) -> &Team {
         &self.teams[id.0 as usize]
     }
 
     /// The lookup behind an id.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "INVARIANT: ids are positions in this program's append-only vectors, issued by the checker that built it"
+    )]
     pub fn lookup(&self, id: LookupId) -> &Lookup {
         &self.lookups[id.0 as usize]
     }
 
     /// The rule behind an id.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "INVARIANT: ids are positions in this program's append-only vectors, issued by the checker that built it"
+    )]
     pub fn rule(&self, id: RuleId) -> &RuleInfo {
         &self.rules[id.index()]
     }

@@ -196,8 +196,11 @@ pub fn aliases(decls: &Declarations<'_>, schema: &mut Schema, diagnostics: &mut 
             );
             continue;
         };
+        // `enum_of` reads the id from this schema's own field types.
+        let Some(enum_type) = schema.enums.get_mut(enum_id.0 as usize) else {
+            continue;
+        };
         for group in &alias.groups {
-            let enum_type = &mut schema.enums[enum_id.0 as usize];
             let Some(value) = enum_type.resolve(&group.to.value) else {
                 let values: Vec<&str> = enum_type.values.iter().map(String::as_str).collect();
                 diagnostics.push(

@@ -145,7 +145,7 @@ impl<'a> Checker<'a> {
 
     fn report_let_cycle(&mut self, decl: &ast::LetDecl) {
         let start = self.let_stack.iter().position(|d| d.name.name == decl.name.name).unwrap_or(0);
-        let chain: Vec<&str> = self.let_stack[start..].iter().map(|d| d.name.name.as_str()).collect();
+        let chain: Vec<&str> = self.let_stack.iter().skip(start).map(|d| d.name.name.as_str()).collect();
         let mut diagnostic = Diagnostic::new(
             Code::LetCycle,
             decl.name.span,
@@ -154,7 +154,7 @@ impl<'a> Checker<'a> {
         .label("this let")
         .note(format!("cycle: {} -> {}", chain.join(" -> "), decl.name.name))
         .help("a let must be built from fields and earlier lets; break the cycle");
-        for other in &self.let_stack[start + 1..] {
+        for other in self.let_stack.iter().skip(start + 1) {
             diagnostic = diagnostic.with_label(other.name.span, "part of the cycle");
         }
         self.diagnostics.push(diagnostic);

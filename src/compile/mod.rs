@@ -111,6 +111,7 @@ mod listing;
 mod predicate;
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests may index: a panic is a failed test")]
 mod tests;
 
 pub use dag::{Candidate, CondView, Dag, Edge, IntervalTable, Node, NodeId, Slice, Stats, StrTable};

@@ -200,6 +200,7 @@ fn scalar_json(
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests may index: a panic is a failed test")]
 mod tests {
     use super::*;
     use crate::check::program::{Action, RuleInfo, Scalar, Target, TestKind};

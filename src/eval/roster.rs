@@ -9,9 +9,6 @@
 //! not mean what was meant (`EST`, `Etc/GMT+5`) are accepted with a
 //! warning ([`Roster::warnings`]); see [`zones`].
 
-// Roster values are user input in any script: no byte slicing or indexing.
-#![deny(clippy::string_slice, clippy::indexing_slicing)]
-
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -91,17 +91,20 @@ pub fn pick(
 ) -> Option<usize> {
     let eligible = candidates.eligible;
     let n = members.len().min(eligible.len());
-    let mut eligible_members = (0..n).filter(|&i| eligible[i]);
-    let first = eligible_members.next()?;
+    // The eligible members with their indices, in member order (`zip`
+    // stops at the shorter of the two slices, i.e. after `n`).
+    let eligible_members =
+        || members.iter().zip(eligible).enumerate().filter(|&(_, (_, &ok))| ok).map(|(i, (member, _))| (i, member));
+    let (first, _) = eligible_members().next()?;
     let t = team.0 as usize;
     match strategy {
         Strategy::RoundRobin => Some(round_robin(state, t, eligible, n)),
         Strategy::Sticky(_) => match candidates.key {
-            Some(key) => (0..n)
-                .filter(|&i| eligible[i])
+            Some(key) => eligible_members()
                 // max_by_key keeps the last maximum: reverse the index so a
                 // (vanishingly rare) tie goes to the first member.
-                .max_by_key(|&i| (rendezvous(key, &members[i].id), std::cmp::Reverse(i))),
+                .max_by_key(|&(i, member)| (rendezvous(key, &member.id), std::cmp::Reverse(i)))
+                .map(|(i, _)| i),
             None => Some(round_robin(state, t, eligible, n)),
         },
         Strategy::FirstAvailable => Some(first),
@@ -109,12 +112,12 @@ pub fn pick(
         Strategy::LoadBalanced => {
             let load = candidates.load;
             // min_by keeps the first minimum: ties go to member order.
-            (0..n).filter(|&i| eligible[i]).min_by(|&a, &b| load(a).cmp(&load(b)))
+            eligible_members().map(|(i, _)| i).min_by(|&a, &b| load(a).cmp(&load(b)))
         }
         Strategy::Random => {
-            let count = (0..n).filter(|&i| eligible[i]).count() as u64;
+            let count = eligible_members().count() as u64;
             let k = usize::try_from(state.next_random() % count).unwrap_or(0);
-            (0..n).filter(|&i| eligible[i]).nth(k)
+            eligible_members().nth(k).map(|(i, _)| i)
         }
     }
 }
@@ -122,7 +125,8 @@ pub fn pick(
 /// The first eligible member at or after the cursor; the cursor moves past it.
 fn round_robin(state: &mut DistributionState, team: usize, eligible: &[bool], n: usize) -> usize {
     let cursor = state.cursors.get(team).copied().unwrap_or(0) % n;
-    let chosen = (0..n).map(|k| (cursor + k) % n).find(|&i| eligible[i]).unwrap_or(cursor);
+    let chosen =
+        (0..n).map(|k| (cursor + k) % n).find(|&i| eligible.get(i).copied().unwrap_or(false)).unwrap_or(cursor);
     if let Some(c) = state.cursors.get_mut(team) {
         *c = (chosen + 1) % n;
     }
@@ -134,7 +138,9 @@ fn round_robin(state: &mut DistributionState, team: usize, eligible: &[bool], n:
 /// the eligible members keep their sum.
 fn smooth_weighted(credit: &mut [i64], members: &[Member], eligible: &[bool]) -> Option<usize> {
     let mut total: i64 = 0;
-    let mut best: Option<usize> = None;
+    // The richest so far and its credit (a credit is final once its member
+    // is passed: only the current member's slot changes in the loop).
+    let mut best: Option<(usize, i64)> = None;
     for (i, member) in members.iter().enumerate() {
         if !eligible.get(i).copied().unwrap_or(false) {
             continue;
@@ -143,12 +149,12 @@ fn smooth_weighted(credit: &mut [i64], members: &[Member], eligible: &[bool]) ->
         total += weight;
         let slot = credit.get_mut(i)?;
         *slot += weight;
-        if best.is_none_or(|b| credit[i] > credit[b]) {
-            best = Some(i);
+        if best.is_none_or(|(_, richest)| *slot > richest) {
+            best = Some((i, *slot));
         }
     }
-    let chosen = best?;
-    credit[chosen] -= total;
+    let (chosen, _) = best?;
+    *credit.get_mut(chosen)? -= total;
     Some(chosen)
 }
 

@@ -17,9 +17,6 @@
 //! - `GMT-5`, `UTC+3`, `UTC+05:30` are errors explaining the sign inversion;
 //! - `UTC`, `GMT` and `Z` are UTC, silently.
 
-// Zone names are user input in any script: no byte slicing or indexing.
-#![deny(clippy::string_slice, clippy::indexing_slicing)]
-
 use jiff::tz::TimeZone;
 
 /// A zone read from the roster, and a warning when the name is one that

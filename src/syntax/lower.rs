@@ -447,8 +447,9 @@ fn trimmed_len(text: &str) -> usize {
     let mut text = text.trim_end();
     loop {
         let line_start = text.rfind('\n').map_or(0, |i| i + 1);
-        match comment_start(&text[line_start..]) {
-            Some(hash) => text = text[..line_start + hash].trim_end(),
+        let line = text.get(line_start..).unwrap_or("");
+        match comment_start(line).and_then(|hash| text.get(..line_start + hash)) {
+            Some(code) => text = code.trim_end(),
             None => return text.len(),
         }
     }
@@ -533,9 +534,9 @@ fn describe_found(text: &str, at: usize) -> (String, usize) {
     let Some(first) = rest.chars().next().filter(|_| at < trimmed_len(text)) else {
         return ("the end of the declaration".into(), 0);
     };
-    let word_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    let word = rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+    let word_len = word.len();
     if word_len > 0 {
-        let word = &rest[..word_len];
         let kind = if matches!(
             word,
             "when" | "otherwise" | "and" | "or" | "not" | "in" | "via" | "else" | "fallback" | "team" | "rep" | "queue"
@@ -550,18 +551,17 @@ fn describe_found(text: &str, at: usize) -> (String, usize) {
             (format!("`{word}`"), word_len)
         };
     }
-    if first == '"' {
-        let len = rest[1..].find('"').map_or(rest.len(), |p| p + 2);
-        return (
-            format!("string {}", &rest[..len.min(rest.len())].lines().next().unwrap_or("\"")),
-            len.min(rest.len()),
-        );
+    if let Some(body) = rest.strip_prefix('"') {
+        // Up to the closing quote, else the rest of the declaration.
+        let literal = body.find('"').and_then(|p| rest.get(..p + 2)).unwrap_or(rest);
+        return (format!("string {}", literal.lines().next().unwrap_or("\"")), literal.len());
     }
-    let op_len = ["->", "=>", "==", "!=", "<=", ">="]
-        .iter()
-        .find(|op| rest.starts_with(*op))
-        .map_or(first.len_utf8(), |op| op.len());
-    (format!("`{}`", &rest[..op_len]), op_len)
+    let op = ["->", "=>", "==", "!=", "<=", ">="]
+        .into_iter()
+        .find(|op| rest.starts_with(op))
+        .or_else(|| rest.get(..first.len_utf8()))
+        .unwrap_or(rest);
+    (format!("`{op}`"), op.len())
 }
 
 /// Targeted advice for common slips.

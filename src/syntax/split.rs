@@ -191,36 +191,39 @@ fn owner(chunks: &mut [Chunk], at: usize) -> Option<&mut Chunk> {
 }
 
 fn starts_declaration(text: &str, start: usize, end: usize) -> bool {
-    let word = &text[start..end];
+    let word = text.get(start..end).unwrap_or("");
     if STARTERS.contains(&word) {
         return true;
     }
+    // Offsets from the scan are at ASCII bytes or the end, so `get` only
+    // fails past the end, where nothing follows.
+    let from = |at: usize| text.get(at..).unwrap_or("");
     let rest = skip_trivia(text, end);
     match word {
         "team" => {
             let name_end = ident_end(text.as_bytes(), rest);
+            let after_name = from(skip_trivia(text, name_end));
             name_end > rest
-                && text[skip_trivia(text, name_end)..].starts_with('=')
-                && !text[skip_trivia(text, name_end)..].starts_with("=>")
-                && !text[skip_trivia(text, name_end)..].starts_with("==")
+                && after_name.starts_with('=')
+                && !after_name.starts_with("=>")
+                && !after_name.starts_with("==")
         }
         "on" => next_word(text, rest) == "invalid",
         _ => {
-            text[rest..].starts_with(':')
-                && matches!(next_word(text, skip_trivia(text, rest + 1)), "when" | "otherwise")
+            from(rest).starts_with(':') && matches!(next_word(text, skip_trivia(text, rest + 1)), "when" | "otherwise")
         }
     }
 }
 
 fn next_word(text: &str, at: usize) -> &str {
-    &text[at..ident_end(text.as_bytes(), at)]
+    text.get(at..ident_end(text.as_bytes(), at)).unwrap_or("")
 }
 
 /// Skips whitespace and comments.
 fn skip_trivia(text: &str, mut i: usize) -> usize {
     let bytes = text.as_bytes();
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
             b' ' | b'\t' | b'\r' | b'\n' => i += 1,
             b'#' => i = skip_line(bytes, i),
             _ => break,
@@ -229,16 +232,17 @@ fn skip_trivia(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// Where the line holding byte `i` ends (after its `\n`), or the end.
 fn skip_line(bytes: &[u8], i: usize) -> usize {
-    bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p + 1)
+    bytes.get(i..).and_then(|rest| rest.iter().position(|&b| b == b'\n')).map_or(bytes.len(), |p| i + p + 1)
 }
 
 /// Skips a string literal starting at the quote at `i`. An unterminated
 /// string ends at the end of its line, so it cannot swallow the file.
 fn skip_string(bytes: &[u8], i: usize) -> usize {
     let mut j = i + 1;
-    while j < bytes.len() {
-        match bytes[j] {
+    while let Some(&byte) = bytes.get(j) {
+        match byte {
             b'\\' => j += 2,
             b'"' => return j + 1,
             b'\n' => return j,
@@ -257,7 +261,7 @@ fn is_ident_char(c: u8) -> bool {
 }
 
 fn ident_end(bytes: &[u8], start: usize) -> usize {
-    bytes[start.min(bytes.len())..].iter().position(|&b| !is_ident_char(b)).map_or(bytes.len(), |p| start + p)
+    bytes.get(start..).and_then(|rest| rest.iter().position(|&b| !is_ident_char(b))).map_or(bytes.len(), |p| start + p)
 }
 
 fn is_blank(text: &str) -> bool {
@@ -268,6 +272,7 @@ fn is_blank(text: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests may index: a panic is a failed test")]
 mod tests {
     use super::*;
 

@@ -255,6 +255,7 @@ fn phrase(rule: Rule) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests may index: a panic is a failed test")]
 mod tests {
     use super::*;
 
