@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt as _;
+
 pub use api::router;
 
 /// How the server runs (from `route serve`'s flags).
@@ -175,6 +177,12 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tokio::spawn(reload_on_sighup(Arc::clone(&shared)));
     tokio::spawn(purge_expired(Arc::clone(&shared)));
     tokio::spawn(watch::reload_on_change(Arc::clone(&shared)));
+    // Small JSON answers on keep-alive connections: without TCP_NODELAY a
+    // response split over two writes waits for the client's delayed ACK
+    // (tens of milliseconds), which caps each connection's rate.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     axum::serve(listener, router(Arc::clone(&shared)))
         .with_graceful_shutdown(shutdown_signal())
         .await
