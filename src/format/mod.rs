@@ -15,6 +15,7 @@ mod printer;
 mod text;
 
 pub use layout::WIDTH;
+pub use text::quote;
 
 use crate::diagnostics::Diagnostics;
 use crate::source::FileId;

@@ -146,7 +146,7 @@ fn is_ident(name: &str) -> bool {
 
 /// A string literal that reads back as `value` (the inverse of the
 /// parser's unescaping).
-fn quote(value: &str) -> String {
+pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {

@@ -476,7 +476,7 @@ type Rule_ = super::ast::Rule;
 
 /// Applies the escapes `\" \\ \n \t \r`; any other backslash is kept as
 /// written, so regexes such as `"\d+"` need no doubling.
-fn unescape(raw: &str) -> String {
+pub(crate) fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {

@@ -13,6 +13,9 @@ pub mod split;
 pub mod trivia;
 
 pub use ast::Module;
+/// The string escapes of the language (`\"`, `\\`, `\n`, `\t`, `\r`;
+/// any other backslash is kept), shared with the test-file parser.
+pub(crate) use lower::unescape;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::analysis::{lead_to_json, Analysis};
 use crate::check::Program;
+use crate::format::quote;
 use crate::schema::{ElementType, FieldType, Lead, Schema, Value};
 
 /// Rules reached by the tests, out of the reachable ones.
@@ -106,24 +107,6 @@ fn literal(schema: &Schema, ty: FieldType, value: &Value) -> String {
             format!("[{}]", items.join(", "))
         }
     }
-}
-
-/// A string literal of the route language.
-fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn is_ident(text: &str) -> bool {

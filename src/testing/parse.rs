@@ -9,6 +9,7 @@ use super::ast::*;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Reason;
 use crate::source::{FileId, Span};
+use crate::syntax::unescape;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/tests.pest"]
@@ -165,37 +166,6 @@ fn number(text: &str) -> Option<LiteralValue> {
     } else {
         digits.parse::<i64>().ok().map(LiteralValue::Int)
     }
-}
-
-/// The route language's escapes: `\"`, `\\`, `\n`, `\t`, `\r`; any other
-/// backslash stays as written (so regex-like text reads as typed).
-fn unescape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut escaped = false;
-    for c in raw.chars() {
-        if escaped {
-            let plain = match c {
-                'n' => Some('\n'),
-                't' => Some('\t'),
-                'r' => Some('\r'),
-                '"' | '\\' => Some(c),
-                _ => None,
-            };
-            if plain.is_none() {
-                out.push('\\');
-            }
-            out.push(plain.unwrap_or(c));
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else {
-            out.push(c);
-        }
-    }
-    if escaped {
-        out.push('\\');
-    }
-    out
 }
 
 /// Pest's error in plain words: "expected X or Y, found Z".
