@@ -29,16 +29,25 @@ fn main() {
     let connections: usize = args.get(4).map_or(32, |c| c.parse().unwrap()).clamp(1, 256);
     let total = (rate * seconds) as usize;
     let interval = Duration::from_secs_f64(1.0 / rate);
-    let start = Instant::now() + Duration::from_millis(200);
+    // The leads are shared, not copied per connection, and the schedule
+    // starts only when every connection's thread is ready: copying 100,000
+    // leads 32 times took longer than the run and made every request late.
+    let leads = std::sync::Arc::new(leads);
+    let ready = std::sync::Arc::new(std::sync::Barrier::new(connections + 1));
+    let (start_tx, start_rx) = std::sync::mpsc::channel::<Instant>();
+    let start_rx = std::sync::Arc::new(std::sync::Mutex::new(start_rx));
     let threads: Vec<_> = (0..connections)
         .map(|c| {
-            let (url, leads) = (url.clone(), leads.clone());
+            let (url, leads) = (url.clone(), std::sync::Arc::clone(&leads));
+            let (ready, start_rx) = (std::sync::Arc::clone(&ready), std::sync::Arc::clone(&start_rx));
             std::thread::spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .http_status_as_error(false)
                     .timeout_global(Some(Duration::from_secs(10)))
                     .build()
                     .into();
+                ready.wait();
+                let start = start_rx.lock().unwrap().recv().unwrap();
                 let mut latencies = Vec::new();
                 let mut errors = 0usize;
                 for n in (c..total).step_by(connections) {
@@ -62,6 +71,11 @@ fn main() {
             })
         })
         .collect();
+    ready.wait();
+    let start = Instant::now() + Duration::from_millis(50);
+    for _ in 0..connections {
+        start_tx.send(start).unwrap();
+    }
     let mut latencies = Vec::with_capacity(total);
     let mut errors = 0;
     for thread in threads {
