@@ -75,7 +75,7 @@ impl Lower {
         let entries: Result<Vec<Entry>> =
             lead.into_inner().filter(|p| p.as_rule() == Rule::entry).map(|e| self.entry(e)).collect();
         let expects: Result<Vec<ExpectDecl>> =
-            pair.into_inner().filter(|p| p.as_rule() == Rule::expect).map(|e| self.expect(e)).collect();
+            pair.into_inner().filter(|p| p.as_rule() == Rule::expect).map(|e| self.expectation(e)).collect();
         Ok(CaseDecl { lead: LeadDecl { entries: entries?, span }, expects: expects? })
     }
 
@@ -107,7 +107,7 @@ impl Lower {
         Ok(Literal { value, span })
     }
 
-    fn expect(&self, pair: Pair<'_, Rule>) -> Result<ExpectDecl> {
+    fn expectation(&self, pair: Pair<'_, Rule>) -> Result<ExpectDecl> {
         let span = self.span(&pair);
         let form = pair.into_inner().find(|p| p.as_rule() != Rule::kw_expect).ok_or_else(|| broken(span))?;
         let negated = form.clone().into_inner().any(|p| p.as_rule() == Rule::negation);
