@@ -161,21 +161,10 @@ fn human_measured(out: &mut String, m: &Measured) {
 
 /// The lines on validity and assignees, each after `bullet`.
 fn validity_and_assignees(out: &mut String, m: &Measured, bullet: &str) {
-    if m.became_invalid.count > 0 {
-        let _ = writeln!(
-            out,
-            "{bullet} {} lead(s) become invalid{}",
-            thousands(m.became_invalid.count),
-            sample(&m.became_invalid)
-        );
-    }
-    if m.became_valid.count > 0 {
-        let _ = writeln!(
-            out,
-            "{bullet} {} lead(s) become valid{}",
-            thousands(m.became_valid.count),
-            sample(&m.became_valid)
-        );
+    for (leads, what) in [(&m.became_invalid, "invalid"), (&m.became_valid, "valid")] {
+        if leads.count > 0 {
+            let _ = writeln!(out, "{bullet} {} lead(s) become {what}{}", thousands(leads.count), sample(leads));
+        }
     }
     if let Some(a) = &m.assignees {
         let _ = writeln!(
