@@ -256,8 +256,22 @@ impl<'p> Router<'p> {
 
     /// Routes a valid lead, judging eligibility at `now`.
     pub fn route_at(&mut self, id: String, lead: &Lead, now: jiff::Timestamp) -> Decision {
+        let rule = self.match_rule(lead);
+        self.route_matched_at(id, lead, rule, now)
+    }
+
+    /// Routes a lead whose rule the caller already matched (`route serve`
+    /// matches once to know which state rows to lock), judging eligibility
+    /// at `now`. `rule` must be what the DAG gives for `lead`.
+    pub fn route_matched_at(
+        &mut self,
+        id: String,
+        lead: &Lead,
+        rule: Option<RuleId>,
+        now: jiff::Timestamp,
+    ) -> Decision {
         self.judge_at(now);
-        let Some(rule_id) = self.match_rule(lead) else {
+        let Some(rule_id) = rule else {
             return unassigned(id, None, None, Reason::NoRuleMatched);
         };
         let rule = self.program.rule(rule_id);

@@ -199,7 +199,7 @@ fn decide(
         let want_trace = explain || shared.audit.is_some();
         router.explain_distribution(want_trace);
         let mut decision = match &record.lead {
-            Ok(lead) => router.route_at(id.clone(), lead, now),
+            Ok(lead) => router.route_matched_at(id.clone(), lead, rule, now),
             Err(error) => router.route_invalid_at(id.clone(), error.clone(), now),
         };
         if let (true, Ok(lead)) = (want_trace, &record.lead) {
