@@ -2,6 +2,7 @@
 # Generates the benchmark workloads into bench-data/ (gitignored):
 #
 #   rules-{100,1000,10000}.route   gen_rules.py --rules N --seed 7 --format route
+#   rules-{100,1000}.jdm.json      the same rules for GoRules zen (serve-peer)
 #   leads-1m.{csv,jsonl}           gen_leads.py --n 1000000 --seed 42 --format csv|jsonl
 #   leads-100k.{csv,jsonl}         the first 100,000 leads of the 1M files (header kept),
 #                                  for the flat-memory comparison in bench-e2e.sh
@@ -40,6 +41,9 @@ produce() {
 
 for n in 100 1000 10000; do
     produce "rules-$n.route" python3 "$gen/gen_rules.py" --rules "$n" --seed 7 --format route
+done
+for n in 100 1000; do
+    produce "rules-$n.jdm.json" python3 "$gen/gen_rules.py" --rules "$n" --seed 7 --format jdm
 done
 
 for fmt in csv jsonl; do

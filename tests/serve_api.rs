@@ -296,3 +296,23 @@ fn an_empty_token_file_is_refused_at_start() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("the token file is empty"));
 }
+
+#[test]
+fn a_batch_with_lone_cr_line_ends_logs_each_lead_beside_its_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.jsonl");
+    let server = acme_server(&dir, &["--decision-log", log.to_str().unwrap()]);
+    let leads = acme_leads(12);
+    // Old Mac exports end lines with CR alone; a blank line in between.
+    let body = leads.join("\r") + "\r\r\n";
+    let reply = server.call("POST", "/v1/route/batch", &[("content-type", "application/jsonl")], Some(&body));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body.lines().count(), 12);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let entries: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(entries.len(), 12);
+    for (entry, lead) in entries.iter().zip(&leads) {
+        assert_eq!(entry["lead"], serde_json::from_str::<serde_json::Value>(lead).unwrap());
+        assert_eq!(entry["decision"]["lead"], entry["lead"]["id"]);
+    }
+}

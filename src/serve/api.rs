@@ -122,18 +122,38 @@ async fn route_batch(
     let result = tokio::task::spawn_blocking(move || {
         let loaded = shared.loaded.load_full();
         let schema = &loaded.compiled.program.schema;
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let lines = physical_lines(&text);
         let reader = io::leads(schema, Box::new(text.as_bytes()), InputFormat::Jsonl)
             .map_err(|e| Problem::not_json(e.to_string()))?;
         let mut out = String::new();
-        for (i, record) in reader.enumerate() {
-            let raw = lines.get(i).copied().unwrap_or("{}");
+        for record in reader {
+            // The decision log keeps the lead's own line, found by the
+            // reader's line number (not by counting `\n`s: a lone CR ends a
+            // line for the reader too).
+            let at = usize::try_from(record.line.saturating_sub(1)).unwrap_or(usize::MAX);
+            let raw = lines.get(at).copied().unwrap_or("{}");
             out.push_str(&decide(&shared, &loaded, record, raw, None, explain)?);
         }
         Ok::<_, Problem>(out)
     })
     .await;
     respond(result, "application/jsonl")
+}
+
+/// The lines of `text` as the lead readers number them: each ends at `\n`,
+/// `\r\n` or a lone `\r`.
+fn physical_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while let Some(end) = rest.find(['\r', '\n']) {
+        let (line, tail) = rest.split_at(end);
+        lines.push(line);
+        rest = tail.strip_prefix("\r\n").or_else(|| tail.get(1..)).unwrap_or("");
+    }
+    if !rest.is_empty() {
+        lines.push(rest);
+    }
+    lines
 }
 
 /// The body, when it was read within `limit` and has one of the `media` types.
@@ -306,4 +326,16 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], shared.metrics.encode())
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::physical_lines;
+
+    #[test]
+    fn lines_end_where_the_readers_end_them() {
+        assert_eq!(physical_lines("a\nb\r\nc\rd"), ["a", "b", "c", "d"]);
+        assert_eq!(physical_lines("a\r\n\r\nb\n"), ["a", "", "b"]);
+        assert_eq!(physical_lines(""), Vec::<&str>::new());
+    }
 }

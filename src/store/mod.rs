@@ -123,6 +123,10 @@ pub enum StoreError {
     #[error("cannot create `{0}`")]
     #[diagnostic(code(route::state))]
     Io(std::path::PathBuf, #[source] std::io::Error),
+    /// The embedded store's checkpoint thread could not start.
+    #[error("cannot start the state database's checkpoint thread")]
+    #[diagnostic(code(route::state))]
+    Thread(#[source] std::io::Error),
 }
 
 /// Opens the store named by `--state`: `memory`, a `postgres://` or
