@@ -232,14 +232,12 @@ impl<'a> Checker<'a> {
             };
         }
         if let PredicateKind::InLookup { negated, lookup } = &p.kind {
-            if lookup_id(self.scope.lookups, &lookup.name).is_none() {
-                if self.table_named(&lookup.name).is_some() {
-                    // `KEY in TABLE`: the key's row exists.
-                    let table = self.table(lookup)?;
-                    let key = self.operand(&p.subject)?;
-                    let field = self.table_key(table, key, p.subject.span(), None)?;
-                    return Some(negate_if(*negated, Cond::Test(Test { field, kind: TestKind::Exists, span: p.span })));
-                }
+            if lookup_id(self.scope.lookups, &lookup.name).is_none() && self.table_named(&lookup.name).is_some() {
+                // `KEY in TABLE`: the key's row exists.
+                let table = self.table(lookup)?;
+                let key = self.operand(&p.subject)?;
+                let field = self.table_key(table, key, p.subject.span(), None)?;
+                return Some(negate_if(*negated, Cond::Test(Test { field, kind: TestKind::Exists, span: p.span })));
             }
         }
         let field = self.operand(&p.subject)?;
@@ -442,7 +440,7 @@ impl<'a> Checker<'a> {
         let table_id = self.table(table);
         let key_field = self.operand(key);
         let (table_id, key_field) = (table_id?, key_field?);
-        let Some(t) = self.scope.tables.get(table_id.0 as usize) else { return None };
+        let t = self.scope.tables.get(table_id.0 as usize)?;
         let index = match t.columns.iter().position(|c| c.name == column.name) {
             Some(index) => Some(u32::try_from(index).unwrap_or(u32::MAX)),
             None if column.name == t.key => None,

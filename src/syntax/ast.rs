@@ -526,7 +526,7 @@ pub enum Target {
         /// The lookup table.
         lookup: Ident,
         /// The key: a lead field (or, for a table, any key operand).
-        key: Operand,
+        key: Box<Operand>,
         /// The table column naming the rep (`None` for a lookup).
         column: Option<Ident>,
         /// The whole target.

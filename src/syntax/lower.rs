@@ -467,7 +467,7 @@ impl Lower {
                     let Some(table) = names.next() else {
                         return Err(self.broken(self.file, span.start as usize));
                     };
-                    let key = self.operand(self.child(&lookup, Rule::operand)?)?;
+                    let key = Box::new(self.operand(self.child(&lookup, Rule::operand)?)?);
                     Target::RepLookup {
                         lookup: self.ident(table),
                         key,
