@@ -170,20 +170,9 @@ impl<'a> Checker<'a> {
     }
 
     fn report_let_cycle(&mut self, decl: &ast::LetDecl) {
-        let start = self.let_stack.iter().position(|d| d.name.name == decl.name.name).unwrap_or(0);
-        let chain: Vec<&str> = self.let_stack.iter().skip(start).map(|d| d.name.name.as_str()).collect();
-        let mut diagnostic = Diagnostic::new(
-            Code::LetCycle,
-            decl.name.span,
-            format!("`let {}` is defined in terms of itself", decl.name.name),
-        )
-        .label("this let")
-        .note(format!("cycle: {} -> {}", chain.join(" -> "), decl.name.name))
-        .help("a let must be built from fields and earlier lets; break the cycle");
-        for other in self.let_stack.iter().skip(start + 1) {
-            diagnostic = diagnostic.with_label(other.name.span, "part of the cycle");
-        }
-        self.diagnostics.push(diagnostic);
+        let stack: Vec<&Ident> = self.let_stack.iter().map(|d| &d.name).collect();
+        let help = "a let must be built from fields and earlier lets; break the cycle";
+        self.diagnostics.push(cycle(Code::LetCycle, "let", &decl.name, &stack, help));
     }
 
     /// Checks a condition; `None` when it has errors (already reported).
@@ -615,20 +604,9 @@ impl<'a> Checker<'a> {
     }
 
     fn report_score_cycle(&mut self, decl: &ast::ScoreDecl) {
-        let start = self.score_stack.iter().position(|d| d.name.name == decl.name.name).unwrap_or(0);
-        let chain: Vec<&str> = self.score_stack.iter().skip(start).map(|d| d.name.name.as_str()).collect();
-        let mut diagnostic = Diagnostic::new(
-            Code::ScoreCycle,
-            decl.name.span,
-            format!("`score {}` is defined in terms of itself", decl.name.name),
-        )
-        .label("this score")
-        .note(format!("cycle: {} -> {}", chain.join(" -> "), decl.name.name))
-        .help("a score's terms may test other scores, but not in a cycle");
-        for other in self.score_stack.iter().skip(start + 1) {
-            diagnostic = diagnostic.with_label(other.name.span, "part of the cycle");
-        }
-        self.diagnostics.push(diagnostic);
+        let stack: Vec<&Ident> = self.score_stack.iter().map(|d| &d.name).collect();
+        let help = "a score's terms may test other scores, but not in a cycle";
+        self.diagnostics.push(cycle(Code::ScoreCycle, "score", &decl.name, &stack, help));
     }
 
     fn compare(&mut self, field: FieldId, op: CompareOp, op_span: Span, literal: &Literal, span: Span) -> Option<Cond> {
@@ -988,6 +966,22 @@ impl<'a> Checker<'a> {
         let otherwise = matches!(rule.kind, ast::RuleKind::Otherwise { .. });
         RuleInfo { name, line, span: rule.span, condition, action, otherwise }
     }
+}
+
+/// `NAME` met again while `stack` (the declarations being expanded, outermost
+/// first) was being checked: the cycle from its first appearance.
+fn cycle(code: Code, keyword: &str, name: &Ident, stack: &[&Ident], help: &str) -> Diagnostic {
+    let start = stack.iter().position(|d| d.name == name.name).unwrap_or(0);
+    let chain: Vec<&str> = stack.iter().skip(start).map(|d| d.name.as_str()).collect();
+    let mut diagnostic =
+        Diagnostic::new(code, name.span, format!("`{keyword} {}` is defined in terms of itself", name.name))
+            .label(format!("this {keyword}"))
+            .note(format!("cycle: {} -> {}", chain.join(" -> "), name.name))
+            .help(help);
+    for other in stack.iter().skip(start + 1) {
+        diagnostic = diagnostic.with_label(other.span, "part of the cycle");
+    }
+    diagnostic
 }
 
 fn conjoin(outer: &[Cond], own: Option<Cond>) -> Cond {
