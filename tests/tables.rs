@@ -96,20 +96,24 @@ fn csv_output_carries_the_scores_in_a_last_column() {
     assert!(lines[2].ends_with(r#","[{""score"":""fit"",""value"":-10}]""#), "{}", lines[2]);
 }
 
-#[test]
-fn check_examples_give_input_fields_only() {
+/// A project of `source` beside a copy of the fixture's companies.csv.
+fn project_with_companies(source: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(format!("{}/{PROJECT}/companies.csv", env!("CARGO_MANIFEST_DIR")), dir.path().join("companies.csv"))
         .unwrap();
     let project = dir.path().join("routing.route");
-    std::fs::write(
-        &project,
+    std::fs::write(&project, source).unwrap();
+    (dir, project)
+}
+
+#[test]
+fn check_examples_give_input_fields_only() {
+    let (_dir, project) = project_with_companies(
         "schema lead {\n  account: string\n  n: int\n}\n\
          table companies from \"companies.csv\" key Domain { tier: \"gold\" | \"silver\"? from \"Tier\" }\n\
          gold: when companies[account].tier == \"gold\" -> queue gold\n\
          when n > 3 -> queue big\n",
-    )
-    .unwrap();
+    );
     let (code, stdout, stderr) = route(&["check", project.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
@@ -123,19 +127,13 @@ fn the_analysis_sees_through_a_table_column() {
     // Only `acme.io` is gold and only it has 1,000 employees or more, so
     // the second rule can never match: every lead it would take, the first
     // one takes.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(format!("{}/{PROJECT}/companies.csv", env!("CARGO_MANIFEST_DIR")), dir.path().join("companies.csv"))
-        .unwrap();
-    let project = dir.path().join("routing.route");
-    std::fs::write(
-        &project,
+    let (_dir, project) = project_with_companies(
         "schema lead {\n  account: string\n}\n\
          table companies from \"companies.csv\" key Domain { tier: \"gold\" | \"silver\"? from \"Tier\"\n  employees: int from \"Employees\" }\n\
          gold: when companies[account].tier == \"gold\" -> queue gold\n\
          big: when companies[account].employees >= 1_000 -> queue big\n\
          otherwise -> queue rest\n",
-    )
-    .unwrap();
+    );
     let (_, _, stderr) = route(&["check", project.to_str().unwrap()]);
     assert!(stderr.contains("warning[W0101]: rule `big` can never match"), "{stderr}");
 }

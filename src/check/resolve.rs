@@ -244,7 +244,7 @@ pub fn aliases(decls: &Declarations<'_>, schema: &mut Schema, diagnostics: &mut 
 pub fn unknown_field(schema: &Schema, name: &Ident) -> Diagnostic {
     Diagnostic::new(Code::UnknownField, name.span, format!("unknown field `{}`", name.name))
         .label("not in the schema")
-        .maybe_help(did_you_mean(&name.name, schema.fields.iter().map(|f| f.name.as_str())))
+        .maybe_help(did_you_mean(&name.name, schema.input_fields().iter().map(|f| f.name.as_str())))
 }
 
 /// Resolves teams: weights and duplicate members.

@@ -397,22 +397,35 @@ impl<'a> Checker<'a> {
             }
         };
         let field = self.operand_name(argument)?;
-        let decl = self.schema.field(field);
-        if decl.ty != FieldType::String {
-            let ty = type_name(&self.schema, decl.ty);
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::FunctionArgument,
-                    argument.span,
-                    format!("`{}` applies to strings, but `{}` is {ty}", function.name, decl.name),
-                )
-                .label("not a string")
-                .with_label(decl.span, "declared here"),
-            );
-            return None;
-        }
-        let name = format!("{}({})", function.name, decl.name);
+        let field = self.string_only(field, Code::FunctionArgument, argument.span, |name, ty| {
+            let message = format!("`{}` applies to strings, but `{name}` is {ty}", function.name);
+            (message, "not a string".to_string(), None)
+        })?;
+        let name = format!("{}({})", function.name, self.schema.field(field).name);
         Some(self.derived(derivation(field), FieldType::String, name, span))
+    }
+
+    /// `field` when it is a string; else an error `code` at `span` whose
+    /// message, label and help `say` makes from the field's name and type.
+    fn string_only(
+        &mut self,
+        field: FieldId,
+        code: Code,
+        span: Span,
+        say: impl Fn(&str, &str) -> (String, String, Option<&'static str>),
+    ) -> Option<FieldId> {
+        let decl = self.schema.field(field);
+        if decl.ty == FieldType::String {
+            return Some(field);
+        }
+        let (message, label, help) = say(&decl.name, &type_name(&self.schema, decl.ty));
+        self.diagnostics.push(
+            Diagnostic::new(code, span, message)
+                .label(label)
+                .with_label(decl.span, "declared here")
+                .maybe_help(help.map(str::to_string)),
+        );
+        None
     }
 
     /// A plain name as an operand (a function's argument).
@@ -803,21 +816,11 @@ impl<'a> Checker<'a> {
             ast::Target::Rep(id, _) => Some(Target::Rep(id.value.clone())),
             ast::Target::RepLookup { lookup, key, column: Some(column), .. } => {
                 let field = self.column_operand(lookup, key, column)?;
-                let decl = self.schema.field(field);
-                if decl.ty != FieldType::String {
-                    let ty = type_name(&self.schema, decl.ty);
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::RepColumnType,
-                            column.span,
-                            format!("`{}` is not a string column", decl.name),
-                        )
-                        .label(format!("`rep` needs a rep id; this column is {ty}"))
-                        .with_label(decl.span, "declared here")
-                        .help("declare the column as `string`, or name the rep another way"),
-                    );
-                    return None;
-                }
+                let field = self.string_only(field, Code::RepColumnType, column.span, |name, ty| {
+                    let label = format!("`rep` needs a rep id; this column is {ty}");
+                    let help = "declare the column as `string`, or name the rep another way";
+                    (format!("`{name}` is not a string column"), label, Some(help))
+                })?;
                 Some(Target::RepField(field))
             }
             ast::Target::RepLookup { lookup, key, column: None, .. } => {
