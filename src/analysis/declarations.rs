@@ -131,8 +131,33 @@ pub(crate) fn check(program: &Program) -> Vec<Diagnostic> {
         );
     }
 
+    out.extend(unused_tables(program));
     out.extend(unused_aliases(program));
     out
+}
+
+/// `W0601`: a table no derived value reads. (A table used only in a `let`
+/// nobody uses still counts as used: that let gets its own `W0108`.)
+fn unused_tables(program: &Program) -> Vec<Diagnostic> {
+    let used: FxHashSet<u32> = program
+        .schema
+        .derived
+        .iter()
+        .filter_map(|d| match d {
+            crate::check::program::Derivation::Column { table, .. } => Some(table.0),
+            _ => None,
+        })
+        .collect();
+    (0..program.tables.len())
+        .filter_map(|i| u32::try_from(i).ok())
+        .filter(|i| !used.contains(i))
+        .filter_map(|i| program.tables.get(i as usize))
+        .map(|table| {
+            diagnostic(Code::UnusedTable, table.span, format!("table `{}` is never used", table.name))
+                .label("no condition or `rep` reads it")
+                .help("remove it, or use it: `TABLE[FIELD].COLUMN`, `FIELD in TABLE` or `rep TABLE[FIELD].COLUMN`")
+        })
+        .collect()
 }
 
 fn unused_aliases(program: &Program) -> Vec<Diagnostic> {

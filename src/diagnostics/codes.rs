@@ -119,6 +119,7 @@ codes! {
     ScorePoints = "E0610", Error, "score points not a whole number";
     ScoreCycle = "E0611", Error, "score defined in terms of itself";
     RepColumnType = "E0612", Error, "`rep` column that is not a string";
+    UnusedTable = "W0601", Warning, "table never used";
 
     NoAvailableMember = "W0201", Warning, "team has nobody who can take leads";
     UnstaffedHours = "W0202", Warning, "team has nobody working at some hours";
