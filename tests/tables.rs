@@ -137,3 +137,23 @@ fn the_analysis_sees_through_a_table_column() {
     let (_, _, stderr) = route(&["check", project.to_str().unwrap()]);
     assert!(stderr.contains("warning[W0101]: rule `big` can never match"), "{stderr}");
 }
+
+#[test]
+fn overlaps_through_a_score_give_an_input_only_example() {
+    let (_dir, project) = project_with_companies(
+        "schema lead {\n  account: string\n  n: int\n}\n\
+         table companies from \"companies.csv\" key Domain { tier: \"gold\" | \"silver\"? from \"Tier\" }\n\
+         score s {\n  5 when n > 3\n  10 when companies[account].tier == \"gold\"\n}\n\
+         gold: when companies[account].tier == \"gold\" -> queue gold\n\
+         big: when s >= 5 -> queue big\n\
+         otherwise -> queue rest\n",
+    );
+    let (code, stdout, stderr) = route(&["check", project.to_str().unwrap(), "--overlaps", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let overlap = report["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "W0111").unwrap();
+    // The only gold row is acme.io (hooli.com too): the example names one.
+    let account = overlap["example"]["account"].as_str().unwrap();
+    assert!(["acme.io", "hooli.com"].contains(&account), "{overlap}");
+    assert_eq!(overlap["example"].as_object().unwrap().len(), 2, "input fields only: {overlap}");
+}
