@@ -44,7 +44,8 @@ pub const MAX_SCORE_NODES: usize = 20_000;
 /// fields where that is exact, and a `W0113` note per construct that is
 /// not.
 pub fn rewrite(program: &Program) -> (Program, Vec<Diagnostic>) {
-    let mut rewriter = Rewriter { program, inexact: Vec::new(), seen: FxHashSet::default() };
+    let mut rewriter =
+        Rewriter { program, inexact: Vec::new(), seen: FxHashSet::default(), terms: FxHashMap::default() };
     let mut out = program.clone();
     for rule in &mut out.rules {
         rule.condition = rewriter.cond(&rule.condition);
@@ -67,6 +68,9 @@ struct Rewriter<'p> {
     /// Constructs left as free values, with where they are tested.
     inexact: Vec<(Span, String)>,
     seen: FxHashSet<FieldId>,
+    /// Each score's terms, rewritten once (scores testing scores would
+    /// otherwise be rewritten again for every test).
+    terms: FxHashMap<FieldId, Vec<(i64, Cond)>>,
 }
 
 impl Rewriter<'_> {
@@ -156,7 +160,11 @@ impl Rewriter<'_> {
 
     /// A score test as a condition over the terms' conditions.
     fn score(&mut self, test: &Test, score: &Score) -> Option<Cond> {
-        let terms: Vec<(i64, Cond)> = score.terms.iter().map(|t| (t.points, self.cond(&t.condition))).collect();
+        if !self.terms.contains_key(&score.field) {
+            let terms = score.terms.iter().map(|t| (t.points, self.cond(&t.condition))).collect();
+            self.terms.insert(score.field, terms);
+        }
+        let terms = self.terms.get(&score.field)?.clone();
         let suffixes = suffix_sums(&terms)?;
         let mut builder =
             ScoreBuilder { test, terms: &terms, suffixes: &suffixes, memo: FxHashMap::default(), nodes: 0 };

@@ -73,6 +73,8 @@ pub struct Checker<'a> {
     score_states: FxHashMap<String, ScoreState>,
     /// The chain of scores being checked (for cycle reports).
     score_stack: Vec<&'a ast::ScoreDecl>,
+    /// The derived field of each derivation met so far.
+    derived: FxHashMap<Derivation, FieldId>,
     lets: FxHashMap<String, LetState>,
     /// The chain of lets being expanded (for cycle reports).
     let_stack: Vec<&'a ast::LetDecl>,
@@ -89,12 +91,17 @@ pub struct Checker<'a> {
 impl<'a> Checker<'a> {
     /// A checker over a scope.
     pub fn new(scope: Scope<'a>, schema: Schema) -> Checker<'a> {
+        // A schema may have derived fields already (the declarations pass).
+        let inputs = schema.input_count();
+        let derived = schema.derived.iter().enumerate();
+        let derived = derived.map(|(i, d)| (*d, FieldId(u32::try_from(inputs + i).unwrap_or(u32::MAX)))).collect();
         Checker {
             scope,
             schema,
             scores: Vec::new(),
             score_states: FxHashMap::default(),
             score_stack: Vec::new(),
+            derived,
             lets: FxHashMap::default(),
             let_stack: Vec::new(),
             expanded: 0,
@@ -547,16 +554,14 @@ impl<'a> Checker<'a> {
     /// The derived field for `derivation`: the existing one when the same
     /// value was used before, else a new optional field after the others.
     fn derived(&mut self, derivation: Derivation, ty: FieldType, name: String, span: Span) -> FieldId {
-        let inputs = self.schema.input_count();
-        let index = match self.schema.derived.iter().position(|d| *d == derivation) {
-            Some(i) => inputs + i,
-            None => {
-                self.schema.fields.push(Field { column: name.clone(), name, ty, optional: true, span });
-                self.schema.derived.push(derivation);
-                self.schema.fields.len() - 1
-            }
-        };
-        FieldId(u32::try_from(index).unwrap_or(u32::MAX))
+        if let Some(&field) = self.derived.get(&derivation) {
+            return field;
+        }
+        self.schema.fields.push(Field { column: name.clone(), name, ty, optional: true, span });
+        self.schema.derived.push(derivation);
+        let field = FieldId(u32::try_from(self.schema.fields.len() - 1).unwrap_or(u32::MAX));
+        self.derived.insert(derivation, field);
+        field
     }
 
     /// Checks every score, even unused ones, so their errors are reported.
@@ -569,6 +574,14 @@ impl<'a> Checker<'a> {
     /// The field of the score `name`, checking it first if need be.
     fn score_named(&mut self, name: &Ident) -> Option<FieldId> {
         let decl = self.scope.scores.get(name.name.as_str()).copied()?;
+        if self.score_stack.len() > MAX_CONDITION_DEPTH / 4 {
+            // Scores testing scores testing scores...: bounded like lets.
+            self.diagnostics.push(
+                Diagnostic::new(Code::TooDeep, name.span, "scores refer to scores too deeply")
+                    .label(format!("more than {} scores deep", MAX_CONDITION_DEPTH / 4)),
+            );
+            return None;
+        }
         self.score_field(decl)
     }
 
