@@ -157,3 +157,38 @@ fn overlaps_through_a_score_give_an_input_only_example() {
     assert!(["acme.io", "hooli.com"].contains(&account), "{overlap}");
     assert_eq!(overlap["example"].as_object().unwrap().len(), 2, "input fields only: {overlap}");
 }
+
+#[test]
+fn missing_markers_in_a_table_are_absent_and_a_bad_cell_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "key,size\na,-\nb,12\nc,twelve\n").unwrap();
+    let project = dir.path().join("routing.route");
+    let source = |ty: &str| {
+        format!(
+            "schema lead {{\n  missing: \"-\"\n  id: string\n  k: string\n}}\n\
+             table t from \"t.csv\" key key {{ size: {ty} }}\n\
+             sized: when t[k].size exists -> queue sized\notherwise -> queue other\n"
+        )
+    };
+    std::fs::write(&project, source("int?")).unwrap();
+    let (code, _, stderr) = route(&["check", project.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("error[E0605]: `t.csv` line 4, column `size`: the cell `twelve` does not fit column `size`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("line 2"), "`-` is a missing marker, so absent: {stderr}");
+
+    std::fs::write(dir.path().join("t.csv"), "key,size\na,-\nb,12\n").unwrap();
+    for (k, queue) in [("a", "other"), ("b", "sized"), ("z", "other")] {
+        let lead = format!(r#"{{"id": "1", "k": "{k}"}}"#);
+        let (code, stdout, stderr) = route(&["eval", project.to_str().unwrap(), "--lead", &lead]);
+        assert_eq!(code, 0, "{stderr}");
+        let d: Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(d["queue"], queue, "k = {k}");
+    }
+    // A required column may not be empty.
+    std::fs::write(&project, source("int")).unwrap();
+    let (_, _, stderr) = route(&["check", project.to_str().unwrap()]);
+    assert!(stderr.contains("`t.csv` line 2, column `size`"), "{stderr}");
+}
