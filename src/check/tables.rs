@@ -325,12 +325,22 @@ fn bad_cell(
         (Some(value), true) => format!(" `{}`", crate::io::shown(value)),
         _ => String::new(),
     };
+    let (message, label) = if error.value.is_none() {
+        // Coercion found nothing there: an empty cell or a missing marker.
+        (
+            format!("the cell is empty, but column `{name}` is required"),
+            "empty cell in a column without `?`".to_string(),
+        )
+    } else {
+        let label = if echo { error.message.clone() } else { "not a value of the column's type".to_string() };
+        (format!("the cell{shown} does not fit column `{name}`"), label)
+    };
     let mut diagnostic = Diagnostic::new(
         Code::BadCell,
         decl.path.span,
-        format!("`{}` line {line}, column `{header}`: the cell{shown} does not fit column `{name}`", decl.path.value),
+        format!("`{}` line {line}, column `{header}`: {message}", decl.path.value),
     )
-    .label(if echo { error.message.clone() } else { "not a value of the column's type".to_string() });
+    .label(label);
     if let Some(column) = column {
         diagnostic = diagnostic.with_label(column.span, "column declared here");
     }
