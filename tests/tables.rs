@@ -192,3 +192,26 @@ fn missing_markers_in_a_table_are_absent_and_a_bad_cell_names_file_line_and_colu
     let (_, _, stderr) = route(&["check", project.to_str().unwrap()]);
     assert!(stderr.contains("`t.csv` line 2, column `size`"), "{stderr}");
 }
+
+#[test]
+fn diff_never_calls_two_versions_equivalent_when_a_table_changed() {
+    // Same rules, but account `a` is gold in the old table and silver in
+    // the new one: leads of `a` change destination.
+    let dir = tempfile::tempdir().unwrap();
+    for (version, rows) in [("old", "a,gold\nb,silver\n"), ("new", "a,silver\nb,silver\n")] {
+        let at = dir.path().join(version);
+        std::fs::create_dir(&at).unwrap();
+        std::fs::write(at.join("t.csv"), format!("account,tier\n{rows}")).unwrap();
+        std::fs::write(
+            at.join("routing.route"),
+            "schema lead {\n  id: string\n  account: string\n}\n\
+             table t from \"t.csv\" key account { tier: \"gold\" | \"silver\" }\n\
+             gold: when t[account].tier == \"gold\" -> queue gold\notherwise -> queue rest\n",
+        )
+        .unwrap();
+    }
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    let (_, stdout, stderr) = route(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert!(!stdout.contains("equivalent"), "{stdout}{stderr}");
+    assert!(stdout.contains("not proven") || stdout.contains("changes destination"), "{stdout}{stderr}");
+}
