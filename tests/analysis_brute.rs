@@ -315,3 +315,211 @@ fn the_float_domain_brackets_every_threshold() {
         assert!(values.iter().any(|&v| v > t && v < t + 1e-9), "nothing just above {t}");
     }
 }
+
+// --- Domain D: table columns, `KEY in TABLE` and a score, all derived from
+// three input fields. The analysis rewrites every one into finite sets of
+// keys and combinations of terms, so it must still be exact. ---
+
+const D_HEADER: &str = r#"schema lead {
+  k: string?
+  e: "p" | "q" | "r"?
+  n: int?
+}
+table t from "t.csv" key key { tier: "gold" | "silver"?  size: int  flag: bool? }
+table u from "u.csv" key e { w: int }
+score s {
+  10 when t[k].tier == "gold"
+  5 when n > 2
+  3 when e == "q"
+  -4 when u[e].w >= 2
+}
+"#;
+
+const D_ATOMS: &[&str] = &[
+    "t[k].tier == \"gold\"",
+    "t[k].tier exists",
+    "t[k].size > 10",
+    "t[k].size in [5, 500]",
+    "t[k].flag",
+    "k in t",
+    "u[e].w == 1",
+    "u[e].w exists",
+    "s >= 10",
+    "s == 3",
+    "s < 0",
+    "s in [6, 15]",
+    "n > 2",
+    "n == 0",
+    "e == \"q\"",
+    "k == \"a\"",
+    "k starts_with \"a\"",
+    "k == \"b\"",
+];
+
+/// The condition as source text.
+fn text(spec: &Spec, atoms: &[&str]) -> String {
+    let join = |parts: &[Spec], op: &str| {
+        let parts: Vec<String> = parts.iter().map(|p| format!("({})", text(p, atoms))).collect();
+        parts.join(op)
+    };
+    match spec {
+        Spec::Atom(i) => atoms[*i].to_string(),
+        Spec::All(parts) => join(parts, " and "),
+        Spec::Any(parts) => join(parts, " or "),
+        Spec::Not(inner) => format!("not ({})", text(inner, atoms)),
+    }
+}
+
+/// A program checked from `header` and one rule per spec.
+fn checked(header: &str, atoms: &[&str], rules: &[Spec]) -> Program {
+    let mut source = header.to_string();
+    for (i, rule) in rules.iter().enumerate() {
+        source.push_str(&format!("r{i}: when {} -> queue q\n", text(rule, atoms)));
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/derived/p.route");
+    let checked = route::check::check_source("p.route", &path, source.clone());
+    let rendered = route::diagnostics::human::render_to_string(&checked.sources, &checked.diagnostics);
+    checked.program.unwrap_or_else(|| panic!("{source}\n{rendered}"))
+}
+
+/// Every combination of input values, derived values filled in.
+fn derived_domain(program: &Program, pools: &[Vec<Value>]) -> Vec<Lead> {
+    let mut leads = product(pools);
+    for lead in &mut leads {
+        program.derive(lead, jiff::Timestamp::UNIX_EPOCH);
+    }
+    leads
+}
+
+fn str_pool(values: &[&str]) -> Vec<Value> {
+    with_absent(true, values.iter().map(|s| Value::Str((*s).into())).collect())
+}
+
+fn domain_d(program: &Program) -> Vec<Lead> {
+    derived_domain(
+        program,
+        &[
+            str_pool(&["a", "b", "c", "d", "ab", "A"]),
+            with_absent(true, (0..3).map(Value::Enum).collect()),
+            with_absent(true, (-1..=4).map(Value::Int).collect()),
+        ],
+    )
+}
+
+// --- Domain E: `domain()`, `lower()` and a case-insensitive table keyed by
+// a domain. Their tests become case-insensitive patterns, which the solver
+// only approximates: the analysis may leave rules undecided but must never
+// claim anything brute force contradicts. ---
+
+const E_HEADER: &str = r#"schema lead {
+  email: string?
+  name: string?
+}
+table w from "w.csv" key domain case_insensitive { tier: "gold" | "silver" }
+"#;
+
+const E_ATOMS: &[&str] = &[
+    "domain(email) == \"a.com\"",
+    "domain(email) in [\"a.com\", \"b.org\"]",
+    "domain(email) ends_with \".com\"",
+    "domain(email) exists",
+    "domain(email) == \"A.com\"",
+    "lower(name) == \"ab\"",
+    "lower(name) starts_with \"a\"",
+    "lower(name) contains \"b\"",
+    "w[domain(email)].tier == \"gold\"",
+    "domain(email) in w",
+    "email ends_with \"m\"",
+    "name == \"ab\"",
+];
+
+fn domain_e(program: &Program) -> Vec<Lead> {
+    derived_domain(
+        program,
+        &[
+            str_pool(&[
+                "x@a.com",
+                "X@A.COM",
+                "a.com",
+                "x@b.org",
+                "a@b@a.com",
+                "x@",
+                "x@c.com",
+                "y@B.Org",
+                "x@d.org",
+                "z@c.COM",
+            ]),
+            str_pool(&["ab", "AB", "Ab", "a", "b", "ba"]),
+        ],
+    )
+}
+
+/// Exact agreement with brute force, and the DAG agrees with the reference
+/// interpreter on every (derived) lead of the domain.
+fn compare_derived(program: &Program, domain: &[Lead]) -> Result<(), TestCaseError> {
+    let dag = compile(program, Budget::for_program(program));
+    for lead in domain {
+        prop_assert_eq!(dag.route(lead, &program.lookups), reference::first_match(program, lead));
+    }
+    compare(program, domain)
+}
+
+/// What the analysis claims holds by brute force; undecided rules allowed.
+fn compare_sound(program: &Program, domain: &[Lead]) -> Result<(), TestCaseError> {
+    let reachable: BTreeSet<RuleId> = domain.iter().filter_map(|l| reference::first_match(program, l)).collect();
+    let gap = domain.iter().any(|l| reference::first_match(program, l).is_none());
+    let dag = compile(program, Budget::for_program(program));
+    let analysis = analyse(program, &dag, &SourceMap::new(), &Options::default());
+    for witness in &analysis.witnesses {
+        prop_assert!(reachable.contains(&witness.rule), "witness for unreachable rule {:?}", witness.rule);
+        let mut lead = witness.lead.clone();
+        program.derive(&mut lead, jiff::Timestamp::UNIX_EPOCH);
+        prop_assert_eq!(reference::first_match(program, &lead), Some(witness.rule));
+    }
+    for rule in &analysis.unreachable {
+        prop_assert!(!reachable.contains(rule), "rule {:?} claimed unreachable but brute force reaches it", rule);
+    }
+    if analysis.gap.is_some() {
+        prop_assert!(gap, "gap claimed but brute force finds none");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    #[test]
+    fn table_columns_keys_and_scores_agree_with_brute_force(
+        rules in prop::collection::vec(spec(D_ATOMS.len()), 1..7),
+    ) {
+        let program = checked(D_HEADER, D_ATOMS, &rules);
+        let domain = domain_d(&program);
+        compare_derived(&program, &domain)?;
+    }
+
+    #[test]
+    fn domain_and_lower_claims_hold_by_brute_force(
+        rules in prop::collection::vec(spec(E_ATOMS.len()), 1..7),
+    ) {
+        let program = checked(E_HEADER, E_ATOMS, &rules);
+        let domain = domain_e(&program);
+        compare_sound(&program, &domain)?;
+    }
+}
+
+#[test]
+fn a_score_test_is_decided_from_its_terms() {
+    // `s >= 10` needs the gold row, and only `a` is gold: `k == "b"` can
+    // never reach it, whatever the other terms add.
+    let rules = [Spec::All(vec![Spec::Atom(8), Spec::Atom(15)]), Spec::All(vec![Spec::Atom(8), Spec::Atom(17)])];
+    let program = checked(D_HEADER, D_ATOMS, &rules);
+    let dag = compile(&program, Budget::for_program(&program));
+    let analysis = analyse(&program, &dag, &SourceMap::new(), &Options::default());
+    assert_eq!(analysis.witnesses.iter().map(|w| w.rule).collect::<Vec<_>>(), vec![RuleId(0)]);
+    assert_eq!(analysis.unreachable, vec![RuleId(1)]);
+    // The example gives input fields only.
+    let example = route::analysis::lead_to_json(&program.schema, &analysis.witnesses[0].lead);
+    let keys: Vec<&String> = example.as_object().unwrap().keys().collect();
+    assert!(keys.iter().all(|k| ["k", "e", "n"].contains(&k.as_str())), "{keys:?}");
+    assert_eq!(example["k"], "a");
+}

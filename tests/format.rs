@@ -96,6 +96,7 @@ fn the_canonical_layout() {
     for file in [
         "tests/fixtures/format/layout.route",
         "tests/fixtures/format/comments.route",
+        "tests/fixtures/format/tables.route",
         "examples/quickstart/routing.route",
         "examples/acme/teams.route",
     ] {
@@ -158,6 +159,11 @@ fn condition() -> impl Strategy<Value = String> {
         (0..5usize).prop_map(|f| format!("f{f} exists")),
         (0..5usize).prop_map(|f| format!("flag_{f}")),
         Just("x == 1_000.5e3".to_string()),
+        (0..3usize).prop_map(|t| format!("tab_{t}[s{t}].col_{t} in [\"a\", \"b\"]")),
+        (0..3usize).prop_map(|t| format!("tab_{t}[lower(s{t})].flag")),
+        (0..3usize).prop_map(|t| format!("accounts[domain(email_{t})].tier != \"gold\"")),
+        (0..3usize).prop_map(|t| format!("lower(s{t}) starts_with \"x\"")),
+        (0..3usize).prop_map(|t| format!("s{t} in tab_{t}")),
     ];
     atom.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
@@ -176,6 +182,7 @@ fn action() -> impl Strategy<Value = String> {
         (0..3usize).prop_map(|q| format!("queue q{q}")),
         Just("rep \"someone@example.com\"".to_string()),
         Just("rep owners[s1]".to_string()),
+        Just("rep accounts[domain(email)].owner".to_string()),
     ];
     let fallback = prop_oneof![
         (0..3usize).prop_map(|t| format!("else fallback t{t} via round_robin")),
@@ -221,6 +228,14 @@ fn program() -> impl Strategy<Value = String> {
         prop_oneof![
             4 => rule(2),
             1 => (0..3usize, condition()).prop_map(|(n, c)| format!("let l{n} = {c}")),
+            1 => (0..3usize, any::<bool>()).prop_map(|(n, ci)| {
+                let case = if ci { " case_insensitive" } else { "" };
+                format!("table tab_{n} from \"t{n}.csv\" key \"Key {n}\"{case} {{\n  col_{n}: string? from \"Col\"\n  flag: bool\n}}")
+            }),
+            1 => (0..3usize, prop::collection::vec((-50i64..50, condition()), 0..4)).prop_map(|(n, terms)| {
+                let terms: Vec<String> = terms.iter().map(|(p, c)| format!("  {p} when {c}")).collect();
+                format!("score sc_{n} {{\n{}\n}}", terms.join("\n"))
+            }),
             1 => (0..3usize, 0..8usize).prop_map(|(n, m)| {
                 let members: Vec<String> = (0..m).map(|i| format!("\"member{i}@example.com\" weight {}", i + 1)).collect();
                 format!("team t{n} = [{}]", members.join(", "))

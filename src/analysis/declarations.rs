@@ -93,12 +93,24 @@ pub(crate) fn check(program: &Program) -> Vec<Diagnostic> {
     }
 
     let members: FxHashSet<&str> = program.teams.iter().flat_map(|t| t.members.iter().map(|m| m.id.as_str())).collect();
+    // Every lookup and table column `rep` takes an id from: what it names.
+    let mut sources: Vec<(String, crate::source::Span, Vec<&str>)> = Vec::new();
     for (i, lookup) in program.lookups.iter().enumerate() {
-        if !rep_lookups.contains(&u32::try_from(i).unwrap_or(u32::MAX)) {
-            continue;
+        if rep_lookups.contains(&u32::try_from(i).unwrap_or(u32::MAX)) {
+            let ids = lookup.entries.values().map(String::as_str).collect();
+            sources.push((format!("lookup `{}`", lookup.name), lookup.span, ids));
         }
-        let mut unknown: Vec<&str> =
-            lookup.entries.values().map(String::as_str).filter(|rep| !members.contains(rep)).collect();
+    }
+    let mut columns: Vec<crate::schema::FieldId> =
+        targets.iter().filter_map(|t| if let Target::RepField(f) = t { Some(*f) } else { None }).collect();
+    columns.sort_unstable();
+    columns.dedup();
+    for field in columns {
+        let span = program.schema.field(field).span;
+        sources.push((format!("`{}`", program.schema.field(field).name), span, program.rep_ids(field)));
+    }
+    for (what, span, ids) in sources {
+        let mut unknown: Vec<&str> = ids.into_iter().filter(|rep| !members.contains(rep)).collect();
         unknown.sort_unstable();
         unknown.dedup();
         if unknown.is_empty() {
@@ -110,8 +122,8 @@ pub(crate) fn check(program: &Program) -> Vec<Diagnostic> {
         out.push(
             diagnostic(
                 Code::UnknownRep,
-                lookup.span,
-                format!("lookup `{}` names {n} rep{} in no team", lookup.name, if n == 1 { "" } else { "s" }),
+                span,
+                format!("{what} names {n} rep{} in no team", if n == 1 { "" } else { "s" }),
             )
             .label("leads are sent to these reps by `rep` targets")
             .note(format!("in no team: {}{more}", shown.join(", ")))
@@ -119,8 +131,33 @@ pub(crate) fn check(program: &Program) -> Vec<Diagnostic> {
         );
     }
 
+    out.extend(unused_tables(program));
     out.extend(unused_aliases(program));
     out
+}
+
+/// `W0601`: a table no derived value reads. (A table used only in a `let`
+/// nobody uses still counts as used: that let gets its own `W0108`.)
+fn unused_tables(program: &Program) -> Vec<Diagnostic> {
+    let used: FxHashSet<u32> = program
+        .schema
+        .derived
+        .iter()
+        .filter_map(|d| match d {
+            crate::check::program::Derivation::Column { table, .. } => Some(table.0),
+            _ => None,
+        })
+        .collect();
+    (0..program.tables.len())
+        .filter_map(|i| u32::try_from(i).ok())
+        .filter(|i| !used.contains(i))
+        .filter_map(|i| program.tables.get(i as usize))
+        .map(|table| {
+            diagnostic(Code::UnusedTable, table.span, format!("table `{}` is never used", table.name))
+                .label("no condition or `rep` reads it")
+                .help("remove it, or use it: `TABLE[FIELD].COLUMN`, `FIELD in TABLE` or `rep TABLE[FIELD].COLUMN`")
+        })
+        .collect()
 }
 
 fn unused_aliases(program: &Program) -> Vec<Diagnostic> {

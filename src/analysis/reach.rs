@@ -299,7 +299,7 @@ pub(crate) fn report_incomplete(ctx: &Ctx<'_>, decided: &Decided, coverage_open:
         .label("not proved reachable or unreachable");
         let regex = decided.undecided.iter().filter_map(|r| rules.get(r.index())).any(|r| has_regex(&r.condition));
         d = d.help(if regex {
-            "`matches` patterns are only approximated; a plainer pattern, or `==`, `contains`, `starts_with`, `ends_with`, can be decided"
+            "`matches` patterns, and tests of `domain(...)` or `lower(...)` (decided as case-insensitive patterns), are only approximated; a plainer pattern, or `==`, `contains`, `starts_with`, `ends_with` on a field, can be decided"
         } else {
             "the search for a lead reaching them, or for a proof that none does, ran out of steps; nothing is claimed about them"
         });
@@ -554,5 +554,8 @@ pub(crate) fn describe(ctx: &Ctx<'_>, target: &Target) -> String {
             program.schema.fields.get(key.index()).map_or("?", |f| f.name.as_str())
         ),
         Target::Queue(name) => format!("queue `{name}`"),
+        Target::RepField(field) => {
+            format!("rep `{}`", program.schema.fields.get(field.index()).map_or("?", |f| f.name.as_str()))
+        }
     }
 }

@@ -92,6 +92,7 @@ fn schema() -> Schema {
         ],
         missing: vec![],
         id_field: None,
+        derived: Vec::new(),
     }
 }
 
@@ -190,6 +191,8 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
         rules: infos,
         on_invalid: None,
         declarations: Default::default(),
+        tables: vec![],
+        scores: vec![],
     }
 }
 

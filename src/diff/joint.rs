@@ -75,16 +75,30 @@ const NO_VALUE: u32 = u32::MAX;
 impl Joint {
     /// The joint space of two checked programs.
     pub(crate) fn new(old: &Program, new: &Program) -> Joint {
-        let mut schema =
-            Schema { fields: Vec::new(), enums: Vec::new(), missing: old.schema.missing.clone(), id_field: None };
+        let mut schema = Schema {
+            fields: Vec::new(),
+            enums: Vec::new(),
+            missing: old.schema.missing.clone(),
+            id_field: None,
+            derived: Vec::new(),
+        };
         for marker in &new.schema.missing {
             if !schema.missing.contains(marker) {
                 schema.missing.push(marker.clone());
             }
         }
         let mut old_fields = Vec::with_capacity(old.schema.fields.len());
-        for field in &old.schema.fields {
-            let counterpart = new.schema.field_by_name(&field.name).map(|id| new.schema.field(id));
+        for (index, field) in old.schema.fields.iter().enumerate() {
+            // Derived fields are never shared: the same name may be computed
+            // from a table whose rows changed. Kept apart, they are free
+            // values of their own, so the diff claims no more than it can
+            // verify (its examples are routed with values derived again).
+            let derived = old.schema.derivation(field_id(index)).is_some();
+            let counterpart = new
+                .schema
+                .field_by_name(&field.name)
+                .filter(|&id| !derived && new.schema.derivation(id).is_none())
+                .map(|id| new.schema.field(id));
             let shared = counterpart.filter(|n| same_type(n.ty, field.ty));
             let values = enum_values(&old.schema, field.ty, shared.map(|n| (&new.schema, n.ty)));
             let ty = match values {
@@ -100,10 +114,12 @@ impl Joint {
         }
         schema.id_field = old.schema.id_field.and_then(|id| old_fields.get(id.index()).copied());
         let mut new_fields = Vec::with_capacity(new.schema.fields.len());
-        for field in &new.schema.fields {
+        for (index, field) in new.schema.fields.iter().enumerate() {
+            let derived = new.schema.derivation(field_id(index)).is_some();
             let shared = old
                 .schema
                 .field_by_name(&field.name)
+                .filter(|&id| !derived && old.schema.derivation(id).is_none())
                 .filter(|&id| same_type(old.schema.field(id).ty, field.ty))
                 .and_then(|id| old_fields.get(id.index()).copied());
             if let Some(joint) = shared {

@@ -61,9 +61,14 @@ pub fn test_file(
                 None
             }
         });
-        let test = test(project, sources, decl, diagnostics);
+        let mut test = test(project, sources, decl, diagnostics);
         if diagnostics.0.len() == before {
             let now = now.unwrap_or_else(jiff::Timestamp::now);
+            for case in &mut test.cases {
+                if let Ok(lead) = &mut case.lead {
+                    project.program.derive(lead, now);
+                }
+            }
             groups.push(Group { roster: roster.unwrap_or_default(), now, tests: vec![test] });
         }
     }
@@ -132,7 +137,7 @@ fn expectation(project: &Project<'_>, decl: &ExpectDecl, diagnostics: &mut Diagn
 fn unknown_field(schema: &Schema, field: &Text) -> Diagnostic {
     Diagnostic::new(Code::UnknownField, field.span, format!("the schema has no field `{}`", field.value))
         .label("unknown field")
-        .maybe_help(did_you_mean(&field.value, schema.fields.iter().map(|f| f.name.as_str())))
+        .maybe_help(did_you_mean(&field.value, schema.input_fields().iter().map(|f| f.name.as_str())))
 }
 
 /// The lead as the JSON object `route eval --lead` reads (keys are input
@@ -144,7 +149,9 @@ fn lead_json(schema: &Schema, lead: &LeadDecl, allows_invalid: bool, diagnostics
     let mut object = Map::new();
     let mut seen: Vec<(&str, Span)> = Vec::new();
     for entry in &lead.entries {
-        let Some(field) = schema.field_by_name(&entry.field.value).and_then(|id| schema.fields.get(id.index())) else {
+        // A test lead gives input fields: derived values are computed.
+        let input = schema.field_by_name(&entry.field.value).filter(|&id| schema.derivation(id).is_none());
+        let Some(field) = input.and_then(|id| schema.fields.get(id.index())) else {
             diagnostics.push(unknown_field(schema, &entry.field));
             continue;
         };
