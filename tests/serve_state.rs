@@ -242,3 +242,28 @@ fn three_instances_on_postgres_keep_rotations_exact() {
     assert_eq!(counts, expected);
     insta::assert_debug_snapshot!(counts);
 }
+
+#[test]
+fn daily_caps_hold_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("capped");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("routing.route"),
+        "schema lead { id: string }\nteam desk = [\"ana@x.io\", \"ben@x.io\"]\notherwise -> team desk else fallback queue overflow\n",
+    )
+    .unwrap();
+    let roster = dir.path().join("roster.json");
+    std::fs::write(&roster, r#"{"members": {"ana@x.io": {"max_per_day": 2}, "ben@x.io": {"max_per_day": 1}}}"#)
+        .unwrap();
+    let state = dir.path().join("state.sqlite");
+    let args = ["--state", state.to_str().unwrap(), "--roster", roster.to_str().unwrap(), "--now", NOW];
+    let taker = |reply: serde_json::Value| reply["assignee"].as_str().or(reply["queue"].as_str()).unwrap().to_string();
+    let mut server = Server::start(&project, &args);
+    let before: Vec<String> = ["C1", "C2"].iter().map(|id| taker(server.route(&format!(r#"{{"id":"{id}"}}"#)).json())).collect();
+    server.kill();
+    let server = Server::start(&project, &args);
+    let after: Vec<String> = ["C3", "C4"].iter().map(|id| taker(server.route(&format!(r#"{{"id":"{id}"}}"#)).json())).collect();
+    // ana has one lead left today, ben none: the fourth lead overflows.
+    assert_eq!([before, after].concat(), ["ana@x.io", "ben@x.io", "ana@x.io", "overflow"]);
+}

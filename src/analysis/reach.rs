@@ -397,7 +397,7 @@ pub(crate) fn disjoint(a: &Signature, b: &Signature) -> bool {
 }
 
 fn same_action(a: &Action, b: &Action) -> bool {
-    a.target == b.target && a.fallbacks == b.fallbacks
+    a.target == b.target && a.fallbacks == b.fallbacks && a.secondary == b.secondary
 }
 
 /// One overlap found: a lead the earlier rule takes that the later one
@@ -554,5 +554,6 @@ pub(crate) fn describe(ctx: &Ctx<'_>, target: &Target) -> String {
             program.schema.fields.get(key.index()).map_or("?", |f| f.name.as_str())
         ),
         Target::Queue(name) => format!("queue `{name}`"),
+        Target::Split(split) => format!("split `{}`", split.name),
     }
 }

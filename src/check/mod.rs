@@ -12,6 +12,7 @@ pub mod files;
 mod load;
 pub mod program;
 mod resolve;
+mod split;
 mod types;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 
 pub use program::Program;
+pub use split::percent as split_percent;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap};

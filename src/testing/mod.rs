@@ -34,7 +34,7 @@ pub mod run;
 
 use rustc_hash::FxHashSet;
 
-use crate::check::program::{Action, Target};
+use crate::check::program::Target;
 use crate::check::Program;
 use crate::eval::{Decision, LeadError, Reason, Roster};
 use crate::schema::Lead;
@@ -209,8 +209,8 @@ impl Names {
         let mut queues = Vec::new();
         let mut seen = FxHashSet::default();
         let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
-        for Action { target, fallbacks } in actions {
-            for target in std::iter::once(target).chain(fallbacks) {
+        for action in actions {
+            for target in action.targets() {
                 if let Target::Queue(name) = target {
                     if seen.insert(name.as_str()) {
                         queues.push(name.clone());
