@@ -30,16 +30,28 @@ pub fn buckets(share: &Literal) -> Result<u32, Diagnostic> {
         LiteralValue::Float(f) => {
             let scaled = f * 100.0;
             // Two decimals at most: 33.33 is 3,333 buckets, 33.333 is not a share.
-            ((scaled - scaled.round()).abs() < 1e-6 && scaled.abs() < 1e12).then_some(scaled.round() as i64)
+            if (scaled - scaled.round()).abs() < 1e-6 {
+                Some(scaled.round().clamp(-1e12, 1e12) as i64)
+            } else {
+                None
+            }
         }
         LiteralValue::Str(_) | LiteralValue::Bool(_) => None,
     };
-    match hundredths {
-        Some(n) if n > 0 && n <= i64::from(SPLIT_BUCKETS) => Ok(n as u32),
-        _ => Err(Diagnostic::new(Code::BadShare, share.span, "this share is not a percentage between 0 and 100")
-            .label("a share is a percentage above 0, with at most two decimals")
-            .help("write e.g. `10%` or `12.5%`; an arm that should take no leads can be removed")),
-    }
+    let written = match &share.value {
+        LiteralValue::Int(i) => i.to_string(),
+        LiteralValue::Float(f) => f.to_string(),
+        LiteralValue::Str(_) | LiteralValue::Bool(_) => String::new(),
+    };
+    let (message, label) = match hundredths {
+        Some(n) if n > 0 && n <= i64::from(SPLIT_BUCKETS) => return Ok(n as u32),
+        Some(n) if n <= 0 => (format!("share `{written}%` is not above 0"), "a share takes some leads"),
+        Some(_) => (format!("share `{written}%` is over 100%"), "one arm cannot take more than every lead"),
+        None => (format!("share `{written}%` has more than two decimals"), "shares are counted in hundredths of a percent"),
+    };
+    Err(Diagnostic::new(Code::BadShare, share.span, message)
+        .label(label)
+        .help("write a percentage above 0 with at most two decimals, e.g. `10%` or `12.5%`; remove an arm that should take no leads"))
 }
 
 /// The error for shares that do not add up to 100%, showing the sum.
