@@ -24,7 +24,7 @@ pub fn identity(split: &SplitExpr, label: Option<&Ident>) -> Result<String, Diag
 }
 
 /// A share as a number of buckets: `12.5` is 1,250.
-pub fn buckets(share: &Literal) -> Result<u32, Diagnostic> {
+pub fn buckets(share: &Literal, at: Span) -> Result<u32, Diagnostic> {
     let hundredths = match share.value {
         LiteralValue::Int(i) => i.checked_mul(100),
         LiteralValue::Float(f) => {
@@ -49,7 +49,7 @@ pub fn buckets(share: &Literal) -> Result<u32, Diagnostic> {
         Some(_) => (format!("share `{written}%` is over 100%"), "one arm cannot take more than every lead"),
         None => (format!("share `{written}%` has more than two decimals"), "shares are counted in hundredths of a percent"),
     };
-    Err(Diagnostic::new(Code::BadShare, share.span, message)
+    Err(Diagnostic::new(Code::BadShare, at, message)
         .label(label)
         .help("write a percentage above 0 with at most two decimals, e.g. `10%` or `12.5%`; remove an arm that should take no leads"))
 }
@@ -112,11 +112,12 @@ mod tests {
     #[test]
     fn shares_are_whole_hundredths_of_a_percent() {
         let share = |value| Literal { value, span: Span::default() };
-        assert_eq!(buckets(&share(LiteralValue::Int(90))).ok(), Some(9_000));
-        assert_eq!(buckets(&share(LiteralValue::Float(12.5))).ok(), Some(1_250));
-        assert_eq!(buckets(&share(LiteralValue::Float(33.33))).ok(), Some(3_333));
+        let buckets = |value| buckets(&share(value), Span::default());
+        assert_eq!(buckets(LiteralValue::Int(90)).ok(), Some(9_000));
+        assert_eq!(buckets(LiteralValue::Float(12.5)).ok(), Some(1_250));
+        assert_eq!(buckets(LiteralValue::Float(33.33)).ok(), Some(3_333));
         for bad in [LiteralValue::Float(33.333), LiteralValue::Int(0), LiteralValue::Int(-5), LiteralValue::Int(101)] {
-            assert!(buckets(&share(bad)).is_err());
+            assert!(buckets(bad).is_err());
         }
     }
 }

@@ -525,10 +525,10 @@ impl<'a> Checker<'a> {
         let mut shares = Vec::new();
         let mut complete = true;
         for arm in &split.arms {
-            let share = super::split::buckets(&arm.share).map_err(|d| self.diagnostics.push(d)).ok();
+            let share = super::split::buckets(&arm.share, arm.percent).map_err(|d| self.diagnostics.push(d)).ok();
             let action = self.action_of(&arm.action, None);
             if let Some(share) = share {
-                shares.push((arm.share.span, share));
+                shares.push((arm.percent, share));
             }
             match (share, action) {
                 (Some(share), Some(action)) => arms.push(Arm { share, action }),

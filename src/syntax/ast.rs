@@ -470,6 +470,8 @@ pub struct SplitExpr {
 pub struct SplitArm {
     /// The share as written, without `%` (an int or a decimal).
     pub share: Literal,
+    /// The share with its `%` (where diagnostics point).
+    pub percent: Span,
     /// Where the arm's leads go.
     pub action: Action,
     /// The whole arm.

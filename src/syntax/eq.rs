@@ -209,7 +209,7 @@ impl PartialEq for SplitExpr {
 
 impl PartialEq for SplitArm {
     fn eq(&self, other: &Self) -> bool {
-        let SplitArm { share, action, span: _ } = self;
+        let SplitArm { share, action, percent: _, span: _ } = self;
         *share == other.share && *action == other.action
     }
 }

@@ -420,8 +420,9 @@ impl Lower {
             .map(|arm| {
                 let share = self.child(&arm, Rule::share)?;
                 let number = self.child(&share, Rule::number)?;
-                let share = Literal { value: self.number(&number)?, span: self.span(&share) };
-                Ok(SplitArm { share, span: self.span(&arm), action: self.action(arm)? })
+                let percent = self.span(&share);
+                let share = Literal { value: self.number(&number)?, span: self.span(&number) };
+                Ok(SplitArm { share, percent, span: self.span(&arm), action: self.action(arm)? })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(SplitExpr { name, field, arms, span })
