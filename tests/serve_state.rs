@@ -267,3 +267,24 @@ fn daily_caps_hold_across_a_restart() {
     // ana has one lead left today, ben none: the fourth lead overflows.
     assert_eq!([before, after].concat(), ["ana@x.io", "ben@x.io", "ana@x.io", "overflow"]);
 }
+
+#[test]
+fn a_database_made_before_caps_gains_the_column_and_keeps_its_rows() {
+    use route::store::Store as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch(
+        "CREATE TABLE route_reps (id TEXT PRIMARY KEY, assigned BIGINT NOT NULL, basis BIGINT NOT NULL);
+         INSERT INTO route_reps VALUES ('ana@x.io', 4, 1);",
+    )
+    .unwrap();
+    drop(old);
+    let store = route::store::SqliteStore::open(&path).unwrap();
+    let saved = store.snapshot().unwrap();
+    let ana = &saved.reps["ana@x.io"];
+    assert_eq!((ana.assigned, ana.open_leads_basis, ana.caps.is_empty()), (4, 1, true));
+    // Opening it again finds the column there.
+    drop(store);
+    assert!(route::store::SqliteStore::open(&path).is_ok());
+}
