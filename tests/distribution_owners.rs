@@ -22,10 +22,6 @@ fn owners_project() -> Project {
     project(&text.unwrap())
 }
 
-fn owners_roster() -> Roster {
-    roster(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(OWNERS).join("roster.json")).unwrap())
-}
-
 fn owners_leads() -> Vec<String> {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(OWNERS).join("leads.jsonl"));
     text.unwrap().lines().map(str::to_string).collect()
@@ -211,9 +207,8 @@ fn a_daily_cap_holds_until_midnight_in_the_rep_s_zone() {
 
 #[test]
 fn a_weekly_cap_counts_from_monday_and_sends_leads_to_the_fallback() {
-    let roster = roster(
-        r#"{"members": {"ana@x.io": {"max_per_week": 2}, "ben@x.io": {"max_per_week": 1, "max_per_day": 5}}}"#,
-    );
+    let roster =
+        roster(r#"{"members": {"ana@x.io": {"max_per_week": 2}, "ben@x.io": {"max_per_week": 1, "max_per_day": 5}}}"#);
     // Sat 28th, Sun 29th, Sun 29th again, Sun, then Monday 30th: a new week.
     let instants = [
         "2026-11-28T10:00:00Z",
@@ -223,8 +218,7 @@ fn a_weekly_cap_counts_from_monday_and_sends_leads_to_the_fallback() {
         "2026-11-30T00:00:00Z",
     ];
     let decisions = route_at(&capped_project(), &roster, &instants);
-    let who: Vec<String> =
-        decisions.iter().map(|d| d.assignee.clone().or_else(|| d.queue.clone()).unwrap()).collect();
+    let who: Vec<String> = decisions.iter().map(|d| d.assignee.clone().or_else(|| d.queue.clone()).unwrap()).collect();
     assert_eq!(who, ["ana@x.io", "ana@x.io", "ben@x.io", "overflow", "ana@x.io"]);
     let skipped: Vec<&str> = decisions[3].distribution.as_ref().unwrap()[0].skipped.iter().map(|s| s.reason).collect();
     assert_eq!(skipped, ["at_weekly_cap", "at_weekly_cap"]);
@@ -296,8 +290,9 @@ fn eval_writes_split_and_secondary_and_the_summary_counts_them() {
         .take(7)
         .map(|l| l["secondary"]["assignee"].as_str().or(l["secondary"]["queue"].as_str()).unwrap())
         .collect();
-    let na_pilot_seconds =
-        lines.iter().filter(|l| l["rule"] == "na_pilot" && l["split"]["arm"] == 2 && l["secondary"]["assignee"].is_string());
+    let na_pilot_seconds = lines
+        .iter()
+        .filter(|l| l["rule"] == "na_pilot" && l["split"]["arm"] == 2 && l["secondary"]["assignee"].is_string());
     let taken_before = na_pilot_seconds.count();
     assert!(taken_before <= 5, "{taken_before}");
     assert!(seconds.contains(&"sdr_backlog"), "{seconds:?}");
@@ -314,7 +309,10 @@ fn eval_writes_split_and_secondary_and_the_summary_counts_them() {
     let second = &summary["secondaries"];
     let by_rep: u64 = second["assignees"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(by_rep, 5, "{second}");
-    assert_eq!(second["leads"].as_u64().unwrap(), second["fallback"].as_u64().unwrap() + 5 + second["no_eligible_member"].as_u64().unwrap());
+    assert_eq!(
+        second["leads"].as_u64().unwrap(),
+        second["fallback"].as_u64().unwrap() + 5 + second["no_eligible_member"].as_u64().unwrap()
+    );
 }
 
 #[test]
@@ -351,7 +349,10 @@ fn check_warns_when_caps_cannot_absorb_the_expected_volume() {
     assert!(!String::from_utf8_lossy(&low.stderr).contains("W0621"));
     let high = route_bin().args(args).arg("6").output().unwrap();
     let stderr = String::from_utf8(high.stderr).unwrap();
-    assert!(stderr.contains("warning[W0621]: team `sdr` can take 5 leads a day under its caps, fewer than the 6 expected"), "{stderr}");
+    assert!(
+        stderr.contains("warning[W0621]: team `sdr` can take 5 leads a day under its caps, fewer than the 6 expected"),
+        "{stderr}"
+    );
     // Without --roster the flag is refused.
     let alone = route_bin().args(["check", OWNERS, "--expected-per-day", "6"]).output().unwrap();
     assert_eq!(alone.status.code(), Some(2));

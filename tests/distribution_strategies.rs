@@ -330,11 +330,8 @@ proptest! {
 /// A project whose only rule splits by id into arms that send to queues
 /// `arm1`, `arm2`, ... with `shares` (in hundredths of a percent).
 fn split_project(name: &str, shares: &[u32]) -> Project {
-    let arms: Vec<String> = shares
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("{}.{:02}% queue arm{}", s / 100, s % 100, i + 1))
-        .collect();
+    let arms: Vec<String> =
+        shares.iter().enumerate().map(|(i, s)| format!("{}.{:02}% queue arm{}", s / 100, s % 100, i + 1)).collect();
     project(&format!("schema lead {{ id: string }}\notherwise -> split {name} by id {{ {} }}\n", arms.join("; ")))
 }
 

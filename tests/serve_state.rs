@@ -260,10 +260,12 @@ fn daily_caps_hold_across_a_restart() {
     let args = ["--state", state.to_str().unwrap(), "--roster", roster.to_str().unwrap(), "--now", NOW];
     let taker = |reply: serde_json::Value| reply["assignee"].as_str().or(reply["queue"].as_str()).unwrap().to_string();
     let mut server = Server::start(&project, &args);
-    let before: Vec<String> = ["C1", "C2"].iter().map(|id| taker(server.route(&format!(r#"{{"id":"{id}"}}"#)).json())).collect();
+    let before: Vec<String> =
+        ["C1", "C2"].iter().map(|id| taker(server.route(&format!(r#"{{"id":"{id}"}}"#)).json())).collect();
     server.kill();
     let server = Server::start(&project, &args);
-    let after: Vec<String> = ["C3", "C4"].iter().map(|id| taker(server.route(&format!(r#"{{"id":"{id}"}}"#)).json())).collect();
+    let after: Vec<String> =
+        ["C3", "C4"].iter().map(|id| taker(server.route(&format!(r#"{{"id":"{id}"}}"#)).json())).collect();
     // ana has one lead left today, ben none: the fourth lead overflows.
     assert_eq!([before, after].concat(), ["ana@x.io", "ben@x.io", "ana@x.io", "overflow"]);
 }

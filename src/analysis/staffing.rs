@@ -129,12 +129,12 @@ pub fn check_caps(program: &Program, roster: &Roster, per_day: u64) -> Diagnosti
         };
         diagnostics.push(
             Diagnostic::new(Code::CapsBelowVolume, team.span, message)
-            .label(label)
-            .note(format!(
-                "`--expected-per-day {per_day}` is assumed to reach each team in full; a lead past the caps goes \
+                .label(label)
+                .note(format!(
+                    "`--expected-per-day {per_day}` is assumed to reach each team in full; a lead past the caps goes \
                  to the rule's fallbacks, else to `queue unassigned`"
-            ))
-            .help("raise `max_per_day` / `max_per_week` in the roster, add members, or give the rules a fallback"),
+                ))
+                .help("raise `max_per_day` / `max_per_week` in the roster, add members, or give the rules a fallback"),
         );
     }
     diagnostics

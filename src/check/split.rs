@@ -14,17 +14,22 @@ use crate::syntax::ast::{Ident, Literal, LiteralValue, SplitExpr};
 /// The split's identity: its own name, else the rule's label; without
 /// either, an error (a line number would change whenever a rule above it
 /// is added or removed, and move leads between arms).
-pub fn identity(split: &SplitExpr, label: Option<&Ident>) -> Result<String, Diagnostic> {
+pub fn identity(split: &SplitExpr, label: Option<&Ident>) -> Result<String, Box<Diagnostic>> {
     match (&split.name, label) {
         (Some(name), _) | (None, Some(name)) => Ok(name.name.clone()),
-        (None, None) => Err(Diagnostic::new(Code::UnnamedSplit, split.span, "this split has no name")
-            .label("its buckets need a name that does not change when other rules move")
-            .help(format!("name it: `split NAME by {}`, or give the rule a label (`NAME: when ...`)", split.field.name))),
+        (None, None) => Err(Box::new(
+            Diagnostic::new(Code::UnnamedSplit, split.span, "this split has no name")
+                .label("its buckets need a name that does not change when other rules move")
+                .help(format!(
+                    "name it: `split NAME by {}`, or give the rule a label (`NAME: when ...`)",
+                    split.field.name
+                )),
+        )),
     }
 }
 
 /// A share as a number of buckets: `12.5` is 1,250.
-pub fn buckets(share: &Literal, at: Span) -> Result<u32, Diagnostic> {
+pub fn buckets(share: &Literal, at: Span) -> Result<u32, Box<Diagnostic>> {
     let hundredths = match share.value {
         LiteralValue::Int(i) => i.checked_mul(100),
         LiteralValue::Float(f) => {
@@ -47,11 +52,13 @@ pub fn buckets(share: &Literal, at: Span) -> Result<u32, Diagnostic> {
         Some(n) if n > 0 && n <= i64::from(SPLIT_BUCKETS) => return Ok(n as u32),
         Some(n) if n <= 0 => (format!("share `{written}%` is not above 0"), "a share takes some leads"),
         Some(_) => (format!("share `{written}%` is over 100%"), "one arm cannot take more than every lead"),
-        None => (format!("share `{written}%` has more than two decimals"), "shares are counted in hundredths of a percent"),
+        None => {
+            (format!("share `{written}%` has more than two decimals"), "shares are counted in hundredths of a percent")
+        }
     };
-    Err(Diagnostic::new(Code::BadShare, at, message)
-        .label(label)
-        .help("write a percentage above 0 with at most two decimals, e.g. `10%` or `12.5%`; remove an arm that should take no leads"))
+    Err(Box::new(Diagnostic::new(Code::BadShare, at, message).label(label).help(
+        "write a percentage above 0 with at most two decimals, e.g. `10%` or `12.5%`; remove an arm that should take no leads",
+    )))
 }
 
 /// The error for shares that do not add up to 100%, showing the sum.

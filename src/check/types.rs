@@ -498,10 +498,7 @@ impl<'a> Checker<'a> {
             other => self.target(other),
         };
         let fallbacks: Vec<Option<Target>> = action.fallbacks.iter().map(|f| self.target(f)).collect();
-        let secondary = match &action.secondary {
-            Some(secondary) => Some(self.action_of(secondary, None).map(Box::new)),
-            None => None,
-        };
+        let secondary = action.secondary.as_ref().map(|secondary| self.action_of(secondary, None).map(Box::new));
         Some(Action {
             target: target?,
             fallbacks: fallbacks.into_iter().collect::<Option<_>>()?,
@@ -512,7 +509,7 @@ impl<'a> Checker<'a> {
     /// Checks a split: its name, field, shares (adding up to 100%) and each
     /// arm's action, reporting every problem.
     fn split(&mut self, split: &'a ast::SplitExpr, label: Option<&Ident>) -> Option<Split> {
-        let name = super::split::identity(split, label).map_err(|d| self.diagnostics.push(d)).ok();
+        let name = super::split::identity(split, label).map_err(|d| self.diagnostics.push(*d)).ok();
         let field = self.scope.schema.field_by_name(&split.field.name);
         if field.is_none() {
             self.diagnostics.push(unknown_field(self.scope.schema, &split.field));
@@ -525,7 +522,7 @@ impl<'a> Checker<'a> {
         let mut shares = Vec::new();
         let mut complete = true;
         for arm in &split.arms {
-            let share = super::split::buckets(&arm.share, arm.percent).map_err(|d| self.diagnostics.push(d)).ok();
+            let share = super::split::buckets(&arm.share, arm.percent).map_err(|d| self.diagnostics.push(*d)).ok();
             let action = self.action_of(&arm.action, None);
             if let Some(share) = share {
                 shares.push((arm.percent, share));

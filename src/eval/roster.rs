@@ -284,7 +284,10 @@ impl Roster {
             });
             for (field, cap) in [("max_per_day", member.max_per_day), ("max_per_week", member.max_per_week)] {
                 if cap == Some(0) {
-                    problem(field, format!("a `{field}` of 0 means the rep never takes a lead; use `\"available\": false`"));
+                    problem(
+                        field,
+                        format!("a `{field}` of 0 means the rep never takes a lead; use `\"available\": false`"),
+                    );
                 }
             }
             if member.capacity == Some(0) {

@@ -67,7 +67,9 @@ impl CapCounts {
     }
 
     fn saved(&self) -> SavedCaps {
-        let period = |p: Option<(jiff::civil::Date, u64)>| p.map(|(start, count)| SavedPeriod { start: start.to_string(), count });
+        let period = |p: Option<(jiff::civil::Date, u64)>| {
+            p.map(|(start, count)| SavedPeriod { start: start.to_string(), count })
+        };
         SavedCaps { day: period(self.day), week: period(self.week) }
     }
 

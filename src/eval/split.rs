@@ -47,7 +47,6 @@ pub fn arm_of(split: &Split, bucket: u32) -> usize {
 mod tests {
     use super::*;
 
-
     #[test]
     fn buckets_are_pinned() {
         // Golden values: a change here moves leads between arms in every

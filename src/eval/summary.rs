@@ -370,7 +370,13 @@ impl Summary {
             }
         }
         for split in &self.splits {
-            let _ = writeln!(out, "split {} ({} lead{}):", split.split, split.leads, if split.leads == 1 { "" } else { "s" });
+            let _ = writeln!(
+                out,
+                "split {} ({} lead{}):",
+                split.split,
+                split.leads,
+                if split.leads == 1 { "" } else { "s" }
+            );
             for arm in &split.arms {
                 let _ = writeln!(
                     out,

@@ -274,7 +274,10 @@ mod tests {
             ("let a = n == 1", "let a = n == 1.0"),
             ("when x -> team t with team u", "when x -> team t"),
             ("when x -> team t with team u", "when x -> team t with team v"),
-            ("l: when x -> split by id { 50% team t; 50% team u }", "l: when x -> split by id { 40% team t; 60% team u }"),
+            (
+                "l: when x -> split by id { 50% team t; 50% team u }",
+                "l: when x -> split by id { 40% team t; 60% team u }",
+            ),
             ("when x -> split s by id { 100% team t }", "when x -> split r by id { 100% team t }"),
             ("when x -> split s by id { 100% team t }", "when x -> split s by id { 100% team t with team u }"),
         ];

@@ -48,7 +48,7 @@ pub fn program(schema: Schema, lookups: Vec<Lookup>, rules: Vec<(String, Cond)>)
             span: Span::default(),
             otherwise: matches!(condition, Cond::True),
             condition,
-            action: Action { target: Target::Queue("q".into()), fallbacks: vec![] },
+            action: Action { target: Target::Queue("q".into()), fallbacks: vec![], secondary: None },
         })
         .collect();
     Program { schema, teams: vec![], lookups, rules, on_invalid: None, declarations: Default::default() }
