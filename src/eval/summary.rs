@@ -350,7 +350,7 @@ impl Summary {
                 team.team,
                 team.strategies.join(", "),
                 team.leads,
-                if team.leads == 1 { "" } else { "s" },
+                plural(team.leads),
                 team.worst_deviation * 100.0
             );
             let width = team.members.iter().map(|m| m.rep.chars().count()).max().unwrap_or(0).max(12);
@@ -370,13 +370,7 @@ impl Summary {
             }
         }
         for split in &self.splits {
-            let _ = writeln!(
-                out,
-                "split {} ({} lead{}):",
-                split.split,
-                split.leads,
-                if split.leads == 1 { "" } else { "s" }
-            );
+            let _ = writeln!(out, "split {} ({} lead{}):", split.split, split.leads, plural(split.leads));
             for arm in &split.arms {
                 let _ = writeln!(
                     out,
@@ -393,7 +387,7 @@ impl Summary {
                 out,
                 "second owners: {} lead{}, fallback {}, no eligible member {}",
                 second.leads,
-                if second.leads == 1 { "" } else { "s" },
+                plural(second.leads),
                 second.fallback,
                 second.no_eligible_member
             );
@@ -402,6 +396,15 @@ impl Summary {
             render_counts(&mut out, "second places in queues", second.queues.iter().collect());
         }
         out
+    }
+}
+
+/// The `s` of "leads" for `n` of them.
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 
