@@ -385,3 +385,57 @@ fn fmt_keeps_splits_and_second_owners_and_graph_draws_them() {
     let graph = String::from_utf8(graph.stdout).unwrap();
     insta::assert_snapshot!("owners_rules_mermaid", graph);
 }
+
+#[test]
+fn explain_names_the_bucket_the_arm_and_the_second_owner() {
+    let project = owners_project();
+    let nobody = Roster::default();
+    let mut router = Router::new(&project.program, &project.dag, &nobody, noon(), 0);
+    router.explain_distribution(true);
+    let lead = route::io::single_lead(&project.program.schema, r#"{"id": "L0011", "region": "NA"}"#).lead.unwrap();
+    let decision = router.route("L0011".into(), &lead);
+    let steps: Vec<String> = decision
+        .distribution
+        .unwrap()
+        .iter()
+        .map(|s| format!("{} -> {}: {}", s.target, s.took.as_deref().unwrap_or("-"), s.note.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "split na_pilot by id -> -: `id` falls in bucket 9921 of 10000: arm 2 (10%)",
+            "team na_pilot -> cy@acme.io: ",
+            "with team sdr -> sam@acme.io: ",
+        ]
+    );
+}
+
+#[test]
+fn teams_reached_only_through_an_arm_or_a_second_owner_are_used() {
+    let source = r#"
+schema lead {
+  id: string
+  region: "NA" | "EMEA"
+}
+team ae = ["ana@x.io"]
+team pilot = ["pia@x.io"]
+team sdr = ["sam@x.io"]
+team idle = ["ida@x.io"]
+na: when region == "NA" -> split by id { 50% team ae; 50% team pilot }
+otherwise -> team ae with team sdr
+"#;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("t.route");
+    let checked = route::check::check_source("t.route", &path, source.to_string());
+    let program = checked.program.unwrap();
+    let dag = route::compile::compile(&program, route::compile::Budget::for_program(&program));
+    let options = route::analysis::Options { overlaps: false };
+    let found = route::analysis::analyse(&program, &dag, &checked.sources, &options).diagnostics;
+    let unused: Vec<&str> = found.0.iter().filter(|d| d.code.as_str() == "W0107").map(|d| d.message.as_str()).collect();
+    assert_eq!(unused, ["team `idle` is never used"]);
+    // The staffing check knows the arm's team and the second owner's: sam
+    // works mornings only, and nothing else takes the second place then.
+    let roster = roster(r#"{"members": {"sam@x.io": {"hours": "Mon-Sun 08:00-12:00"}}}"#);
+    let staffing = route::analysis::staffing::check_roster_at(&program, &roster, &checked.sources, noon());
+    let messages: Vec<&str> = staffing.0.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["team `sdr` has nobody working Mon-Sun 00:00-08:00,12:00-24:00 (UTC)"]);
+}
