@@ -439,3 +439,23 @@ otherwise -> team ae with team sdr
     let messages: Vec<&str> = staffing.0.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(messages, ["team `sdr` has nobody working Mon-Sun 00:00-08:00,12:00-24:00 (UTC)"]);
 }
+
+#[test]
+fn route_test_can_expect_the_second_owner() {
+    let passing = route_bin().args(["test", OWNERS]).output().unwrap();
+    let stdout = String::from_utf8(passing.stdout).unwrap();
+    assert_eq!(passing.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+    // The same test expecting the wrong second owner fails and says who it was.
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["routing.route", "roster.json"] {
+        std::fs::copy(Path::new(OWNERS).join(file), dir.path().join(file)).unwrap();
+    }
+    let test = std::fs::read_to_string(Path::new(OWNERS).join("owners.test.route")).unwrap();
+    let wrong = test.replace(r#"expect secondary "sue@acme.io""#, r#"expect secondary "sam@acme.io""#);
+    std::fs::write(dir.path().join("owners.test.route"), wrong).unwrap();
+    let failing = route_bin().arg("test").arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8(failing.stdout).unwrap();
+    assert_eq!(failing.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("expected secondary `sam@acme.io`, got secondary `sue@acme.io`"), "{stdout}");
+}
