@@ -111,6 +111,26 @@ otherwise -> split test by account_id { 1% team a; 99% team b }
         assert_eq!(d.team.as_deref(), Some("a"), "{d:?}");
         assert_eq!(d.split.as_ref().map(|s| (s.arm, s.bucket)), Some((1, None)));
     }
+    // An invalid lead has no field to hash: `on invalid`'s split sends it
+    // to the first arm too.
+    let invalid = project_of(
+        r#"
+schema lead {
+  id: string
+  employees: int
+}
+team a = ["a@x.io"]
+team b = ["b@x.io"]
+on invalid -> split triage by id { 1% queue first; 99% queue rest with team b }
+otherwise -> team a
+"#,
+    );
+    let bad = [r#"{"id": "X1", "employees": "many"}"#.to_string()];
+    let (decisions, _) = run(&invalid, &Roster::default(), noon(), 0, None, &bad);
+    let d = &decisions[0];
+    assert_eq!((d.reason, d.queue.as_deref()), (route::eval::Reason::Invalid, Some("first")));
+    assert_eq!(d.split.as_ref().map(|s| (s.name.as_str(), s.arm)), Some(("triage", 1)));
+    assert!(d.secondary.is_none());
 }
 
 #[test]
@@ -313,6 +333,18 @@ fn eval_writes_split_and_secondary_and_the_summary_counts_them() {
         second["leads"].as_u64().unwrap(),
         second["fallback"].as_u64().unwrap() + 5 + second["no_eligible_member"].as_u64().unwrap()
     );
+    // The summary for people says the same.
+    let dir = tempfile::tempdir().unwrap();
+    let human = route_bin()
+        .args(["eval", OWNERS, "--leads", &format!("{OWNERS}/leads.jsonl"), "--roster"])
+        .arg(format!("{OWNERS}/roster.json"))
+        .args(["--now", "2026-11-25T10:00:00Z", "--summary", "-o"])
+        .arg(dir.path().join("decisions.jsonl"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(human.stderr).unwrap();
+    assert!(text.contains("split na_pilot (120 leads):\n  arm 1"), "{text}");
+    assert!(text.contains("second owners by rep:\n  sam@acme.io"), "{text}");
 }
 
 #[test]
