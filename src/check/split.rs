@@ -87,6 +87,18 @@ pub fn wrong_total(split: &SplitExpr, shares: &[(Span, u32)]) -> Diagnostic {
     diagnostic.help(format!("the shares are {fix}; change them so that they add up to exactly 100%"))
 }
 
+/// The error for a second split with the name (its own, or its rule's
+/// label) of an earlier one.
+pub fn same_name(name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(Code::SplitNameTaken, span, format!("a split named `{name}` already exists"))
+        .label("second split of this name")
+        .with_label(first, "the first")
+        .note(
+            "arms are counted and reported by the split's name, and the same name hashes each lead to the same bucket",
+        )
+        .help("give each split a name of its own: `split NAME by FIELD`")
+}
+
 /// The error for a split with no arms.
 pub fn empty(split: &SplitExpr) -> Diagnostic {
     Diagnostic::new(Code::EmptySplit, split.span, "this split has no arms")

@@ -61,6 +61,8 @@ pub struct Checker<'a> {
     program_nodes: usize,
     /// Whether the program-wide budget was already reported.
     program_budget_hit: bool,
+    /// Each split's identity, with where the first split of that name is.
+    split_names: FxHashMap<String, Span>,
     /// Where each used team, let, lookup was used (for unused warnings later).
     pub diagnostics: Diagnostics,
 }
@@ -75,6 +77,7 @@ impl<'a> Checker<'a> {
             expanded: 0,
             program_nodes: 0,
             program_budget_hit: false,
+            split_names: FxHashMap::default(),
             diagnostics: Diagnostics::default(),
         }
     }
@@ -510,6 +513,12 @@ impl<'a> Checker<'a> {
     /// arm's action, reporting every problem.
     fn split(&mut self, split: &'a ast::SplitExpr, label: Option<&Ident>) -> Option<Split> {
         let name = super::split::identity(split, label).map_err(|d| self.diagnostics.push(*d)).ok();
+        if let Some(name) = &name {
+            match self.split_names.get(name) {
+                Some(first) => self.diagnostics.push(super::split::same_name(name, split.span, *first)),
+                None => _ = self.split_names.insert(name.clone(), split.span),
+            }
+        }
         let field = self.scope.schema.field_by_name(&split.field.name);
         if field.is_none() {
             self.diagnostics.push(unknown_field(self.scope.schema, &split.field));

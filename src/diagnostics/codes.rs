@@ -118,5 +118,6 @@ codes! {
     UnnamedSplit = "E0662", Error, "split without a stable name";
     BadShare = "E0663", Error, "split share is not a percentage";
     EmptySplit = "E0664", Error, "split with no arms";
+    SplitNameTaken = "E0665", Error, "two splits with one name";
     CapsBelowVolume = "W0621", Warning, "team's daily caps cannot absorb the expected volume";
 }

@@ -336,7 +336,9 @@ impl Roster {
     }
 
     /// Why `rep` cannot take a lead at `now` having been given `assigned`
-    /// leads this run; `None` when eligible. The reasons are checked in the
+    /// leads this run; `None` when eligible. Caps over time (`max_per_day`,
+    /// `max_per_week`) are not judged here: their counts live in the run
+    /// state, and the router checks them. The reasons are checked in the
     /// order of [`Ineligible`]'s variants and the first one found is given.
     pub fn ineligible(&self, rep: &str, now: Timestamp, assigned: u64) -> Option<Ineligible> {
         let status = self.members.get(rep)?;
