@@ -97,6 +97,7 @@ fn every_code_has_a_fixture_that_emits_it() {
         (Code::UnstaffedHours, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
         (Code::IdleWeight, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
         (Code::UnusedRosterMember, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
+        (Code::CapsBelowVolume, "distribution_staffing::every_staffing_code_has_a_fixture_that_emits_it"),
         // Test-file codes need a test file: tests/fixtures/testing/diagnostics/.
         (Code::TestSyntax, "testing::every_test_code_has_a_fixture_that_emits_it"),
         (Code::UnknownRule, "testing::every_test_code_has_a_fixture_that_emits_it"),

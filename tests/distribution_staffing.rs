@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use route::analysis::staffing::{check_roster, check_roster_at};
+use route::analysis::staffing::{check_caps, check_roster, check_roster_at};
 use route::diagnostics::{human, Code, Diagnostics, Severity};
 use route::eval::Roster;
 
@@ -39,7 +39,12 @@ fn run(dir: &Path) -> (String, Diagnostics) {
     let program = checked.program.as_ref().unwrap_or_else(|| panic!("{} does not check", entry.display()));
     let roster_text = std::fs::read_to_string(dir.join("roster.json")).unwrap();
     let roster = Roster::from_json(&roster_text).unwrap();
-    let diagnostics = check_roster_at(program, &roster, &checked.sources, from());
+    let mut diagnostics = check_roster_at(program, &roster, &checked.sources, from());
+    // `route check --expected-per-day N`: a fixture gives N in a file.
+    if let Ok(volume) = std::fs::read_to_string(dir.join("expected-per-day")) {
+        diagnostics.extend(check_caps(program, &roster, volume.trim().parse().unwrap()));
+        diagnostics.sort();
+    }
     let rendered = human::render_to_string(&checked.sources, &diagnostics);
     let out = format!(
         "--- {}\n{}\n--- roster.json\n{}\n--- diagnostics\n{rendered}",
@@ -79,7 +84,13 @@ fn every_staffing_code_has_a_fixture_that_emits_it() {
         }
         emitted.extend(codes.into_iter().map(str::to_string));
     }
-    let staffing = [Code::NoAvailableMember, Code::UnstaffedHours, Code::IdleWeight, Code::UnusedRosterMember];
+    let staffing = [
+        Code::NoAvailableMember,
+        Code::UnstaffedHours,
+        Code::IdleWeight,
+        Code::UnusedRosterMember,
+        Code::CapsBelowVolume,
+    ];
     for code in staffing {
         assert!(emitted.contains(code.as_str()), "{} has no fixture", code.as_str());
     }

@@ -125,7 +125,10 @@ fn load_counts_persist_until_the_roster_is_refreshed() {
     );
     let (decisions, saved) = run(&project, &refreshed, noon(), 0, Some(&saved), &leads(1, ""));
     assert_eq!(short(&decisions), "a");
-    assert_eq!(saved.reps["a@x.io"], route::eval::state::SavedRep { assigned: 1, open_leads_basis: 4 });
+    assert_eq!(
+        saved.reps["a@x.io"],
+        route::eval::state::SavedRep { assigned: 1, open_leads_basis: 4, ..Default::default() }
+    );
     assert!(!saved.reps.contains_key("b@x.io"));
 }
 

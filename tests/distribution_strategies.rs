@@ -235,4 +235,115 @@ proptest! {
         prop_assert!(only_what_must);
         prop_assert!((fraction - expected).abs() < 0.08, "moved {fraction:.3} of keys, expected about {expected:.3}");
     }
+
+    /// A split's arm is the one whose cumulative range holds the lead's
+    /// bucket, recomputed here by brute force over every arm; and growing
+    /// one arm at its neighbour's expense moves only keys from that
+    /// neighbour into it, exactly those whose bucket changed hands.
+    #[test]
+    fn split_arms_match_the_buckets_and_a_share_change_moves_the_fewest_keys(
+        cuts in prop::collection::btree_set(1u32..10_000, 1..=4),
+        grow in 0usize..4,
+        by in 1u32..=500,
+        name in "x[a-z]{0,7}",
+    ) {
+        let mut bounds: Vec<u32> = cuts.into_iter().collect();
+        bounds.push(10_000);
+        let shares: Vec<u32> = bounds.iter().scan(0, |low, &high| { let s = high - *low; *low = high; Some(s) }).collect();
+        let grow = grow % shares.len();
+        // Grow arm `grow` by taking from the next arm (or the previous, for the last).
+        let donor = if grow + 1 < shares.len() { grow + 1 } else { grow.saturating_sub(1) };
+        let mut changed = shares.clone();
+        let taken = by.min(changed[donor].saturating_sub(1));
+        changed[donor] -= taken;
+        changed[grow] += taken;
+        let (before, after) = (split_project(&name, &shares), split_project(&name, &changed));
+        let keys = leads(400, "");
+        let (first, _) = run(&before, &Roster::default(), noon(), 0, None, &keys);
+        let (second, _) = run(&after, &Roster::default(), noon(), 0, None, &keys);
+        for (a, b) in first.iter().zip(&second) {
+            let bucket = route::eval::split::bucket(&name, &a.lead);
+            let (arm_a, arm_b) = (a.split.as_ref().unwrap().arm, b.split.as_ref().unwrap().arm);
+            prop_assert_eq!(arm_a, brute_force_arm(&shares, bucket));
+            prop_assert_eq!(arm_b, brute_force_arm(&changed, bucket));
+            prop_assert_eq!(a.queue.clone(), Some(format!("arm{arm_a}")));
+            if arm_a != arm_b {
+                prop_assert_eq!((arm_a as usize - 1, arm_b as usize - 1), (donor, grow));
+            }
+        }
+    }
+
+    /// Whatever the caps, zones and instants, no rep is ever given more
+    /// than `max_per_day` leads in one of their local days or
+    /// `max_per_week` in one of their local weeks, and a lead past every
+    /// cap goes to the fallback.
+    #[test]
+    fn caps_are_never_exceeded(
+        caps in prop::collection::vec((prop::option::of(1u64..=4), prop::option::of(1u64..=9), 0usize..3), 1..=4),
+        minutes in prop::collection::vec(0i64..(60 * 24 * 10), 1..=60),
+    ) {
+        const ZONES: [&str; 3] = ["UTC", "Europe/Berlin", "America/Los_Angeles"];
+        let members: Vec<String> = (0..caps.len()).map(|i| format!("\"r{i}@x.io\"")).collect();
+        let project = project(&format!(
+            "schema lead {{ id: string }}\nteam t = [{}]\notherwise -> team t else fallback queue overflow\n",
+            members.join(", ")
+        ));
+        let entries: Vec<String> = caps
+            .iter()
+            .enumerate()
+            .map(|(i, (day, week, zone))| {
+                let mut fields = vec![format!("\"timezone\": \"{}\"", ZONES[*zone])];
+                fields.extend(day.map(|d| format!("\"max_per_day\": {d}")));
+                fields.extend(week.map(|w| format!("\"max_per_week\": {w}")));
+                format!("\"r{i}@x.io\": {{{}}}", fields.join(", "))
+            })
+            .collect();
+        let roster = roster(&format!("{{\"members\": {{{}}}}}", entries.join(", ")));
+        let mut instants: Vec<jiff::Timestamp> =
+            minutes.iter().map(|m| noon().checked_add(jiff::SignedDuration::from_mins(*m)).unwrap()).collect();
+        instants.sort();
+        let mut router = route::eval::Router::new(&project.program, &project.dag, &roster, noon(), 0);
+        let mut days: BTreeMap<(usize, jiff::civil::Date), u64> = BTreeMap::new();
+        let mut weeks: BTreeMap<(usize, jiff::civil::Date), u64> = BTreeMap::new();
+        for (n, instant) in instants.iter().enumerate() {
+            let lead = route::io::single_lead(&project.program.schema, &format!("{{\"id\": \"L{n}\"}}")).lead.unwrap();
+            let decision = router.route_at(format!("L{n}"), &lead, *instant);
+            let Some(rep) = decision.assignee else {
+                prop_assert_eq!(decision.queue.as_deref(), Some("overflow"));
+                // Nobody had room: every member is at one of their caps.
+                continue;
+            };
+            let i: usize = rep[1..rep.find('@').unwrap()].parse().unwrap();
+            let (day_cap, week_cap, zone) = caps[i];
+            let local = instant.to_zoned(jiff::tz::TimeZone::get(ZONES[zone]).unwrap()).date();
+            let monday = local.checked_sub(jiff::Span::new().days(i64::from(local.weekday().to_monday_zero_offset()))).unwrap();
+            let today = days.entry((i, local)).or_default();
+            *today += 1;
+            let this_week = weeks.entry((i, monday)).or_default();
+            *this_week += 1;
+            prop_assert!(day_cap.is_none_or(|cap| *today <= cap), "r{i} got {today} on {local}");
+            prop_assert!(week_cap.is_none_or(|cap| *this_week <= cap), "r{i} got {this_week} in the week of {monday}");
+        }
+    }
+}
+
+/// A project whose only rule splits by id into arms that send to queues
+/// `arm1`, `arm2`, ... with `shares` (in hundredths of a percent).
+fn split_project(name: &str, shares: &[u32]) -> Project {
+    let arms: Vec<String> =
+        shares.iter().enumerate().map(|(i, s)| format!("{}.{:02}% queue arm{}", s / 100, s % 100, i + 1)).collect();
+    project(&format!("schema lead {{ id: string }}\notherwise -> split {name} by id {{ {} }}\n", arms.join("; ")))
+}
+
+/// The arm (from 1) holding `bucket`: the first whose cumulative upper
+/// bound is above it, found by walking every arm.
+fn brute_force_arm(shares: &[u32], bucket: u32) -> u32 {
+    let mut upper = 0;
+    for (i, share) in shares.iter().enumerate() {
+        upper += share;
+        if bucket < upper {
+            return i as u32 + 1;
+        }
+    }
+    unreachable!("bucket {bucket} past 10000")
 }

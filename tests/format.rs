@@ -175,7 +175,27 @@ fn condition() -> impl Strategy<Value = String> {
     })
 }
 
+/// A target and its fallbacks, then maybe a second owner (`with`) with
+/// its own; or a split whose arms are such actions (shares as written,
+/// decimals and spacing included).
 fn action() -> impl Strategy<Value = String> {
+    let owners = || {
+        (chain(), prop::option::of(chain())).prop_map(|(first, second)| match second {
+            Some(second) => format!("{first} with {second}"),
+            None => first,
+        })
+    };
+    let share = prop_oneof![(1..100u32).prop_map(|n| format!("{n}%")), (1..100u32).prop_map(|n| format!("{n}.5 %"))];
+    let arms = prop::collection::vec((share, owners(), prop_oneof![Just("; "), Just("\n  ")]), 1..4);
+    let split = (prop::option::of(0..3usize), arms).prop_map(|(name, arms)| {
+        let name = name.map_or(String::new(), |n| format!(" split{n}"));
+        let body: String = arms.into_iter().map(|(share, action, sep)| format!("{share} {action}{sep}")).collect();
+        format!("split{name} by s1 {{ {body}}}")
+    });
+    prop_oneof![3 => owners(), 1 => split]
+}
+
+fn chain() -> impl Strategy<Value = String> {
     let target = prop_oneof![
         (0..3usize).prop_map(|t| format!("team t{t}")),
         (0..3usize).prop_map(|t| format!("team t{t} via sticky(s{t})")),

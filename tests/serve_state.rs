@@ -242,3 +242,51 @@ fn three_instances_on_postgres_keep_rotations_exact() {
     assert_eq!(counts, expected);
     insta::assert_debug_snapshot!(counts);
 }
+
+#[test]
+fn daily_caps_hold_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("capped");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("routing.route"),
+        "schema lead { id: string }\nteam desk = [\"ana@x.io\", \"ben@x.io\"]\notherwise -> team desk else fallback queue overflow\n",
+    )
+    .unwrap();
+    let roster = dir.path().join("roster.json");
+    std::fs::write(&roster, r#"{"members": {"ana@x.io": {"max_per_day": 2}, "ben@x.io": {"max_per_day": 1}}}"#)
+        .unwrap();
+    let state = dir.path().join("state.sqlite");
+    let args = ["--state", state.to_str().unwrap(), "--roster", roster.to_str().unwrap(), "--now", NOW];
+    let taker = |reply: serde_json::Value| reply["assignee"].as_str().or(reply["queue"].as_str()).unwrap().to_string();
+    let mut server = Server::start(&project, &args);
+    let before: Vec<String> =
+        ["C1", "C2"].iter().map(|id| taker(server.route(&format!(r#"{{"id":"{id}"}}"#)).json())).collect();
+    server.kill();
+    let server = Server::start(&project, &args);
+    let after: Vec<String> =
+        ["C3", "C4"].iter().map(|id| taker(server.route(&format!(r#"{{"id":"{id}"}}"#)).json())).collect();
+    // ana has one lead left today, ben none: the fourth lead overflows.
+    assert_eq!([before, after].concat(), ["ana@x.io", "ben@x.io", "ana@x.io", "overflow"]);
+}
+
+#[test]
+fn a_database_made_before_caps_gains_the_column_and_keeps_its_rows() {
+    use route::store::Store as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch(
+        "CREATE TABLE route_reps (id TEXT PRIMARY KEY, assigned BIGINT NOT NULL, basis BIGINT NOT NULL);
+         INSERT INTO route_reps VALUES ('ana@x.io', 4, 1);",
+    )
+    .unwrap();
+    drop(old);
+    let store = route::store::SqliteStore::open(&path).unwrap();
+    let saved = store.snapshot().unwrap();
+    let ana = &saved.reps["ana@x.io"];
+    assert_eq!((ana.assigned, ana.open_leads_basis, ana.caps.is_empty()), (4, 1, true));
+    // Opening it again finds the column there.
+    drop(store);
+    assert!(route::store::SqliteStore::open(&path).is_ok());
+}

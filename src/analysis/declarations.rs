@@ -21,7 +21,8 @@ const SHOWN: usize = 5;
 pub(crate) fn check(program: &Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let actions: Vec<&Action> = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref()).collect();
-    let targets: Vec<&Target> = actions.iter().flat_map(|a| std::iter::once(&a.target).chain(&a.fallbacks)).collect();
+    // Every arm of a split and every second owner counts as a use.
+    let targets: Vec<&Target> = actions.iter().flat_map(|a| a.targets()).collect();
 
     let used_teams: FxHashSet<u32> = targets
         .iter()

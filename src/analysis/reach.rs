@@ -397,7 +397,7 @@ pub(crate) fn disjoint(a: &Signature, b: &Signature) -> bool {
 }
 
 fn same_action(a: &Action, b: &Action) -> bool {
-    a.target == b.target && a.fallbacks == b.fallbacks
+    a.target == b.target && a.fallbacks == b.fallbacks && a.secondary == b.secondary
 }
 
 /// One overlap found: a lead the earlier rule takes that the later one
@@ -557,5 +557,6 @@ pub(crate) fn describe(ctx: &Ctx<'_>, target: &Target) -> String {
         Target::RepField(field) => {
             format!("rep `{}`", program.schema.fields.get(field.index()).map_or("?", |f| f.name.as_str()))
         }
+        Target::Split(split) => format!("split `{}`", split.name),
     }
 }

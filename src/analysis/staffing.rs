@@ -86,6 +86,60 @@ pub fn check_roster_at(program: &Program, roster: &Roster, _sources: &SourceMap,
     diagnostics
 }
 
+/// W0621: the teams whose caps over time (`max_per_day`, `max_per_week`)
+/// cannot absorb `per_day` leads a day, or `7 × per_day` a week. Every
+/// team some rule sends leads to (a target, a fallback, a split's arm, a
+/// second owner) is assumed to receive all `per_day`: route does not
+/// apportion the volume across rules, which would need the leads'
+/// distribution. A member who never takes leads counts 0; a member without
+/// a cap makes the team's capacity for that period unbounded.
+pub fn check_caps(program: &Program, roster: &Roster, per_day: u64) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
+    let used = used_teams(program);
+    for (t, team) in program.teams.iter().enumerate() {
+        if !used.contains_key(&t) || team.members.is_empty() {
+            continue;
+        }
+        let caps = |cap: &dyn Fn(&MemberStatus) -> Option<u64>| -> Option<u64> {
+            team.members.iter().try_fold(0u64, |sum, m| {
+                let status = roster.status(&m.id);
+                let own = if never(&m.id, status).is_some() { Some(0) } else { status.and_then(cap) };
+                Some(sum.saturating_add(own?))
+            })
+        };
+        let daily = caps(&|s| s.max_per_day);
+        let weekly = caps(&|s| match (s.max_per_day, s.max_per_week) {
+            (Some(day), Some(week)) => Some(week.min(day.saturating_mul(7))),
+            (day, week) => week.or(day.map(|d| d.saturating_mul(7))),
+        });
+        let (message, label) = match (daily, weekly) {
+            (Some(day), _) if day < per_day => (
+                format!("team `{}` can take {day} leads a day under its caps, fewer than the {per_day} expected", team.name),
+                format!("its members' `max_per_day` add up to {day}"),
+            ),
+            (_, Some(week)) if week < per_day.saturating_mul(7) => (
+                format!(
+                    "team `{}` can take {week} leads a week under its caps, fewer than the {} expected ({per_day} a day)",
+                    team.name,
+                    per_day.saturating_mul(7)
+                ),
+                format!("its members' `max_per_week` add up to {week}"),
+            ),
+            _ => continue,
+        };
+        diagnostics.push(
+            Diagnostic::new(Code::CapsBelowVolume, team.span, message)
+                .label(label)
+                .note(format!(
+                    "`--expected-per-day {per_day}` is assumed to reach each team in full; a lead past the caps goes \
+                 to the rule's fallbacks, else to `queue unassigned`"
+                ))
+                .help("raise `max_per_day` / `max_per_week` in the roster, add members, or give the rules a fallback"),
+        );
+    }
+    diagnostics
+}
+
 /// Half-open intervals of seconds since the epoch, sorted and disjoint.
 type Intervals = Vec<(i64, i64)>;
 
@@ -133,19 +187,7 @@ impl<'a> Analysis<'a> {
 
     /// Teams some action names, with the strategies it is named with.
     fn used_teams(&self) -> BTreeMap<usize, Vec<Strategy>> {
-        let mut used: BTreeMap<usize, Vec<Strategy>> = BTreeMap::new();
-        for action in self.actions() {
-            for target in chain(action) {
-                if let Target::Team { team, strategy } = target {
-                    used.entry(team.0 as usize).or_default().push(*strategy);
-                }
-            }
-        }
-        used
-    }
-
-    fn actions(&self) -> impl Iterator<Item = &'a Action> {
-        self.program.rules.iter().map(|r| &r.action).chain(self.program.on_invalid.as_ref())
+        used_teams(self.program)
     }
 
     /// When a rep can take leads, on the timeline.
@@ -183,6 +225,8 @@ impl<'a> Analysis<'a> {
             // The key may be missing from the table: nothing to count on.
             Target::RepLookup { .. } | Target::RepField(_) => Vec::new(),
             Target::Team { team, .. } => self.teams.get(team.0 as usize).cloned().unwrap_or_default(),
+            // `chains` takes splits apart before coverage is asked.
+            Target::Split(_) => Vec::new(),
         }
     }
 
@@ -207,12 +251,15 @@ impl<'a> Analysis<'a> {
     fn unstaffed_hours(&self, t: usize, team: &Team) -> Option<Diagnostic> {
         let mut lost: Intervals = Vec::new();
         let mut rules: Vec<(Span, String)> = Vec::new();
+        // Each chain on its own: a split's arms and a second owner are
+        // tried apart from each other.
         let named: Vec<(Option<&RuleInfo>, &Action)> = self
             .program
             .rules
             .iter()
             .map(|r| (Some(r), &r.action))
             .chain(self.program.on_invalid.as_ref().map(|a| (None, a)))
+            .flat_map(|(rule, action)| chains(action).into_iter().map(move |c| (rule, c)))
             .collect();
         for (rule, action) in &named {
             let targets = reachable(action);
@@ -332,14 +379,14 @@ impl<'a> Analysis<'a> {
             }
         }
         for rule in &self.program.rules {
-            for target in chain(&rule.action) {
+            for target in rule.action.targets() {
                 if let Target::Rep(rep) = target {
                     named.entry(rep).or_insert(rule.span);
                 }
             }
         }
         if let Some(action) = &self.program.on_invalid {
-            for target in chain(action) {
+            for target in action.targets() {
                 if let Target::Rep(rep) = target {
                     named
                         .entry(rep)
@@ -496,7 +543,35 @@ fn percent(weight: u32, total: u64) -> f64 {
     }
 }
 
-/// An action's targets in order.
+/// Teams some action names (a target, fallback, split arm or second
+/// owner), with the strategies it is named with.
+fn used_teams(program: &Program) -> BTreeMap<usize, Vec<Strategy>> {
+    let mut used: BTreeMap<usize, Vec<Strategy>> = BTreeMap::new();
+    let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
+    for action in actions.flat_map(chains) {
+        for target in chain(action) {
+            if let Target::Team { team, strategy } = target {
+                used.entry(team.0 as usize).or_default().push(*strategy);
+            }
+        }
+    }
+    used
+}
+
+/// The chains of targets an action tries, each apart: its own (each arm's,
+/// for a split) and its second owner's.
+fn chains(action: &Action) -> Vec<&Action> {
+    let mut out = match &action.target {
+        Target::Split(split) => split.arms.iter().flat_map(|arm| chains(&arm.action)).collect(),
+        _ => vec![action],
+    };
+    if let Some(secondary) = &action.secondary {
+        out.extend(chains(secondary));
+    }
+    out
+}
+
+/// One chain's targets in order (see [`chains`]).
 fn chain(action: &Action) -> impl Iterator<Item = &Target> {
     std::iter::once(&action.target).chain(&action.fallbacks)
 }

@@ -12,6 +12,7 @@ pub mod files;
 mod load;
 pub mod program;
 mod resolve;
+mod split;
 mod tables;
 mod types;
 
@@ -20,6 +21,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 
 pub use program::Program;
+pub use split::percent as split_percent;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap};

@@ -469,13 +469,69 @@ pub enum TestKind {
     InLookup(LookupId),
 }
 
-/// Where a matching lead goes: a target, then fallbacks in order.
-#[derive(Debug, Clone)]
+/// Where a matching lead goes: a target, then fallbacks in order; and,
+/// with `with`, a second owner.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     /// The first choice.
     pub target: Target,
     /// Fallbacks, tried left to right when the target has nobody eligible.
     pub fallbacks: Vec<Target>,
+    /// `with ACTION`: the second owner (LANGUAGE.md §15), chosen after the
+    /// first with its own strategy and fallbacks; it never has a second
+    /// owner or a split of its own.
+    pub secondary: Option<Box<Action>>,
+}
+
+impl Action {
+    /// Calls `visit` on every target the action can send a lead to: its
+    /// target (a split's arms, recursively), fallbacks and second owner.
+    pub fn for_each_target<'a>(&'a self, visit: &mut dyn FnMut(&'a Target)) {
+        for target in std::iter::once(&self.target).chain(&self.fallbacks) {
+            match target {
+                Target::Split(split) => split.arms.iter().for_each(|arm| arm.action.for_each_target(visit)),
+                other => visit(other),
+            }
+        }
+        if let Some(secondary) = &self.secondary {
+            secondary.for_each_target(visit);
+        }
+    }
+
+    /// Every target the action can send a lead to (see
+    /// [`Action::for_each_target`]), in order.
+    pub fn targets(&self) -> Vec<&Target> {
+        let mut out = Vec::new();
+        self.for_each_target(&mut |t| out.push(t));
+        out
+    }
+}
+
+/// The number of buckets a split's key hashes into: a share is a whole
+/// number of hundredths of a percent (`12.5%` is 1,250 buckets).
+pub const SPLIT_BUCKETS: u32 = 10_000;
+
+/// `split NAME by FIELD { P% ACTION; ... }` (LANGUAGE.md §14), checked:
+/// shares add up to [`SPLIT_BUCKETS`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    /// Its identity, hashed with the key: the split's name, else the
+    /// rule's label.
+    pub name: String,
+    /// The field whose value is hashed.
+    pub field: FieldId,
+    /// The arms in order; arm `i` takes the buckets from the sum of the
+    /// shares before it up to that sum plus its own.
+    pub arms: Vec<Arm>,
+}
+
+/// One arm of a split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arm {
+    /// Its share in buckets (hundredths of a percent), at least 1.
+    pub share: u32,
+    /// Where its leads go.
+    pub action: Action,
 }
 
 /// A destination.
@@ -501,6 +557,9 @@ pub enum Target {
     Queue(String),
     /// The rep named by a (derived) string field: `rep TABLE[KEY].COLUMN`.
     RepField(FieldId),
+    /// A split: the arm the lead's bucket falls in decides (only as a
+    /// rule's whole action).
+    Split(Box<Split>),
 }
 
 /// Distribution strategies (LANGUAGE.md §6).

@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap;
 
 use super::program::{
-    Action, Cond, Derivation, Lookup, Number, Ordering, RuleInfo, Scalar, Score, ScoreId, ScoreTerm, Strategy, Table,
-    TableId, Target, Team, Test, TestKind,
+    Action, Arm, Cond, Derivation, Lookup, Number, Ordering, RuleInfo, Scalar, Score, ScoreId, ScoreTerm, Split,
+    Strategy, Table, TableId, Target, Team, Test, TestKind, SPLIT_BUCKETS,
 };
 use super::resolve::{lookup_id, team_id, unknown_field};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
@@ -84,6 +84,8 @@ pub struct Checker<'a> {
     program_nodes: usize,
     /// Whether the program-wide budget was already reported.
     program_budget_hit: bool,
+    /// Each split's identity, with where the first split of that name is.
+    split_names: FxHashMap<String, Span>,
     /// Where each used team, let, lookup was used (for unused warnings later).
     pub diagnostics: Diagnostics,
 }
@@ -107,6 +109,7 @@ impl<'a> Checker<'a> {
             expanded: 0,
             program_nodes: 0,
             program_budget_hit: false,
+            split_names: FxHashMap::default(),
             diagnostics: Diagnostics::default(),
         }
     }
@@ -798,11 +801,66 @@ impl<'a> Checker<'a> {
         id
     }
 
-    /// Checks an action.
+    /// Checks an action (`on invalid`'s: a split there needs a name of its own).
     pub fn action(&mut self, action: &'a ast::Action) -> Option<Action> {
-        let target = self.target(&action.target);
+        self.action_of(action, None)
+    }
+
+    /// Checks an action; `label` (the rule's) names a split that has no
+    /// name of its own.
+    fn action_of(&mut self, action: &'a ast::Action, label: Option<&Ident>) -> Option<Action> {
+        let target = match &action.target {
+            ast::Target::Split(split) => self.split(split, label).map(|s| Target::Split(Box::new(s))),
+            other => self.target(other),
+        };
         let fallbacks: Vec<Option<Target>> = action.fallbacks.iter().map(|f| self.target(f)).collect();
-        Some(Action { target: target?, fallbacks: fallbacks.into_iter().collect::<Option<_>>()? })
+        let secondary = action.secondary.as_ref().map(|secondary| self.action_of(secondary, None).map(Box::new));
+        Some(Action {
+            target: target?,
+            fallbacks: fallbacks.into_iter().collect::<Option<_>>()?,
+            secondary: secondary.map_or(Some(None), |s| s.map(Some))?,
+        })
+    }
+
+    /// Checks a split: its name, field, shares (adding up to 100%) and each
+    /// arm's action, reporting every problem.
+    fn split(&mut self, split: &'a ast::SplitExpr, label: Option<&Ident>) -> Option<Split> {
+        let name = super::split::identity(split, label).map_err(|d| self.diagnostics.push(*d)).ok();
+        if let Some(name) = &name {
+            match self.split_names.get(name) {
+                Some(first) => self.diagnostics.push(super::split::same_name(name, split.span, *first)),
+                None => _ = self.split_names.insert(name.clone(), split.span),
+            }
+        }
+        let field = self.input_field(&split.field.name);
+        if field.is_none() {
+            self.diagnostics.push(unknown_field(&self.schema, &split.field));
+        }
+        if split.arms.is_empty() {
+            self.diagnostics.push(super::split::empty(split));
+            return None;
+        }
+        let mut arms = Vec::new();
+        let mut shares = Vec::new();
+        let mut complete = true;
+        for arm in &split.arms {
+            let share = super::split::buckets(&arm.share, arm.percent).map_err(|d| self.diagnostics.push(*d)).ok();
+            let action = self.action_of(&arm.action, None);
+            if let Some(share) = share {
+                shares.push((arm.percent, share));
+            }
+            match (share, action) {
+                (Some(share), Some(action)) => arms.push(Arm { share, action }),
+                _ => complete = false,
+            }
+        }
+        let total: u64 = shares.iter().map(|&(_, s)| u64::from(s)).sum();
+        // A bad share is reported on its own; the sum is judged when all are good.
+        if shares.len() == split.arms.len() && total != u64::from(SPLIT_BUCKETS) {
+            self.diagnostics.push(super::split::wrong_total(split, &shares));
+            return None;
+        }
+        complete.then_some(Split { name: name?, field: field?, arms })
     }
 
     fn target(&mut self, target: &'a ast::Target) -> Option<Target> {
@@ -861,6 +919,8 @@ impl<'a> Checker<'a> {
                 Some(Target::RepLookup { lookup: lookup?, key: field? })
             }
             ast::Target::Queue(name, _) => Some(Target::Queue(name.name.clone())),
+            // The grammar puts a split only where `action_of` reads it.
+            ast::Target::Split(split) => self.split(split, None).map(|s| Target::Split(Box::new(s))),
         }
     }
 
@@ -927,7 +987,7 @@ impl<'a> Checker<'a> {
             match &rule.kind {
                 RuleKind::When { condition, action } => {
                     let cond = self.condition(condition);
-                    let action = self.action(action);
+                    let action = self.action_of(action, rule.label.as_ref());
                     if let (Some(cond), Some(action)) = (cond, action) {
                         self.push_rule(rule, conjoin(outer, Some(cond)), action, out);
                     }
@@ -944,7 +1004,7 @@ impl<'a> Checker<'a> {
                 }
                 RuleKind::Otherwise { action } => {
                     otherwise = Some(rule.keyword);
-                    if let Some(action) = self.action(action) {
+                    if let Some(action) = self.action_of(action, rule.label.as_ref()) {
                         self.push_rule(rule, conjoin(outer, None), action, out);
                     }
                 }

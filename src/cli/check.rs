@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice};
 
 use super::{check_project, AppError, Exit};
-use crate::analysis::staffing::check_roster;
+use crate::analysis::staffing::{check_caps, check_roster};
 use crate::analysis::{analyse, lead_to_json, Options, Witness};
 use crate::check::Program;
 use crate::compile::{compile, Budget};
@@ -40,6 +40,11 @@ pub struct CheckArgs {
     /// hours of the week, roster members no team uses.
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
+    /// With --roster: warn (W0621) when a team's `max_per_day` /
+    /// `max_per_week` caps cannot absorb N leads a day (each team that
+    /// rules send leads to is assumed to receive all N).
+    #[arg(long, value_name = "N", requires = "roster", value_parser = clap::value_parser!(u64).range(1..))]
+    pub expected_per_day: Option<u64>,
 }
 
 /// Output formats of `route check`.
@@ -75,6 +80,9 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         if let Some(path) = &args.roster {
             let roster = super::eval::read_roster(path)?;
             checked.diagnostics.extend(check_roster(program, &roster, &checked.sources));
+            if let Some(volume) = args.expected_per_day {
+                checked.diagnostics.extend(check_caps(program, &roster, volume));
+            }
         }
         checked.diagnostics.sort();
     }

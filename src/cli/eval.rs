@@ -57,8 +57,11 @@ pub struct EvalArgs {
     /// from the first byte: `{` is JSONL, anything else CSV).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormatArg>,
-    /// The output format: one JSON object per line, or CSV with a header
-    /// (with --scores, a `scores` key, or column, carries each lead's scores).
+    /// The output format: one JSON object per line, or CSV with the JSONL
+    /// keys as columns (with --scores, a `scores` key, or column, carries
+    /// each lead's scores; for a project with a split or a second owner
+    /// (`with`), also `split`, `split_arm`, `secondary_team`,
+    /// `secondary_queue` and `secondary_assignee`).
     #[arg(long, value_enum, default_value_t = OutputFormatArg::Jsonl)]
     pub output: OutputFormatArg,
     /// Write decisions here instead of stdout (the file is replaced when the
@@ -167,8 +170,16 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         OutputFormatArg::Jsonl => OutputFormat::Jsonl,
         OutputFormatArg::Csv => OutputFormat::Csv,
     };
-    let mut writer =
-        DecisionWriter::new(output.writer(), format).with_explain_columns(explain.on()).with_scores_column(args.scores);
+    let owners = program
+        .rules
+        .iter()
+        .map(|r| &r.action)
+        .chain(program.on_invalid.as_ref())
+        .any(|a| a.secondary.is_some() || matches!(a.target, crate::check::program::Target::Split(_)));
+    let mut writer = DecisionWriter::new(output.writer(), format)
+        .with_owner_columns(owners)
+        .with_explain_columns(explain.on())
+        .with_scores_column(args.scores);
     // Counting costs a few string copies per lead: only when asked for.
     let mut tally = args.summary.map(|_| Tally::default());
     let sources = explain.on().then_some(&compiled.sources);

@@ -153,7 +153,7 @@ fn territory(rng: &mut Rng) -> Cond {
 
 fn synthetic_program(rules: usize, seed: u64) -> Program {
     let mut rng = Rng(seed);
-    let action = Action { target: Target::Queue("q".into()), fallbacks: vec![] };
+    let action = Action { target: Target::Queue("q".into()), fallbacks: vec![], secondary: None };
     // Like the generator: strict rules first, broad ones (3%, one
     // predicate) last, so that later rules stay reachable.
     let mut sizes: Vec<usize> = (0..rules).map(|i| if i * 100 >= rules * 97 { 1 } else { 3 + rng.below(2) }).collect();

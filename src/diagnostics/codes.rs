@@ -125,4 +125,12 @@ codes! {
     UnstaffedHours = "W0202", Warning, "team has nobody working at some hours";
     IdleWeight = "W0203", Warning, "weighted member never takes leads";
     UnusedRosterMember = "W0204", Warning, "roster member in no team";
+
+    // E066x/W062x: splits, two owners, caps over time (LANGUAGE.md §14-§16).
+    SplitShares = "E0661", Error, "split shares do not add up to 100%";
+    UnnamedSplit = "E0662", Error, "split without a stable name";
+    BadShare = "E0663", Error, "split share is not a percentage";
+    EmptySplit = "E0664", Error, "split with no arms";
+    SplitNameTaken = "E0665", Error, "two splits with one name";
+    CapsBelowVolume = "W0621", Warning, "team's daily caps cannot absorb the expected volume";
 }

@@ -297,13 +297,18 @@ fn render_scalar(schema: &Schema, field: FieldId, literal: &Scalar) -> String {
     }
 }
 
-/// An action as written: the target, then each fallback; with strategies
-/// when `strategies` (the destination of a lead leaves them out).
+/// An action as written: the target, then each fallback, then the second
+/// owner; with strategies when `strategies` (the destination of a lead
+/// leaves them out).
 pub(crate) fn render_action(program: &Program, action: &Action, strategies: bool) -> String {
     let mut out = render_target(program, &action.target, strategies);
     for fallback in &action.fallbacks {
         out.push_str(" else fallback ");
         out.push_str(&render_target(program, fallback, strategies));
+    }
+    if let Some(secondary) = &action.secondary {
+        out.push_str(" with ");
+        out.push_str(&render_action(program, secondary, strategies));
     }
     out
 }
@@ -329,5 +334,17 @@ fn render_target(program: &Program, target: &Target, strategies: bool) -> String
         ),
         Target::Queue(name) => format!("queue {name}"),
         Target::RepField(field) => format!("rep {}", field_name(&program.schema, *field)),
+        Target::Split(split) => {
+            let arms: Vec<String> = split
+                .arms
+                .iter()
+                .map(|arm| {
+                    let share = crate::check::split_percent(u64::from(arm.share));
+                    format!("{share} {}", render_action(program, &arm.action, strategies))
+                })
+                .collect();
+            let field = field_name(&program.schema, split.field);
+            format!("split {} by {field} {{ {} }}", split.name, arms.join("; "))
+        }
     }
 }

@@ -75,12 +75,12 @@ impl RepIndex {
             team.members.iter().for_each(|m| reps.add(&m.id));
         }
         let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
-        for target in actions.flat_map(|a| std::iter::once(&a.target).chain(&a.fallbacks)) {
-            match target {
+        for action in actions {
+            action.for_each_target(&mut |target| match target {
                 Target::Rep(rep) => reps.add(rep),
                 Target::RepField(field) => program.rep_ids(*field).into_iter().for_each(|id| reps.add(id)),
                 _ => {}
-            }
+            });
         }
         for lookup in &program.lookups {
             let mut values: Vec<&str> = lookup.entries.values().map(String::as_str).collect();
@@ -133,7 +133,9 @@ impl Footprint {
         let mut teams = BTreeSet::new();
         let mut ids = BTreeSet::new();
         let mut random = false;
-        let targets = action.into_iter().flat_map(|a| std::iter::once(&a.target).chain(&a.fallbacks));
+        // Every arm of a split and the second owner too: a store must lock
+        // every row the lead can touch.
+        let targets = action.map(Action::targets).unwrap_or_default();
         for target in targets {
             match target {
                 Target::Team { team, strategy } => {
@@ -149,7 +151,7 @@ impl Footprint {
                     ids.extend(program.lookup(*lookup).entries.values().cloned());
                 }
                 Target::RepField(field) => ids.extend(program.rep_ids(*field).into_iter().map(str::to_string)),
-                Target::Queue(_) => {}
+                Target::Queue(_) | Target::Split(_) => {}
             }
         }
         ids.retain(|id| reps.get(id).is_some());

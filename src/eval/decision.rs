@@ -126,6 +126,13 @@ pub struct Decision {
     pub fallback: bool,
     /// Why.
     pub reason: Reason,
+    /// For a rule whose action is a split: the split and the arm the
+    /// lead's bucket fell in (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitChoice>,
+    /// For a rule with `with`: the second owner (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secondary: Option<Secondary>,
     /// For invalid leads: what is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<LeadError>,
@@ -167,10 +174,43 @@ impl Decision {
             strategy: None,
             fallback: false,
             reason,
+            split: None,
+            secondary: None,
             error: None,
             trace: None,
             distribution: None,
             scores: None,
         }
     }
+}
+
+/// The arm of a split a lead was sent to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SplitChoice {
+    /// The split's name (its own, else its rule's label).
+    pub name: String,
+    /// The arm, counted from 1 in the order written.
+    pub arm: u32,
+    /// The lead's bucket, 0..10,000: the arm whose cumulative shares
+    /// cover it took the lead (null for a lead without the split's field,
+    /// which goes to the first arm).
+    pub bucket: Option<u32>,
+}
+
+/// The second owner of a lead (`-> ACTION with ACTION`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Secondary {
+    /// The team's name, when a team member was chosen.
+    pub team: Option<String>,
+    /// The queue's name, when a queue took the second place (`queue
+    /// unassigned` when nobody in the chain was eligible).
+    pub queue: Option<String>,
+    /// The rep, when one was chosen.
+    pub assignee: Option<String>,
+    /// The strategy that picked the rep.
+    pub strategy: Option<&'static str>,
+    /// Whether a fallback of the `with` chain took it.
+    pub fallback: bool,
+    /// `matched`, `fallback` or `no_eligible_member`.
+    pub reason: Reason,
 }

@@ -10,6 +10,7 @@ pub mod hours;
 pub mod reference;
 pub mod roster;
 pub mod router;
+pub mod split;
 pub mod state;
 pub mod strategy;
 pub mod summary;

@@ -267,7 +267,7 @@ mod tests {
         let test = |field: u32, kind: TestKind, needle: &str| {
             Cond::Test(Test { field: crate::schema::FieldId(field), kind, span: span_of(needle) })
         };
-        let action = Action { target: Target::Queue("q".into()), fallbacks: vec![] };
+        let action = Action { target: Target::Queue("q".into()), fallbacks: vec![], secondary: None };
         let rule = |name: &str, condition: Cond| RuleInfo {
             name: name.into(),
             line: 1,

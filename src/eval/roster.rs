@@ -48,6 +48,10 @@ pub struct MemberFile {
     /// An instant (RFC 3339) or a date (the rep's midnight) until which the
     /// rep takes no leads.
     pub paused_until: Option<String>,
+    /// Most leads route gives the rep per day (from local midnight).
+    pub max_per_day: Option<u64>,
+    /// Most leads route gives the rep per week (from Monday, local midnight).
+    pub max_per_week: Option<u64>,
 }
 
 /// A validated rep status.
@@ -67,6 +71,10 @@ pub struct MemberStatus {
     pub out_of_office: Vec<(Date, Date)>,
     /// No leads before this instant.
     pub paused_until: Option<Timestamp>,
+    /// Most leads given per local day (LANGUAGE.md §16), at least 1.
+    pub max_per_day: Option<u64>,
+    /// Most leads given per local week, Monday to Sunday, at least 1.
+    pub max_per_week: Option<u64>,
 }
 
 impl MemberStatus {
@@ -97,6 +105,29 @@ impl MemberStatus {
         None
     }
 
+    /// Whether the rep has a cap over time, so that route counts their
+    /// leads per day and week.
+    pub fn capped(&self) -> bool {
+        self.max_per_day.is_some() || self.max_per_week.is_some()
+    }
+
+    /// The rep's day and the Monday of their week at `now`, in their zone:
+    /// the periods caps are counted in.
+    pub fn periods(&self, now: Timestamp) -> Periods {
+        let today = now.to_zoned(self.timezone.clone()).date();
+        let back = i64::from(today.weekday().to_monday_zero_offset());
+        Periods { day: today, week: today.checked_sub(jiff::Span::new().days(back)).unwrap_or(today) }
+    }
+
+    /// The cap reached, given the leads counted in the rep's current day
+    /// and week.
+    pub fn at_cap(&self, today: u64, this_week: u64) -> Option<Ineligible> {
+        if self.max_per_day.is_some_and(|cap| today >= cap) {
+            return Some(Ineligible::AtDailyCap);
+        }
+        self.max_per_week.is_some_and(|cap| this_week >= cap).then_some(Ineligible::AtWeeklyCap)
+    }
+
     /// Whether `open_leads` plus `assigned` reaches `capacity`.
     pub fn full(&self, assigned: u64) -> bool {
         self.capacity.is_some_and(|capacity| self.open_leads.saturating_add(assigned) >= capacity)
@@ -116,6 +147,21 @@ pub enum Ineligible {
     OutsideHours,
     /// `open_leads` (plus this run's) reached `capacity`.
     AtCapacity,
+    /// Given `max_per_day` leads today (in the rep's zone).
+    AtDailyCap,
+    /// Given `max_per_week` leads this week (Monday to Sunday, rep's zone).
+    AtWeeklyCap,
+    /// Already the lead's first owner (a `with` second owner is someone else).
+    FirstOwner,
+}
+
+/// The periods caps over time are counted in, for one rep at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Periods {
+    /// The rep's local date.
+    pub day: Date,
+    /// The Monday that starts the rep's local week.
+    pub week: Date,
 }
 
 impl Ineligible {
@@ -127,6 +173,9 @@ impl Ineligible {
             Ineligible::Paused => "paused",
             Ineligible::OutsideHours => "outside_hours",
             Ineligible::AtCapacity => "at_capacity",
+            Ineligible::AtDailyCap => "at_daily_cap",
+            Ineligible::AtWeeklyCap => "at_weekly_cap",
+            Ineligible::FirstOwner => "first_owner",
         }
     }
 }
@@ -233,6 +282,14 @@ impl Roster {
                     })
                     .ok()
             });
+            for (field, cap) in [("max_per_day", member.max_per_day), ("max_per_week", member.max_per_week)] {
+                if cap == Some(0) {
+                    problem(
+                        field,
+                        format!("a `{field}` of 0 means the rep never takes a lead; use `\"available\": false`"),
+                    );
+                }
+            }
             if member.capacity == Some(0) {
                 problem(
                     "capacity",
@@ -249,6 +306,8 @@ impl Roster {
                     hours,
                     out_of_office,
                     paused_until,
+                    max_per_day: member.max_per_day,
+                    max_per_week: member.max_per_week,
                 },
             );
         }
@@ -277,7 +336,9 @@ impl Roster {
     }
 
     /// Why `rep` cannot take a lead at `now` having been given `assigned`
-    /// leads this run; `None` when eligible. The reasons are checked in the
+    /// leads this run; `None` when eligible. Caps over time (`max_per_day`,
+    /// `max_per_week`) are not judged here: their counts live in the run
+    /// state, and the router checks them. The reasons are checked in the
     /// order of [`Ineligible`]'s variants and the first one found is given.
     pub fn ineligible(&self, rep: &str, now: Timestamp, assigned: u64) -> Option<Ineligible> {
         let status = self.members.get(rep)?;
@@ -328,8 +389,17 @@ impl PartialOrd for Load {
 }
 
 /// The keys a member may have, for "did you mean" on an unknown one.
-const MEMBER_KEYS: [&str; 7] =
-    ["available", "capacity", "open_leads", "timezone", "hours", "out_of_office", "paused_until"];
+const MEMBER_KEYS: [&str; 9] = [
+    "available",
+    "capacity",
+    "open_leads",
+    "timezone",
+    "hours",
+    "out_of_office",
+    "paused_until",
+    "max_per_day",
+    "max_per_week",
+];
 
 /// Reads the roster's JSON into a [`RosterFile`], recording every key of
 /// the wrong type or unknown; what can be read is kept, so that
@@ -377,6 +447,11 @@ fn read_file(value: &serde_json::Value, problems: &mut Vec<RosterProblem>) -> Ro
                         Some(n) if field == "capacity" => member.capacity = Some(n),
                         Some(n) => member.open_leads = Some(n),
                         None => wrong("a whole number >= 0"),
+                    },
+                    "max_per_day" | "max_per_week" => match value.as_u64() {
+                        Some(n) if field == "max_per_day" => member.max_per_day = Some(n),
+                        Some(n) => member.max_per_week = Some(n),
+                        None => wrong("a whole number >= 1"),
                     },
                     "timezone" | "hours" | "paused_until" => match value.as_str() {
                         Some(text) if field == "timezone" => member.timezone = Some(text.to_string()),

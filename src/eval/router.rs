@@ -17,9 +17,9 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::compiled::{Compiled, Footprint, RepIndex, Staffing};
-use super::decision::{Decision, DistributionStep, LeadError, Reason, Skipped, TargetKind};
-use super::roster::{Ineligible, Roster};
-use super::state::{SavedRep, SavedState, SavedTeam};
+use super::decision::{Decision, DistributionStep, LeadError, Reason, Secondary, Skipped, SplitChoice, TargetKind};
+use super::roster::{Ineligible, Periods, Roster};
+use super::state::{SavedCaps, SavedPeriod, SavedRep, SavedState, SavedTeam};
 use super::strategy::{self, Candidates, DistributionState};
 use crate::check::program::{Action, Program, RuleId, Strategy, Target, TeamId};
 use crate::compile::Dag;
@@ -36,13 +36,59 @@ pub struct RunState {
     dist: DistributionState,
     /// Per rep index: leads given (plus a restored state's count).
     assigned: Vec<u64>,
+    /// Per rep index: leads counted against caps over time (only for
+    /// reps the roster gives a cap).
+    caps: Vec<CapCounts>,
+}
+
+/// A rep's leads in their current day and week (LANGUAGE.md §16), each
+/// with the local date its period started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct CapCounts {
+    day: Option<(jiff::civil::Date, u64)>,
+    week: Option<(jiff::civil::Date, u64)>,
+}
+
+impl CapCounts {
+    /// Leads counted in the day and week of `at` (0 for a period that has
+    /// since ended).
+    fn in_periods(&self, at: Periods) -> (u64, u64) {
+        let count = |period: Option<(jiff::civil::Date, u64)>, start| {
+            period.filter(|(from, _)| *from == start).map_or(0, |(_, n)| n)
+        };
+        (count(self.day, at.day), count(self.week, at.week))
+    }
+
+    /// Counts one more lead in the day and week of `at`.
+    fn add(&mut self, at: Periods) {
+        let (today, this_week) = self.in_periods(at);
+        self.day = Some((at.day, today.saturating_add(1)));
+        self.week = Some((at.week, this_week.saturating_add(1)));
+    }
+
+    fn saved(&self) -> SavedCaps {
+        let period = |p: Option<(jiff::civil::Date, u64)>| {
+            p.map(|(start, count)| SavedPeriod { start: start.to_string(), count })
+        };
+        SavedCaps { day: period(self.day), week: period(self.week) }
+    }
+
+    /// From a saved row; a date that does not parse counts nothing.
+    fn restored(saved: &SavedCaps) -> CapCounts {
+        let period = |p: &Option<SavedPeriod>| p.as_ref().and_then(|p| Some((p.start.parse().ok()?, p.count)));
+        CapCounts { day: period(&saved.day), week: period(&saved.week) }
+    }
 }
 
 impl RunState {
     /// Fresh state for `program`'s teams and `reps`, seeded.
     fn fresh(program: &Program, reps: &RepIndex, seed: u64) -> RunState {
         let sizes: Vec<usize> = program.teams.iter().map(|t| t.members.len()).collect();
-        RunState { dist: DistributionState::new(&sizes, seed), assigned: vec![0; reps.len()] }
+        RunState {
+            dist: DistributionState::new(&sizes, seed),
+            assigned: vec![0; reps.len()],
+            caps: vec![CapCounts::default(); reps.len()],
+        }
     }
 
     /// Fresh state for a compiled project; `seed` drives `random`.
@@ -89,6 +135,10 @@ impl RunState {
                 // A refreshed roster's `open_leads` already holds these leads.
                 *slot = if counted.open_leads_basis == basis { counted.assigned } else { 0 };
             }
+            if let Some(slot) = self.caps.get_mut(i) {
+                // Caps count what route gave, whatever the roster says now.
+                *slot = CapCounts::restored(&counted.caps);
+            }
         }
     }
 
@@ -124,14 +174,15 @@ impl RunState {
                 (team.name.clone(), saved)
             })
             .collect();
-        let rep_rows = reps.ids.iter().zip(&self.assigned).enumerate().filter(|(_, (id, &n))| match only {
+        let caps = |i: usize| self.caps.get(i).map(CapCounts::saved).unwrap_or_default();
+        let rep_rows = reps.ids.iter().zip(&self.assigned).enumerate().filter(|(i, (id, &n))| match only {
             Some(f) => f.reps.binary_search(id).is_ok(),
-            None => n > 0,
+            None => n > 0 || !caps(*i).is_empty(),
         });
         let reps = rep_rows
             .map(|(i, (id, &assigned))| {
                 let open_leads_basis = staffing.status(i).map_or(0, |s| s.open_leads);
-                (id.clone(), SavedRep { assigned, open_leads_basis })
+                (id.clone(), SavedRep { assigned, open_leads_basis, caps: caps(i) })
             })
             .collect();
         let rng = only.is_none_or(|f| f.random).then_some(self.dist.rng);
@@ -156,6 +207,9 @@ pub struct Router<'p> {
     eligible: Vec<bool>,
     /// Scratch space: the sticky key's text.
     key: String,
+    /// While a second owner is chosen: the first owner's rep index (they
+    /// are passed over, so the two owners are two people).
+    owner: Option<usize>,
 }
 
 /// Who took a lead.
@@ -209,6 +263,7 @@ impl<'p> Router<'p> {
             explain: false,
             eligible: Vec::new(),
             key: String::new(),
+            owner: None,
         }
     }
 
@@ -280,15 +335,89 @@ impl<'p> Router<'p> {
         let Some(rule_id) = rule else {
             return unassigned(id, None, None, Reason::NoRuleMatched);
         };
-        let rule = self.program.rule(rule_id);
+        let program = self.program;
+        let rule = program.rule(rule_id);
         let (name, line) = (Some(rule.name.clone()), Some(rule.line));
         let mut steps = Vec::new();
-        let mut decision = match self.take(&rule.action, Some(lead), &mut steps) {
+        let (action, split) = self.choose_arm(&rule.action, Some(lead), &mut steps);
+        let mut decision = match self.take(action, Some(lead), &mut steps) {
             Some((taken, fallback)) => decision(id, name, line, taken, fallback),
             None => unassigned(id, name, line, Reason::NoEligibleMember),
         };
+        decision.split = split;
+        decision.secondary = self.second_owner(action, Some(lead), decision.assignee.as_deref(), &mut steps);
         decision.distribution = self.explained(steps);
         decision
+    }
+
+    /// The arm a split sends the lead to (the first arm for a lead without
+    /// the split's field), or the action itself when it is not a split.
+    fn choose_arm(
+        &mut self,
+        action: &'p Action,
+        lead: Option<&Lead>,
+        steps: &mut Vec<DistributionStep>,
+    ) -> (&'p Action, Option<SplitChoice>) {
+        let Target::Split(split) = &action.target else { return (action, None) };
+        let program = self.program;
+        let schema = &program.schema;
+        let keyed = lead.is_some_and(|l| key_text(schema, split.field, l.get(split.field), &mut self.key));
+        let bucket = keyed.then(|| super::split::bucket(&split.name, &self.key));
+        let index = bucket.map_or(0, |b| super::split::arm_of(split, b));
+        let Some(arm) = split.arms.get(index) else { return (action, None) };
+        if self.explain {
+            let field = &schema.field(split.field).name;
+            let share = crate::check::split_percent(u64::from(arm.share));
+            let why = match bucket {
+                Some(b) => format!("`{field}` falls in bucket {b} of 10000: arm {} ({share})", index + 1),
+                None => format!("the lead has no `{field}`: arm 1 ({share})"),
+            };
+            steps.push(DistributionStep {
+                target: format!("split {} by {field}", split.name),
+                took: None,
+                skipped: Vec::new(),
+                note: Some(why),
+            });
+        }
+        let arm_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        (&arm.action, Some(SplitChoice { name: split.name.clone(), arm: arm_number, bucket }))
+    }
+
+    /// The second owner (`with`), chosen after the first, who is passed
+    /// over; `None` for an action without `with`.
+    fn second_owner(
+        &mut self,
+        action: &Action,
+        lead: Option<&Lead>,
+        first: Option<&str>,
+        steps: &mut Vec<DistributionStep>,
+    ) -> Option<Secondary> {
+        let secondary = action.secondary.as_deref()?;
+        self.owner = first.and_then(|rep| self.reps.get(rep));
+        let mark = steps.len();
+        let taken = self.take(secondary, lead, steps);
+        self.owner = None;
+        for step in steps.iter_mut().skip(mark) {
+            step.target = format!("with {}", step.target);
+        }
+        Some(match taken {
+            Some((taken, fallback)) => Secondary {
+                team: taken.team,
+                queue: taken.queue,
+                assignee: taken.assignee,
+                strategy: taken.strategy,
+                fallback,
+                reason: if fallback { Reason::Fallback } else { Reason::Matched },
+            },
+            None => Secondary {
+                team: None,
+                queue: Some(UNASSIGNED.to_string()),
+                assignee: None,
+                strategy: None,
+                fallback: false,
+                reason: Reason::NoEligibleMember,
+            },
+        })
     }
 
     /// Routes an invalid lead at the router's instant: by `on invalid`
@@ -302,11 +431,16 @@ impl<'p> Router<'p> {
         self.judge_at(now);
         let program = self.program;
         let mut steps = Vec::new();
-        let taken = program.on_invalid.as_ref().and_then(|action| self.take(action, None, &mut steps));
+        let chosen = program.on_invalid.as_ref().map(|action| self.choose_arm(action, None, &mut steps));
+        let taken = chosen.as_ref().and_then(|(action, _)| self.take(action, None, &mut steps));
         let mut decision = match taken {
             Some((taken, fallback)) => decision(id, None, None, taken, fallback),
             None => Decision::nowhere(id, Reason::Invalid),
         };
+        if let Some((action, split)) = chosen {
+            decision.split = split;
+            decision.secondary = self.second_owner(action, None, decision.assignee.as_deref(), &mut steps);
+        }
         decision.reason = Reason::Invalid;
         decision.error = Some(error);
         decision.distribution = self.explained(steps);
@@ -320,7 +454,10 @@ impl<'p> Router<'p> {
 
     /// Why rep `i` cannot take a lead now; `None` when they can.
     fn ineligible(&mut self, i: usize) -> Option<Ineligible> {
-        self.duty.ineligible(&self.staffing, &self.state.assigned, i)
+        if self.owner == Some(i) {
+            return Some(Ineligible::FirstOwner);
+        }
+        self.duty.ineligible(&self.staffing, &self.state, i)
     }
 
     /// The steps worth showing: only when something was passed over (a
@@ -393,6 +530,8 @@ impl<'p> Router<'p> {
                     None
                 }
             },
+            // The checker puts a split only where `choose_arm` reads it.
+            Target::Split(_) => None,
         };
         if let Some(mut step) = step {
             step.took = taken.as_ref().and_then(|t| t.assignee.clone().or_else(|| t.queue.clone()));
@@ -410,11 +549,15 @@ impl<'p> Router<'p> {
     ) -> Option<Taken> {
         let program = self.program;
         let members = &program.team(team).members;
-        let Router { reps: index, staffing, state, duty, eligible, key: key_buf, .. } = self;
+        let Router { reps: index, staffing, state, duty, eligible, key: key_buf, owner, .. } = self;
         let reps = index.team_reps.get(team.0 as usize)?;
         eligible.clear();
         for &rep in reps {
-            let why = duty.ineligible(staffing, &state.assigned, rep as usize);
+            let why = if *owner == Some(rep as usize) {
+                Some(Ineligible::FirstOwner)
+            } else {
+                duty.ineligible(staffing, state, rep as usize)
+            };
             if let (Some(reason), Some(step)) = (why, step.as_deref_mut()) {
                 let rep = index.ids.get(rep as usize).cloned().unwrap_or_default();
                 step.skipped.push(Skipped { rep, reason: reason.as_str() });
@@ -439,10 +582,7 @@ impl<'p> Router<'p> {
         let candidates = Candidates { eligible, load: &load, key };
         let chosen = strategy::pick(&mut state.dist, team, members, strategy, &candidates)?;
         let rep = *reps.get(chosen)? as usize;
-        if let Some(count) = state.assigned.get_mut(rep) {
-            // Saturating: a count restored at 2^64-1 must not wrap to 0.
-            *count = count.saturating_add(1);
-        }
+        state.give(rep, duty.periods(staffing, rep));
         Some(Taken {
             kind: TargetKind::Team,
             team: Some(program.team(team).name.clone()),
@@ -461,21 +601,35 @@ impl<'p> Router<'p> {
             }
             return None;
         }
-        if let Some(count) = self.state.assigned.get_mut(i) {
+        let periods = self.duty.periods(&self.staffing, i);
+        self.state.give(i, periods);
+        Some(Taken { kind: TargetKind::Rep, team: None, queue: None, assignee: Some(rep.to_string()), strategy: None })
+    }
+}
+
+impl RunState {
+    /// Counts a lead given to rep `i`: in the run, and against their caps
+    /// in `periods` (a rep with caps).
+    fn give(&mut self, i: usize, periods: Option<Periods>) {
+        if let Some(count) = self.assigned.get_mut(i) {
             // Saturating: a count restored at 2^64-1 must not wrap to 0.
             *count = count.saturating_add(1);
         }
-        Some(Taken { kind: TargetKind::Rep, team: None, queue: None, assignee: Some(rep.to_string()), strategy: None })
+        if let (Some(periods), Some(caps)) = (periods, self.caps.get_mut(i)) {
+            caps.add(periods);
+        }
     }
 }
 
 /// Per rep, why they take no leads at one instant whatever their load,
 /// worked out the first time it is asked and kept until the instant
-/// changes (a batch routed at one `--now` pays for it once per rep).
+/// changes (a batch routed at one `--now` pays for it once per rep); and,
+/// for reps with caps over time, their day and week at that instant.
 #[derive(Debug, Default)]
 struct DutyCache {
     at: Option<jiff::Timestamp>,
     verdicts: Vec<Option<Option<Ineligible>>>,
+    periods: Vec<Option<Option<Periods>>>,
 }
 
 impl DutyCache {
@@ -483,12 +637,26 @@ impl DutyCache {
         if self.at != Some(now) {
             self.verdicts.clear();
             self.verdicts.resize(reps, None);
+            self.periods.clear();
+            self.periods.resize(reps, None);
             self.at = Some(now);
         }
     }
 
+    /// Rep `i`'s day and week now, when the roster gives them a cap.
+    fn periods(&mut self, staffing: &Staffing, i: usize) -> Option<Periods> {
+        if let Some(cached) = self.periods.get(i).copied().flatten() {
+            return cached;
+        }
+        let judged = staffing.status(i).filter(|s| s.capped()).and_then(|s| Some(s.periods(self.at?)));
+        if let Some(slot) = self.periods.get_mut(i) {
+            *slot = Some(judged);
+        }
+        judged
+    }
+
     /// Why rep `i` cannot take a lead now, given the leads it was given.
-    fn ineligible(&mut self, staffing: &Staffing, assigned: &[u64], i: usize) -> Option<Ineligible> {
+    fn ineligible(&mut self, staffing: &Staffing, state: &RunState, i: usize) -> Option<Ineligible> {
         let status = staffing.status(i);
         let off_duty = match self.verdicts.get(i).copied().flatten() {
             Some(cached) => cached,
@@ -500,8 +668,13 @@ impl DutyCache {
                 judged
             }
         };
-        let given = assigned.get(i).copied().unwrap_or(0);
-        off_duty.or_else(|| status.is_some_and(|s| s.full(given)).then_some(Ineligible::AtCapacity))
+        let given = state.assigned.get(i).copied().unwrap_or(0);
+        let full = || status.is_some_and(|s| s.full(given)).then_some(Ineligible::AtCapacity);
+        off_duty.or_else(full).or_else(|| {
+            let periods = self.periods(staffing, i)?;
+            let (today, this_week) = state.caps.get(i)?.in_periods(periods);
+            status?.at_cap(today, this_week)
+        })
     }
 }
 
@@ -523,6 +696,7 @@ fn describe(program: &Program, target: &Target) -> String {
         }
         Target::Queue(name) => format!("queue {name}"),
         Target::RepField(field) => format!("rep {}", program.schema.field(*field).name),
+        Target::Split(split) => format!("split {}", split.name),
     }
 }
 

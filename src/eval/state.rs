@@ -90,6 +90,42 @@ pub struct SavedRep {
     pub assigned: u64,
     /// The roster's `open_leads` when counting started.
     pub open_leads_basis: u64,
+    /// Leads counted against the rep's caps over time (`max_per_day`,
+    /// `max_per_week`); absent in files written before caps existed, and
+    /// for reps without a cap.
+    #[serde(default, skip_serializing_if = "SavedCaps::is_empty")]
+    pub caps: SavedCaps,
+}
+
+/// A rep's counts against caps over time: the leads given in the rep's
+/// current day and week, with the date each period started (in the rep's
+/// zone), so that a count from another day or week is not used.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedCaps {
+    /// The day counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<SavedPeriod>,
+    /// The week counted (its Monday).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week: Option<SavedPeriod>,
+}
+
+impl SavedCaps {
+    /// Whether nothing is counted.
+    pub fn is_empty(&self) -> bool {
+        self.day.is_none() && self.week.is_none()
+    }
+}
+
+/// Leads given in one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedPeriod {
+    /// The local date the period starts (`2026-11-30`; a week's Monday).
+    pub start: String,
+    /// Leads given in it.
+    pub count: u64,
 }
 
 /// How long a run waits for the lock before it says who holds it.

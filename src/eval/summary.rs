@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::decision::{Decision, Reason, TargetKind};
+use super::decision::{Decision, Reason, Secondary, TargetKind};
+use crate::check::program::{Target, SPLIT_BUCKETS};
 use crate::check::Program;
 
 /// Counts accumulated while routing.
@@ -31,6 +32,10 @@ pub struct Tally {
     by_team: BTreeMap<String, BTreeMap<String, u64>>,
     /// Team name -> strategies it was used with.
     strategies: BTreeMap<String, Vec<&'static str>>,
+    /// Split name -> arm (from 1) -> leads.
+    by_arm: BTreeMap<String, BTreeMap<u32, u64>>,
+    /// Second owners (`with`): who took the second place.
+    secondary: SecondaryCounts,
 }
 
 impl Tally {
@@ -42,6 +47,12 @@ impl Tally {
             Some(TargetKind::Rep) => self.to_rep += 1,
             Some(TargetKind::Queue) => self.to_queue += 1,
             None => self.nowhere += 1,
+        }
+        if let Some(split) = &decision.split {
+            *self.by_arm.entry(split.name.clone()).or_default().entry(split.arm).or_default() += 1;
+        }
+        if let Some(secondary) = &decision.secondary {
+            self.secondary.observe(secondary);
         }
         let unrouted =
             matches!(decision.reason, Reason::NoEligibleMember | Reason::NoRuleMatched) || decision.target.is_none();
@@ -127,8 +138,98 @@ impl Tally {
             queues: self.by_queue.clone(),
             assignees: self.by_assignee.clone(),
             teams,
+            splits: self.splits(program),
+            secondaries: (self.secondary.leads > 0).then(|| self.secondary.clone()),
         }
     }
+
+    /// Each split that took leads: every arm as written, its leads and its
+    /// share of the split's leads beside the share asked for.
+    fn splits(&self, program: &Program) -> Vec<SplitSummary> {
+        let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
+        let mut out: Vec<SplitSummary> = Vec::new();
+        for split in actions.filter_map(|a| match &a.target {
+            Target::Split(split) => Some(split),
+            _ => None,
+        }) {
+            let Some(counts) = self.by_arm.get(&split.name) else { continue };
+            if out.iter().any(|s| s.split == split.name) {
+                continue;
+            }
+            let leads: u64 = counts.values().sum();
+            let arms = (1u32..)
+                .zip(&split.arms)
+                .map(|(arm, written)| {
+                    let n = counts.get(&arm).copied().unwrap_or(0);
+                    ArmShare {
+                        arm,
+                        leads: n,
+                        share: if leads == 0 { 0.0 } else { n as f64 / leads as f64 },
+                        expected: f64::from(written.share) / f64::from(SPLIT_BUCKETS),
+                    }
+                })
+                .collect();
+            out.push(SplitSummary { split: split.name.clone(), leads, arms });
+        }
+        out
+    }
+}
+
+/// Counts of second owners (`with`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SecondaryCounts {
+    /// Leads whose rule has a second owner.
+    pub leads: u64,
+    /// Of those, the second owner found by a fallback of the `with` chain.
+    pub fallback: u64,
+    /// Of those, nobody eligible for the second place (`queue unassigned`).
+    pub no_eligible_member: u64,
+    /// Second owners per team.
+    pub teams: BTreeMap<String, u64>,
+    /// Second owners per rep.
+    pub assignees: BTreeMap<String, u64>,
+    /// Second places given to a queue, per queue.
+    pub queues: BTreeMap<String, u64>,
+}
+
+impl SecondaryCounts {
+    fn observe(&mut self, secondary: &Secondary) {
+        self.leads += 1;
+        self.fallback += u64::from(secondary.fallback);
+        self.no_eligible_member += u64::from(secondary.reason == Reason::NoEligibleMember);
+        let count = |map: &mut BTreeMap<String, u64>, key: &Option<String>| {
+            if let Some(key) = key {
+                *map.entry(key.clone()).or_default() += 1;
+            }
+        };
+        count(&mut self.teams, &secondary.team);
+        count(&mut self.assignees, &secondary.assignee);
+        count(&mut self.queues, &secondary.queue);
+    }
+}
+
+/// One split's arms.
+#[derive(Debug, Clone, Serialize)]
+pub struct SplitSummary {
+    /// The split's name.
+    pub split: String,
+    /// Leads it sent to an arm.
+    pub leads: u64,
+    /// Per arm, in the order written.
+    pub arms: Vec<ArmShare>,
+}
+
+/// One arm's share.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArmShare {
+    /// The arm, from 1.
+    pub arm: u32,
+    /// Leads it received.
+    pub leads: u64,
+    /// Fraction of the split's leads.
+    pub share: f64,
+    /// Fraction its share asks for.
+    pub expected: f64,
 }
 
 /// The summary as printed (`--summary json` serialises exactly this).
@@ -168,6 +269,13 @@ pub struct Summary {
     pub assignees: BTreeMap<String, u64>,
     /// Per team that received leads: each member's share against its weight.
     pub teams: Vec<TeamSummary>,
+    /// Per split that received leads: each arm's count and share (absent
+    /// when no split took a lead).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub splits: Vec<SplitSummary>,
+    /// Second owners (absent when no rule with `with` matched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secondaries: Option<SecondaryCounts>,
 }
 
 /// Rule name and leads matched, in policy order; serialised as a JSON
@@ -242,7 +350,7 @@ impl Summary {
                 team.team,
                 team.strategies.join(", "),
                 team.leads,
-                if team.leads == 1 { "" } else { "s" },
+                plural(team.leads),
                 team.worst_deviation * 100.0
             );
             let width = team.members.iter().map(|m| m.rep.chars().count()).max().unwrap_or(0).max(12);
@@ -261,7 +369,42 @@ impl Summary {
                 );
             }
         }
+        for split in &self.splits {
+            let _ = writeln!(out, "split {} ({} lead{}):", split.split, split.leads, plural(split.leads));
+            for arm in &split.arms {
+                let _ = writeln!(
+                    out,
+                    "  arm {:<8} {:>8} {:>6.1}% (expected {:>5.1}%)",
+                    arm.arm,
+                    arm.leads,
+                    arm.share * 100.0,
+                    arm.expected * 100.0
+                );
+            }
+        }
+        if let Some(second) = &self.secondaries {
+            let _ = writeln!(
+                out,
+                "second owners: {} lead{}, fallback {}, no eligible member {}",
+                second.leads,
+                plural(second.leads),
+                second.fallback,
+                second.no_eligible_member
+            );
+            render_counts(&mut out, "second owners by team", second.teams.iter().collect());
+            render_counts(&mut out, "second owners by rep", second.assignees.iter().collect());
+            render_counts(&mut out, "second places in queues", second.queues.iter().collect());
+        }
         out
+    }
+}
+
+/// The `s` of "leads" for `n` of them.
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 

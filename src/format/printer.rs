@@ -320,6 +320,15 @@ impl<'a> Printer<'a> {
         if INDENT.len() * depth + whole.len() <= WIDTH {
             return self.lines.push(Line::code(depth, whole));
         }
+        if let Target::Split(split) = &action.target {
+            // One arm per line inside the braces (a newline separates arms
+            // as well as `;` does).
+            self.lines.push(Line::code(depth, format!("-> {}", self.text.split_head(split))));
+            for arm in &split.arms {
+                self.lines.push(Line::code(depth + 1, self.text.split_arm(arm)));
+            }
+            return self.lines.push(Line::code(depth, "}".into()));
+        }
         for (i, part) in self.text.action_parts(action).into_iter().enumerate() {
             self.lines.push(Line::code(depth, if i == 0 { format!("-> {part}") } else { part }));
         }

@@ -107,11 +107,24 @@ impl Text<'_> {
         }
     }
 
-    /// The first target, then one `else fallback ...` per fallback.
+    /// The first target, then one `else fallback ...` per fallback, then
+    /// `with ...` (the second owner, on one line).
     pub fn action_parts(&self, a: &Action) -> Vec<String> {
         std::iter::once(self.target(&a.target))
             .chain(a.fallbacks.iter().map(|t| format!("else fallback {}", self.target(t))))
+            .chain(a.secondary.iter().map(|s| format!("with {}", self.action(s))))
             .collect()
+    }
+
+    /// `split [NAME] by FIELD {`: the head of a split broken over lines.
+    pub fn split_head(&self, s: &SplitExpr) -> String {
+        let name = s.name.as_ref().map_or(String::new(), |n| format!(" {}", n.name));
+        format!("split{name} by {} {{", s.field.name)
+    }
+
+    /// `P% ACTION`: one arm.
+    pub fn split_arm(&self, arm: &SplitArm) -> String {
+        format!("{}% {}", self.literal(&arm.share), self.action(&arm.action))
     }
 
     pub fn action(&self, a: &Action) -> String {
@@ -131,6 +144,10 @@ impl Text<'_> {
                 format!("rep {}[{}]{column}", lookup.name, self.operand(key))
             }
             Target::Queue(name, _) => format!("queue {}", name.name),
+            Target::Split(split) => {
+                let arms: Vec<String> = split.arms.iter().map(|arm| self.split_arm(arm)).collect();
+                format!("{} {} }}", self.split_head(split), arms.join("; "))
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 //! The rules as the author reads them: each rule with its condition as
 //! written (the source text of the condition, its lines joined), its
-//! target and fallbacks as edges to target nodes; `when COND { ... }`
+//! target and fallbacks as edges to target nodes (a split as a node whose
+//! edges to its arms carry their shares; a second owner as edges labelled
+//! `with`); `when COND { ... }`
 //! blocks as groups labelled with their condition; dotted edges from each
 //! rule to the next in the order they are tried; `on invalid` from its own
 //! start node.
@@ -91,16 +93,47 @@ impl Builder<'_> {
     }
 
     fn action(&mut self, from: &str, action: &Action) {
-        let (id, strategy) = self.target(&action.target);
-        self.picture.edge(from, &id, strategy, Line::Solid);
-        let several = action.fallbacks.len() > 1;
-        for (i, fallback) in action.fallbacks.iter().enumerate() {
-            let (id, strategy) = self.target(fallback);
-            let mut label = if several { format!("fallback {}", i + 1) } else { "fallback".to_string() };
-            if let Some(strategy) = strategy {
-                label = format!("{label} {strategy}");
+        self.chain(from, action, None);
+    }
+
+    /// An action's edges from `from`: a split's node and its arms (each
+    /// edge labelled with the arm's share), the target and fallbacks, and
+    /// the second owner's chain (labelled `with`); `prefix` starts every
+    /// edge label (an arm's share, `with`).
+    fn chain(&mut self, from: &str, action: &Action, prefix: Option<String>) {
+        let labelled = |rest: Option<String>| match (&prefix, rest) {
+            (Some(p), Some(r)) => Some(format!("{p} {r}")),
+            (p, r) => r.or_else(|| p.clone()),
+        };
+        if let Target::Split(split) = &action.target {
+            let id = format!("{from}_split");
+            let field = self.program.schema.fields.get(split.field.index()).map_or("?", |f| f.name.as_str());
+            let lines = vec![format!("split {}", split.name), format!("by {field}")];
+            self.picture.node(id.clone(), lines, Kind::Decision, None);
+            if let Some(row) = self.picture.rows.last_mut() {
+                row.push(id.clone());
             }
-            self.picture.edge(from, &id, Some(label), Line::Dashed);
+            self.picture.edge(from, &id, labelled(None), Line::Solid);
+            for arm in &split.arms {
+                let share = crate::check::split_percent(u64::from(arm.share));
+                self.chain(&id, &arm.action, Some(share));
+            }
+        } else {
+            let (id, strategy) = self.target(&action.target);
+            self.picture.edge(from, &id, labelled(strategy), Line::Solid);
+            let several = action.fallbacks.len() > 1;
+            for (i, fallback) in action.fallbacks.iter().enumerate() {
+                let (id, strategy) = self.target(fallback);
+                let mut label = if several { format!("fallback {}", i + 1) } else { "fallback".to_string() };
+                if let Some(strategy) = strategy {
+                    label = format!("{label} {strategy}");
+                }
+                self.picture.edge(from, &id, labelled(Some(label)), Line::Dashed);
+            }
+        }
+        if let Some(secondary) = &action.secondary {
+            let with = prefix.as_ref().map_or_else(|| "with".to_string(), |p| format!("{p} with"));
+            self.chain(from, secondary, Some(with));
         }
     }
 
@@ -123,6 +156,8 @@ impl Builder<'_> {
                 let name = program.schema.fields.get(field.index()).map_or("?", |f| f.name.as_str());
                 ("column", name.to_string(), format!("rep {name}"), None)
             }
+            // `chain` draws a split as a node of its own before asking.
+            Target::Split(split) => ("split", split.name.clone(), format!("split {}", split.name), None),
         };
         let known = self.picture.nodes.len();
         let id = self.picture.shared_node(prefix, &key, text, Kind::Target);

@@ -55,6 +55,10 @@ struct CsvSink<W: Write> {
     header_written: bool,
     /// Write the `trace` and `distribution` columns.
     explain: bool,
+    /// Write the split and second-owner columns ([`OWNER_COLUMNS`]).
+    owners: bool,
+    /// Formatting buffer for the `split_arm` column.
+    arm: String,
     /// Write the `scores` column (last).
     scores: bool,
     /// Formatting buffer for it.
@@ -85,6 +89,8 @@ impl<W: Write> DecisionWriter<W> {
                 writer: csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w),
                 header_written: false,
                 explain: false,
+                owners: false,
+                arm: String::new(),
                 scores: false,
                 scores_cell: String::new(),
                 trace: String::new(),
@@ -93,6 +99,16 @@ impl<W: Write> DecisionWriter<W> {
             })),
         };
         DecisionWriter { sink }
+    }
+
+    /// Adds the split and second-owner columns ([`OWNER_COLUMNS`]) to CSV
+    /// output when `on` (`route eval` turns them on for a project with a
+    /// split or a `with`); JSONL carries `split` and `secondary` anyway.
+    pub fn with_owner_columns(mut self, on: bool) -> DecisionWriter<W> {
+        if let Sink::Csv(sink) = &mut self.sink {
+            sink.owners = on;
+        }
+        self
     }
 
     /// Adds the `trace` and `distribution` columns to CSV output when `on`
@@ -124,10 +140,20 @@ impl<W: Write> DecisionWriter<W> {
                 out.write_all(b"\n")
             }
             Sink::Csv(sink) => {
-                let CsvSink { writer, header_written, explain, scores, scores_cell, trace, distribution, line } =
-                    &mut **sink;
+                let CsvSink {
+                    writer,
+                    header_written,
+                    explain,
+                    owners,
+                    arm,
+                    scores,
+                    scores_cell,
+                    trace,
+                    distribution,
+                    line,
+                } = &mut **sink;
                 if !*header_written {
-                    write_header(writer, *explain, *scores)?;
+                    write_header(writer, *explain, *owners, *scores)?;
                     *header_written = true;
                 }
                 line.clear();
@@ -150,20 +176,33 @@ impl<W: Write> DecisionWriter<W> {
                     error.and_then(|e| e.value.as_deref()).unwrap_or(""),
                     error.map_or("", |e| e.message.as_str()),
                 ];
-                let mut extra: Vec<&str> = Vec::new();
+                arm.clear();
+                let split = decision.split.as_ref();
+                if let Some(split) = split {
+                    let _ = write!(arm, "{}", split.arm);
+                }
+                let second = decision.secondary.as_ref();
+                let owner_cells: [&str; 5] = [
+                    split.map_or("", |s| s.name.as_str()),
+                    arm.as_str(),
+                    second.and_then(|s| s.team.as_deref()).unwrap_or(""),
+                    second.and_then(|s| s.queue.as_deref()).unwrap_or(""),
+                    second.and_then(|s| s.assignee.as_deref()).unwrap_or(""),
+                ];
+                let owner_cells: &[&str] = if *owners { &owner_cells } else { &[] };
                 if *explain {
                     json_cell(trace, decision.trace.as_ref())?;
                     json_cell(distribution, decision.distribution.as_ref())?;
-                    extra.extend([trace.as_str(), distribution.as_str()]);
                 }
+                let explain_cells: [&str; 2] = [trace.as_str(), distribution.as_str()];
+                let explain_cells: &[&str] = if *explain { &explain_cells } else { &[] };
                 if *scores {
                     json_cell(scores_cell, decision.scores.as_ref())?;
-                    extra.push(scores_cell.as_str());
                 }
-                if extra.is_empty() {
-                    return writer.write_record(record).map_err(csv_to_io);
-                }
-                writer.write_record(record.iter().copied().chain(extra)).map_err(csv_to_io)
+                let score_cells: [&str; 1] = [scores_cell.as_str()];
+                let score_cells: &[&str] = if *scores { &score_cells } else { &[] };
+                let cells = record.iter().chain(owner_cells).chain(explain_cells).chain(score_cells);
+                writer.write_record(cells).map_err(csv_to_io)
             }
         }
     }
@@ -176,9 +215,9 @@ impl<W: Write> DecisionWriter<W> {
         match self.sink {
             Sink::Jsonl(out) => out.into_inner().map_err(io::IntoInnerError::into_error),
             Sink::Csv(sink) => {
-                let CsvSink { mut writer, header_written, explain, scores, .. } = *sink;
+                let CsvSink { mut writer, header_written, explain, owners, scores, .. } = *sink;
                 if !header_written {
-                    write_header(&mut writer, explain, scores)?;
+                    write_header(&mut writer, explain, owners, scores)?;
                 }
                 writer.into_inner().map_err(|e| e.into_error())
             }
@@ -186,11 +225,18 @@ impl<W: Write> DecisionWriter<W> {
     }
 }
 
-/// The CSV header, with the explain and scores columns when asked for.
-fn write_header<W: Write>(writer: &mut csv::Writer<W>, explain: bool, scores: bool) -> io::Result<()> {
+/// The CSV columns of splits and second owners, after [`CSV_HEADER`] when
+/// asked for ([`DecisionWriter::with_owner_columns`]): the split's name
+/// and arm (from 1), and the second owner's team, queue and rep.
+pub const OWNER_COLUMNS: [&str; 5] = ["split", "split_arm", "secondary_team", "secondary_queue", "secondary_assignee"];
+
+/// The CSV header, with the owner, explain and scores columns when asked
+/// for, in that order.
+fn write_header<W: Write>(writer: &mut csv::Writer<W>, explain: bool, owners: bool, scores: bool) -> io::Result<()> {
+    let owner_columns: &[&str] = if owners { &OWNER_COLUMNS } else { &[] };
     let explained: &[&str] = if explain { &["trace", "distribution"] } else { &[] };
     let scored: &[&str] = if scores { &["scores"] } else { &[] };
-    writer.write_record(CSV_HEADER.iter().chain(explained).chain(scored)).map_err(csv_to_io)
+    writer.write_record(CSV_HEADER.iter().chain(owner_columns).chain(explained).chain(scored)).map_err(csv_to_io)
 }
 
 /// A value as compact JSON in `out`; empty for `None`.

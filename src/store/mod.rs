@@ -159,6 +159,25 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// A rep row's `caps` cell: the counts against caps over time as JSON,
+/// NULL for a rep without them (the column was added after the others:
+/// see [`ADD_CAPS_COLUMN`]).
+fn caps_cell(caps: &crate::eval::state::SavedCaps) -> Result<Option<String>, StoreError> {
+    Ok(if caps.is_empty() { None } else { Some(serde_json::to_string(caps)?) })
+}
+
+/// The counts against caps in a rep row's `caps` cell.
+fn caps_of(cell: Option<String>) -> Result<crate::eval::state::SavedCaps, StoreError> {
+    Ok(match cell {
+        Some(text) => serde_json::from_str(&text)?,
+        None => crate::eval::state::SavedCaps::default(),
+    })
+}
+
+/// Adds the `caps` column (caps over time, LANGUAGE.md §16) to a
+/// `route_reps` table made before it existed; run when it is missing.
+const ADD_CAPS_COLUMN: &str = "ALTER TABLE route_reps ADD COLUMN caps TEXT";
+
 /// A count for a signed column.
 fn signed(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

@@ -19,9 +19,9 @@ use std::sync::Mutex;
 
 use postgres::{Client, NoTls, Transaction};
 
-use super::sqlite::SCHEMA;
-use super::{count, signed, Assignment, Decide, Outcome, Store, StoreError};
-use crate::eval::state::{SavedRep, SavedState, SavedTeam, VERSION};
+use super::sqlite::{rep_row, SCHEMA};
+use super::{caps_cell, signed, Assignment, Decide, Outcome, Store, StoreError, ADD_CAPS_COLUMN};
+use crate::eval::state::{SavedState, SavedTeam, VERSION};
 
 /// State in PostgreSQL.
 pub struct PostgresStore {
@@ -46,6 +46,13 @@ impl PostgresStore {
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock(7318)", &[])?;
         tx.batch_execute(SCHEMA)?;
+        let has_caps = tx.query_one(
+            "SELECT COUNT(*) > 0 FROM information_schema.columns WHERE table_name = 'route_reps' AND column_name = 'caps'",
+            &[],
+        )?;
+        if !has_caps.try_get::<_, bool>(0)? {
+            tx.batch_execute(ADD_CAPS_COLUMN)?;
+        }
         tx.commit()?;
         Ok(PostgresStore { url: url.to_string(), idle: Mutex::new(vec![client]) })
     }
@@ -101,8 +108,8 @@ impl Store for PostgresStore {
                 let team: SavedTeam = serde_json::from_str(row.try_get::<_, &str>(1)?)?;
                 saved.teams.insert(row.try_get(0)?, team);
             }
-            for row in client.query("SELECT id, assigned, basis FROM route_reps", &[])? {
-                let rep = SavedRep { assigned: count(row.try_get(1)?), open_leads_basis: count(row.try_get(2)?) };
+            for row in client.query("SELECT id, assigned, basis, caps FROM route_reps", &[])? {
+                let rep = rep_row(row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)?;
                 saved.reps.insert(row.try_get(0)?, rep);
             }
             let rng = client.query_opt("SELECT rng FROM route_meta WHERE id = 1", &[])?;
@@ -163,9 +170,9 @@ fn lock_rows(tx: &mut Transaction<'_>, footprint: &crate::eval::Footprint) -> Re
             "INSERT INTO route_reps (id, assigned, basis) SELECT unnest($1::text[]), 0, 0 ON CONFLICT (id) DO NOTHING",
             &[&footprint.reps],
         )?;
-        let sql = "SELECT id, assigned, basis FROM route_reps WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+        let sql = "SELECT id, assigned, basis, caps FROM route_reps WHERE id = ANY($1) ORDER BY id FOR UPDATE";
         for row in tx.query(sql, &[&footprint.reps])? {
-            let rep = SavedRep { assigned: count(row.try_get(1)?), open_leads_basis: count(row.try_get(2)?) };
+            let rep = rep_row(row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)?;
             rows.reps.insert(row.try_get(0)?, rep);
         }
     }
@@ -184,8 +191,11 @@ fn write_rows(tx: &mut Transaction<'_>, state: &SavedState) -> Result<(), StoreE
         tx.execute("UPDATE route_teams SET state = $2 WHERE name = $1", &[name, &text])?;
     }
     for (id, rep) in &state.reps {
-        let (assigned, basis) = (signed(rep.assigned), signed(rep.open_leads_basis));
-        tx.execute("UPDATE route_reps SET assigned = $2, basis = $3 WHERE id = $1", &[id, &assigned, &basis])?;
+        let (assigned, basis, caps) = (signed(rep.assigned), signed(rep.open_leads_basis), caps_cell(&rep.caps)?);
+        tx.execute(
+            "UPDATE route_reps SET assigned = $2, basis = $3, caps = $4 WHERE id = $1",
+            &[id, &assigned, &basis, &caps],
+        )?;
     }
     if let Some(rng) = state.rng {
         // The generator's bits are kept as they are, in a signed column.

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{count, signed, Assignment, Decide, Outcome, Store, StoreError};
+use super::{caps_cell, caps_of, count, signed, Assignment, Decide, Outcome, Store, StoreError, ADD_CAPS_COLUMN};
 use crate::eval::state::{SavedRep, SavedState, SavedTeam, VERSION};
 
 /// The tables, shared with the PostgreSQL store (the SQL is plain enough
@@ -65,6 +65,14 @@ impl SqliteStore {
         // Checkpoints are the background thread's job, not the writer's.
         connection.pragma_update(None, "wal_autocheckpoint", 0)?;
         connection.execute_batch(SCHEMA)?;
+        let has_caps: bool = connection.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('route_reps') WHERE name = 'caps'",
+            [],
+            |row| row.get(0),
+        )?;
+        if !has_caps {
+            connection.execute_batch(ADD_CAPS_COLUMN)?;
+        }
         let checkpointer = Checkpointer::start(path, CHECKPOINT_EVERY)?;
         Ok(SqliteStore { path: path.to_path_buf(), connection: Mutex::new(connection), _checkpointer: checkpointer })
     }
@@ -103,13 +111,11 @@ impl Store for SqliteStore {
         }
         for id in &footprint.reps {
             let rep = tx
-                .prepare_cached("SELECT assigned, basis FROM route_reps WHERE id = ?1")?
-                .query_row([id], |row| {
-                    Ok(SavedRep { assigned: count(row.get(0)?), open_leads_basis: count(row.get(1)?) })
-                })
+                .prepare_cached("SELECT assigned, basis, caps FROM route_reps WHERE id = ?1")?
+                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
                 .optional()?;
-            if let Some(rep) = rep {
-                rows.reps.insert(id.clone(), rep);
+            if let Some((assigned, basis, caps)) = rep {
+                rows.reps.insert(id.clone(), rep_row(assigned, basis, caps)?);
             }
         }
         if footprint.random {
@@ -142,15 +148,10 @@ impl Store for SqliteStore {
             let team: SavedTeam = serde_json::from_str(&text)?;
             saved.teams.insert(name, team);
         }
-        let mut reps = connection.prepare("SELECT id, assigned, basis FROM route_reps")?;
-        for row in reps.query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                SavedRep { assigned: count(row.get(1)?), open_leads_basis: count(row.get(2)?) },
-            ))
-        })? {
-            let (id, rep) = row?;
-            saved.reps.insert(id, rep);
+        let mut reps = connection.prepare("SELECT id, assigned, basis, caps FROM route_reps")?;
+        for row in reps.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))? {
+            let (id, assigned, basis, caps) = row?;
+            saved.reps.insert(id, rep_row(assigned, basis, caps)?);
         }
         saved.rng = connection
             .query_row("SELECT rng FROM route_meta WHERE id = 1", [], |row| row.get::<_, Option<i64>>(0))
@@ -199,6 +200,11 @@ impl Checkpointer {
     }
 }
 
+/// A rep row as read.
+pub(super) fn rep_row(assigned: i64, basis: i64, caps: Option<String>) -> Result<SavedRep, StoreError> {
+    Ok(SavedRep { assigned: count(assigned), open_leads_basis: count(basis), caps: caps_of(caps)? })
+}
+
 /// Writes the rows of `state` back (upserts).
 fn write_rows(tx: &rusqlite::Transaction<'_>, state: &SavedState) -> Result<(), StoreError> {
     for (name, team) in &state.teams {
@@ -210,10 +216,10 @@ fn write_rows(tx: &rusqlite::Transaction<'_>, state: &SavedState) -> Result<(), 
     }
     for (id, rep) in &state.reps {
         tx.prepare_cached(
-            "INSERT INTO route_reps (id, assigned, basis) VALUES (?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET assigned = excluded.assigned, basis = excluded.basis",
+            "INSERT INTO route_reps (id, assigned, basis, caps) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET assigned = excluded.assigned, basis = excluded.basis, caps = excluded.caps",
         )?
-        .execute(params![id, signed(rep.assigned), signed(rep.open_leads_basis)])?;
+        .execute(params![id, signed(rep.assigned), signed(rep.open_leads_basis), caps_cell(&rep.caps)?])?;
     }
     if let Some(rng) = state.rng {
         // The generator's bits are kept as they are, in a signed column.

@@ -500,6 +500,9 @@ pub struct Action {
     pub target: Target,
     /// `else fallback TARGET`, left to right.
     pub fallbacks: Vec<Target>,
+    /// `with ACTION`: the second owner, with its own fallbacks
+    /// (LANGUAGE.md §15); never itself with a `with` or a split.
+    pub secondary: Option<Box<Action>>,
     /// The whole action.
     pub span: Span,
 }
@@ -534,6 +537,37 @@ pub enum Target {
     },
     /// `queue NAME`
     Queue(Ident, Span),
+    /// `split [NAME] by FIELD { P% ACTION; ... }` (LANGUAGE.md §14): only
+    /// as a rule's whole action (no fallbacks or `with` after the braces;
+    /// each arm has its own).
+    Split(Box<SplitExpr>),
+}
+
+/// `split [NAME] by FIELD { P% ACTION; ... }`
+#[derive(Debug, Clone)]
+pub struct SplitExpr {
+    /// The split's name, when written (its identity for hashing; else the
+    /// rule's label).
+    pub name: Option<Ident>,
+    /// The lead field hashed into a bucket.
+    pub field: Ident,
+    /// The arms, in order (buckets are handed out in this order).
+    pub arms: Vec<SplitArm>,
+    /// The whole split.
+    pub span: Span,
+}
+
+/// `P% ACTION`: one arm of a split.
+#[derive(Debug, Clone)]
+pub struct SplitArm {
+    /// The share as written, without `%` (an int or a decimal).
+    pub share: Literal,
+    /// The share with its `%` (where diagnostics point).
+    pub percent: Span,
+    /// Where the arm's leads go.
+    pub action: Action,
+    /// The whole arm.
+    pub span: Span,
 }
 
 impl Target {
@@ -544,6 +578,7 @@ impl Target {
             | Target::Rep(_, span)
             | Target::RepLookup { span, .. }
             | Target::Queue(_, span) => *span,
+            Target::Split(split) => split.span,
         }
     }
 }

@@ -239,8 +239,22 @@ impl PartialEq for PredicateKind {
 
 impl PartialEq for Action {
     fn eq(&self, other: &Self) -> bool {
-        let Action { target, fallbacks, span: _ } = self;
-        *target == other.target && *fallbacks == other.fallbacks
+        let Action { target, fallbacks, secondary, span: _ } = self;
+        *target == other.target && *fallbacks == other.fallbacks && *secondary == other.secondary
+    }
+}
+
+impl PartialEq for SplitExpr {
+    fn eq(&self, other: &Self) -> bool {
+        let SplitExpr { name, field, arms, span: _ } = self;
+        *name == other.name && *field == other.field && *arms == other.arms
+    }
+}
+
+impl PartialEq for SplitArm {
+    fn eq(&self, other: &Self) -> bool {
+        let SplitArm { share, action, percent: _, span: _ } = self;
+        *share == other.share && *action == other.action
     }
 }
 
@@ -257,6 +271,7 @@ impl PartialEq for Target {
                 Target::RepLookup { lookup: l2, key: k2, column: c2, span: _ },
             ) => l1 == l2 && k1 == k2 && c1 == c2,
             (Target::Queue(a, _), Target::Queue(b, _)) => a == b,
+            (Target::Split(a), Target::Split(b)) => a == b,
             _ => false,
         }
     }
@@ -288,6 +303,9 @@ mod tests {
             "# c\n\nteam t=[\n \"a\"  weight 2,\n]\nlabel:\n when x==1\n and y # why\n and t[ lower( k ) ].c -> team t\n else fallback q",
         );
         assert!(a == b);
+        let a = module("l: when x -> split by id { 90% team t else fallback q; 10% team u with rep \"r\" }");
+        let b = module("l: when x\n -> split by id {\n  90% team t else fallback q\n  10% team u\n  with rep \"r\"\n}");
+        assert!(a == b);
     }
 
     #[test]
@@ -302,6 +320,14 @@ mod tests {
             ("let a = t[k].c == 1", "let a = t[k].d == 1"),
             ("let a = t[lower(k)].c == 1", "let a = t[domain(k)].c == 1"),
             ("when x -> rep t[k].c", "when x -> rep t[k]"),
+            ("when x -> team t with team u", "when x -> team t"),
+            ("when x -> team t with team u", "when x -> team t with team v"),
+            (
+                "l: when x -> split by id { 50% team t; 50% team u }",
+                "l: when x -> split by id { 40% team t; 60% team u }",
+            ),
+            ("when x -> split s by id { 100% team t }", "when x -> split r by id { 100% team t }"),
+            ("when x -> split s by id { 100% team t }", "when x -> split s by id { 100% team t with team u }"),
         ];
         for (left, right) in pairs {
             assert!(module(left) != module(right), "{left} == {right}");

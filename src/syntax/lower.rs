@@ -434,19 +434,46 @@ impl Lower {
         let span = self.span(&pair);
         let mut target = None;
         let mut fallbacks = Vec::new();
+        let mut secondary = None;
+        // One walk serves a rule's action, a `with` clause and a split arm:
+        // their keyword and share are read by the callers.
         for part in pair.into_inner() {
-            if part.as_rule() == Rule::fallback {
-                let inner = part
-                    .into_inner()
-                    .find(|p| !matches!(p.as_rule(), Rule::kw_else | Rule::kw_fallback))
-                    .ok_or_else(|| self.broken(self.file, span.start as usize))?;
-                fallbacks.push(self.target(inner)?);
-            } else {
-                target = Some(self.target(part)?);
+            match part.as_rule() {
+                Rule::kw_with | Rule::share => {}
+                Rule::fallback => {
+                    let inner = part
+                        .into_inner()
+                        .find(|p| !matches!(p.as_rule(), Rule::kw_else | Rule::kw_fallback))
+                        .ok_or_else(|| self.broken(self.file, span.start as usize))?;
+                    fallbacks.push(self.target(inner)?);
+                }
+                Rule::secondary => secondary = Some(Box::new(self.action(part)?)),
+                Rule::split_target => target = Some(Target::Split(Box::new(self.split(part)?))),
+                _ => target = Some(self.target(part)?),
             }
         }
         let target = target.ok_or_else(|| self.broken(self.file, span.start as usize))?;
-        Ok(Action { target, fallbacks, span })
+        Ok(Action { target, fallbacks, secondary, span })
+    }
+
+    fn split(&self, pair: Pair<'_, Rule>) -> Result<SplitExpr> {
+        let span = self.span(&pair);
+        let name = match self.children(&pair, Rule::split_name).next() {
+            Some(name) => Some(self.ident(self.child(&name, Rule::ident)?)),
+            None => None,
+        };
+        let field = self.ident(self.child(&pair, Rule::ident)?);
+        let arms = self
+            .children(&pair, Rule::split_arm)
+            .map(|arm| {
+                let share = self.child(&arm, Rule::share)?;
+                let number = self.child(&share, Rule::number)?;
+                let percent = self.span(&share);
+                let share = Literal { value: self.number(&number)?, span: self.span(&number) };
+                Ok(SplitArm { share, percent, span: self.span(&arm), action: self.action(arm)? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SplitExpr { name, field, arms, span })
     }
 
     fn target(&self, pair: Pair<'_, Rule>) -> Result<Target> {
@@ -778,6 +805,11 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::rep_lookup => "a lookup `table[field]`",
         Rule::fallback | Rule::kw_else => "`else fallback`",
         Rule::kw_fallback => "`fallback`",
+        Rule::secondary | Rule::kw_with => "`with`",
+        Rule::split_target | Rule::kw_split => "`split`",
+        Rule::split_name => "a split name",
+        Rule::kw_by => "`by`",
+        Rule::split_arm | Rule::share => "an arm (`10% team NAME`)",
         Rule::bare_team => "a team name",
         Rule::via | Rule::kw_via => "`via`",
         Rule::strategy | Rule::sticky | Rule::kw_sticky => "a strategy",

@@ -114,4 +114,6 @@ pub enum ExpectWhat {
     Reason(Reason),
     /// `invalid [FIELD]`.
     Invalid(Option<Text>),
+    /// `secondary "id"`: the second owner's rep.
+    Secondary(Text),
 }

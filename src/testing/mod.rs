@@ -34,7 +34,7 @@ pub mod run;
 
 use rustc_hash::FxHashSet;
 
-use crate::check::program::{Action, Target};
+use crate::check::program::Target;
 use crate::check::Program;
 use crate::eval::{Decision, LeadError, Reason, Roster};
 use crate::schema::Lead;
@@ -129,6 +129,8 @@ pub enum Expected {
     Reason(Reason),
     /// The lead is invalid, at this field when one is named.
     Invalid(Option<String>),
+    /// The rep chosen as second owner (`with`).
+    Secondary(String),
 }
 
 impl Expectation {
@@ -140,6 +142,7 @@ impl Expectation {
             Expected::Team(name) => is(&decision.team, name),
             Expected::Queue(name) => is(&decision.queue, name),
             Expected::Assignee(id) => is(&decision.assignee, id),
+            Expected::Secondary(id) => decision.secondary.as_ref().is_some_and(|s| is(&s.assignee, id)),
             Expected::Reason(reason) => decision.reason == *reason,
             Expected::Invalid(field) => {
                 decision.reason == Reason::Invalid
@@ -157,6 +160,7 @@ impl Expectation {
             Expected::Team(name) => format!("team `{name}`"),
             Expected::Queue(name) => format!("queue `{name}`"),
             Expected::Assignee(id) => format!("assignee `{id}`"),
+            Expected::Secondary(id) => format!("secondary `{id}`"),
             Expected::Reason(reason) => format!("reason `{}`", reason.as_str()),
             Expected::Invalid(Some(field)) => format!("invalid `{field}`"),
             Expected::Invalid(None) => "invalid".to_string(),
@@ -178,6 +182,10 @@ impl Expectation {
                 (None, None) => "no team or queue".to_string(),
             },
             Expected::Assignee(_) => named("assignee", &decision.assignee),
+            Expected::Secondary(_) => match &decision.secondary {
+                Some(second) => named("secondary", &second.assignee),
+                None => "no second owner (the rule has no `with`)".to_string(),
+            },
             Expected::Reason(_) => format!("reason `{}`", decision.reason.as_str()),
             Expected::Invalid(_) => match &decision.error {
                 Some(error) => match &error.field {
@@ -209,8 +217,8 @@ impl Names {
         let mut queues = Vec::new();
         let mut seen = FxHashSet::default();
         let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
-        for Action { target, fallbacks } in actions {
-            for target in std::iter::once(target).chain(fallbacks) {
+        for action in actions {
+            for target in action.targets() {
                 if let Target::Queue(name) = target {
                     if seen.insert(name.as_str()) {
                         queues.push(name.clone());

@@ -117,6 +117,7 @@ impl Lower {
                 form.clone().into_inner().find(|p| p.as_rule() == Rule::ident).map(|p| self.text(&p)),
             ),
             Rule::expect_assign => ExpectWhat::Assignee(self.string(self.child(&form, Rule::string)?)),
+            Rule::expect_second => ExpectWhat::Secondary(self.string(self.child(&form, Rule::string)?)),
             Rule::expect_named => {
                 let name = self.name(self.child(&form, Rule::name)?)?;
                 match self.child(&form, Rule::named_kind)?.as_str() {
@@ -212,12 +213,14 @@ fn phrase(rule: Rule) -> &'static str {
         | Rule::expect_named
         | Rule::kw_assignee
         | Rule::expect_assign
+        | Rule::kw_secondary
+        | Rule::expect_second
         | Rule::kw_reason
         | Rule::expect_reason
         | Rule::kw_invalid
         | Rule::expect_invalid
         | Rule::negation
-        | Rule::kw_not => "an expectation (`rule`, `team`, `queue`, `assignee`, `reason`, `invalid`, each but the last two after an optional `not`)",
+        | Rule::kw_not => "an expectation (`rule`, `team`, `queue`, `assignee`, `secondary`, `reason`, `invalid`, each but the last two after an optional `not`)",
         Rule::reason => "a reason (matched, fallback, no_eligible_member, no_rule_matched, invalid)",
         Rule::EOI => "end of file",
         _ => "a part of a test",

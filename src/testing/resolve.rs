@@ -113,6 +113,7 @@ fn expectation(project: &Project<'_>, decl: &ExpectDecl, diagnostics: &mut Diagn
         ExpectWhat::Team(name) => Expected::Team(name.value.clone()),
         ExpectWhat::Queue(name) => Expected::Queue(name.value.clone()),
         ExpectWhat::Assignee(id) => Expected::Assignee(id.value.clone()),
+        ExpectWhat::Secondary(id) => Expected::Secondary(id.value.clone()),
         ExpectWhat::Reason(reason) => Expected::Reason(*reason),
         ExpectWhat::Invalid(None) => Expected::Invalid(None),
         ExpectWhat::Invalid(Some(field)) => match schema.field_by_name(&field.value) {

@@ -49,7 +49,7 @@ pub fn program(schema: Schema, lookups: Vec<Lookup>, rules: Vec<(String, Cond)>)
             span: Span::default(),
             otherwise: matches!(condition, Cond::True),
             condition,
-            action: Action { target: Target::Queue("q".into()), fallbacks: vec![] },
+            action: Action { target: Target::Queue("q".into()), fallbacks: vec![], secondary: None },
         })
         .collect();
     Program {
