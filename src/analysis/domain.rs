@@ -141,8 +141,14 @@ pub(crate) fn solve_field(env: &Env<'_>, field: FieldId, lits: &[Lit<'_>]) -> Ve
             first_fit(env, lits, (0..n).map(Value::Enum))
         }
         FieldType::Bool => first_fit(env, lits, [Value::Bool(false), Value::Bool(true)].into_iter()),
-        FieldType::Int => numeric(env, lits, true),
-        FieldType::Float => numeric(env, lits, false),
+        FieldType::Int => numeric(env, lits, Keys::of(true)),
+        FieldType::Float => numeric(env, lits, Keys::of(false)),
+        // Days or milliseconds within the calendar, so that every example
+        // value can be written as ISO 8601 and read back.
+        FieldType::Date | FieldType::DateTime => match info.ty.time_kind() {
+            Some(kind) => numeric(env, lits, Keys::within(kind.range())),
+            None => Verdict::Unknown,
+        },
         FieldType::String => string(env, lits),
         FieldType::List(element) => list(env, lits, element),
     };
@@ -197,6 +203,11 @@ struct Keys {
 }
 
 impl Keys {
+    /// Int keys limited to `lo..=hi`.
+    fn within((lo, hi): (i64, i64)) -> Keys {
+        Keys { integer: true, lo, hi }
+    }
+
     fn of(integer: bool) -> Keys {
         if integer {
             Keys { integer, lo: i64::MIN, hi: i64::MAX }
@@ -399,8 +410,7 @@ fn union(a: &Set, b: &Set) -> Set {
     out
 }
 
-fn numeric(env: &Env<'_>, lits: &[Lit<'_>], integer: bool) -> Verdict {
-    let keys = Keys::of(integer);
+fn numeric(env: &Env<'_>, lits: &[Lit<'_>], keys: Keys) -> Verdict {
     let mut set = vec![(keys.lo, keys.hi)];
     for lit in lits {
         match keys.of_lit(lit) {

@@ -101,7 +101,7 @@ use crate::check::program::{Cond, Program, RuleId};
 use crate::compile::Dag;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::eval::reference;
-use crate::schema::{ElementType, FieldType, Lead, Schema, Value};
+use crate::schema::{dates, ElementType, FieldType, Lead, Schema, Value};
 use crate::source::SourceMap;
 
 use domain::Env;
@@ -241,7 +241,8 @@ fn value_json(schema: &Schema, ty: FieldType, element: Option<ElementType>, valu
     match value {
         Value::Absent => Json::Null,
         Value::Str(s) => Json::String(s.to_string()),
-        Value::Int(i) => Json::from(*i),
+        // Dates and datetimes as ISO 8601, the way input writes them.
+        Value::Int(i) => dates::int_json(ty.time_kind(), *i),
         Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
         Value::Bool(b) => Json::Bool(*b),
         Value::Enum(i) => {
@@ -349,7 +350,7 @@ pub(crate) fn plain_values(env: &Env<'_>) -> Vec<Value> {
             match field.ty {
                 FieldType::Enum(_) => Value::Enum(0),
                 FieldType::Bool => Value::Bool(false),
-                FieldType::Int => Value::Int(0),
+                FieldType::Int | FieldType::Date | FieldType::DateTime => Value::Int(0),
                 FieldType::Float => Value::Float(0.0),
                 FieldType::String => {
                     let text = format!("{}-x", field.name);

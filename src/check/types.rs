@@ -8,6 +8,7 @@ use super::program::{
 };
 use super::resolve::{lookup_id, team_id, unknown_field};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::schema::dates::{self, TimeKind};
 use crate::schema::{ElementType, FieldId, FieldType, Schema};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, CompareOp, Expr, Ident, Literal, LiteralValue, PredicateKind, RuleKind, TextOp};
@@ -279,7 +280,8 @@ impl<'a> Checker<'a> {
                 }
                 Some(test(TestKind::Exists))
             }
-            PredicateKind::Name => None,
+            // TODO(dates): derived fields once the foundation is merged.
+            PredicateKind::Name | PredicateKind::Within { .. } | PredicateKind::Hours { .. } => None,
         }
     }
 
@@ -328,8 +330,18 @@ impl<'a> Checker<'a> {
             CompareOp::Le => Some(Ordering::Le),
             CompareOp::Gt => Some(Ordering::Gt),
             CompareOp::Ge => Some(Ordering::Ge),
+            CompareOp::Before => Some(Ordering::Lt),
+            CompareOp::After => Some(Ordering::Gt),
             CompareOp::Eq | CompareOp::Ne => None,
         };
+        if matches!(op, CompareOp::Before | CompareOp::After) && !matches!(ty, FieldType::Date | FieldType::DateTime) {
+            self.push_operator_error(field, op.as_str(), op_span, "`before` and `after` compare dates and datetimes");
+            return None;
+        }
+        if let (Some(ordering), Some(kind)) = (ordering, ty.time_kind().filter(|_| !matches!(ty, FieldType::List(_)))) {
+            let threshold = self.time_literal(kind, literal, false)?;
+            return Some(Cond::Test(Test { field, kind: TestKind::Compare(ordering, Number::Int(threshold)), span }));
+        }
         if let Some(ordering) = ordering {
             if !matches!(ty, FieldType::Int | FieldType::Float) {
                 self.push_operator_error(field, op.as_str(), op_span, "ordering compares numbers (int, float)");
@@ -399,6 +411,10 @@ impl<'a> Checker<'a> {
             (FieldType::Int | FieldType::Float, LiteralValue::Float(f)) => Scalar::Float(*f),
             (FieldType::Float, LiteralValue::Int(i)) => Scalar::Float(*i as f64),
             (FieldType::Bool, LiteralValue::Bool(b)) => Scalar::Bool(*b),
+            (FieldType::Date | FieldType::DateTime, _) => {
+                let kind = ty.time_kind()?;
+                Scalar::Int(self.time_literal(kind, literal, true)?)
+            }
             (FieldType::Enum(id), LiteralValue::Str(s)) => {
                 let enum_type = self.scope.schema.enum_type(id);
                 let Some(index) = enum_type.resolve(s) else {
@@ -429,6 +445,25 @@ impl<'a> Checker<'a> {
         Some(scalar)
     }
 
+    /// A literal compared with a date or datetime field, as the field's
+    /// integer (days, or milliseconds). A date literal against a datetime
+    /// is midnight UTC for `<`, `before`, ...; for `==` and `in` (`exact`)
+    /// it is refused, since an instant equals a date only at midnight.
+    fn time_literal(&mut self, kind: TimeKind, literal: &Literal, exact: bool) -> Option<i64> {
+        let ty = match kind {
+            TimeKind::Date => FieldType::Date,
+            TimeKind::DateTime => FieldType::DateTime,
+        };
+        match (kind, &literal.value) {
+            (TimeKind::Date, LiteralValue::Date(t)) | (TimeKind::DateTime, LiteralValue::DateTime(t)) => Some(t.value),
+            (TimeKind::DateTime, LiteralValue::Date(t)) if !exact => Some(t.value.saturating_mul(dates::MS_PER_DAY)),
+            _ => {
+                self.push_literal_error(ty, literal);
+                None
+            }
+        }
+    }
+
     fn push_operator_error(&mut self, field: FieldId, op: &str, span: Span, why: &str) {
         let decl = self.scope.schema.field(field);
         let ty = type_name(self.scope.schema, decl.ty);
@@ -451,6 +486,8 @@ impl<'a> Checker<'a> {
             LiteralValue::Int(_) => "an integer",
             LiteralValue::Float(_) => "a float",
             LiteralValue::Bool(_) => "a boolean",
+            LiteralValue::Date(_) => "a date",
+            LiteralValue::DateTime(_) => "a datetime",
         };
         let help = match (&literal.value, ty) {
             (LiteralValue::Str(s), FieldType::Int | FieldType::Float) if s.replace('_', "").parse::<f64>().is_ok() => {
@@ -461,6 +498,34 @@ impl<'a> Checker<'a> {
                 FieldType::String | FieldType::Enum(_),
             ) => Some("quote the value: \"...\"".to_string()),
             (_, FieldType::Bool) => Some("write `true` or `false` without quotes, or test the field alone".to_string()),
+            (LiteralValue::Str(s), FieldType::Date) if dates::date_literal(s).is_ok() => {
+                Some(format!("remove the quotes: {s}"))
+            }
+            (LiteralValue::Str(s), FieldType::DateTime) if dates::datetime_literal(s).is_ok() || dates::date_literal(s).is_ok() => {
+                Some(format!("remove the quotes: {s}"))
+            }
+            (_, FieldType::Date) => Some(match &literal.value {
+                LiteralValue::DateTime(t) => format!(
+                    "a date field holds days, not instants: compare with the day alone, e.g. `{}`",
+                    t.text.get(..10).unwrap_or("2026-11-25")
+                ),
+                LiteralValue::Str(_) => "write a date without quotes, e.g. `2026-11-25`".to_string(),
+                _ => "compare with a date such as `2026-11-25`".to_string(),
+            }),
+            (LiteralValue::Date(t), FieldType::DateTime) => Some(format!(
+                "an instant equals a date only at midnight; test the day as a range: `>= {} and < {}`",
+                t.text,
+                dates::show(TimeKind::Date, t.value.saturating_add(1))
+            )),
+            (LiteralValue::Str(_), FieldType::DateTime) => {
+                Some("write a datetime without quotes, e.g. `2026-11-25T10:00:00Z`".to_string())
+            }
+            (_, FieldType::DateTime) => {
+                Some("compare with a datetime such as `2026-11-25T10:00:00Z` (or a date, `2026-11-25`)".to_string())
+            }
+            (LiteralValue::Date(_) | LiteralValue::DateTime(_), _) => {
+                Some("dates compare only with `date` and `datetime` fields".to_string())
+            }
             _ => None,
         };
         self.diagnostics.push(
@@ -700,6 +765,8 @@ pub fn type_name(schema: &Schema, ty: FieldType) -> String {
         FieldType::Int => "an int".into(),
         FieldType::Float => "a float".into(),
         FieldType::Bool => "a bool".into(),
+        FieldType::Date => "a date".into(),
+        FieldType::DateTime => "a datetime".into(),
         FieldType::Enum(id) => {
             let values = &schema.enum_type(id).values;
             let shown: Vec<String> = values.iter().take(6).map(|v| format!("\"{v}\"")).collect();
@@ -712,6 +779,8 @@ pub fn type_name(schema: &Schema, ty: FieldType) -> String {
             ElementType::Int => "a list<int>".into(),
             ElementType::Float => "a list<float>".into(),
             ElementType::Bool => "a list<bool>".into(),
+            ElementType::Date => "a list<date>".into(),
+            ElementType::DateTime => "a list<datetime>".into(),
         },
     }
 }

@@ -59,6 +59,7 @@ fn schema() -> Schema {
         column: name.to_string(),
         ty,
         optional,
+        format: None,
         span: Span::default(),
     };
     let values = |v: &[&str]| EnumType::new(v.iter().map(|s| s.to_string()).collect());

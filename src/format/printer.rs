@@ -203,7 +203,8 @@ impl<'a> Printer<'a> {
             .map(|f| {
                 let optional = if f.optional { "?" } else { "" };
                 let from = f.from.as_ref().map_or(String::new(), |s| format!(" from {}", t.string(s)));
-                (f.span, format!("{}: {}{optional}{from}", f.name.name, t.type_expr(&f.ty)))
+                let format = f.format.as_ref().map_or(String::new(), |s| format!(" format {}", t.string(s)));
+                (f.span, format!("{}: {}{optional}{format}{from}", f.name.name, t.type_expr(&f.ty)))
             })
             .collect();
         if let (Some(first), Some(last)) = (d.missing.first(), d.missing.last()) {

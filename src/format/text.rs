@@ -35,6 +35,7 @@ impl Text<'_> {
             // `{:?}` keeps a `.0` or an exponent, so the text reads back as a float.
             LiteralValue::Float(f) => format!("{f:?}"),
             LiteralValue::Bool(b) => b.to_string(),
+            LiteralValue::Date(t) | LiteralValue::DateTime(t) => t.text.clone(),
         }
     }
 
@@ -86,6 +87,17 @@ impl Text<'_> {
             PredicateKind::Matches(re) => format!("{subject} matches {}", self.string(re)),
             PredicateKind::Exists => format!("{subject} exists"),
             PredicateKind::Name => subject.clone(),
+            PredicateKind::Within { amount, unit } => {
+                let n = match amount.value {
+                    LiteralValue::Int(n) => n,
+                    _ => 0,
+                };
+                format!("{subject} within {} {}", self.literal(amount), unit.as_str(n))
+            }
+            PredicateKind::Hours { inside, hours, zone } => {
+                let side = if *inside { "inside" } else { "outside" };
+                format!("{subject} {side} hours {} in {}", self.string(hours), self.string(zone))
+            }
         }
     }
 
@@ -135,6 +147,8 @@ fn scalar_name(s: ScalarType) -> &'static str {
         ScalarType::Int => "int",
         ScalarType::Float => "float",
         ScalarType::Bool => "bool",
+        ScalarType::Date => "date",
+        ScalarType::DateTime => "datetime",
     }
 }
 

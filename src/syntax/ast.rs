@@ -50,6 +50,21 @@ pub enum LiteralValue {
     Float(f64),
     /// `true` / `false`
     Bool(bool),
+    /// `2026-11-25` (unquoted)
+    Date(TimeLit),
+    /// `2026-11-25T10:00:00Z` (unquoted, with `Z` or an offset)
+    DateTime(TimeLit),
+}
+
+/// A date or datetime literal: the text as written (printed back by `fmt`)
+/// and its value (days, or milliseconds, since the epoch: see
+/// [`crate::schema::dates`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeLit {
+    /// As written.
+    pub text: String,
+    /// Days (date) or milliseconds (datetime) since 1970-01-01 UTC.
+    pub value: i64,
 }
 
 /// One parsed `.route` file.
@@ -123,6 +138,8 @@ pub struct FieldDecl {
     pub optional: bool,
     /// The input column or key when it differs from the name.
     pub from: Option<StrLit>,
+    /// `format "%m/%d/%Y"`: how a date or datetime field's input is written.
+    pub format: Option<StrLit>,
     /// The whole field declaration.
     pub span: Span,
 }
@@ -158,6 +175,10 @@ pub enum ScalarType {
     Float,
     /// `true` / `false`.
     Bool,
+    /// A calendar date.
+    Date,
+    /// An instant.
+    DateTime,
 }
 
 /// `alias FIELD { "x", "y" => "Z"; ... }`
@@ -348,6 +369,45 @@ pub enum PredicateKind {
     Exists,
     /// A bare bool field or `let` name.
     Name,
+    /// `field within N days|hours`: between N units before the routing
+    /// instant and the instant itself.
+    Within {
+        /// N, as written.
+        amount: Literal,
+        /// Days or hours.
+        unit: TimeUnit,
+    },
+    /// `now inside|outside hours "Mon-Fri 08:00-18:00" in "Zone"` (the
+    /// subject is `now`).
+    Hours {
+        /// `inside` (true) or `outside`.
+        inside: bool,
+        /// The working-hours expression.
+        hours: StrLit,
+        /// The IANA zone the hours are wall-clock times in.
+        zone: StrLit,
+    },
+}
+
+/// The units of `within`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeUnit {
+    /// `days` (or `day`)
+    Days,
+    /// `hours` (or `hour`)
+    Hours,
+}
+
+impl TimeUnit {
+    /// The unit as printed for an amount (`1 day`, `30 days`).
+    pub fn as_str(self, amount: i64) -> &'static str {
+        match (self, amount == 1) {
+            (TimeUnit::Days, true) => "day",
+            (TimeUnit::Days, false) => "days",
+            (TimeUnit::Hours, true) => "hour",
+            (TimeUnit::Hours, false) => "hours",
+        }
+    }
 }
 
 /// Comparison operators.
@@ -365,6 +425,10 @@ pub enum CompareOp {
     Gt,
     /// `>=`
     Ge,
+    /// `before` (`<` on dates)
+    Before,
+    /// `after` (`>` on dates)
+    After,
 }
 
 impl CompareOp {
@@ -377,6 +441,8 @@ impl CompareOp {
             CompareOp::Le => "<=",
             CompareOp::Gt => ">",
             CompareOp::Ge => ">=",
+            CompareOp::Before => "before",
+            CompareOp::After => "after",
         }
     }
 }

@@ -65,8 +65,12 @@ impl PartialEq for SchemaDecl {
 
 impl PartialEq for FieldDecl {
     fn eq(&self, other: &Self) -> bool {
-        let FieldDecl { name, ty, optional, from, span: _ } = self;
-        *name == other.name && *ty == other.ty && *optional == other.optional && *from == other.from
+        let FieldDecl { name, ty, optional, from, format, span: _ } = self;
+        *name == other.name
+            && *ty == other.ty
+            && *optional == other.optional
+            && *from == other.from
+            && *format == other.format
     }
 }
 
@@ -188,6 +192,10 @@ impl PartialEq for PredicateKind {
             (K::Text(o1, _, l1), K::Text(o2, _, l2)) => o1 == o2 && l1 == l2,
             (K::Matches(a), K::Matches(b)) => a == b,
             (K::Exists, K::Exists) | (K::Name, K::Name) => true,
+            (K::Within { amount: a1, unit: u1 }, K::Within { amount: a2, unit: u2 }) => a1 == a2 && u1 == u2,
+            (K::Hours { inside: i1, hours: h1, zone: z1 }, K::Hours { inside: i2, hours: h2, zone: z2 }) => {
+                i1 == i2 && h1 == h2 && z1 == z2
+            }
             _ => false,
         }
     }

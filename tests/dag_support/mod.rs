@@ -22,6 +22,7 @@ pub fn schema(fields: &[(&str, FieldType, bool)], enums: &[&[&str]]) -> Schema {
                 column: name.to_string(),
                 ty: *ty,
                 optional: *optional,
+                format: None,
                 span: Span::default(),
             })
             .collect(),
