@@ -271,8 +271,73 @@ fn domain_c(optional: bool) -> Vec<Lead> {
     product(&[with_absent(optional, strings()), with_absent(true, strings())])
 }
 
+// --- Domain D: a date, a datetime and a bool (dates are int intervals). ---
+
+const D_DATE: u32 = 0;
+const D_TIME: u32 = 1;
+const D_BOOL: u32 = 2;
+/// 2026-01-01 and 2026-03-01 as days since 1970-01-01.
+const D_DAYS: [i64; 2] = [20_454, 20_513];
+/// 2026-01-01T00:00:00Z and 2026-01-01T09:30:00.5Z as milliseconds.
+const D_MS: [i64; 2] = [1_767_225_600_000, 1_767_259_800_500];
+
+fn atoms_d() -> Vec<Cond> {
+    let mut atoms = vec![
+        test(D_DATE, TestKind::Exists),
+        eq(D_DATE, Scalar::Int(D_DAYS[0])),
+        is_in(D_DATE, vec![Scalar::Int(D_DAYS[0] - 1), Scalar::Int(D_DAYS[1])]),
+        eq(D_TIME, Scalar::Int(D_MS[1])),
+        eq(D_BOOL, Scalar::Bool(true)),
+    ];
+    for op in [Ordering::Lt, Ordering::Le, Ordering::Gt, Ordering::Ge] {
+        for t in D_DAYS {
+            atoms.push(cmp(D_DATE, op, t));
+        }
+        for t in D_MS {
+            atoms.push(cmp(D_TIME, op, t));
+        }
+    }
+    atoms
+}
+
+/// Each threshold, its neighbours, and the first and last day and instant
+/// of the calendar (the only values the analysis may propose).
+fn domain_d(optional: [bool; 2]) -> Vec<Lead> {
+    use route::schema::dates::TimeKind;
+    let around = |points: &[i64], (lo, hi): (i64, i64)| -> Vec<Value> {
+        let mut values: Vec<i64> = vec![lo, hi];
+        for &p in points {
+            values.extend([p - 1, p, p + 1]);
+        }
+        values.into_iter().map(Value::Int).collect()
+    };
+    product(&[
+        with_absent(optional[0], around(&[D_DAYS[0] - 1, D_DAYS[0], D_DAYS[1]], TimeKind::Date.range())),
+        with_absent(optional[1], around(&D_MS, TimeKind::DateTime.range())),
+        vec![Value::Bool(false), Value::Bool(true)],
+    ])
+}
+
+fn program_d(optional: [bool; 2], rules: &[Spec]) -> Program {
+    let schema = schema(
+        &[("d", FieldType::Date, optional[0]), ("t", FieldType::DateTime, optional[1]), ("b", FieldType::Bool, false)],
+        &[],
+    );
+    let atoms = atoms_d();
+    let rules = rules.iter().enumerate().map(|(i, r)| (format!("r{i}"), lower(r, &atoms))).collect();
+    program(schema, vec![], rules)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    #[test]
+    fn date_and_datetime_atoms_agree_with_brute_force(
+        optional in any::<[bool; 2]>(),
+        rules in prop::collection::vec(spec(atoms_d().len()), 1..9),
+    ) {
+        compare(&program_d(optional, &rules), &domain_d(optional))?;
+    }
 
     #[test]
     fn string_atoms_agree_with_brute_force(

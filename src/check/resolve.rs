@@ -171,7 +171,12 @@ fn scalar_type(scalar: ScalarType) -> FieldType {
 
 /// A date or datetime field's `format`, checked (known directives, a whole
 /// date); `None` after reporting why it cannot be used.
-fn time_format(field: &ast::FieldDecl, ty: FieldType, format: &ast::StrLit, diagnostics: &mut Diagnostics) -> Option<String> {
+fn time_format(
+    field: &ast::FieldDecl,
+    ty: FieldType,
+    format: &ast::StrLit,
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
     use crate::schema::dates::{check_format, FormatError};
     if !matches!(ty, FieldType::Date | FieldType::DateTime) {
         diagnostics.push(
@@ -200,7 +205,9 @@ fn time_format(field: &ast::FieldDecl, ty: FieldType, format: &ast::StrLit, diag
                     format!("`{}` cannot read the dates of field `{}`", format.value, field.name.name),
                 )
                 .label(label)
-                .help("write a strftime-style format with %Y (or %y), %m and %d, e.g. \"%m/%d/%Y\" or \"%d.%m.%Y %H:%M\""),
+                .help(
+                    "write a strftime-style format with %Y (or %y), %m and %d, e.g. \"%m/%d/%Y\" or \"%d.%m.%Y %H:%M\"",
+                ),
             );
             None
         }

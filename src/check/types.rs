@@ -501,7 +501,9 @@ impl<'a> Checker<'a> {
             (LiteralValue::Str(s), FieldType::Date) if dates::date_literal(s).is_ok() => {
                 Some(format!("remove the quotes: {s}"))
             }
-            (LiteralValue::Str(s), FieldType::DateTime) if dates::datetime_literal(s).is_ok() || dates::date_literal(s).is_ok() => {
+            (LiteralValue::Str(s), FieldType::DateTime)
+                if dates::datetime_literal(s).is_ok() || dates::date_literal(s).is_ok() =>
+            {
                 Some(format!("remove the quotes: {s}"))
             }
             (_, FieldType::Date) => Some(match &literal.value {

@@ -397,6 +397,12 @@ fn number_text(v: f64, kind: Numbers) -> String {
 /// A cut point as the user likely wrote it: on a float field, a cut that is
 /// the successor of a much shorter decimal `v` came from `<= v` or `> v`.
 fn cut_text(cut: f64, kind: Numbers) -> (String, bool) {
+    // `t > 10:00:00Z` cuts at 10:00:00.001Z: shown as written.
+    if let Numbers::Time(TimeKind::DateTime) = kind {
+        if cut.fract() == 0.0 && (cut as i64).rem_euclid(1000) == 1 {
+            return (dates::show(TimeKind::DateTime, cut as i64 - 1), true);
+        }
+    }
     if !kind.integer() && cut.is_finite() {
         let below = next_down(cut);
         let (plain, shorter) = (format!("{cut:?}"), format!("{below:?}"));

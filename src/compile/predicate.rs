@@ -350,7 +350,10 @@ impl CondArena {
         match (&test.kind, ty) {
             (TestKind::Exists, FieldType::List(_)) => opaque(self),
             (TestKind::Exists, _) => self.atom_cond(test.clone(), AtomForm::Exists),
-            (TestKind::Eq(_) | TestKind::In(_), FieldType::Int | FieldType::Float | FieldType::Date | FieldType::DateTime) => {
+            (
+                TestKind::Eq(_) | TestKind::In(_),
+                FieldType::Int | FieldType::Float | FieldType::Date | FieldType::DateTime,
+            ) => {
                 let literals: &[Scalar] = match &test.kind {
                     TestKind::Eq(literal) => std::slice::from_ref(literal),
                     TestKind::In(literals) => literals,

@@ -156,9 +156,10 @@ fn read_iso(kind: TimeKind, text: &str) -> Option<i64> {
             Ok(t) => Some(ms_of(t)),
             // No offset (or a bare date): read as UTC, like a bare date.
             Err(_) => {
-                let civil = text.parse::<DateTime>().ok().or_else(|| {
-                    text.parse::<Date>().ok().map(|d| d.to_datetime(Time::midnight()))
-                })?;
+                let civil = text
+                    .parse::<DateTime>()
+                    .ok()
+                    .or_else(|| text.parse::<Date>().ok().map(|d| d.to_datetime(Time::midnight())))?;
                 Offset::UTC.to_timestamp(civil).ok().map(ms_of)
             }
         },

@@ -718,8 +718,15 @@ fn is_upper_keyword(word: &str) -> bool {
 /// follow a field become one phrase, and where a rule's condition may
 /// continue, `->` is named too (pest does not list literal tokens).
 fn expected_phrases(positives: &[Rule], rule_follows: bool) -> Vec<&'static str> {
-    const OPERATORS: &[Rule] =
-        &[Rule::cmp_op, Rule::string_op, Rule::kw_in, Rule::negation, Rule::kw_matches, Rule::kw_exists, Rule::kw_within];
+    const OPERATORS: &[Rule] = &[
+        Rule::cmp_op,
+        Rule::string_op,
+        Rule::kw_in,
+        Rule::negation,
+        Rule::kw_matches,
+        Rule::kw_exists,
+        Rule::kw_within,
+    ];
     let mut phrases: Vec<&'static str> = Vec::new();
     if positives.iter().any(|r| OPERATORS.contains(r)) {
         phrases.push("an operator (`==`, `!=`, `<`, `>=`, `in`, `contains`, `matches`, `exists`, ...)");
