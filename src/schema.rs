@@ -5,9 +5,17 @@
 //! and how enum spellings map (case-insensitively, through `alias`). A
 //! [`Lead`] is one input record coerced to that contract: a row of typed
 //! [`Value`]s indexed by [`FieldId`], so evaluation never looks up a name.
+//!
+//! Input fields come first (`FieldId` 0..n, read from the input); after them
+//! come **derived fields** (n..), one per distinct value the rules compute
+//! from a lead (`accounts[account].sector`, `domain(email)`, a score), each
+//! with its [`Derivation`]. Readers fill the input fields only;
+//! [`crate::check::Program::derive`] fills the rest before matching, so the
+//! compiler, the DAG and every test treat a derived value as a field.
 
 use rustc_hash::FxHashMap;
 
+use crate::check::program::Derivation;
 use crate::source::Span;
 
 pub mod dates;
@@ -170,6 +178,10 @@ pub struct Schema {
     pub missing: Vec<String>,
     /// The field named `id`, which names leads in output.
     pub id_field: Option<FieldId>,
+    /// How each derived field is computed: `derived[i]` is field
+    /// `fields.len() - derived.len() + i`. Derived fields come after every
+    /// input field, and after every field they are computed from.
+    pub derived: Vec<Derivation>,
 }
 
 impl Schema {
@@ -194,6 +206,21 @@ impl Schema {
     )]
     pub fn enum_type(&self, id: EnumId) -> &EnumType {
         &self.enums[id.0 as usize]
+    }
+
+    /// The fields read from the input (every field but the derived ones).
+    pub fn input_fields(&self) -> &[Field] {
+        self.fields.get(..self.input_count()).unwrap_or_default()
+    }
+
+    /// How many fields are read from the input.
+    pub fn input_count(&self) -> usize {
+        self.fields.len().saturating_sub(self.derived.len())
+    }
+
+    /// How a field is derived; `None` for an input field.
+    pub fn derivation(&self, id: FieldId) -> Option<&Derivation> {
+        id.index().checked_sub(self.input_count()).and_then(|i| self.derived.get(i))
     }
 
     /// Whether an input value is a declared placeholder for "absent".

@@ -97,6 +97,7 @@ fn long_enums_are_listed_in_part() {
         enums: vec![EnumType::new(countries)],
         missing: vec![],
         id_field: None,
+        derived: Vec::new(),
     };
     let error = Coercer::new(&schema).cell(FieldId(0), "Atlantis").unwrap_err();
     insta::assert_snapshot!(error.message, @"value `Atlantis` is not one of C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12 (and 3 more)");

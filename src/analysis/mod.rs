@@ -85,6 +85,7 @@
 
 mod conditions;
 mod declarations;
+mod derived;
 mod domain;
 pub mod oracle;
 mod reach;
@@ -148,8 +149,25 @@ pub struct Analysis {
 }
 
 /// Analyses a checked program and its DAG. See the module documentation.
+///
+/// A program with derived fields is analysed as its rewrite over input
+/// fields (`derived.rs`), compiled to a DAG of its own; every example is
+/// still verified on `program` and `dag`, derived values recomputed.
 pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Options) -> Analysis {
-    let ctx = Ctx::new(program, dag, sources);
+    if program.schema.derived.is_empty() {
+        return analyse_as(Ctx::new(program, dag, sources), options);
+    }
+    let (rewritten, notes) = derived::rewrite(program);
+    let rewritten_dag = crate::compile::compile(&rewritten, crate::compile::Budget::for_program(&rewritten));
+    let ctx = Ctx { truth: (program, dag), ..Ctx::new(&rewritten, &rewritten_dag, sources) };
+    let mut analysis = analyse_as(ctx, options);
+    analysis.diagnostics.0.extend(notes);
+    analysis.diagnostics.sort();
+    analysis
+}
+
+fn analyse_as(ctx: Ctx<'_>, options: &Options) -> Analysis {
+    let (program, dag) = (ctx.program, ctx.truth.1);
     let mut diagnostics = Diagnostics::default();
 
     let mut walked = walk::walk(&ctx);
@@ -181,7 +199,7 @@ pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Opti
         .enumerate()
         .filter_map(|(i, w)| {
             let rule = RuleId(u32::try_from(i).ok()?);
-            w.as_ref().map(|lead| Witness { rule, lead: lead.clone() })
+            w.as_ref().map(|lead| Witness { rule, lead: ctx.derived(lead) })
         })
         .collect();
     Analysis {
@@ -190,7 +208,7 @@ pub fn analyse(program: &Program, dag: &Dag, sources: &SourceMap, options: &Opti
         unreachable: decided.unreachable.iter().map(|u| u.rule).collect(),
         undecided: decided.undecided.clone(),
         coverage_decided: walked.gap.is_some() || walked.coverage_decided,
-        gap: walked.gap,
+        gap: walked.gap.map(|lead| ctx.derived(&lead)),
     }
 }
 
@@ -224,7 +242,8 @@ fn budget_note(program: &Program, dag: &Dag) -> Option<Diagnostic> {
 /// as arrays, absent fields omitted.
 pub fn lead_to_json(schema: &Schema, lead: &Lead) -> Json {
     let mut object = Map::new();
-    for (field, value) in schema.fields.iter().zip(&lead.values) {
+    // Input fields only: a derived value is not part of the lead's input.
+    for (field, value) in schema.input_fields().iter().zip(&lead.values) {
         if matches!(value, Value::Absent) {
             continue;
         }
@@ -264,8 +283,12 @@ fn value_json(schema: &Schema, ty: FieldType, element: Option<ElementType>, valu
 
 /// Everything the parts of the analysis share.
 pub(crate) struct Ctx<'a> {
+    /// The program analysed: tests on derived fields rewritten where exact.
     pub(crate) program: &'a Program,
     pub(crate) dag: &'a Dag,
+    /// The program as checked and its DAG, which examples must satisfy
+    /// (the same as `program` and `dag` without derived fields).
+    pub(crate) truth: (&'a Program, &'a Dag),
     pub(crate) sources: &'a SourceMap,
     pub(crate) env: Env<'a>,
     /// The value of a field no fact constrains: absent when optional, else
@@ -282,7 +305,7 @@ impl<'a> Ctx<'a> {
     fn new(program: &'a Program, dag: &'a Dag, sources: &'a SourceMap) -> Ctx<'a> {
         let env = Env { schema: &program.schema, lookups: &program.lookups };
         let defaults = plain_values(&env);
-        Ctx { program, dag, sources, env, defaults, theory: Cell::new(None) }
+        Ctx { program, dag, truth: (program, dag), sources, env, defaults, theory: Cell::new(None) }
     }
 
     /// The same context with its own solver state, for another thread.
@@ -290,6 +313,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             program: self.program,
             dag: self.dag,
+            truth: self.truth,
             sources: self.sources,
             env: self.env,
             defaults: self.defaults.clone(),
@@ -309,21 +333,32 @@ impl<'a> Ctx<'a> {
     /// by the DAG, and by the reference interpreter for small programs (for
     /// large ones: the expected rule's condition holds).
     pub(crate) fn routes_to(&self, lead: &Lead, expected: Option<RuleId>) -> bool {
-        let lookups = &self.program.lookups;
-        if self.dag.route(lead, lookups) != expected {
-            return false;
+        let (program, dag) = self.truth;
+        if program.schema.derived.is_empty() {
+            return routes(program, dag, lead, expected);
         }
-        if self.program.rules.len() <= REFERENCE_CHECK_RULES || expected.is_none() {
-            return reference::first_match(self.program, lead) == expected;
-        }
-        expected
-            .is_some_and(|r| self.program.rules.get(r.index()).is_some_and(|rule| rule.condition.holds(lead, lookups)))
+        // The input fields are the example; what is derived from them is
+        // recomputed, whatever the solver chose for it.
+        routes(program, dag, &self.derived(lead), expected)
     }
 
-    /// Whether the lead reads back from its JSON unchanged.
+    /// The lead with its derived fields computed from its input fields by
+    /// the program as checked (no derived value depends on `now` yet).
+    pub(crate) fn derived(&self, lead: &Lead) -> Lead {
+        let mut derived = lead.clone();
+        self.truth.0.derive(&mut derived, jiff::Timestamp::UNIX_EPOCH);
+        derived
+    }
+
+    /// Whether the lead's input fields read back from its JSON unchanged.
     pub(crate) fn round_trips(&self, lead: &Lead) -> bool {
-        let json = lead_to_json(&self.program.schema, lead).to_string();
-        crate::io::single_lead(&self.program.schema, &json).lead.as_ref().is_ok_and(|read| read == lead)
+        let schema = &self.program.schema;
+        let json = lead_to_json(schema, lead).to_string();
+        let inputs = schema.input_count();
+        crate::io::single_lead(schema, &json)
+            .lead
+            .as_ref()
+            .is_ok_and(|read| read.values.get(..inputs) == lead.values.get(..inputs))
     }
 
     /// The rule's display name in backticks.
@@ -335,6 +370,20 @@ impl<'a> Ctx<'a> {
     pub(crate) fn example(&self, lead: &Lead) -> Json {
         lead_to_json(&self.program.schema, lead)
     }
+}
+
+/// Whether the DAG and (for small programs) the reference interpreter send
+/// `lead` to `expected` (for large ones: the expected rule's condition
+/// holds).
+fn routes(program: &Program, dag: &Dag, lead: &Lead, expected: Option<RuleId>) -> bool {
+    let lookups = &program.lookups;
+    if dag.route(lead, lookups) != expected {
+        return false;
+    }
+    if program.rules.len() <= REFERENCE_CHECK_RULES || expected.is_none() {
+        return reference::first_match(program, lead) == expected;
+    }
+    expected.is_some_and(|r| program.rules.get(r.index()).is_some_and(|rule| rule.condition.holds(lead, lookups)))
 }
 
 /// The value of each field no fact constrains: absent when optional, else

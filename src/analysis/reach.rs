@@ -554,5 +554,8 @@ pub(crate) fn describe(ctx: &Ctx<'_>, target: &Target) -> String {
             program.schema.fields.get(key.index()).map_or("?", |f| f.name.as_str())
         ),
         Target::Queue(name) => format!("queue `{name}`"),
+        Target::RepField(field) => {
+            format!("rep `{}`", program.schema.fields.get(field.index()).map_or("?", |f| f.name.as_str()))
+        }
     }
 }

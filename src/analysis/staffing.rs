@@ -181,7 +181,7 @@ impl<'a> Analysis<'a> {
             Target::Queue(_) => vec![self.window],
             Target::Rep(rep) => self.rep_coverage(rep),
             // The key may be missing from the table: nothing to count on.
-            Target::RepLookup { .. } => Vec::new(),
+            Target::RepLookup { .. } | Target::RepField(_) => Vec::new(),
             Target::Team { team, .. } => self.teams.get(team.0 as usize).cloned().unwrap_or_default(),
         }
     }

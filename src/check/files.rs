@@ -188,6 +188,8 @@ pub enum Use {
     Import,
     /// A `lookup ... from`.
     Lookup,
+    /// A `table ... from`.
+    Table,
 }
 
 /// The diagnostic for a file that could not be read: the path as written,
@@ -198,6 +200,7 @@ pub fn refused(error: &FileError, used_as: Use, written: &str, looked_for: &Path
             ("imported file", Code::ImportNotFound, "import paths are relative to the file that imports them")
         }
         Use::Lookup => ("lookup file", Code::LookupFile, "lookup paths are relative to the file that declares them"),
+        Use::Table => ("table file", Code::TableFile, "table paths are relative to the file that declares them"),
     };
     match error {
         FileError::Outside { resolved } => Diagnostic::new(

@@ -12,6 +12,7 @@ pub mod files;
 mod load;
 pub mod program;
 mod resolve;
+mod tables;
 mod types;
 
 use std::path::Path;
@@ -89,39 +90,59 @@ fn build(
     let had_syntax_errors = diagnostics.has_errors();
     let decls = resolve::collect(modules, diagnostics);
     resolve::report_duplicates("team", decls.teams.iter().map(|t| &t.name), diagnostics);
-    resolve::report_duplicates("lookup", decls.lookups.iter().map(|l| &l.name), diagnostics);
+    // Lookups and tables share one namespace: `x in NAME` and `NAME[x]`
+    // take either.
+    let tables_and_lookups = decls.lookups.iter().map(|l| &l.name).chain(decls.tables.iter().map(|t| &t.name));
+    resolve::report_duplicates("lookup or table", tables_and_lookups, diagnostics);
+    resolve::report_duplicates("score", decls.scores.iter().map(|s| &s.name), diagnostics);
     resolve::report_duplicates("let", decls.lets.iter().map(|l| &l.name), diagnostics);
     report_duplicate_labels(&decls.rules, diagnostics);
     report_extra_on_invalid(&decls.on_invalid, diagnostics);
 
     let mut schema = resolve::schema(&decls, !had_syntax_errors, diagnostics)?;
     report_lets_shadowing_fields(&decls.lets, &schema, diagnostics);
+    report_scores_shadowing(&decls, &schema, diagnostics);
     resolve::aliases(&decls, &mut schema, diagnostics);
     let teams = resolve::teams(&decls, diagnostics);
-    let lookups = resolve::lookups(&decls, &schema, sources, files, diagnostics);
+    let lookups = tables::lookups(&decls, &schema, sources, files, diagnostics);
+    let tables = tables::tables(&decls, &mut schema, sources, files, diagnostics);
 
-    let lets: FxHashMap<&str, &ast::LetDecl> = decls.lets.iter().rev().map(|l| (l.name.name.as_str(), *l)).collect();
-    let scope = types::Scope { schema: &schema, teams: &teams, lookups: &lookups, lets, sources };
-    let mut checker = types::Checker::new(scope);
+    let input_schema = schema.clone();
+    let mut checker = types::Checker::new(scope(&decls, &teams, &lookups, &tables, sources), schema);
+    checker.check_scores(&decls.scores);
     checker.check_lets(&decls.lets);
     let rules = checker.rules(&decls.rules);
     let on_invalid = decls.on_invalid.first().and_then(|o| checker.action(&o.action));
     diagnostics.extend(std::mem::take(&mut checker.diagnostics));
-    let declarations = declarations(&decls, &schema, &teams, &lookups, sources);
-    Some(Program { schema, teams, lookups, rules, on_invalid, declarations })
+    let (schema, scores) = (checker.schema, checker.scores);
+    let declarations = declarations(&decls, input_schema, &teams, &lookups, &tables, sources);
+    Some(Program { schema, teams, lookups, rules, on_invalid, declarations, tables, scores })
+}
+
+/// What conditions resolve names against.
+fn scope<'a>(
+    decls: &resolve::Declarations<'a>,
+    teams: &'a [program::Team],
+    lookups: &'a [program::Lookup],
+    tables: &'a [program::Table],
+    sources: &'a SourceMap,
+) -> types::Scope<'a> {
+    let lets: FxHashMap<&str, &ast::LetDecl> = decls.lets.iter().rev().map(|l| (l.name.name.as_str(), *l)).collect();
+    let scores = decls.scores.iter().rev().map(|s| (s.name.name.as_str(), *s)).collect();
+    types::Scope { teams, lookups, lets, sources, tables, scores }
 }
 
 /// The lets (their conditions and whether anything refers to them) and
 /// alias spellings, for the analysis. Let conditions are checked again by
 /// a checker whose diagnostics are dropped (the first pass reported them).
-fn declarations(
-    decls: &resolve::Declarations<'_>,
-    schema: &crate::schema::Schema,
-    teams: &[program::Team],
-    lookups: &[program::Lookup],
-    sources: &SourceMap,
+fn declarations<'a>(
+    decls: &resolve::Declarations<'a>,
+    schema: crate::schema::Schema,
+    teams: &'a [program::Team],
+    lookups: &'a [program::Lookup],
+    tables: &'a [program::Table],
+    sources: &'a SourceMap,
 ) -> program::Declarations {
-    let names: FxHashMap<&str, &ast::LetDecl> = decls.lets.iter().rev().map(|l| (l.name.name.as_str(), *l)).collect();
     let mut referenced: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     let mut exprs: Vec<&ast::Expr> = decls.lets.iter().map(|l| &l.condition).collect();
     let mut rules: Vec<&ast::Rule> = decls.rules.clone();
@@ -140,13 +161,15 @@ fn declarations(
             ast::Expr::Or(parts, _) | ast::Expr::And(parts, _) => exprs.extend(parts.iter()),
             ast::Expr::Not(inner, _) | ast::Expr::Paren(inner, _) => exprs.push(inner),
             ast::Expr::Predicate(p) if matches!(p.kind, ast::PredicateKind::Name) => {
-                referenced.insert(p.subject.name.as_str());
+                referenced.extend(p.subject.as_name().map(|n| n.name.as_str()));
             }
             ast::Expr::Predicate(_) => {}
         }
     }
-    let scope = types::Scope { schema, teams, lookups, lets: names, sources };
-    let mut checker = types::Checker::new(scope);
+    // The derived fields come out as in the first pass: the same scores,
+    // then the same lets, resolved in the same order.
+    let mut checker = types::Checker::new(scope(decls, teams, lookups, tables, sources), schema);
+    checker.check_scores(&decls.scores);
     let lets = decls
         .lets
         .iter()
@@ -161,6 +184,7 @@ fn declarations(
             })
         })
         .collect();
+    let schema = &checker.schema;
     let mut aliases = Vec::new();
     for alias in &decls.aliases {
         let Some(field) = schema.field_by_name(&alias.field.name) else { continue };
@@ -213,6 +237,29 @@ fn report_extra_on_invalid(on_invalid: &[&ast::OnInvalidDecl], diagnostics: &mut
                 Diagnostic::new(Code::SecondOnInvalid, extra.span, "a project has at most one `on invalid` rule")
                     .label("second `on invalid`")
                     .with_label(first.span, "first `on invalid`"),
+            );
+        }
+    }
+}
+
+/// A score named like a schema field or a `let` would make the name mean two
+/// things.
+fn report_scores_shadowing(
+    decls: &resolve::Declarations<'_>,
+    schema: &crate::schema::Schema,
+    diagnostics: &mut Diagnostics,
+) {
+    for score in &decls.scores {
+        let field = schema.field_by_name(&score.name.name).map(|f| (schema.field(f).span, "field declared here"));
+        let other = field.or_else(|| {
+            decls.lets.iter().find(|l| l.name.name == score.name.name).map(|l| (l.name.span, "let declared here"))
+        });
+        if let Some((span, label)) = other {
+            diagnostics.push(
+                Diagnostic::new(Code::Duplicate, score.name.span, format!("`{}` is already declared", score.name.name))
+                    .label("score with a taken name")
+                    .with_label(span, label)
+                    .help("give the score a name of its own"),
             );
         }
     }

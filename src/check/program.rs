@@ -19,6 +19,14 @@ pub struct TeamId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LookupId(pub u32);
 
+/// Index of a table in [`Program::tables`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableId(pub u32);
+
+/// Index of a score in [`Program::scores`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScoreId(pub u32);
+
 /// Index of a rule in [`Program::rules`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RuleId(pub u32);
@@ -46,6 +54,97 @@ pub struct Program {
     /// What the checker inlined or applied away (lets, alias spellings),
     /// kept for the analysis of unused and contradictory declarations.
     pub declarations: Declarations,
+    /// Tables, loaded and typed.
+    pub tables: Vec<Table>,
+    /// Scores, each computed into its derived field.
+    pub scores: Vec<Score>,
+}
+
+/// How a derived field's value is computed from the lead (see
+/// [`crate::schema`]). Structurally equal derivations are one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Derivation {
+    /// `TABLE[KEY].COLUMN`: the cell of the row whose key is the key
+    /// field's value; absent when the key is absent or not in the table.
+    /// `column: None` is the key itself, present when the row exists
+    /// (`KEY in TABLE`).
+    Column {
+        /// The table.
+        table: TableId,
+        /// The field (input or derived) whose value is the key.
+        key: FieldId,
+        /// Index into [`Table::columns`], or `None` for the row's key.
+        column: Option<u32>,
+    },
+    /// `domain(FIELD)`: the text after the last `@`, lowercased; absent when
+    /// there is no `@` or nothing after it.
+    Domain(FieldId),
+    /// `lower(FIELD)`: the text lowercased.
+    Lower(FieldId),
+    /// `score NAME`: the sum of the points of the terms that hold.
+    Score(ScoreId),
+}
+
+/// A loaded table (`table NAME from "file.csv" key COLUMN { ... }`).
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Its name.
+    pub name: String,
+    /// The typed columns (`column` is the CSV header read).
+    pub columns: Vec<crate::schema::Field>,
+    /// The key column's header.
+    pub key: String,
+    /// Whether keys match whatever their case.
+    pub case_insensitive: bool,
+    /// Each row's key as written in the file, in file order.
+    pub keys: Vec<String>,
+    /// Each row's cells, one per column, coerced to the column's type.
+    pub rows: Vec<Vec<Value>>,
+    /// The row of each key (lowercased when `case_insensitive`).
+    pub index: FxHashMap<String, u32>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+impl Table {
+    /// The row whose key is `key` (as the lead gives it).
+    pub fn row(&self, key: &str) -> Option<usize> {
+        let found =
+            if self.case_insensitive { self.index.get(key.to_lowercase().as_str()) } else { self.index.get(key) };
+        found.map(|&row| row as usize)
+    }
+
+    /// The value of `column` in `row` (`None`: the key), absent past the end.
+    pub fn cell(&self, row: usize, column: Option<u32>) -> Value {
+        match column {
+            None => self.keys.get(row).map_or(Value::Absent, |k| Value::Str(k.as_str().into())),
+            Some(c) => self.rows.get(row).and_then(|r| r.get(c as usize)).cloned().unwrap_or(Value::Absent),
+        }
+    }
+}
+
+/// A checked `score NAME { N when CONDITION ... }`.
+#[derive(Debug, Clone)]
+pub struct Score {
+    /// Its name.
+    pub name: String,
+    /// The derived field holding its value.
+    pub field: FieldId,
+    /// The terms in order.
+    pub terms: Vec<ScoreTerm>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// `N when CONDITION`.
+#[derive(Debug, Clone)]
+pub struct ScoreTerm {
+    /// The points it adds when its condition holds.
+    pub points: i64,
+    /// The condition (lets inlined).
+    pub condition: Cond,
+    /// The term as written.
+    pub span: Span,
 }
 
 /// Declarations the checked rules no longer show: `let`s are inlined and
@@ -88,6 +187,25 @@ pub struct AliasInfo {
 }
 
 impl Program {
+    /// The rep ids a `rep TABLE[KEY].COLUMN` target can name: the column's
+    /// values, sorted and deduplicated (empty for any other field).
+    pub fn rep_ids(&self, field: FieldId) -> Vec<&str> {
+        let Some(Derivation::Column { table, column: Some(column), .. }) = self.schema.derivation(field) else {
+            return Vec::new();
+        };
+        let rows = self.tables.get(table.0 as usize).map_or(&[][..], |t| t.rows.as_slice());
+        let mut ids: Vec<&str> = rows
+            .iter()
+            .filter_map(|row| match row.get(*column as usize) {
+                Some(Value::Str(id)) => Some(&**id),
+                _ => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// The team behind an id.
     #[expect(
         clippy::indexing_slicing,
@@ -381,6 +499,8 @@ pub enum Target {
     },
     /// A holding queue; always accepts.
     Queue(String),
+    /// The rep named by a (derived) string field: `rep TABLE[KEY].COLUMN`.
+    RepField(FieldId),
 }
 
 /// Distribution strategies (LANGUAGE.md §6).

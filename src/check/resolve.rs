@@ -3,11 +3,10 @@
 
 use rustc_hash::FxHashMap;
 
-use super::files::{self, FileError, ProjectFiles};
 use super::program::{Lookup, LookupId, Member, Team, TeamId};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::schema::{ElementType, EnumId, EnumType, Field, FieldId, FieldType, Schema};
-use crate::source::{SourceMap, Span};
+use crate::source::Span;
 use crate::syntax::ast::{self, Ident, Item, LiteralValue, Module, ScalarType, TypeExpr};
 
 /// Every top-level declaration of the project, by kind.
@@ -27,6 +26,10 @@ pub struct Declarations<'a> {
     pub rules: Vec<&'a ast::Rule>,
     /// `on invalid` rules of the entry file.
     pub on_invalid: Vec<&'a ast::OnInvalidDecl>,
+    /// Tables.
+    pub tables: Vec<&'a ast::TableDecl>,
+    /// Scores.
+    pub scores: Vec<&'a ast::ScoreDecl>,
 }
 
 /// Sorts the items of every module; rules outside the entry file are errors.
@@ -42,6 +45,8 @@ pub fn collect<'a>(modules: &'a [(crate::source::FileId, Module)], diagnostics: 
                 Item::Let(l) => decls.lets.push(l),
                 Item::Lookup(l) => decls.lookups.push(l),
                 Item::Import(_) => {}
+                Item::Table(t) => decls.tables.push(t),
+                Item::Score(sc) => decls.scores.push(sc),
                 Item::Rule(r) if is_entry => decls.rules.push(r),
                 Item::OnInvalid(o) if is_entry => decls.on_invalid.push(o),
                 Item::Rule(ast::Rule { span, .. }) | Item::OnInvalid(ast::OnInvalidDecl { span, .. }) => {
@@ -142,7 +147,8 @@ pub fn schema(decls: &Declarations<'_>, report_missing: bool, diagnostics: &mut 
     Some(schema)
 }
 
-fn field_type(ty: &TypeExpr, enums: &mut Vec<EnumType>) -> FieldType {
+/// The field type a type expression declares (enums added to `enums`).
+pub fn field_type(ty: &TypeExpr, enums: &mut Vec<EnumType>) -> FieldType {
     match ty {
         TypeExpr::Scalar(scalar, _) => scalar_type(*scalar),
         TypeExpr::Enum(values, _) => FieldType::Enum(new_enum(values, enums)),
@@ -169,9 +175,9 @@ fn scalar_type(scalar: ScalarType) -> FieldType {
     }
 }
 
-/// A date or datetime field's `format`, checked (known directives, a whole
+/// A date or datetime field's (or table column's) `format`, checked (known directives, a whole
 /// date); `None` after reporting why it cannot be used.
-fn time_format(
+pub(crate) fn time_format(
     field: &ast::FieldDecl,
     ty: FieldType,
     format: &ast::StrLit,
@@ -341,134 +347,7 @@ pub fn team_id(teams: &[Team], name: &str) -> Option<TeamId> {
     teams.iter().position(|t| t.name == name).and_then(|i| u32::try_from(i).ok()).map(TeamId)
 }
 
-/// Loads every lookup CSV, checking its columns and keys.
-///
-/// A row whose value cell is empty or one of the schema's `missing:` markers
-/// is absent, as it would be in a lead: the key is not in the lookup, so
-/// `in LOOKUP` is false for it and `-> rep LOOKUP[key]` takes the fallback
-/// instead of routing to a rep called `""`.
-pub fn lookups(
-    decls: &Declarations<'_>,
-    schema: &Schema,
-    sources: &SourceMap,
-    files: &dyn ProjectFiles,
-    diagnostics: &mut Diagnostics,
-) -> Vec<Lookup> {
-    decls
-        .lookups
-        .iter()
-        .map(|decl| {
-            let entries = load_lookup(decl, schema, sources, files, diagnostics).unwrap_or_default();
-            Lookup { name: decl.name.name.clone(), entries, span: decl.name.span }
-        })
-        .collect()
-}
-
 /// The id of a lookup by name.
 pub fn lookup_id(lookups: &[Lookup], name: &str) -> Option<LookupId> {
     lookups.iter().position(|l| l.name == name).and_then(|i| u32::try_from(i).ok()).map(LookupId)
-}
-
-fn load_lookup(
-    decl: &ast::LookupDecl,
-    schema: &Schema,
-    sources: &SourceMap,
-    files: &dyn ProjectFiles,
-    diagnostics: &mut Diagnostics,
-) -> Option<FxHashMap<String, String>> {
-    let dir = sources
-        .get(decl.path.span.file)
-        .and_then(|f| f.path.parent().map(std::path::Path::to_path_buf))
-        .unwrap_or_default();
-    let path = dir.join(&decl.path.value);
-    let file_error =
-        |error: FileError| files::refused(&error, files::Use::Lookup, &decl.path.value, &path, decl.path.span);
-    let read = match files.read_table(&path) {
-        Ok(read) => read,
-        Err(error) => {
-            diagnostics.push(file_error(error));
-            return None;
-        }
-    };
-    // Outside the project (an `--allow-path` directory) the file's content
-    // is not ours to print: CI logs are public.
-    let echo = read.echo;
-    let csv_error =
-        |error: csv::Error| file_error(FileError::Io(std::io::Error::other(error.to_string().to_lowercase())));
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(read.content.as_slice());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.trim_start_matches('\u{feff}').to_string()).collect(),
-        Err(error) => {
-            diagnostics.push(csv_error(error));
-            return None;
-        }
-    };
-    let mut column = |name: &Ident| -> Option<usize> {
-        let found = headers.iter().position(|h| *h == name.name);
-        if found.is_none() {
-            let diagnostic = Diagnostic::new(
-                Code::LookupColumn,
-                name.span,
-                format!("`{}` has no column `{}`", decl.path.value, name.name),
-            )
-            .label("column not found");
-            diagnostics.push(if echo {
-                diagnostic
-                    .note(format!("the columns are: {}", headers.join(", ")))
-                    .maybe_help(did_you_mean(&name.name, headers.iter().map(String::as_str)))
-            } else {
-                diagnostic.note("the file is outside the project directory: its content is not shown")
-            });
-        }
-        found
-    };
-    let (key, value) = (column(&decl.key), column(&decl.value));
-    let (key, value) = (key?, value?);
-    let mut entries: FxHashMap<String, String> = FxHashMap::default();
-    let mut first_line: FxHashMap<String, u64> = FxHashMap::default();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(error) => {
-                diagnostics.push(csv_error(error));
-                return None;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let (Some(k), Some(v)) = (record.get(key), record.get(value)) else { continue };
-        if k.is_empty() || v.is_empty() || schema.is_missing_marker(k) || schema.is_missing_marker(v) {
-            continue;
-        }
-        match entries.get(k) {
-            Some(existing) if existing != v => diagnostics.push(
-                Diagnostic::new(
-                    Code::LookupDuplicateKey,
-                    decl.path.span,
-                    if echo {
-                        format!("key `{k}` appears twice in `{}` with different values", decl.path.value)
-                    } else {
-                        format!("a key appears twice in `{}` with different values", decl.path.value)
-                    },
-                )
-                .label(duplicate_label(echo, first_line.get(k).copied().unwrap_or(0), existing, line, v))
-                .help("each key must map to one value; remove or reconcile one of the rows"),
-            ),
-            Some(_) => {}
-            None => {
-                first_line.insert(k.to_string(), line);
-                entries.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
-    Some(entries)
-}
-
-/// The label of a duplicate lookup key: the two values when the file's
-/// content may be shown, the line numbers only otherwise.
-fn duplicate_label(echo: bool, first: u64, existing: &str, line: u64, value: &str) -> String {
-    if echo {
-        format!("line {first} says `{existing}`, line {line} says `{value}`")
-    } else {
-        format!("lines {first} and {line} differ")
-    }
 }

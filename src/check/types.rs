@@ -4,14 +4,17 @@
 use rustc_hash::FxHashMap;
 
 use super::program::{
-    Action, Cond, Lookup, Number, Ordering, RuleInfo, Scalar, Strategy, Target, Team, Test, TestKind,
+    Action, Cond, Derivation, Lookup, Number, Ordering, RuleInfo, Scalar, Score, ScoreId, ScoreTerm, Strategy, Table,
+    TableId, Target, Team, Test, TestKind,
 };
 use super::resolve::{lookup_id, team_id, unknown_field};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::schema::dates::{self, TimeKind};
-use crate::schema::{ElementType, FieldId, FieldType, Schema};
+use crate::schema::{ElementType, Field, FieldId, FieldType, Schema};
 use crate::source::{SourceMap, Span};
-use crate::syntax::ast::{self, CompareOp, Expr, Ident, Literal, LiteralValue, PredicateKind, RuleKind, TextOp};
+use crate::syntax::ast::{
+    self, CompareOp, Expr, Ident, Literal, LiteralValue, Operand, PredicateKind, RuleKind, TextOp,
+};
 
 /// How deep a checked condition may nest once `let`s are inlined.
 pub const MAX_CONDITION_DEPTH: usize = 200;
@@ -19,10 +22,9 @@ pub const MAX_CONDITION_DEPTH: usize = 200;
 /// The strategies `via` accepts.
 pub const STRATEGIES: &[&str] = &["round_robin", "weighted", "load_balanced", "random", "sticky", "first_available"];
 
-/// Everything names resolve against.
+/// Everything names resolve against (the schema is the checker's own: it
+/// grows a derived field for each new derived value the rules use).
 pub struct Scope<'a> {
-    /// The schema.
-    pub schema: &'a Schema,
     /// Teams.
     pub teams: &'a [Team],
     /// Lookups.
@@ -31,6 +33,19 @@ pub struct Scope<'a> {
     pub lets: FxHashMap<&'a str, &'a ast::LetDecl>,
     /// Sources, for rule line numbers.
     pub sources: &'a SourceMap,
+    /// Tables, loaded.
+    pub tables: &'a [Table],
+    /// `score` declarations by name.
+    pub scores: FxHashMap<&'a str, &'a ast::ScoreDecl>,
+}
+
+/// The functions an operand can apply (`domain(email)`).
+pub const FUNCTIONS: &[&str] = &["domain", "lower"];
+
+enum ScoreState {
+    InProgress,
+    /// The score's derived field (`None`: it had errors, already reported).
+    Done(Option<FieldId>),
 }
 
 enum LetState {
@@ -52,6 +67,13 @@ pub const MAX_PROGRAM_NODES: usize = 1_000_000;
 /// Turns conditions and actions into IR, collecting diagnostics.
 pub struct Checker<'a> {
     scope: Scope<'a>,
+    /// The schema, input fields first, then the derived fields found so far.
+    pub schema: Schema,
+    /// Checked scores, in the order they were completed.
+    pub scores: Vec<Score>,
+    score_states: FxHashMap<String, ScoreState>,
+    /// The chain of scores being checked (for cycle reports).
+    score_stack: Vec<&'a ast::ScoreDecl>,
     lets: FxHashMap<String, LetState>,
     /// The chain of lets being expanded (for cycle reports).
     let_stack: Vec<&'a ast::LetDecl>,
@@ -67,9 +89,13 @@ pub struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     /// A checker over a scope.
-    pub fn new(scope: Scope<'a>) -> Checker<'a> {
+    pub fn new(scope: Scope<'a>, schema: Schema) -> Checker<'a> {
         Checker {
             scope,
+            schema,
+            scores: Vec::new(),
+            score_states: FxHashMap::default(),
+            score_stack: Vec::new(),
             lets: FxHashMap::default(),
             let_stack: Vec::new(),
             expanded: 0,
@@ -201,21 +227,25 @@ impl<'a> Checker<'a> {
 
     fn predicate(&mut self, p: &'a ast::Predicate) -> Option<Cond> {
         if let PredicateKind::Name = p.kind {
-            return self.name(&p.subject);
+            return match &p.subject {
+                Operand::Name(name) => self.name(name),
+                derived => self.bool_operand(derived),
+            };
         }
-        let Some(field) = self.scope.schema.field_by_name(&p.subject.name) else {
-            let mut diagnostic = unknown_field(self.scope.schema, &p.subject);
-            if let Some(lookup) = lookup_id(self.scope.lookups, &p.subject.name) {
-                let _ = lookup;
-                diagnostic = diagnostic.help(format!(
-                    "`{}` is a lookup; test a field against it: `FIELD in {}`",
-                    p.subject.name, p.subject.name
-                ));
+        if let PredicateKind::InLookup { negated, lookup } = &p.kind {
+            if lookup_id(self.scope.lookups, &lookup.name).is_none() {
+                if self.table_named(&lookup.name).is_some() {
+                    // `KEY in TABLE`: the key's row exists.
+                    let table = self.table(lookup)?;
+                    let key = self.operand(&p.subject)?;
+                    let field = self.table_key(table, key, p.subject.span(), None)?;
+                    return Some(negate_if(*negated, Cond::Test(Test { field, kind: TestKind::Exists, span: p.span })));
+                }
             }
-            self.diagnostics.push(diagnostic);
-            return None;
-        };
-        let ty = self.scope.schema.field(field).ty;
+        }
+        let field = self.operand(&p.subject)?;
+        let subject = self.schema.field(field).name.clone();
+        let ty = self.schema.field(field).ty;
         let test = |kind| Cond::Test(Test { field, kind, span: p.span });
         match &p.kind {
             PredicateKind::Compare(op, op_span, literal) => self.compare(field, *op, *op_span, literal, p.span),
@@ -234,11 +264,11 @@ impl<'a> Checker<'a> {
                     self.diagnostics.push(
                         Diagnostic::new(
                             Code::LookupKeyType,
-                            p.subject.span,
-                            format!("`{}` is not a string field", p.subject.name),
+                            p.subject.span(),
+                            format!("`{subject}` is not a string field"),
                         )
-                        .label(format!("lookup keys are strings; this field is {}", type_name(self.scope.schema, ty)))
-                        .with_label(self.scope.schema.field(field).span, "declared here"),
+                        .label(format!("lookup keys are strings; this field is {}", type_name(&self.schema, ty)))
+                        .with_label(self.schema.field(field).span, "declared here"),
                     );
                     return None;
                 }
@@ -265,16 +295,16 @@ impl<'a> Checker<'a> {
                 }
             }
             PredicateKind::Exists => {
-                if !self.scope.schema.field(field).optional {
+                if !self.schema.field(field).optional {
                     self.diagnostics.push(
                         Diagnostic::new(
                             Code::ExistsOnRequired,
                             p.span,
-                            format!("`{}` is required, so it always exists", p.subject.name),
+                            format!("`{subject}` is required, so it always exists"),
                         )
                         .label("always true for a valid lead")
-                        .with_label(self.scope.schema.field(field).span, "declared without `?`")
-                        .help(format!("declare it optional (`{}: ...?`) or drop the test", p.subject.name)),
+                        .with_label(self.schema.field(field).span, "declared without `?`")
+                        .help(format!("declare it optional (`{subject}: ...?`) or drop the test")),
                     );
                     return None;
                 }
@@ -297,15 +327,15 @@ impl<'a> Checker<'a> {
             }
             return self.let_condition(decl, Some(name.span));
         }
-        if let Some(field) = self.scope.schema.field_by_name(&name.name) {
-            let ty = self.scope.schema.field(field).ty;
+        if let Some(field) = self.input_field(&name.name).or_else(|| self.score_named(name)) {
+            let ty = self.schema.field(field).ty;
             if ty == FieldType::Bool {
                 return Some(Cond::Test(Test { field, kind: TestKind::Eq(Scalar::Bool(true)), span: name.span }));
             }
             self.diagnostics.push(
                 Diagnostic::new(Code::NotBoolean, name.span, format!("`{}` is not a condition", name.name))
-                    .label(format!("this field is {}", type_name(self.scope.schema, ty)))
-                    .help(if self.scope.schema.field(field).optional {
+                    .label(format!("this field is {}", type_name(&self.schema, ty)))
+                    .help(if self.schema.field(field).optional {
                         format!("compare it, e.g. `{} == ...`, or test `{} exists`", name.name, name.name)
                     } else {
                         format!("compare it, e.g. `{} == ...`", name.name)
@@ -313,8 +343,13 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        let candidates =
-            self.scope.schema.fields.iter().map(|f| f.name.as_str()).chain(self.scope.lets.keys().copied());
+        let candidates = self
+            .schema
+            .input_fields()
+            .iter()
+            .map(|f| f.name.as_str())
+            .chain(self.scope.lets.keys().copied())
+            .chain(self.scope.scores.keys().copied());
         self.diagnostics.push(
             Diagnostic::new(Code::UnknownName, name.span, format!("unknown name `{}`", name.name))
                 .label("not a field or a let")
@@ -323,8 +358,285 @@ impl<'a> Checker<'a> {
         None
     }
 
+    /// An input field by name (derived fields have names no rule can write).
+    fn input_field(&self, name: &str) -> Option<FieldId> {
+        self.schema.field_by_name(name).filter(|&id| self.schema.derivation(id).is_none())
+    }
+
+    /// The field a predicate's subject denotes: an input field, a score, or
+    /// a derived value (added to the schema the first time it is used).
+    fn operand(&mut self, operand: &'a Operand) -> Option<FieldId> {
+        match operand {
+            Operand::Name(name) => {
+                if let Some(field) = self.input_field(&name.name).or_else(|| self.score_named(name)) {
+                    return Some(field);
+                }
+                if self.scope.scores.contains_key(name.name.as_str()) {
+                    return None; // the score has errors, already reported
+                }
+                let mut diagnostic = unknown_field(&self.schema, name);
+                if lookup_id(self.scope.lookups, &name.name).is_some() {
+                    diagnostic = diagnostic.help(format!(
+                        "`{}` is a lookup; test a field against it: `FIELD in {}`",
+                        name.name, name.name
+                    ));
+                } else if self.table_named(&name.name).is_some() {
+                    diagnostic = diagnostic.help(format!(
+                        "`{}` is a table; test one of its columns: `{}[FIELD].COLUMN`",
+                        name.name, name.name
+                    ));
+                }
+                self.diagnostics.push(diagnostic);
+                None
+            }
+            Operand::Call { function, argument, span } => self.call(function, argument, *span),
+            Operand::Column { table, key, column, .. } => self.column_operand(table, key, column),
+        }
+    }
+
+    /// `domain(FIELD)` or `lower(FIELD)`.
+    fn call(&mut self, function: &Ident, argument: &'a Ident, span: Span) -> Option<FieldId> {
+        let derivation: fn(FieldId) -> Derivation = match function.name.as_str() {
+            "domain" => Derivation::Domain,
+            "lower" => Derivation::Lower,
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::UnknownFunction, function.span, format!("unknown function `{other}`"))
+                        .label("not a function")
+                        .maybe_help(
+                            did_you_mean(other, FUNCTIONS.iter().copied())
+                                .or_else(|| Some(format!("the functions are {}", FUNCTIONS.join(", ")))),
+                        ),
+                );
+                return None;
+            }
+        };
+        let field = self.operand_name(argument)?;
+        let decl = self.schema.field(field);
+        if decl.ty != FieldType::String {
+            let ty = type_name(&self.schema, decl.ty);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::FunctionArgument,
+                    argument.span,
+                    format!("`{}` applies to strings, but `{}` is {ty}", function.name, decl.name),
+                )
+                .label("not a string")
+                .with_label(decl.span, "declared here"),
+            );
+            return None;
+        }
+        let name = format!("{}({})", function.name, decl.name);
+        Some(self.derived(derivation(field), FieldType::String, name, span))
+    }
+
+    /// A plain name as an operand (a function's argument).
+    fn operand_name(&mut self, name: &'a Ident) -> Option<FieldId> {
+        // `Operand::Name` holds an owned ident; check one built from it.
+        self.input_field(&name.name).or_else(|| self.score_named(name)).or_else(|| {
+            self.diagnostics.push(unknown_field(&self.schema, name));
+            None
+        })
+    }
+
+    /// `TABLE[KEY].COLUMN`, as a condition's subject or a `rep` target.
+    fn column_operand(&mut self, table: &Ident, key: &'a Operand, column: &Ident) -> Option<FieldId> {
+        let table_id = self.table(table);
+        let key_field = self.operand(key);
+        let (table_id, key_field) = (table_id?, key_field?);
+        let Some(t) = self.scope.tables.get(table_id.0 as usize) else { return None };
+        let index = match t.columns.iter().position(|c| c.name == column.name) {
+            Some(index) => Some(u32::try_from(index).unwrap_or(u32::MAX)),
+            None if column.name == t.key => None,
+            None => {
+                let names = t.columns.iter().map(|c| c.name.as_str()).chain(std::iter::once(t.key.as_str()));
+                let names: Vec<&str> = names.collect();
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownColumn,
+                        column.span,
+                        format!("table `{}` has no column `{}`", t.name, column.name),
+                    )
+                    .label("not a column of the table")
+                    .with_label(t.span, "table declared here")
+                    .maybe_help(
+                        did_you_mean(&column.name, names.iter().copied())
+                            .or_else(|| Some(format!("the columns are {}", names.join(", ")))),
+                    ),
+                );
+                return None;
+            }
+        };
+        self.table_key(table_id, key_field, key.span(), index)
+    }
+
+    /// The derived field `TABLE[KEY].COLUMN` (`column: None`: the key of
+    /// the key's row, present when the row exists), the key's type checked.
+    fn table_key(
+        &mut self,
+        table: TableId,
+        key_field: FieldId,
+        key_span: Span,
+        column: Option<u32>,
+    ) -> Option<FieldId> {
+        let t = self.scope.tables.get(table.0 as usize)?;
+        let key_decl = self.schema.field(key_field);
+        if !matches!(key_decl.ty, FieldType::String | FieldType::Enum(_) | FieldType::Int) {
+            let ty = type_name(&self.schema, key_decl.ty);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::TableKeyType,
+                    key_span,
+                    format!("`{}` cannot key table `{}`: it is {ty}", key_decl.name, t.name),
+                )
+                .label("table keys are text")
+                .with_label(key_decl.span, "declared here")
+                .help("key a table by a string, enum or int field, or by `domain(...)`/`lower(...)`"),
+            );
+            return None;
+        }
+        let key_name = key_decl.name.clone();
+        let (name, ty, span) = match column.and_then(|c| t.columns.get(c as usize)) {
+            Some(c) => (format!("{}[{key_name}].{}", t.name, c.name), c.ty, c.span),
+            None => (format!("{}[{key_name}].{}", t.name, t.key), FieldType::String, t.span),
+        };
+        Some(self.derived(Derivation::Column { table, key: key_field, column }, ty, name, span))
+    }
+
+    /// The table of a name, or an error with the closest table name.
+    fn table(&mut self, name: &Ident) -> Option<TableId> {
+        let found = self.scope.tables.iter().position(|t| t.name == name.name);
+        if found.is_none() {
+            let help = if lookup_id(self.scope.lookups, &name.name).is_some() {
+                Some(format!(
+                    "`{}` is a lookup (one value per key): write `{}` without a column, or declare a `table`",
+                    name.name, name.name
+                ))
+            } else {
+                did_you_mean(&name.name, self.scope.tables.iter().map(|t| t.name.as_str())).or_else(|| {
+                    Some(format!("declare it: table {} from \"file.csv\" key COLUMN {{ column: string }}", name.name))
+                })
+            };
+            self.diagnostics.push(
+                Diagnostic::new(Code::UnknownTable, name.span, format!("unknown table `{}`", name.name))
+                    .label("no table of this name")
+                    .maybe_help(help),
+            );
+        }
+        found.and_then(|i| u32::try_from(i).ok()).map(TableId)
+    }
+
+    fn table_named(&self, name: &str) -> Option<&'a Table> {
+        self.scope.tables.iter().find(|t| t.name == name)
+    }
+
+    /// A derived operand used as a condition: it must be a bool.
+    fn bool_operand(&mut self, operand: &'a Operand) -> Option<Cond> {
+        let field = self.operand(operand)?;
+        let decl = self.schema.field(field);
+        if decl.ty == FieldType::Bool {
+            return Some(Cond::Test(Test { field, kind: TestKind::Eq(Scalar::Bool(true)), span: operand.span() }));
+        }
+        let ty = type_name(&self.schema, decl.ty);
+        self.diagnostics.push(
+            Diagnostic::new(Code::NotBoolean, operand.span(), format!("`{}` is not a condition", decl.name))
+                .label(format!("this value is {ty}"))
+                .help(format!("compare it, e.g. `{} == ...`, or test `{} exists`", decl.name, decl.name)),
+        );
+        None
+    }
+
+    /// The derived field for `derivation`: the existing one when the same
+    /// value was used before, else a new optional field after the others.
+    fn derived(&mut self, derivation: Derivation, ty: FieldType, name: String, span: Span) -> FieldId {
+        let inputs = self.schema.input_count();
+        let index = match self.schema.derived.iter().position(|d| *d == derivation) {
+            Some(i) => inputs + i,
+            None => {
+                self.schema.fields.push(Field { column: name.clone(), name, ty, optional: true, format: None, span });
+                self.schema.derived.push(derivation);
+                self.schema.fields.len() - 1
+            }
+        };
+        FieldId(u32::try_from(index).unwrap_or(u32::MAX))
+    }
+
+    /// Checks every score, even unused ones, so their errors are reported.
+    pub fn check_scores(&mut self, scores: &[&'a ast::ScoreDecl]) {
+        for decl in scores {
+            self.score_field(decl);
+        }
+    }
+
+    /// The field of the score `name`, checking it first if need be.
+    fn score_named(&mut self, name: &Ident) -> Option<FieldId> {
+        let decl = self.scope.scores.get(name.name.as_str()).copied()?;
+        self.score_field(decl)
+    }
+
+    /// The derived field of a score: its terms checked once, then the
+    /// field added after every field its terms test.
+    fn score_field(&mut self, decl: &'a ast::ScoreDecl) -> Option<FieldId> {
+        match self.score_states.get(&decl.name.name) {
+            Some(ScoreState::Done(field)) => return *field,
+            Some(ScoreState::InProgress) => {
+                self.report_score_cycle(decl);
+                return None;
+            }
+            None => {}
+        }
+        self.score_states.insert(decl.name.name.clone(), ScoreState::InProgress);
+        self.score_stack.push(decl);
+        let terms: Vec<Option<ScoreTerm>> = decl.terms.iter().map(|term| self.score_term(term)).collect();
+        self.score_stack.pop();
+        let field = terms.into_iter().collect::<Option<Vec<ScoreTerm>>>().map(|terms| {
+            let id = ScoreId(u32::try_from(self.scores.len()).unwrap_or(u32::MAX));
+            let field = self.derived(Derivation::Score(id), FieldType::Int, decl.name.name.clone(), decl.name.span);
+            self.scores.push(Score { name: decl.name.name.clone(), field, terms, span: decl.name.span });
+            field
+        });
+        self.score_states.insert(decl.name.name.clone(), ScoreState::Done(field));
+        field
+    }
+
+    fn score_term(&mut self, term: &'a ast::ScoreTerm) -> Option<ScoreTerm> {
+        let points = match term.points.value {
+            LiteralValue::Int(points) => Some(points),
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::ScorePoints, term.points.span, "score points are a whole number")
+                        .label("not an integer")
+                        .help("scores add whole points: write e.g. `10 when ...` (negative points subtract)"),
+                );
+                None
+            }
+        };
+        // The term's condition is checked outside any let: its own budget.
+        let outer = std::mem::take(&mut self.let_stack);
+        let condition = self.condition(&term.condition);
+        self.let_stack = outer;
+        Some(ScoreTerm { points: points?, condition: condition?, span: term.span })
+    }
+
+    fn report_score_cycle(&mut self, decl: &ast::ScoreDecl) {
+        let start = self.score_stack.iter().position(|d| d.name.name == decl.name.name).unwrap_or(0);
+        let chain: Vec<&str> = self.score_stack.iter().skip(start).map(|d| d.name.name.as_str()).collect();
+        let mut diagnostic = Diagnostic::new(
+            Code::ScoreCycle,
+            decl.name.span,
+            format!("`score {}` is defined in terms of itself", decl.name.name),
+        )
+        .label("this score")
+        .note(format!("cycle: {} -> {}", chain.join(" -> "), decl.name.name))
+        .help("a score's terms may test other scores, but not in a cycle");
+        for other in self.score_stack.iter().skip(start + 1) {
+            diagnostic = diagnostic.with_label(other.name.span, "part of the cycle");
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
     fn compare(&mut self, field: FieldId, op: CompareOp, op_span: Span, literal: &Literal, span: Span) -> Option<Cond> {
-        let ty = self.scope.schema.field(field).ty;
+        let ty = self.schema.field(field).ty;
         let ordering = match op {
             CompareOp::Lt => Some(Ordering::Lt),
             CompareOp::Le => Some(Ordering::Le),
@@ -416,10 +728,10 @@ impl<'a> Checker<'a> {
                 Scalar::Int(self.time_literal(kind, literal, true)?)
             }
             (FieldType::Enum(id), LiteralValue::Str(s)) => {
-                let enum_type = self.scope.schema.enum_type(id);
+                let enum_type = self.schema.enum_type(id);
                 let Some(index) = enum_type.resolve(s) else {
                     let values: Vec<&str> = enum_type.values.iter().map(String::as_str).collect();
-                    let field_decl = self.scope.schema.field(field);
+                    let field_decl = self.schema.field(field);
                     self.diagnostics.push(
                         Diagnostic::new(
                             Code::UnknownEnumValue,
@@ -465,8 +777,8 @@ impl<'a> Checker<'a> {
     }
 
     fn push_operator_error(&mut self, field: FieldId, op: &str, span: Span, why: &str) {
-        let decl = self.scope.schema.field(field);
-        let ty = type_name(self.scope.schema, decl.ty);
+        let decl = self.schema.field(field);
+        let ty = type_name(&self.schema, decl.ty);
         self.diagnostics.push(
             Diagnostic::new(
                 Code::OperatorType,
@@ -480,7 +792,7 @@ impl<'a> Checker<'a> {
     }
 
     fn push_literal_error(&mut self, ty: FieldType, literal: &Literal) {
-        let expected = type_name(self.scope.schema, ty);
+        let expected = type_name(&self.schema, ty);
         let found = match &literal.value {
             LiteralValue::Str(_) => "a string",
             LiteralValue::Int(_) => "an integer",
@@ -580,12 +892,47 @@ impl<'a> Checker<'a> {
                 Some(Target::Team { team: team?, strategy: strategy? })
             }
             ast::Target::Rep(id, _) => Some(Target::Rep(id.value.clone())),
-            ast::Target::RepLookup { lookup, key, .. } => {
-                let lookup = self.lookup(lookup);
-                let field = self.scope.schema.field_by_name(&key.name);
-                if field.is_none() {
-                    self.diagnostics.push(unknown_field(self.scope.schema, key));
+            ast::Target::RepLookup { lookup, key, column: Some(column), .. } => {
+                let field = self.column_operand(lookup, key, column)?;
+                let decl = self.schema.field(field);
+                if decl.ty != FieldType::String {
+                    let ty = type_name(&self.schema, decl.ty);
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::RepColumnType,
+                            column.span,
+                            format!("`{}` is not a string column", decl.name),
+                        )
+                        .label(format!("`rep` needs a rep id; this column is {ty}"))
+                        .with_label(decl.span, "declared here")
+                        .help("declare the column as `string`, or name the rep another way"),
+                    );
+                    return None;
                 }
+                Some(Target::RepField(field))
+            }
+            ast::Target::RepLookup { lookup, key, column: None, .. } => {
+                if lookup_id(self.scope.lookups, &lookup.name).is_none() && self.table_named(&lookup.name).is_some() {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnknownColumn,
+                            lookup.span,
+                            format!("`rep {}[...]` needs a column", lookup.name),
+                        )
+                        .label("a table has several columns")
+                        .maybe_help(self.table_named(&lookup.name).map(|t| {
+                            let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+                            format!(
+                                "name the column holding the rep: `rep {}[...].COLUMN` (columns: {})",
+                                lookup.name,
+                                names.join(", ")
+                            )
+                        })),
+                    );
+                    return None;
+                }
+                let lookup = self.lookup(lookup);
+                let field = self.operand(key);
                 Some(Target::RepLookup { lookup: lookup?, key: field? })
             }
             ast::Target::Queue(name, _) => Some(Target::Queue(name.name.clone())),
@@ -608,10 +955,10 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 };
-                match self.scope.schema.field_by_name(&key.name) {
+                match self.schema.field_by_name(&key.name) {
                     Some(field) => Strategy::Sticky(field),
                     None => {
-                        self.diagnostics.push(unknown_field(self.scope.schema, key));
+                        self.diagnostics.push(unknown_field(&self.schema, key));
                         return None;
                     }
                 }

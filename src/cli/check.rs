@@ -94,7 +94,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
                     checked.sources.name(crate::source::FileId(0)),
                     program.rules.len(),
                     program.teams.len(),
-                    program.schema.fields.len(),
+                    program.schema.input_count(),
                     counts(errors, warnings)
                 ),
                 None => format!("{}: {}", checked.sources.name(crate::source::FileId(0)), counts(errors, warnings)),

@@ -57,7 +57,8 @@ pub struct EvalArgs {
     /// from the first byte: `{` is JSONL, anything else CSV).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormatArg>,
-    /// The output format.
+    /// The output format: one JSON object per line, or CSV with a header
+    /// (with --scores, a `scores` key, or column, carries each lead's scores).
     #[arg(long, value_enum, default_value_t = OutputFormatArg::Jsonl)]
     pub output: OutputFormatArg,
     /// Write decisions here instead of stdout (the file is replaced when the
@@ -82,6 +83,11 @@ pub struct EvalArgs {
     /// `fallback`, `unrouted`, `invalid`, `sample:N` (every N-th lead).
     #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = explain::parse)]
     pub explain_only: Vec<ExplainOnly>,
+    /// Add each lead's scores (`score` declarations): a `scores` array of
+    /// `{"score", "value"}` objects in JSONL, a `scores` column holding it
+    /// in CSV. With --explain, each also lists the terms that counted.
+    #[arg(long)]
+    pub scores: bool,
     /// Carry distribution state (round-robin positions, weights, counts)
     /// across runs in this file; it is locked for the run and replaced
     /// atomically at the end.
@@ -161,12 +167,13 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         OutputFormatArg::Jsonl => OutputFormat::Jsonl,
         OutputFormatArg::Csv => OutputFormat::Csv,
     };
-    let mut writer = DecisionWriter::new(output.writer(), format).with_explain_columns(explain.on());
+    let mut writer =
+        DecisionWriter::new(output.writer(), format).with_explain_columns(explain.on()).with_scores_column(args.scores);
     // Counting costs a few string copies per lead: only when asked for.
     let mut tally = args.summary.map(|_| Tally::default());
     let sources = explain.on().then_some(&compiled.sources);
     let mut route = |record: InputRecord| {
-        let decision = route_record(&mut router, program, sources, &explain, record);
+        let decision = route_record(&mut router, program, sources, (&explain, args.scores), record);
         if let Some(tally) = tally.as_mut() {
             tally.observe(&decision);
         }
@@ -294,20 +301,28 @@ fn route_record(
     router: &mut Router<'_>,
     program: &Program,
     sources: Option<&SourceMap>,
-    explain: &Explain,
-    record: InputRecord,
+    (explain, scores): (&Explain, bool),
+    mut record: InputRecord,
 ) -> Decision {
+    if let Ok(lead) = &mut record.lead {
+        router.derive(lead);
+    }
     let id = record.id.unwrap_or_else(|| record.record.to_string());
     let mut decision = match &record.lead {
         Ok(lead) => router.route(id, lead),
         Err(error) => router.route_invalid(id, error.clone()),
     };
-    if explain.keeps(&decision, record.record) {
+    let explained = explain.keeps(&decision, record.record);
+    if explained {
         if let (Some(sources), Ok(lead)) = (sources, &record.lead) {
             decision.trace = Some(reference::explain(program, lead, sources));
         }
     } else {
         decision.distribution = None;
+    }
+    let wants_scores = scores || (explained && sources.is_some() && !program.scores.is_empty());
+    if let (true, Ok(lead)) = (wants_scores, &record.lead) {
+        decision.scores = Some(reference::scores(program, lead, sources.filter(|_| explained)));
     }
     decision
 }

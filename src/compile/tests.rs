@@ -93,6 +93,7 @@ fn schema() -> Schema {
         ],
         missing: vec![],
         id_field: None,
+        derived: Vec::new(),
     }
 }
 
@@ -191,6 +192,8 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
         rules: infos,
         on_invalid: None,
         declarations: Default::default(),
+        tables: vec![],
+        scores: vec![],
     }
 }
 

@@ -115,6 +115,18 @@ codes! {
     BidiControl = "W0130", Warning, "invisible bidirectional control character";
     CompileBudget = "W0114", Note, "decision DAG fell back to ordered rule lists";
     LegacyZone = "W0611", Warning, "hours test in a fixed-offset or legacy time zone";
+    TableFile = "E0601", Error, "table file cannot be read";
+    UnknownTable = "E0602", Error, "unknown table";
+    UnknownColumn = "E0603", Error, "unknown table column";
+    TableColumnMissing = "E0604", Error, "table column not in the file";
+    BadCell = "E0605", Error, "table cell not of its column's type";
+    TableDuplicateKey = "E0606", Error, "table key appears twice";
+    TableKeyType = "E0607", Error, "table keyed by a value of the wrong type";
+    UnknownFunction = "E0608", Error, "unknown function";
+    FunctionArgument = "E0609", Error, "function applied to a field of the wrong type";
+    ScorePoints = "E0610", Error, "score points not a whole number";
+    ScoreCycle = "E0611", Error, "score defined in terms of itself";
+    RepColumnType = "E0612", Error, "`rep` column that is not a string";
 
     NoAvailableMember = "W0201", Warning, "team has nobody who can take leads";
     UnstaffedHours = "W0202", Warning, "team has nobody working at some hours";

@@ -328,5 +328,6 @@ fn render_target(program: &Program, target: &Target, strategies: bool) -> String
             field_name(&program.schema, *key)
         ),
         Target::Queue(name) => format!("queue {name}"),
+        Target::RepField(field) => format!("rep {}", field_name(&program.schema, *field)),
     }
 }

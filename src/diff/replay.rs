@@ -137,7 +137,10 @@ pub fn replay(old: &Program, new: &Program, leads: &Leads<'_>) -> Result<Measure
 fn route(router: &mut Router<'_>, record: InputRecord) -> Decision {
     let id = record.id.unwrap_or_else(|| record.record.to_string());
     match record.lead {
-        Ok(lead) => router.route(id, &lead),
+        Ok(mut lead) => {
+            router.derive(&mut lead);
+            router.route(id, &lead)
+        }
         Err(error) => router.route_invalid(id, error),
     }
 }

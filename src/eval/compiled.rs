@@ -76,8 +76,10 @@ impl RepIndex {
         }
         let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
         for target in actions.flat_map(|a| std::iter::once(&a.target).chain(&a.fallbacks)) {
-            if let Target::Rep(rep) = target {
-                reps.add(rep);
+            match target {
+                Target::Rep(rep) => reps.add(rep),
+                Target::RepField(field) => program.rep_ids(*field).into_iter().for_each(|id| reps.add(id)),
+                _ => {}
             }
         }
         for lookup in &program.lookups {
@@ -146,6 +148,7 @@ impl Footprint {
                 Target::RepLookup { lookup, .. } => {
                     ids.extend(program.lookup(*lookup).entries.values().cloned());
                 }
+                Target::RepField(field) => ids.extend(program.rep_ids(*field).into_iter().map(str::to_string)),
                 Target::Queue(_) => {}
             }
         }

@@ -135,6 +135,21 @@ pub struct Decision {
     /// With `--explain`: the targets tried, and who was passed over why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Vec<DistributionStep>>,
+    /// With `--scores` (or `--explain`): each score of the lead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scores: Option<Vec<ScoreValue>>,
+}
+
+/// One score of one lead (LANGUAGE.md §13).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreValue {
+    /// The score's name.
+    pub score: String,
+    /// Its value: the points of the terms that hold.
+    pub value: i64,
+    /// With `--explain`: the terms that counted, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counted: Option<Vec<String>>,
 }
 
 impl Decision {
@@ -155,6 +170,7 @@ impl Decision {
             error: None,
             trace: None,
             distribution: None,
+            scores: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod compiled;
 pub mod decision;
+pub mod derive;
 pub mod hours;
 pub mod reference;
 pub mod roster;
@@ -15,6 +16,6 @@ pub mod summary;
 pub mod zones;
 
 pub use compiled::{Compiled, Footprint, Staffing};
-pub use decision::{Decision, DistributionStep, LeadError, Reason, Skipped, TargetKind};
+pub use decision::{Decision, DistributionStep, LeadError, Reason, ScoreValue, Skipped, TargetKind};
 pub use roster::Roster;
 pub use router::{Router, RunState};

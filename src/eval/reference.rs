@@ -7,7 +7,7 @@
 //! must follow the rules as written rather than the DAG's order of tests.
 
 use crate::check::program::{Cond, Program, RuleId, Test};
-use crate::eval::decision::TraceStep;
+use crate::eval::decision::{ScoreValue, TraceStep};
 use crate::schema::{ElementType, FieldType, Lead, Schema, Value};
 use crate::source::{SourceMap, Span};
 
@@ -52,6 +52,27 @@ pub fn explain(program: &Program, lead: &Lead, sources: &SourceMap) -> Vec<Trace
         });
     }
     steps
+}
+
+/// Each score of `lead` (its derived fields filled), in declaration order;
+/// with `sources`, the terms that counted, as written (`--explain`).
+pub fn scores(program: &Program, lead: &Lead, sources: Option<&SourceMap>) -> Vec<ScoreValue> {
+    let mut scores: Vec<&crate::check::program::Score> = program.scores.iter().collect();
+    scores.sort_by_key(|s| s.span);
+    scores
+        .into_iter()
+        .map(|score| ScoreValue {
+            score: score.name.clone(),
+            value: match lead.get(score.field) {
+                Value::Int(value) => *value,
+                _ => 0,
+            },
+            counted: sources.map(|sources| {
+                let counted = score.terms.iter().filter(|t| t.condition.holds(lead, &program.lookups));
+                counted.map(|t| sources.snippet(t.span).to_string()).collect()
+            }),
+        })
+        .collect()
 }
 
 /// The first predicate of `rule` that is false for `lead` (in evaluation
@@ -244,6 +265,7 @@ mod tests {
             enums: vec![EnumType::new(vec!["NA".into(), "EMEA".into()])],
             missing: vec![],
             id_field: None,
+            derived: Vec::new(),
         };
         let test = |field: u32, kind: TestKind, needle: &str| {
             Cond::Test(Test { field: crate::schema::FieldId(field), kind, span: span_of(needle) })
@@ -281,6 +303,8 @@ mod tests {
             ],
             on_invalid: None,
             declarations: Default::default(),
+            tables: vec![],
+            scores: vec![],
         }
     }
 

@@ -244,6 +244,12 @@ impl<'p> Router<'p> {
         self.reps.ids.iter().zip(&self.state.assigned).filter(|(_, &n)| n > 0).map(|(id, &n)| (id.as_str(), n))
     }
 
+    /// Fills a lead's derived fields at the router's instant (see
+    /// [`Program::derive`]): call it on every lead before routing it.
+    pub fn derive(&self, lead: &mut Lead) {
+        self.program.derive(lead, self.now);
+    }
+
     /// The rule a lead matches, without distributing it.
     pub fn match_rule(&self, lead: &Lead) -> Option<RuleId> {
         self.dag.route(lead, &self.program.lookups)
@@ -378,6 +384,15 @@ impl<'p> Router<'p> {
                 }
             }
             Target::Team { team, strategy } => self.take_team(*team, *strategy, lead, step.as_mut()),
+            Target::RepField(field) => match lead.map(|l| l.get(*field)) {
+                Some(Value::Str(rep)) => self.take_rep(rep, step.as_mut()),
+                _ => {
+                    if let Some(step) = step.as_mut() {
+                        step.note = Some(format!("the lead has no `{}`", program.schema.field(*field).name));
+                    }
+                    None
+                }
+            },
         };
         if let Some(mut step) = step {
             step.took = taken.as_ref().and_then(|t| t.assignee.clone().or_else(|| t.queue.clone()));
@@ -507,6 +522,7 @@ fn describe(program: &Program, target: &Target) -> String {
             format!("rep {}[{}]", program.lookup(*lookup).name, program.schema.field(*key).name)
         }
         Target::Queue(name) => format!("queue {name}"),
+        Target::RepField(field) => format!("rep {}", program.schema.field(*field).name),
     }
 }
 

@@ -154,7 +154,35 @@ impl<'a> Printer<'a> {
             Item::Import(d) => self.leaf(d.span, format!("import {}", t.string(&d.path)), 0),
             Item::OnInvalid(d) => self.leaf(d.span, format!("on invalid -> {}", t.action(&d.action)), 0),
             Item::Rule(rule) => self.rule(rule, 0),
+            Item::Table(d) => self.table(d),
+            Item::Score(d) => self.score(d),
         }
+    }
+
+    fn table(&mut self, d: &TableDecl) {
+        if self.has_comments(d.span.start as usize..self.opening(d.span, '{')) {
+            return self.verbatim(d.span, 0);
+        }
+        let t = self.text;
+        let case = if d.case_insensitive { " case_insensitive" } else { "" };
+        let header = format!("table {} from {} key {}{case}", d.name.name, t.string(&d.path), t.column(&d.key));
+        self.braced(header, d.span, 0, &mut |p| {
+            for column in &d.columns {
+                p.entry(column.span, t.field(column), 1);
+            }
+        });
+    }
+
+    fn score(&mut self, d: &ScoreDecl) {
+        if self.has_comments(d.span.start as usize..self.opening(d.span, '{')) {
+            return self.verbatim(d.span, 0);
+        }
+        let t = self.text;
+        self.braced(format!("score {}", d.name.name), d.span, 0, &mut |p| {
+            for term in &d.terms {
+                p.entry(term.span, format!("{} when {}", t.literal(&term.points), t.expr(&term.condition)), 1);
+            }
+        });
     }
 
     /// A one-line node, or the node as written if it has a comment inside.
@@ -197,16 +225,7 @@ impl<'a> Printer<'a> {
             return self.verbatim(d.span, 0);
         }
         let t = self.text;
-        let mut entries: Vec<(Span, String)> = d
-            .fields
-            .iter()
-            .map(|f| {
-                let optional = if f.optional { "?" } else { "" };
-                let from = f.from.as_ref().map_or(String::new(), |s| format!(" from {}", t.string(s)));
-                let format = f.format.as_ref().map_or(String::new(), |s| format!(" format {}", t.string(s)));
-                (f.span, format!("{}: {}{optional}{format}{from}", f.name.name, t.type_expr(&f.ty)))
-            })
-            .collect();
+        let mut entries: Vec<(Span, String)> = d.fields.iter().map(|f| (f.span, t.field(f))).collect();
         if let (Some(first), Some(last)) = (d.missing.first(), d.missing.last()) {
             let values: Vec<String> = d.missing.iter().map(|s| t.string(s)).collect();
             entries.push((first.span.to(last.span), format!("missing: {}", values.join(", "))));

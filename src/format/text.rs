@@ -73,8 +73,27 @@ impl Text<'_> {
         parts.iter().map(|p| self.expr(p)).collect::<Vec<_>>().join(op)
     }
 
+    /// A schema field or table column: `name: type[?] [from "Column"]`.
+    pub fn field(&self, f: &FieldDecl) -> String {
+        let optional = if f.optional { "?" } else { "" };
+        let from = f.from.as_ref().map_or(String::new(), |s| format!(" from {}", self.string(s)));
+        let format = f.format.as_ref().map_or(String::new(), |s| format!(" format {}", self.string(s)));
+        format!("{}: {}{optional}{format}{from}", f.name.name, self.type_expr(&f.ty))
+    }
+
+    /// A predicate's subject: `field`, `table[key].column`, `lower(field)`.
+    pub fn operand(&self, o: &Operand) -> String {
+        match o {
+            Operand::Name(name) => name.name.clone(),
+            Operand::Column { table, key, column, .. } => {
+                format!("{}[{}].{}", table.name, self.operand(key), column.name)
+            }
+            Operand::Call { function, argument, .. } => format!("{}({})", function.name, argument.name),
+        }
+    }
+
     fn predicate(&self, p: &Predicate) -> String {
-        let subject = &p.subject.name;
+        let subject = &self.operand(&p.subject);
         let not = |negated: bool| if negated { "not " } else { "" };
         match &p.kind {
             PredicateKind::Compare(op, _, lit) => format!("{subject} {} {}", op.as_str(), self.literal(lit)),
@@ -120,7 +139,10 @@ impl Text<'_> {
                 format!("{team}{}{via}", name.name)
             }
             Target::Rep(id, _) => format!("rep {}", self.string(id)),
-            Target::RepLookup { lookup, key, .. } => format!("rep {}[{}]", lookup.name, key.name),
+            Target::RepLookup { lookup, key, column, .. } => {
+                let column = column.as_ref().map_or(String::new(), |c| format!(".{}", c.name));
+                format!("rep {}[{}]{column}", lookup.name, self.operand(key))
+            }
             Target::Queue(name, _) => format!("queue {}", name.name),
         }
     }

@@ -119,6 +119,10 @@ impl Builder<'_> {
                 ("lookup", format!("{lookup}_{key}"), format!("rep {lookup}[{key}]"), None)
             }
             Target::Queue(queue) => ("queue", queue.clone(), format!("queue {queue}"), None),
+            Target::RepField(field) => {
+                let name = program.schema.fields.get(field.index()).map_or("?", |f| f.name.as_str());
+                ("column", name.to_string(), format!("rep {name}"), None)
+            }
         };
         let known = self.picture.nodes.len();
         let id = self.picture.shared_node(prefix, &key, text, Kind::Target);

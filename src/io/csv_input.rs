@@ -153,7 +153,7 @@ impl<'s> CsvSource<'s> {
             }
         }
         let mut missing = Vec::new();
-        for ((index, field), (column, _)) in schema.fields.iter().enumerate().zip(&found) {
+        for ((index, field), (column, _)) in schema.input_fields().iter().enumerate().zip(&found) {
             let Ok(id) = u32::try_from(index) else { break };
             if column.is_none() && !field.optional {
                 missing.push(messages::missing_column(&field.name, &field.column));
@@ -170,7 +170,7 @@ impl<'s> CsvSource<'s> {
             .filter(|(i, name)| !name.is_empty() && !used.contains(i))
             .map(|(_, name)| name.as_str())
             .collect();
-        for (field, (column, _)) in schema.fields.iter().zip(&found) {
+        for (field, (column, _)) in schema.input_fields().iter().zip(&found) {
             if column.is_none() {
                 let suggestion = super::read::closest(&field.column, &unused).map(str::to_string);
                 self.warnings.push(ColumnWarning {

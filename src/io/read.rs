@@ -272,7 +272,9 @@ impl<'s> ColumnMap<'s> {
     pub(crate) fn new(schema: &'s Schema) -> ColumnMap<'s> {
         let mut exact = FxHashMap::default();
         let mut folded = FxHashMap::default();
-        for (i, field) in schema.fields.iter().enumerate() {
+        // Derived fields have no input column (a CSV column named like a
+        // score must not fill it).
+        for (i, field) in schema.input_fields().iter().enumerate() {
             let Ok(index) = u32::try_from(i) else { break };
             let column = field.column.trim();
             exact.entry(column).or_insert(FieldId(index));

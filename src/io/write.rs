@@ -55,6 +55,10 @@ struct CsvSink<W: Write> {
     header_written: bool,
     /// Write the `trace` and `distribution` columns.
     explain: bool,
+    /// Write the `scores` column (last).
+    scores: bool,
+    /// Formatting buffer for it.
+    scores_cell: String,
     /// Formatting buffers for those columns.
     trace: String,
     distribution: String,
@@ -81,6 +85,8 @@ impl<W: Write> DecisionWriter<W> {
                 writer: csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w),
                 header_written: false,
                 explain: false,
+                scores: false,
+                scores_cell: String::new(),
                 trace: String::new(),
                 distribution: String::new(),
                 line: String::new(),
@@ -98,6 +104,15 @@ impl<W: Write> DecisionWriter<W> {
         self
     }
 
+    /// Adds the `scores` column (the `scores` key's JSON) to CSV output
+    /// when `on` (`--scores`); JSONL carries the key anyway.
+    pub fn with_scores_column(mut self, on: bool) -> DecisionWriter<W> {
+        if let Sink::Csv(sink) = &mut self.sink {
+            sink.scores = on;
+        }
+        self
+    }
+
     /// Writes one decision.
     ///
     /// # Errors
@@ -109,9 +124,10 @@ impl<W: Write> DecisionWriter<W> {
                 out.write_all(b"\n")
             }
             Sink::Csv(sink) => {
-                let CsvSink { writer, header_written, explain, trace, distribution, line } = &mut **sink;
+                let CsvSink { writer, header_written, explain, scores, scores_cell, trace, distribution, line } =
+                    &mut **sink;
                 if !*header_written {
-                    write_header(writer, *explain)?;
+                    write_header(writer, *explain, *scores)?;
                     *header_written = true;
                 }
                 line.clear();
@@ -134,13 +150,20 @@ impl<W: Write> DecisionWriter<W> {
                     error.and_then(|e| e.value.as_deref()).unwrap_or(""),
                     error.map_or("", |e| e.message.as_str()),
                 ];
-                if !*explain {
+                let mut extra: Vec<&str> = Vec::new();
+                if *explain {
+                    json_cell(trace, decision.trace.as_ref())?;
+                    json_cell(distribution, decision.distribution.as_ref())?;
+                    extra.extend([trace.as_str(), distribution.as_str()]);
+                }
+                if *scores {
+                    json_cell(scores_cell, decision.scores.as_ref())?;
+                    extra.push(scores_cell.as_str());
+                }
+                if extra.is_empty() {
                     return writer.write_record(record).map_err(csv_to_io);
                 }
-                json_cell(trace, decision.trace.as_ref())?;
-                json_cell(distribution, decision.distribution.as_ref())?;
-                let explained = record.iter().copied().chain([trace.as_str(), distribution.as_str()]);
-                writer.write_record(explained).map_err(csv_to_io)
+                writer.write_record(record.iter().copied().chain(extra)).map_err(csv_to_io)
             }
         }
     }
@@ -153,9 +176,9 @@ impl<W: Write> DecisionWriter<W> {
         match self.sink {
             Sink::Jsonl(out) => out.into_inner().map_err(io::IntoInnerError::into_error),
             Sink::Csv(sink) => {
-                let CsvSink { mut writer, header_written, explain, .. } = *sink;
+                let CsvSink { mut writer, header_written, explain, scores, .. } = *sink;
                 if !header_written {
-                    write_header(&mut writer, explain)?;
+                    write_header(&mut writer, explain, scores)?;
                 }
                 writer.into_inner().map_err(|e| e.into_error())
             }
@@ -163,10 +186,11 @@ impl<W: Write> DecisionWriter<W> {
     }
 }
 
-/// The CSV header, with the explain columns when asked for.
-fn write_header<W: Write>(writer: &mut csv::Writer<W>, explain: bool) -> io::Result<()> {
-    let extra: &[&str] = if explain { &["trace", "distribution"] } else { &[] };
-    writer.write_record(CSV_HEADER.iter().chain(extra)).map_err(csv_to_io)
+/// The CSV header, with the explain and scores columns when asked for.
+fn write_header<W: Write>(writer: &mut csv::Writer<W>, explain: bool, scores: bool) -> io::Result<()> {
+    let explained: &[&str] = if explain { &["trace", "distribution"] } else { &[] };
+    let scored: &[&str] = if scores { &["scores"] } else { &[] };
+    writer.write_record(CSV_HEADER.iter().chain(explained).chain(scored)).map_err(csv_to_io)
 }
 
 /// A value as compact JSON in `out`; empty for `None`.

@@ -186,6 +186,10 @@ fn decide(
     let now = shared.config.now.unwrap_or_else(jiff::Timestamp::now);
     let id = record.id.clone().unwrap_or_else(|| record.record.to_string());
     let key = header_key.map(str::to_string).or_else(|| record.id.clone());
+    let mut record = record;
+    if let Ok(lead) = &mut record.lead {
+        compiled.program.derive(lead, now);
+    }
     let rule = record.lead.as_ref().ok().and_then(|lead| compiled.dag.route(lead, &compiled.program.lookups));
     let footprint = compiled.footprint(if record.lead.is_ok() { rule } else { None });
     let retention_ms = i64::try_from(shared.config.retention.as_millis()).unwrap_or(i64::MAX);

@@ -112,6 +112,50 @@ pub enum Item {
     OnInvalid(OnInvalidDecl),
     /// A rule.
     Rule(Rule),
+    /// `table NAME from "file.csv" key COLUMN { ... }`
+    Table(TableDecl),
+    /// `score NAME { N when CONDITION ... }`
+    Score(ScoreDecl),
+}
+
+/// `table NAME from "file.csv" key COLUMN [case_insensitive] { column: TYPE ... }`
+#[derive(Debug, Clone)]
+pub struct TableDecl {
+    /// The table's name.
+    pub name: Ident,
+    /// The CSV path, relative to the declaring file.
+    pub path: StrLit,
+    /// The key column.
+    pub key: Ident,
+    /// Whether keys match whatever their case (`case_insensitive`).
+    pub case_insensitive: bool,
+    /// The typed columns, declared like schema fields (`from` names the
+    /// CSV header when it differs).
+    pub columns: Vec<FieldDecl>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `score NAME { N when CONDITION ... }`
+#[derive(Debug, Clone)]
+pub struct ScoreDecl {
+    /// The score's name, used as an int in conditions.
+    pub name: Ident,
+    /// The terms, in order.
+    pub terms: Vec<ScoreTerm>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `N when CONDITION`: `N` points when the condition holds.
+#[derive(Debug, Clone)]
+pub struct ScoreTerm {
+    /// The points as written (checked to be an int by the checker).
+    pub points: Literal,
+    /// When they count.
+    pub condition: Expr,
+    /// The whole term.
+    pub span: Span,
 }
 
 /// `schema NAME { ... }`
@@ -331,11 +375,57 @@ impl Expr {
     }
 }
 
+/// The subject of a predicate: a field or a value derived from the lead.
+#[derive(Debug, Clone)]
+pub enum Operand {
+    /// A field, a score, or (as a bare condition) a bool field or `let`.
+    Name(Ident),
+    /// `TABLE[KEY].COLUMN`
+    Column {
+        /// The table.
+        table: Ident,
+        /// The key: a field or another operand.
+        key: Box<Operand>,
+        /// The column.
+        column: Ident,
+        /// The whole operand.
+        span: Span,
+    },
+    /// `FUNCTION(FIELD)`: `domain(email)`, `lower(name)`.
+    Call {
+        /// The function's name as written.
+        function: Ident,
+        /// Its argument.
+        argument: Ident,
+        /// The whole operand.
+        span: Span,
+    },
+}
+
+impl Operand {
+    /// Where the operand stands.
+    pub fn span(&self) -> Span {
+        match self {
+            Operand::Name(ident) => ident.span,
+            Operand::Column { span, .. } | Operand::Call { span, .. } => *span,
+        }
+    }
+
+    /// The name, when the operand is a plain name.
+    pub fn as_name(&self) -> Option<&Ident> {
+        match self {
+            Operand::Name(ident) => Some(ident),
+            _ => None,
+        }
+    }
+}
+
 /// A predicate: a field (or a name) and a test.
 #[derive(Debug, Clone)]
 pub struct Predicate {
-    /// The field, or for [`PredicateKind::Name`] the bool field or `let`.
-    pub subject: Ident,
+    /// The field or derived value, or for [`PredicateKind::Name`] the bool
+    /// field or `let`.
+    pub subject: Operand,
     /// The test.
     pub kind: PredicateKind,
     /// The whole predicate.
@@ -497,12 +587,14 @@ pub enum Target {
     },
     /// `rep "id"`
     Rep(StrLit, Span),
-    /// `rep LOOKUP[FIELD]`
+    /// `rep LOOKUP[FIELD]`, or `rep TABLE[KEY].COLUMN` with a column
     RepLookup {
         /// The lookup table.
         lookup: Ident,
-        /// The lead field used as key.
-        key: Ident,
+        /// The key: a lead field (or, for a table, any key operand).
+        key: Operand,
+        /// The table column naming the rep (`None` for a lookup).
+        column: Option<Ident>,
         /// The whole target.
         span: Span,
     },
@@ -545,6 +637,8 @@ impl Item {
             Item::Import(d) => d.span,
             Item::OnInvalid(d) => d.span,
             Item::Rule(d) => d.span,
+            Item::Table(d) => d.span,
+            Item::Score(d) => d.span,
         }
     }
 }

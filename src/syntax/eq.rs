@@ -51,6 +51,8 @@ impl PartialEq for Item {
             (Item::Import(a), Item::Import(b)) => a == b,
             (Item::OnInvalid(a), Item::OnInvalid(b)) => a == b,
             (Item::Rule(a), Item::Rule(b)) => a == b,
+            (Item::Table(a), Item::Table(b)) => a == b,
+            (Item::Score(a), Item::Score(b)) => a == b,
             _ => false,
         }
     }
@@ -124,6 +126,48 @@ impl PartialEq for LookupDecl {
     fn eq(&self, other: &Self) -> bool {
         let LookupDecl { name, path, key, value, span: _ } = self;
         *name == other.name && *path == other.path && *key == other.key && *value == other.value
+    }
+}
+
+impl PartialEq for TableDecl {
+    fn eq(&self, other: &Self) -> bool {
+        let TableDecl { name, path, key, case_insensitive, columns, span: _ } = self;
+        *name == other.name
+            && *path == other.path
+            && *key == other.key
+            && *case_insensitive == other.case_insensitive
+            && *columns == other.columns
+    }
+}
+
+impl PartialEq for ScoreDecl {
+    fn eq(&self, other: &Self) -> bool {
+        let ScoreDecl { name, terms, span: _ } = self;
+        *name == other.name && *terms == other.terms
+    }
+}
+
+impl PartialEq for ScoreTerm {
+    fn eq(&self, other: &Self) -> bool {
+        let ScoreTerm { points, condition, span: _ } = self;
+        *points == other.points && *condition == other.condition
+    }
+}
+
+impl PartialEq for Operand {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Operand::Name(a), Operand::Name(b)) => a == b,
+            (
+                Operand::Column { table: t1, key: k1, column: c1, span: _ },
+                Operand::Column { table: t2, key: k2, column: c2, span: _ },
+            ) => t1 == t2 && k1 == k2 && c1 == c2,
+            (
+                Operand::Call { function: f1, argument: a1, span: _ },
+                Operand::Call { function: f2, argument: a2, span: _ },
+            ) => f1 == f2 && a1 == a2,
+            _ => false,
+        }
     }
 }
 
@@ -217,9 +261,9 @@ impl PartialEq for Target {
             ) => n1 == n2 && s1 == s2 && k1 == k2,
             (Target::Rep(a, _), Target::Rep(b, _)) => a == b,
             (
-                Target::RepLookup { lookup: l1, key: k1, span: _ },
-                Target::RepLookup { lookup: l2, key: k2, span: _ },
-            ) => l1 == l2 && k1 == k2,
+                Target::RepLookup { lookup: l1, key: k1, column: c1, span: _ },
+                Target::RepLookup { lookup: l2, key: k2, column: c2, span: _ },
+            ) => l1 == l2 && k1 == k2 && c1 == c2,
             (Target::Queue(a, _), Target::Queue(b, _)) => a == b,
             _ => false,
         }
@@ -246,9 +290,10 @@ mod tests {
 
     #[test]
     fn layout_and_comments_do_not_count() {
-        let a = module("team t = [\"a\" weight 2]\nlabel: when x == 1 and y -> team t else fallback q\n");
+        let a =
+            module("team t = [\"a\" weight 2]\nlabel: when x == 1 and y and t[lower(k)].c -> team t else fallback q\n");
         let b = module(
-            "# c\n\nteam t=[\n \"a\"  weight 2,\n]\nlabel:\n when x==1\n and y # why\n -> team t\n else fallback q",
+            "# c\n\nteam t=[\n \"a\"  weight 2,\n]\nlabel:\n when x==1\n and y # why\n and t[ lower( k ) ].c -> team t\n else fallback q",
         );
         assert!(a == b);
     }
@@ -262,6 +307,9 @@ mod tests {
             ("when x -> team t else fallback team u", "when x -> team t else fallback u"),
             ("l: when x -> queue q", "when x -> queue q"),
             ("let a = n == 1", "let a = n == 1.0"),
+            ("let a = t[k].c == 1", "let a = t[k].d == 1"),
+            ("let a = t[lower(k)].c == 1", "let a = t[domain(k)].c == 1"),
+            ("when x -> rep t[k].c", "when x -> rep t[k]"),
         ];
         for (left, right) in pairs {
             assert!(module(left) != module(right), "{left} == {right}");

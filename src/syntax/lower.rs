@@ -86,6 +86,8 @@ impl Lower {
                 span: self.span(&pair),
             }),
             Rule::rule => Item::Rule(self.rule(pair)?),
+            Rule::table_decl => Item::Table(self.table(pair)?),
+            Rule::score_decl => Item::Score(self.score(pair)?),
             _ => return Err(self.broken(self.file, self.span(&pair).start as usize)),
         })
     }
@@ -277,6 +279,55 @@ impl Lower {
         })
     }
 
+    fn table(&self, pair: Pair<'_, Rule>) -> Result<TableDecl> {
+        Ok(TableDecl {
+            name: self.ident(self.child(&pair, Rule::ident)?),
+            path: self.string(self.child(&pair, Rule::string)?)?,
+            key: self.column(self.child(&pair, Rule::column)?)?,
+            case_insensitive: self.children(&pair, Rule::kw_case_insensitive).next().is_some(),
+            columns: self.children(&pair, Rule::field_decl).map(|f| self.field(f)).collect::<Result<_>>()?,
+            span: self.span(&pair),
+        })
+    }
+
+    fn score(&self, pair: Pair<'_, Rule>) -> Result<ScoreDecl> {
+        let terms = self
+            .children(&pair, Rule::score_term)
+            .map(|term| {
+                let span = self.span(&term);
+                let points = self.child(&term, Rule::number)?;
+                let points = Literal { value: self.number(&points)?, span: self.span(&points) };
+                Ok(ScoreTerm { points, condition: self.condition(self.child(&term, Rule::condition)?)?, span })
+            })
+            .collect::<Result<_>>()?;
+        Ok(ScoreDecl { name: self.ident(self.child(&pair, Rule::ident)?), terms, span: self.span(&pair) })
+    }
+
+    /// A predicate's subject: a name, `TABLE[KEY].COLUMN` or `FUNCTION(FIELD)`.
+    fn operand(&self, pair: Pair<'_, Rule>) -> Result<Operand> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        let inner_span = self.span(&inner);
+        Ok(match inner.as_rule() {
+            Rule::column_ref => {
+                let mut names = self.children(&inner, Rule::ident);
+                let (Some(table), Some(column)) = (names.next(), names.next()) else {
+                    return Err(self.broken(self.file, span.start as usize));
+                };
+                let key = Box::new(self.operand(self.child(&inner, Rule::operand)?)?);
+                Operand::Column { table: self.ident(table), key, column: self.ident(column), span: inner_span }
+            }
+            Rule::call => {
+                let mut names = self.children(&inner, Rule::ident);
+                let (Some(function), Some(argument)) = (names.next(), names.next()) else {
+                    return Err(self.broken(self.file, span.start as usize));
+                };
+                Operand::Call { function: self.ident(function), argument: self.ident(argument), span: inner_span }
+            }
+            _ => Operand::Name(self.ident(inner)),
+        })
+    }
+
     /// A lookup column: an identifier, or a quoted name for columns with spaces.
     fn column(&self, pair: Pair<'_, Rule>) -> Result<Ident> {
         let span = self.span(&pair);
@@ -381,7 +432,7 @@ impl Lower {
         if pair.as_rule() == Rule::hours_test {
             return self.hours_test(pair);
         }
-        let subject = self.ident(self.child(&pair, Rule::ident)?);
+        let subject = self.operand(self.child(&pair, Rule::operand)?)?;
         let kind = match pair.as_rule() {
             Rule::comparison => {
                 let op_pair = self.child(&pair, Rule::cmp_op)?;
@@ -405,10 +456,7 @@ impl Lower {
                         values: self.children(&list, Rule::literal).map(|l| self.literal(l)).collect::<Result<_>>()?,
                     },
                     None => {
-                        let lookup = self
-                            .children(&pair, Rule::ident)
-                            .nth(1)
-                            .ok_or_else(|| self.broken(self.file, span.start as usize))?;
+                        let lookup = self.child(&pair, Rule::ident)?;
                         PredicateKind::InLookup { negated, lookup: self.ident(lookup) }
                     }
                 }
@@ -447,7 +495,7 @@ impl Lower {
             return Err(self.broken(self.file, self.span(&pair).start as usize));
         };
         Ok(Predicate {
-            subject: Ident { name: "now".to_string(), span: self.span(&now) },
+            subject: Operand::Name(Ident { name: "now".to_string(), span: self.span(&now) }),
             kind: PredicateKind::Hours {
                 inside: self.children(&pair, Rule::kw_inside).next().is_some(),
                 hours: self.string(hours)?,
@@ -491,10 +539,16 @@ impl Lower {
             Rule::rep_target => match self.children(&pair, Rule::rep_lookup).next() {
                 Some(lookup) => {
                     let mut names = self.children(&lookup, Rule::ident);
-                    let (Some(table), Some(key)) = (names.next(), names.next()) else {
+                    let Some(table) = names.next() else {
                         return Err(self.broken(self.file, span.start as usize));
                     };
-                    Target::RepLookup { lookup: self.ident(table), key: self.ident(key), span }
+                    let key = self.operand(self.child(&lookup, Rule::operand)?)?;
+                    Target::RepLookup {
+                        lookup: self.ident(table),
+                        key,
+                        column: names.next().map(|c| self.ident(c)),
+                        span,
+                    }
                 }
                 None => Target::Rep(self.string(self.child(&pair, Rule::string)?)?, span),
             },
@@ -676,6 +730,22 @@ fn syntax_help(text: &str, at: usize) -> Option<String> {
         let next = name.split(|c: char| !is_word(c)).next().unwrap_or("");
         return Some(format!("names are written with `_`, not `-`: `{previous}_{next}`"));
     }
+    // `owners[account_id] == ...`: a lookup or table used like a value.
+    let indexed = before.lines().last().filter(|line| line.ends_with(']')).and_then(|line| line.rsplit_once('['));
+    let table = indexed.map_or("", |(name, key)| {
+        let name = name.rsplit(|c: char| !is_word(c)).next().unwrap_or("");
+        if key.contains([',', '"', ' ']) {
+            ""
+        } else {
+            name
+        }
+    });
+    if !table.is_empty() && !rest.starts_with('.') {
+        return Some(format!(
+            "a table's value is `{table}[KEY].COLUMN`; a lookup is tested with `FIELD in {table}` (the key is in \
+             the table) and used as a target with `rep {table}[FIELD]`"
+        ));
+    }
     if rest.starts_with('[') && before.ends_with(is_word) {
         return Some(format!(
             "a lookup is tested with `FIELD in {previous}` (the key is in the table) and used as a target with \
@@ -761,7 +831,13 @@ fn join_or(phrases: &[&str]) -> String {
 fn phrase(wanted: Rule) -> &'static str {
     match wanted {
         Rule::EOI => "end of declaration",
-        Rule::ident | Rule::name_ref => "a name",
+        Rule::ident | Rule::name_ref | Rule::operand => "a name",
+        Rule::column_ref => "a table column `table[key].column`",
+        Rule::call => "`domain(field)` or `lower(field)`",
+        Rule::table_decl | Rule::kw_table => "`table`",
+        Rule::score_decl | Rule::kw_score => "`score`",
+        Rule::score_term => "a score term (`N when CONDITION`)",
+        Rule::kw_case_insensitive => "`case_insensitive`",
         Rule::string | Rule::string_inner => "a string",
         Rule::number => "a number",
         Rule::literal => "a value (string, number, date, true or false)",
@@ -800,6 +876,7 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::close_paren => "`)`",
         Rule::open_bracket => "`[`",
         Rule::arrow => "`->`",
+        Rule::dot => "`.COLUMN`",
         Rule::rule | Rule::when_rule | Rule::kw_when => "`when`",
         Rule::otherwise_rule | Rule::kw_otherwise => "`otherwise`",
         Rule::label => "a label",

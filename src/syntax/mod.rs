@@ -99,7 +99,7 @@ fn failed(source: &str, span: Span) -> ast::FailedDecl {
         .filter(|w| !w.is_empty());
     let keyword = words.next().unwrap_or("").to_string();
     let name = match keyword.as_str() {
-        "team" | "let" | "lookup" | "schema" | "alias" => words.next().map(str::to_string),
+        "team" | "let" | "lookup" | "schema" | "alias" | "table" | "score" => words.next().map(str::to_string),
         _ => None,
     };
     ast::FailedDecl { keyword, name, span }

@@ -7,7 +7,8 @@
 //!
 //! A declaration starts, at bracket depth zero and outside strings and
 //! comments, at one of the keywords `schema alias let lookup import when
-//! otherwise`, at `team NAME =`, at `on invalid`, or at a label `NAME:`
+//! otherwise`, at `team NAME =`, at `on invalid`, at `table NAME from`, at
+//! `score NAME {`, or at a label `NAME:`
 //! followed by `when`/`otherwise`; or at such a keyword first on its line
 //! inside brackets left open (see [`scan`]). The scan records the file's
 //! trivia (comments, blank lines) on the way.
@@ -47,7 +48,7 @@ const STARTERS: &[&str] = &["schema", "alias", "let", "lookup", "import", "when"
 /// Keywords that begin a declaration even at the start of a line inside an
 /// unclosed `{`: none of them can stand first on a line of a block, a schema
 /// or an alias body.
-const OUTER_STARTERS: &[&str] = &["schema", "alias", "let", "lookup", "import", "team", "on"];
+const OUTER_STARTERS: &[&str] = &["schema", "alias", "let", "lookup", "import", "team", "on", "table", "score"];
 
 /// Splits `text` into declaration chunks covering every non-blank byte.
 pub fn split(text: &str) -> Vec<Chunk> {
@@ -209,6 +210,18 @@ fn starts_declaration(text: &str, start: usize, end: usize) -> bool {
                 && !after_name.starts_with("==")
         }
         "on" => next_word(text, rest) == "invalid",
+        // `table NAME from ...` and `score NAME {`: the name then a word or
+        // brace no condition or label can have there.
+        "table" | "score" => {
+            let name_end = ident_end(text.as_bytes(), rest);
+            let after_name = skip_trivia(text, name_end);
+            name_end > rest
+                && if word == "table" {
+                    next_word(text, after_name) == "from"
+                } else {
+                    from(after_name).starts_with('{')
+                }
+        }
         _ => {
             from(rest).starts_with(':') && matches!(next_word(text, skip_trivia(text, rest + 1)), "when" | "otherwise")
         }

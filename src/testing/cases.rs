@@ -150,7 +150,11 @@ impl Table {
             }
             let id = record.id.unwrap_or_else(|| format!("record {}", record.record));
             let location = format!("{}:{}", self.path.display(), row.line);
-            tests.push(Test { name: id.clone(), location, cases: vec![Case { id, lead: record.lead, expects }] });
+            let mut lead = record.lead;
+            if let Ok(lead) = &mut lead {
+                program.derive(lead, now);
+            }
+            tests.push(Test { name: id.clone(), location, cases: vec![Case { id, lead, expects }] });
         }
         Ok(Group { roster, now, tests })
     }
@@ -174,7 +178,10 @@ impl Table {
         for (row, record) in self.rows.iter_mut().zip(records) {
             let id = record.id.unwrap_or_else(|| record.record.to_string());
             let decision = match record.lead {
-                Ok(lead) => router.route(id, &lead),
+                Ok(mut lead) => {
+                    router.derive(&mut lead);
+                    router.route(id, &lead)
+                }
                 Err(error) => router.route_invalid(id, error),
             };
             for &i in &blessed {

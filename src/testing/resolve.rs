@@ -61,9 +61,14 @@ pub fn test_file(
                 None
             }
         });
-        let test = test(project, sources, decl, diagnostics);
+        let mut test = test(project, sources, decl, diagnostics);
         if diagnostics.0.len() == before {
             let now = now.unwrap_or_else(jiff::Timestamp::now);
+            for case in &mut test.cases {
+                if let Ok(lead) = &mut case.lead {
+                    project.program.derive(lead, now);
+                }
+            }
             groups.push(Group { roster: roster.unwrap_or_default(), now, tests: vec![test] });
         }
     }

@@ -29,6 +29,7 @@ pub fn schema(fields: &[(&str, FieldType, bool)], enums: &[&[&str]]) -> Schema {
         enums: enums.iter().map(|values| EnumType::new(values.iter().map(|v| v.to_string()).collect())).collect(),
         missing: vec![],
         id_field: None,
+        derived: Vec::new(),
     }
 }
 
@@ -52,7 +53,16 @@ pub fn program(schema: Schema, lookups: Vec<Lookup>, rules: Vec<(String, Cond)>)
             action: Action { target: Target::Queue("q".into()), fallbacks: vec![] },
         })
         .collect();
-    Program { schema, teams: vec![], lookups, rules, on_invalid: None, declarations: Default::default() }
+    Program {
+        schema,
+        teams: vec![],
+        lookups,
+        rules,
+        on_invalid: None,
+        declarations: Default::default(),
+        tables: vec![],
+        scores: vec![],
+    }
 }
 
 pub fn test(field: u32, kind: TestKind) -> Cond {

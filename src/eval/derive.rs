@@ -1,0 +1,88 @@
+//! The derive step: fills a lead's derived fields (table columns,
+//! `domain()`, `lower()`, scores; see [`crate::schema`]) from its input
+//! fields, once per lead, before it is matched.
+//!
+//! Every place that matches a lead calls [`Program::derive`] first:
+//! `route eval`, `route serve`, `route test`, `diff` replay, the reference
+//! interpreter's callers and the analysis when it checks an example. The
+//! derived fields come after the fields they are computed from, so one pass
+//! in field order sees every dependency filled.
+
+use std::fmt::Write as _;
+
+use crate::check::program::{Derivation, Program, Table};
+use crate::schema::{FieldType, Lead, Schema, Value};
+
+impl Program {
+    /// Fills the derived fields of `lead` (read and coerced to this
+    /// program's schema). `now` is the moment leads are judged at (for
+    /// time-relative values). A lead with no derived fields is left as is.
+    pub fn derive(&self, lead: &mut Lead, now: jiff::Timestamp) {
+        let _ = now;
+        let schema = &self.schema;
+        if schema.derived.is_empty() {
+            return;
+        }
+        let inputs = schema.input_count();
+        lead.values.resize(schema.fields.len(), Value::Absent);
+        let mut key = String::new();
+        for (offset, derivation) in schema.derived.iter().enumerate() {
+            let value = match *derivation {
+                Derivation::Column { table, key: field, column } => {
+                    let table = self.tables.get(table.0 as usize);
+                    match (table, key_text(schema, field, lead.get(field), &mut key)) {
+                        (Some(table), true) => column_value(table, &key, column),
+                        _ => Value::Absent,
+                    }
+                }
+                Derivation::Domain(field) => match lead.get(field) {
+                    Value::Str(text) => domain(text).map_or(Value::Absent, |d| Value::Str(d.into())),
+                    _ => Value::Absent,
+                },
+                Derivation::Lower(field) => match lead.get(field) {
+                    Value::Str(text) => Value::Str(text.to_lowercase().into()),
+                    _ => Value::Absent,
+                },
+                Derivation::Score(score) => {
+                    let terms = self.scores.get(score.0 as usize).map_or(&[][..], |s| s.terms.as_slice());
+                    let sum = terms
+                        .iter()
+                        .filter(|term| term.condition.holds(lead, &self.lookups))
+                        .fold(0i64, |sum, term| sum.saturating_add(term.points));
+                    Value::Int(sum)
+                }
+            };
+            if let Some(slot) = lead.values.get_mut(inputs + offset) {
+                *slot = value;
+            }
+        }
+    }
+}
+
+/// The value of `column` in the row keyed `key`; absent when no row has it.
+fn column_value(table: &Table, key: &str, column: Option<u32>) -> Value {
+    table.row(key).map_or(Value::Absent, |row| table.cell(row, column))
+}
+
+/// `domain(text)`: what follows the last `@`, lowercased; `None` when there
+/// is no `@` or nothing after it.
+pub fn domain(text: &str) -> Option<String> {
+    let (_, after) = text.rsplit_once('@')?;
+    (!after.is_empty()).then(|| after.to_lowercase())
+}
+
+/// Writes a key field's value as table keys are written: text as is, an
+/// enum value by its canonical name, an int in decimal. `false` when the
+/// value is absent (or of another type: the checker allows only these).
+pub fn key_text(schema: &Schema, field: crate::schema::FieldId, value: &Value, out: &mut String) -> bool {
+    out.clear();
+    match (value, schema.field(field).ty) {
+        (Value::Str(s), _) => out.push_str(s),
+        (Value::Enum(e), FieldType::Enum(id)) => out.push_str(schema.enum_type(id).name(*e)),
+        (Value::Int(i), _) => {
+            let _ = write!(out, "{i}");
+        }
+        _ => return false,
+    }
+    true
+}
