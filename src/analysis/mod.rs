@@ -87,6 +87,7 @@ mod conditions;
 mod declarations;
 mod derived;
 mod domain;
+mod instant;
 pub mod oracle;
 mod reach;
 mod regex_gen;
@@ -338,15 +339,30 @@ impl<'a> Ctx<'a> {
             return routes(program, dag, lead, expected);
         }
         // The input fields are the example; what is derived from them is
-        // recomputed, whatever the solver chose for it.
-        routes(program, dag, &self.derived(lead), expected)
+        // recomputed, whatever the solver chose for it, at an instant that
+        // routes it as expected when the rules test the instant.
+        if !instant::uses_now(program) {
+            return routes(program, dag, &self.derived(lead), expected);
+        }
+        instant::candidates(program, lead).into_iter().any(|now| {
+            let mut derived = lead.clone();
+            program.derive(&mut derived, now);
+            routes(program, dag, &derived, expected)
+        })
     }
 
     /// The lead with its derived fields computed from its input fields by
-    /// the program as checked (no derived value depends on `now` yet).
+    /// the program as checked, at the instant that best reproduces the
+    /// solver's answers for the instant-dependent ones.
     pub(crate) fn derived(&self, lead: &Lead) -> Lead {
+        let program = self.truth.0;
+        let now = if instant::uses_now(program) {
+            instant::candidates(program, lead).first().copied().unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        } else {
+            jiff::Timestamp::UNIX_EPOCH
+        };
         let mut derived = lead.clone();
-        self.truth.0.derive(&mut derived, jiff::Timestamp::UNIX_EPOCH);
+        program.derive(&mut derived, now);
         derived
     }
 

@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap;
 
 use super::program::{
-    Action, Cond, Derivation, Lookup, Number, Ordering, RuleInfo, Scalar, Score, ScoreId, ScoreTerm, Strategy, Table,
-    TableId, Target, Team, Test, TestKind,
+    Action, Cond, Derivation, HoursId, Lookup, Number, Ordering, RuleInfo, Scalar, Score, ScoreId, ScoreTerm, Strategy,
+    Table, TableId, Target, Team, Test, TestKind, WorkingHours,
 };
 use super::resolve::{lookup_id, team_id, unknown_field};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
@@ -13,7 +13,7 @@ use crate::schema::dates::{self, TimeKind};
 use crate::schema::{ElementType, Field, FieldId, FieldType, Schema};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{
-    self, CompareOp, Expr, Ident, Literal, LiteralValue, Operand, PredicateKind, RuleKind, TextOp,
+    self, CompareOp, Expr, Ident, Literal, LiteralValue, Operand, PredicateKind, RuleKind, TextOp, TimeUnit,
 };
 
 /// How deep a checked condition may nest once `let`s are inlined.
@@ -71,6 +71,9 @@ pub struct Checker<'a> {
     pub schema: Schema,
     /// Checked scores, in the order they were completed.
     pub scores: Vec<Score>,
+    /// Working-hours tests of the routing instant, one per distinct
+    /// hours and zone.
+    pub hours: Vec<WorkingHours>,
     score_states: FxHashMap<String, ScoreState>,
     /// The chain of scores being checked (for cycle reports).
     score_stack: Vec<&'a ast::ScoreDecl>,
@@ -94,6 +97,7 @@ impl<'a> Checker<'a> {
             scope,
             schema,
             scores: Vec::new(),
+            hours: Vec::new(),
             score_states: FxHashMap::default(),
             score_stack: Vec::new(),
             lets: FxHashMap::default(),
@@ -243,6 +247,9 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        if let PredicateKind::Hours { inside, hours, zone } = &p.kind {
+            return self.hours_test(*inside, hours, zone, p.span);
+        }
         let field = self.operand(&p.subject)?;
         let subject = self.schema.field(field).name.clone();
         let ty = self.schema.field(field).ty;
@@ -311,7 +318,8 @@ impl<'a> Checker<'a> {
                 Some(test(TestKind::Exists))
             }
             // TODO(dates): derived fields once the foundation is merged.
-            PredicateKind::Name | PredicateKind::Within { .. } | PredicateKind::Hours { .. } => None,
+            PredicateKind::Within { amount, unit } => self.within(field, amount, *unit, p.span),
+            PredicateKind::Name | PredicateKind::Hours { .. } => None,
         }
     }
 
@@ -559,6 +567,104 @@ impl<'a> Checker<'a> {
             }
         };
         FieldId(u32::try_from(index).unwrap_or(u32::MAX))
+    }
+
+    /// `FIELD within N days|hours` on a date or datetime.
+    fn within(&mut self, field: FieldId, amount: &Literal, unit: TimeUnit, span: Span) -> Option<Cond> {
+        let ty = self.schema.field(field).ty;
+        let kind = match ty {
+            FieldType::Date => TimeKind::Date,
+            FieldType::DateTime => TimeKind::DateTime,
+            _ => {
+                self.push_operator_error(field, "within", span, "`within` tests date and datetime fields");
+                return None;
+            }
+        };
+        let n = match amount.value {
+            LiteralValue::Int(n) if n >= 0 => n,
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::LiteralType, amount.span, "`within` needs a whole number of days or hours")
+                        .label("not a whole number, 0 or more")
+                        .help("write e.g. `within 30 days` or `within 12 hours`"),
+                );
+                return None;
+            }
+        };
+        let window = match (kind, unit) {
+            (TimeKind::Date, TimeUnit::Days) => n,
+            (TimeKind::DateTime, TimeUnit::Days) => n.saturating_mul(dates::MS_PER_DAY),
+            (TimeKind::DateTime, TimeUnit::Hours) => n.saturating_mul(3_600_000),
+            (TimeKind::Date, TimeUnit::Hours) => {
+                self.push_operator_error(
+                    field,
+                    "within ... hours",
+                    span,
+                    "a date has no time of day: use `within N days`",
+                );
+                return None;
+            }
+        };
+        let name = format!("{} within {n} {}", self.schema.field(field).name, unit.as_str(n));
+        let flag = self.derived(Derivation::Within { field, window }, FieldType::Bool, name, span);
+        Some(Cond::Test(Test { field: flag, kind: TestKind::Eq(Scalar::Bool(true)), span }))
+    }
+
+    /// `now inside|outside hours "..." in "ZONE"`: the hours parsed and the
+    /// zone resolved here, so a typo fails `route check`, not a lead.
+    fn hours_test(&mut self, inside: bool, hours: &ast::StrLit, zone: &ast::StrLit, span: Span) -> Option<Cond> {
+        let schedule = match crate::eval::hours::Schedule::parse(&hours.value) {
+            Ok(schedule) => Some(schedule),
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::BadHours, hours.span, format!("`{}` are not working hours", hours.value))
+                        .label(error.0)
+                        .help("write days and times as in the roster, e.g. \"Mon-Fri 09:00-17:00\" or \"Mon-Thu 09:00-12:00,13:00-17:00; Fri 09:00-13:00\""),
+                );
+                None
+            }
+        };
+        let resolved = match crate::eval::zones::resolve(&zone.value) {
+            Ok(resolved) => Some(resolved),
+            Err(why) => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::UnknownZone, zone.span, format!("`{}` is not a time zone", zone.value))
+                        .label("not an IANA time zone name")
+                        .help(why),
+                );
+                None
+            }
+        };
+        let (schedule, resolved) = (schedule?, resolved?);
+        if let Some(warning) = resolved.warning {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::LegacyZone,
+                    zone.span,
+                    format!("`{}` is probably not the zone of the working hours", zone.value),
+                )
+                .label("a fixed offset or legacy zone name")
+                .help(warning),
+            );
+        }
+        let id = match self.hours.iter().position(|h| h.text == hours.value && h.zone_name == zone.value) {
+            Some(index) => index,
+            None => {
+                self.hours.push(WorkingHours {
+                    schedule,
+                    zone: resolved.zone,
+                    text: hours.value.clone(),
+                    zone_name: zone.value.clone(),
+                });
+                self.hours.len() - 1
+            }
+        };
+        let id = HoursId(u32::try_from(id).unwrap_or(u32::MAX));
+        let name =
+            format!("now inside hours {} in {}", crate::format::quote(&hours.value), crate::format::quote(&zone.value));
+        let flag = self.derived(Derivation::Hours(id), FieldType::Bool, name, span);
+        let test = Cond::Test(Test { field: flag, kind: TestKind::Eq(Scalar::Bool(true)), span });
+        Some(negate_if(!inside, test))
     }
 
     /// Checks every score, even unused ones, so their errors are reported.

@@ -194,6 +194,7 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
         declarations: Default::default(),
         tables: vec![],
         scores: vec![],
+        hours: vec![],
     }
 }
 

@@ -305,6 +305,7 @@ mod tests {
             declarations: Default::default(),
             tables: vec![],
             scores: vec![],
+            hours: vec![],
         }
     }
 

@@ -62,6 +62,7 @@ pub fn program(schema: Schema, lookups: Vec<Lookup>, rules: Vec<(String, Cond)>)
         declarations: Default::default(),
         tables: vec![],
         scores: vec![],
+        hours: vec![],
     }
 }
 
