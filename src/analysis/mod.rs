@@ -200,7 +200,7 @@ fn analyse_as(ctx: Ctx<'_>, options: &Options) -> Analysis {
         .enumerate()
         .filter_map(|(i, w)| {
             let rule = RuleId(u32::try_from(i).ok()?);
-            w.as_ref().map(|lead| Witness { rule, lead: ctx.derived(lead) })
+            w.as_ref().map(|lead| Witness { rule, lead: ctx.derived(lead, Some(rule)) })
         })
         .collect();
     Analysis {
@@ -209,7 +209,7 @@ fn analyse_as(ctx: Ctx<'_>, options: &Options) -> Analysis {
         unreachable: decided.unreachable.iter().map(|u| u.rule).collect(),
         undecided: decided.undecided.clone(),
         coverage_decided: walked.gap.is_some() || walked.coverage_decided,
-        gap: walked.gap.map(|lead| ctx.derived(&lead)),
+        gap: walked.gap.map(|lead| ctx.derived(&lead, None)),
     }
 }
 
@@ -341,29 +341,30 @@ impl<'a> Ctx<'a> {
         // The input fields are the example; what is derived from them is
         // recomputed, whatever the solver chose for it, at an instant that
         // routes it as expected when the rules test the instant.
-        if !instant::uses_now(program) {
-            return routes(program, dag, &self.derived(lead), expected);
-        }
-        instant::candidates(program, lead).into_iter().any(|now| {
-            let mut derived = lead.clone();
-            program.derive(&mut derived, now);
-            routes(program, dag, &derived, expected)
-        })
+        let derived = self.derived(lead, expected);
+        routes(program, dag, &derived, expected)
     }
 
     /// The lead with its derived fields computed from its input fields by
-    /// the program as checked, at the instant that best reproduces the
-    /// solver's answers for the instant-dependent ones.
-    pub(crate) fn derived(&self, lead: &Lead) -> Lead {
-        let program = self.truth.0;
-        let now = if instant::uses_now(program) {
-            instant::candidates(program, lead).first().copied().unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-        } else {
-            jiff::Timestamp::UNIX_EPOCH
+    /// the program as checked: when the rules test the routing instant, at
+    /// the first candidate instant that routes it to `expected` (or, if
+    /// none does, the one that best reproduces the solver's answers).
+    pub(crate) fn derived(&self, lead: &Lead, expected: Option<RuleId>) -> Lead {
+        let (program, dag) = self.truth;
+        let at = |now: jiff::Timestamp| {
+            let mut derived = lead.clone();
+            program.derive(&mut derived, now);
+            derived
         };
-        let mut derived = lead.clone();
-        program.derive(&mut derived, now);
-        derived
+        if !instant::uses_now(program) {
+            return at(jiff::Timestamp::UNIX_EPOCH);
+        }
+        let candidates = instant::candidates(program, lead);
+        candidates
+            .iter()
+            .map(|&now| at(now))
+            .find(|derived| routes(program, dag, derived, expected))
+            .unwrap_or_else(|| at(candidates.first().copied().unwrap_or(jiff::Timestamp::UNIX_EPOCH)))
     }
 
     /// Whether the lead's input fields read back from its JSON unchanged.

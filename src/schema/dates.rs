@@ -52,7 +52,9 @@ impl TimeKind {
     pub fn range(self) -> (i64, i64) {
         match self {
             TimeKind::Date => (days_of(Date::MIN), days_of(Date::MAX)),
-            TimeKind::DateTime => (Timestamp::MIN.as_millisecond(), Timestamp::MAX.as_millisecond()),
+            // Whole seconds: jiff reads milliseconds up to the last whole
+            // second of its range only.
+            TimeKind::DateTime => (Timestamp::MIN.as_second() * 1000, Timestamp::MAX.as_second() * 1000),
         }
     }
 
@@ -230,6 +232,9 @@ mod tests {
         let (lo, hi) = TimeKind::Date.range();
         assert_eq!(show(TimeKind::Date, lo), "-009999-01-01");
         assert_eq!(show(TimeKind::Date, hi), "9999-12-31");
+        let (lo, hi) = TimeKind::DateTime.range();
+        assert_eq!(read(TimeKind::DateTime, None, &show(TimeKind::DateTime, lo)), Some(lo));
+        assert_eq!(read(TimeKind::DateTime, None, &show(TimeKind::DateTime, hi)), Some(hi));
     }
 
     #[test]
