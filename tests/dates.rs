@@ -186,3 +186,75 @@ fn the_maven_pipeline_dates_read_and_route() {
     assert_eq!(got, expected);
     assert!(expected.len() == 4, "every rule is exercised: {expected:?}");
 }
+
+const NOW_PROJECT: &str = "tests/fixtures/dates/now";
+
+/// The rule one lead matches at an instant.
+fn rule_at(now: &str, lead: &str) -> String {
+    let (code, stdout, stderr) = route(&["eval", NOW_PROJECT, "--now", now, "--lead", lead]);
+    assert_eq!(code, 0, "{stderr}");
+    let decision: Value = serde_json::from_str(stdout.trim()).unwrap();
+    decision["rule"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn within_and_working_hours_follow_the_routing_instant() {
+    let lead = r#"{"id": "a", "created_at": "2026-11-25T14:00:00Z", "last_activity": "2026-11-20"}"#;
+    // Wednesday 10:00 in New York: an hour after creation.
+    assert_eq!(rule_at("2026-11-25T15:00:00Z", lead), "hot");
+    // Both ends of the window are inside it; a millisecond later is not.
+    assert_eq!(rule_at("2026-11-25T16:00:00Z", lead), "hot");
+    assert_eq!(rule_at("2026-11-25T16:00:00.001Z", lead), "active");
+    // A creation time in the future is within no window.
+    assert_eq!(rule_at("2026-11-25T13:59:59Z", lead), "active");
+    // A date is within N days of the UTC date of the instant, both days counted.
+    assert_eq!(rule_at("2026-11-27T15:00:00Z", lead), "active");
+    assert_eq!(rule_at("2026-11-30T15:00:00Z", lead), "line:19");
+    // 18:30 in New York is after hours.
+    assert_eq!(rule_at("2026-11-25T23:30:00Z", lead), "after_hours");
+    // 12:30 UTC is 08:30 in New York in July (EDT) but 07:30 in January (EST).
+    assert_eq!(rule_at("2026-07-15T12:30:00Z", lead), "line:19");
+    assert_eq!(rule_at("2026-01-15T12:30:00Z", lead), "after_hours");
+    // A table's date column: Acme signed on 11/01/2026.
+    let customer = r#"{"id": "b", "account": "Acme", "created_at": "2026-01-01T00:00:00Z"}"#;
+    assert_eq!(rule_at("2026-11-25T15:00:00Z", customer), "new_account");
+    assert_eq!(rule_at("2026-12-02T15:00:00Z", customer), "line:19");
+}
+
+#[test]
+fn check_decides_every_rule_of_the_instant_project_with_examples_that_route_at_some_instant() {
+    let (code, stdout, stderr) = route(&["check", NOW_PROJECT, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let messages: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
+    // Four tests share the instant: each is noted, and no rule is left undecided.
+    assert_eq!(messages.iter().filter(|m| m.starts_with("analysis is not exact for")).count(), 4, "{messages:?}");
+    assert!(!messages.iter().any(|m| m.starts_with("could not decide")), "{messages:?}");
+}
+
+#[test]
+fn one_test_of_the_instant_is_analysed_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("routing.route");
+    std::fs::write(
+        &project,
+        "schema lead {\n  id: string\n  created_at: datetime?\n}\nteam a = [\"ana@acme.io\"]\n\
+         when created_at before 2020-01-01 and created_at within 30 days -> team a\n\
+         when not created_at exists and created_at within 30 days -> team a\n\
+         otherwise -> team a\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = route(&["check", project.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let codes: Vec<(&str, i64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_i64().unwrap()))
+        .collect();
+    // Old dates are within 30 days of some instant: only the rule that asks
+    // for an absent value within the window can never match.
+    assert_eq!(codes, [("W0104", 7)], "{report}");
+}

@@ -27,9 +27,12 @@ pub(crate) fn uses_now(program: &Program) -> bool {
 /// (the lead's values of the instant-dependent fields) first.
 pub(crate) fn candidates(program: &Program, lead: &Lead) -> Vec<Timestamp> {
     let mut points: Vec<i64> = vec![ANCHOR_MS];
+    // The values windows are around, computed (a table column's too).
+    let mut real = lead.clone();
+    program.derive(&mut real, Timestamp::UNIX_EPOCH);
     for derivation in &program.schema.derived {
         if let Derivation::Within { field, window } = *derivation {
-            if let Value::Int(value) = *lead.get(field) {
+            if let Value::Int(value) = *real.get(field) {
                 points.extend(window_edges(program.schema.field(field).ty, value, window));
             }
         }

@@ -416,7 +416,8 @@ pub(crate) fn plain_values(env: &Env<'_>) -> Vec<Value> {
             match field.ty {
                 FieldType::Enum(_) => Value::Enum(0),
                 FieldType::Bool => Value::Bool(false),
-                FieldType::Int | FieldType::Date | FieldType::DateTime => Value::Int(0),
+                FieldType::Int => Value::Int(0),
+                FieldType::Date | FieldType::DateTime => Value::Int(field.ty.time_kind().map_or(0, |k| k.anchor())),
                 FieldType::Float => Value::Float(0.0),
                 FieldType::String => {
                     let text = format!("{}-x", field.name);

@@ -58,6 +58,17 @@ impl TimeKind {
         }
     }
 
+    /// The value the analysis proposes when nothing else is asked of a
+    /// field: 2026-01-06, or 2026-01-06T15:00:00Z (a Tuesday: working time
+    /// in Europe and the Americas), so that examples of rules testing
+    /// working hours and `within` are found at nearby instants.
+    pub fn anchor(self) -> i64 {
+        match self {
+            TimeKind::Date => 20_459,
+            TimeKind::DateTime => 1_767_711_600_000,
+        }
+    }
+
     /// How ISO 8601 input of this kind looks, for messages.
     pub fn iso_example(self) -> &'static str {
         match self {
@@ -229,6 +240,8 @@ mod tests {
         assert_eq!(date_literal("1970-01-02"), Ok(1));
         assert_eq!(date_literal("1969-12-31"), Ok(-1));
         assert_eq!(show(TimeKind::Date, 20_417), "2025-11-25");
+        assert_eq!(show(TimeKind::Date, TimeKind::Date.anchor()), "2026-01-06");
+        assert_eq!(show(TimeKind::DateTime, TimeKind::DateTime.anchor()), "2026-01-06T15:00:00Z");
         let (lo, hi) = TimeKind::Date.range();
         assert_eq!(show(TimeKind::Date, lo), "-009999-01-01");
         assert_eq!(show(TimeKind::Date, hi), "9999-12-31");
