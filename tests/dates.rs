@@ -121,7 +121,9 @@ fn the_graph_shows_date_thresholds_as_iso() {
 #[test]
 fn fmt_prints_date_literals_and_formats_as_written() {
     let text = "schema lead {\n  id: string\n  created_at: datetime\n  seen: date?   format   \"%m/%d/%Y\"\n}\n\
-                team core = [\"ben@acme.io\"]\nwhen seen before   2026-01-01 or created_at >=2026-11-25T09:00:00-05:00 -> team core\n";
+                team core = [\"ben@acme.io\"]\nwhen seen before   2026-01-01 or created_at >=2026-11-25T09:00:00-05:00 -> team core\n\
+                when created_at within 1  hours and now   outside hours \"Mon-Fri 09:00-17:00\" in \"Europe/Berlin\" -> team core\n\
+                when seen within 30 day -> team core\n";
     let output = Command::cargo_bin("route").unwrap().args(["fmt", "-"]).write_stdin(text).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -130,6 +132,13 @@ fn fmt_prints_date_literals_and_formats_as_written() {
         stdout.contains("when seen before 2026-01-01 or created_at >= 2026-11-25T09:00:00-05:00 -> team core"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains(
+            "when created_at within 1 hour and now outside hours \"Mon-Fri 09:00-17:00\" in \"Europe/Berlin\"\n    -> team core"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("when seen within 30 days -> team core"), "{stdout}");
 }
 
 /// The Maven CRM pipeline (../shared/data/real/maven_crm) writes its dates

@@ -702,6 +702,7 @@ fn optional_schema() -> Schema {
         enums: vec![io_support::region_enum()],
         missing: vec!["-".to_string()],
         id_field: Some(FieldId(0)),
+        derived: Vec::new(),
     }
 }
 

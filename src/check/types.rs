@@ -237,18 +237,16 @@ impl<'a> Checker<'a> {
             };
         }
         if let PredicateKind::InLookup { negated, lookup } = &p.kind {
-            if lookup_id(self.scope.lookups, &lookup.name).is_none() {
-                if self.table_named(&lookup.name).is_some() {
-                    // `KEY in TABLE`: the key's row exists.
-                    let table = self.table(lookup)?;
-                    let key = self.operand(&p.subject)?;
-                    let field = self.table_key(table, key, p.subject.span(), None)?;
-                    return Some(negate_if(*negated, Cond::Test(Test { field, kind: TestKind::Exists, span: p.span })));
-                }
+            if lookup_id(self.scope.lookups, &lookup.name).is_none() && self.table_named(&lookup.name).is_some() {
+                // `KEY in TABLE`: the key's row exists.
+                let table = self.table(lookup)?;
+                let key = self.operand(&p.subject)?;
+                let field = self.table_key(table, key, p.subject.span(), None)?;
+                return Some(negate_if(*negated, Cond::Test(Test { field, kind: TestKind::Exists, span: p.span })));
             }
         }
-        if let PredicateKind::Hours { inside, hours, zone } = &p.kind {
-            return self.hours_test(*inside, hours, zone, p.span);
+        if let PredicateKind::Hours(test) = &p.kind {
+            return self.hours_test(test.inside, &test.hours, &test.zone, p.span);
         }
         let field = self.operand(&p.subject)?;
         let subject = self.schema.field(field).name.clone();
@@ -319,7 +317,7 @@ impl<'a> Checker<'a> {
             }
             // TODO(dates): derived fields once the foundation is merged.
             PredicateKind::Within { amount, unit } => self.within(field, amount, *unit, p.span),
-            PredicateKind::Name | PredicateKind::Hours { .. } => None,
+            PredicateKind::Name | PredicateKind::Hours(_) => None,
         }
     }
 
@@ -452,7 +450,7 @@ impl<'a> Checker<'a> {
         let table_id = self.table(table);
         let key_field = self.operand(key);
         let (table_id, key_field) = (table_id?, key_field?);
-        let Some(t) = self.scope.tables.get(table_id.0 as usize) else { return None };
+        let t = self.scope.tables.get(table_id.0 as usize)?;
         let index = match t.columns.iter().position(|c| c.name == column.name) {
             Some(index) => Some(u32::try_from(index).unwrap_or(u32::MAX)),
             None if column.name == t.key => None,

@@ -35,7 +35,7 @@ impl Text<'_> {
             // `{:?}` keeps a `.0` or an exponent, so the text reads back as a float.
             LiteralValue::Float(f) => format!("{f:?}"),
             LiteralValue::Bool(b) => b.to_string(),
-            LiteralValue::Date(t) | LiteralValue::DateTime(t) => t.text.clone(),
+            LiteralValue::Date(t) | LiteralValue::DateTime(t) => t.text.to_string(),
         }
     }
 
@@ -113,7 +113,8 @@ impl Text<'_> {
                 };
                 format!("{subject} within {} {}", self.literal(amount), unit.as_str(n))
             }
-            PredicateKind::Hours { inside, hours, zone } => {
+            PredicateKind::Hours(test) => {
+                let HoursTest { inside, hours, zone } = test.as_ref();
                 let side = if *inside { "inside" } else { "outside" };
                 format!("{subject} {side} hours {} in {}", self.string(hours), self.string(zone))
             }

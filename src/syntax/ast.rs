@@ -61,8 +61,8 @@ pub enum LiteralValue {
 /// [`crate::schema::dates`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeLit {
-    /// As written.
-    pub text: String,
+    /// As written (boxed: literals are small, and the AST holds many).
+    pub text: Box<str>,
     /// Days (date) or milliseconds (datetime) since 1970-01-01 UTC.
     pub value: i64,
 }
@@ -95,6 +95,10 @@ pub struct FailedDecl {
 
 /// A top-level declaration.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "rules are most of a file's items: boxing them would allocate for nearly every declaration to save space on the few others"
+)]
 pub enum Item {
     /// `schema lead { ... }`
     Schema(SchemaDecl),
@@ -468,15 +472,19 @@ pub enum PredicateKind {
         unit: TimeUnit,
     },
     /// `now inside|outside hours "Mon-Fri 08:00-18:00" in "Zone"` (the
-    /// subject is `now`).
-    Hours {
-        /// `inside` (true) or `outside`.
-        inside: bool,
-        /// The working-hours expression.
-        hours: StrLit,
-        /// The IANA zone the hours are wall-clock times in.
-        zone: StrLit,
-    },
+    /// subject is `now`; boxed, being the largest test).
+    Hours(Box<HoursTest>),
+}
+
+/// The test of [`PredicateKind::Hours`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoursTest {
+    /// `inside` (true) or `outside`.
+    pub inside: bool,
+    /// The working-hours expression.
+    pub hours: StrLit,
+    /// The IANA zone the hours are wall-clock times in.
+    pub zone: StrLit,
 }
 
 /// The units of `within`.

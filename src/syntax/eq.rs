@@ -237,9 +237,7 @@ impl PartialEq for PredicateKind {
             (K::Matches(a), K::Matches(b)) => a == b,
             (K::Exists, K::Exists) | (K::Name, K::Name) => true,
             (K::Within { amount: a1, unit: u1 }, K::Within { amount: a2, unit: u2 }) => a1 == a2 && u1 == u2,
-            (K::Hours { inside: i1, hours: h1, zone: z1 }, K::Hours { inside: i2, hours: h2, zone: z2 }) => {
-                i1 == i2 && h1 == h2 && z1 == z2
-            }
+            (K::Hours(a), K::Hours(b)) => a == b,
             _ => false,
         }
     }

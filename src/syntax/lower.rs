@@ -141,9 +141,10 @@ impl Lower {
         use crate::schema::dates::{self, LiteralError};
         let text = pair.as_str().to_string();
         let read = if pair.as_rule() == Rule::date {
-            dates::date_literal(&text).map(|value| LiteralValue::Date(TimeLit { text: text.clone(), value }))
+            dates::date_literal(&text).map(|value| LiteralValue::Date(TimeLit { text: text.as_str().into(), value }))
         } else {
-            dates::datetime_literal(&text).map(|value| LiteralValue::DateTime(TimeLit { text: text.clone(), value }))
+            dates::datetime_literal(&text)
+                .map(|value| LiteralValue::DateTime(TimeLit { text: text.as_str().into(), value }))
         };
         read.map_err(|error| {
             let (label, help) = match error {
@@ -496,11 +497,11 @@ impl Lower {
         };
         Ok(Predicate {
             subject: Operand::Name(Ident { name: "now".to_string(), span: self.span(&now) }),
-            kind: PredicateKind::Hours {
+            kind: PredicateKind::Hours(Box::new(HoursTest {
                 inside: self.children(&pair, Rule::kw_inside).next().is_some(),
                 hours: self.string(hours)?,
                 zone: self.string(zone)?,
-            },
+            })),
             span: self.span(&pair),
         })
     }

@@ -257,7 +257,7 @@ fn to_json(value: &LeadValue) -> Json {
         LiteralValue::Int(i) => Json::from(*i),
         LiteralValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
         LiteralValue::Bool(b) => Json::Bool(*b),
-        LiteralValue::Date(t) | LiteralValue::DateTime(t) => Json::String(t.text.clone()),
+        LiteralValue::Date(t) | LiteralValue::DateTime(t) => Json::String(t.text.to_string()),
     };
     match value {
         LeadValue::One(literal) => scalar(literal),

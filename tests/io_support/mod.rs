@@ -49,6 +49,7 @@ pub fn lead_schema() -> Schema {
         enums: vec![region_enum()],
         missing: ["Select", "N/A", "-"].map(String::from).to_vec(),
         id_field: Some(FieldId(0)),
+        derived: Vec::new(),
     }
 }
 
@@ -68,6 +69,7 @@ pub fn x_education_schema() -> Schema {
         enums: vec![source],
         missing: vec!["Select".to_string()],
         id_field: Some(FieldId(0)),
+        derived: Vec::new(),
     }
 }
 
