@@ -420,6 +420,12 @@ fn instants_e() -> Vec<jiff::Timestamp> {
     ms.into_iter().map(|m| jiff::Timestamp::from_millisecond(m).unwrap()).collect()
 }
 
+/// The analysis of a program, on its DAG at the default budget.
+fn analysed(program: &Program) -> route::analysis::Analysis {
+    let dag = compile(program, Budget::for_program(program));
+    analyse(program, &dag, &SourceMap::new(), &Options::default())
+}
+
 /// First match of every input lead at every instant.
 fn brute_e(program: &Program, domain: &[Lead]) -> (BTreeSet<RuleId>, bool) {
     let mut reachable = BTreeSet::new();
@@ -448,8 +454,7 @@ proptest! {
     ) {
         let program = program_e(optional, false, &rules);
         let (reachable, gap) = brute_e(&program, &domain_e(optional, false));
-        let dag = compile(&program, Budget::for_program(&program));
-        let analysis = analyse(&program, &dag, &SourceMap::new(), &Options::default());
+        let analysis = analysed(&program);
         let witnessed: BTreeSet<RuleId> = analysis.witnesses.iter().map(|w| w.rule).collect();
         prop_assert!(analysis.undecided.is_empty(), "undecided: {:?}", analysis.undecided);
         prop_assert_eq!(&witnessed, &reachable);
@@ -466,8 +471,7 @@ proptest! {
     ) {
         let program = program_e(optional, true, &rules);
         let (reachable, _) = brute_e(&program, &domain_e(optional, true));
-        let dag = compile(&program, Budget::for_program(&program));
-        let analysis = analyse(&program, &dag, &SourceMap::new(), &Options::default());
+        let analysis = analysed(&program);
         for rule in &analysis.unreachable {
             prop_assert!(!reachable.contains(rule), "{rule:?} called unreachable but reached");
         }
