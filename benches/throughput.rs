@@ -15,7 +15,13 @@
 //! - `end_to_end_csv/100`: read + route + distribute + write JSONL to
 //!   `io::sink()`, the work of `route eval` minus file I/O;
 //! - `compile/{100,1000,10000}`: checked program to DAG;
-//! - `check/10000`: parse + check of the 10,000-rule file.
+//! - `check/10000`: parse + check of the 10,000-rule file;
+//! - `dates/read_csv`, `dates/derive_and_match`, `dates/end_to_end_csv`:
+//!   the dates workload (`scripts/gen_dates.py`: the 100-rule set with a
+//!   dozen date rules first, `within` and working hours among them; the
+//!   leads with an ISO datetime and a `%m/%d/%Y` date column): reading
+//!   with date parsing, the derive step plus the DAG walk, and all of
+//!   `route eval` minus the files.
 //!
 //! Before measuring, the bench prints per rule set the DAG's [`Stats`] and
 //! where the leads' walks end: how many switches a lead passes, how many end
@@ -62,6 +68,8 @@ struct Workloads {
     rules: Vec<(usize, PathBuf)>,
     csv: PathBuf,
     jsonl: PathBuf,
+    /// The dates workload: rules and CSV leads, when it could be made.
+    dates: Option<(PathBuf, PathBuf)>,
     temp: Option<PathBuf>,
 }
 
@@ -74,7 +82,8 @@ impl Workloads {
         let shared = std::env::var_os("ROUTE_SHARED").map_or_else(|| root.join("../shared"), PathBuf::from);
         let gen = shared.join("bench");
         // Built up in place so that an early return removes the scratch dir.
-        let mut work = Workloads { rules: Vec::new(), csv: PathBuf::new(), jsonl: PathBuf::new(), temp: None };
+        let mut work =
+            Workloads { rules: Vec::new(), csv: PathBuf::new(), jsonl: PathBuf::new(), dates: None, temp: None };
 
         for n in rule_sets() {
             let mut path = data.join(format!("rules-{n}.route"));
@@ -106,7 +115,29 @@ impl Workloads {
                 work.jsonl = path;
             }
         }
+        work.dates = work.locate_dates(&data).map_err(|why| eprintln!("bench: no dates workload: {why}")).ok();
         Ok(work)
+    }
+
+    /// `bench-data/rules-dates-100.route` and `leads-dates-1m.csv`, or
+    /// stand-ins made with `scripts/gen_dates.py` from the 100-rule set and
+    /// the first leads of the CSV.
+    fn locate_dates(&mut self, data: &Path) -> Result<(PathBuf, PathBuf), String> {
+        let mut rules = data.join("rules-dates-100.route");
+        if !rules.is_file() {
+            let base = self.rules.iter().find(|(n, _)| *n == 100).ok_or("the 100-rule set is not loaded")?.1.clone();
+            rules = self.scratch()?.join("rules-dates-100.route");
+            let text = gen_dates("rules", &std::fs::read(&base).map_err(|e| e.to_string())?)?;
+            std::fs::write(&rules, text).map_err(|e| e.to_string())?;
+        }
+        let mut leads = data.join("leads-dates-1m.csv");
+        if !leads.is_file() {
+            leads = self.scratch()?.join(format!("leads-dates-{FALLBACK_LEADS}.csv"));
+            eprintln!("bench: {}/leads-dates-1m.csv missing; making {FALLBACK_LEADS} leads", data.display());
+            let text = gen_dates("leads", &head_bytes(&self.csv, FALLBACK_LEADS, true).0)?;
+            std::fs::write(&leads, text).map_err(|e| e.to_string())?;
+        }
+        Ok((rules, leads))
     }
 
     /// The scratch directory for generated stand-ins, created on first use.
@@ -142,6 +173,29 @@ fn python(gen: &Path, script: &str, args: &[&str]) -> Result<String, String> {
         .map_err(|e| format!("cannot run python3 {}: {e}", script.display()))?;
     if !out.status.success() {
         return Err(format!("{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr)));
+    }
+    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+}
+
+/// Runs `scripts/gen_dates.py MODE` on `input`.
+fn gen_dates(mode: &str, input: &[u8]) -> Result<String, String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen_dates.py");
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg(mode)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run python3 {}: {e}", script.display()))?;
+    // Written from a thread: the script writes as it reads, and a full
+    // stdout pipe would otherwise block both sides.
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    writer.join().map_err(|_| "writing to gen_dates.py failed")?.map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("{} {mode} failed", script.display()));
     }
     String::from_utf8(out.stdout).map_err(|e| e.to_string())
 }
@@ -388,20 +442,7 @@ fn benches(c: &mut Criterion, work: &Workloads) {
     let (n, program) = &programs[0];
     let dag = &dags[0];
     group.bench_function(BenchmarkId::from_parameter(n), |b| {
-        b.iter(|| {
-            let mut router = Router::new(program, dag, &roster, now(), 0);
-            let mut writer = DecisionWriter::new(std::io::sink(), OutputFormat::Jsonl);
-            let input: Box<dyn BufRead + '_> = Box::new(Cursor::new(black_box(csv.as_slice())));
-            for record in leads(&program.schema, input, InputFormat::Csv).unwrap() {
-                let id = record.id.clone().unwrap_or_else(|| record.record.to_string());
-                let decision = match record.lead {
-                    Ok(lead) => router.route(id, &lead),
-                    Err(error) => router.route_invalid(id, error),
-                };
-                writer.write(&decision).unwrap();
-            }
-            writer.finish().unwrap().flush().unwrap();
-        });
+        b.iter(|| eval_csv(program, dag, &roster, black_box(&csv)));
     });
     group.finish();
 
@@ -422,6 +463,72 @@ fn benches(c: &mut Criterion, work: &Workloads) {
             b.iter(|| check_file(path).unwrap().program.is_some());
         });
     }
+    group.finish();
+
+    if let Some((rules, leads_path)) = &work.dates {
+        dates_benches(c, rules, leads_path);
+    }
+}
+
+/// What `route eval` does with CSV bytes, minus the files: read, derive,
+/// route, distribute, write JSONL to a sink.
+fn eval_csv(program: &Program, dag: &Dag, roster: &Roster, csv: &[u8]) {
+    let mut router = Router::new(program, dag, roster, now(), 0);
+    let mut writer = DecisionWriter::new(std::io::sink(), OutputFormat::Jsonl);
+    let input: Box<dyn BufRead + '_> = Box::new(Cursor::new(csv));
+    for record in leads(&program.schema, input, InputFormat::Csv).unwrap() {
+        let id = record.id.clone().unwrap_or_else(|| record.record.to_string());
+        let decision = match record.lead {
+            Ok(mut lead) => {
+                router.derive(&mut lead);
+                router.route(id, &lead)
+            }
+            Err(error) => router.route_invalid(id, error),
+        };
+        writer.write(&decision).unwrap();
+    }
+    writer.finish().unwrap().flush().unwrap();
+}
+
+/// (f) The dates workload: reading with date parsing, the derive step and
+/// the DAG walk, and `route eval` minus the files.
+fn dates_benches(c: &mut Criterion, rules: &Path, leads_path: &Path) {
+    let program = load_program(rules);
+    let dag = compile(&program, budget(&program));
+    let (csv, records) = head_bytes(leads_path, leads_wanted(), true);
+    let in_memory = read_leads(&program, &csv, InputFormat::Csv);
+    eprintln!("bench: dates workload, {} rules, {} leads", program.rules.len(), in_memory.len());
+    print_stats(program.rules.len(), &program, &dag, &in_memory);
+    let mut group = c.benchmark_group("dates");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group.throughput(Throughput::Elements(records as u64));
+    group.bench_function("read_csv", |b| {
+        b.iter(|| {
+            let input: Box<dyn BufRead + '_> = Box::new(Cursor::new(black_box(csv.as_slice())));
+            leads(&program.schema, input, InputFormat::Csv).unwrap().filter(|r| r.lead.is_ok()).count()
+        });
+    });
+    group.throughput(Throughput::Elements(in_memory.len() as u64));
+    group.bench_function("derive_and_match", |b| {
+        b.iter_batched(
+            || in_memory.clone(),
+            |mut leads| {
+                leads
+                    .iter_mut()
+                    .filter_map(|lead| {
+                        program.derive(lead, now());
+                        dag.route(lead, &program.lookups)
+                    })
+                    .count()
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.throughput(Throughput::Elements(records as u64));
+    let roster = Roster::default();
+    group.bench_function("end_to_end_csv", |b| {
+        b.iter(|| eval_csv(&program, &dag, &roster, black_box(&csv)));
+    });
     group.finish();
 }
 

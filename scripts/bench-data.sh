@@ -6,6 +6,8 @@
 #   leads-1m.{csv,jsonl}           gen_leads.py --n 1000000 --seed 42 --format csv|jsonl
 #   leads-100k.{csv,jsonl}         the first 100,000 leads of the 1M files (header kept),
 #                                  for the flat-memory comparison in bench-e2e.sh
+#   rules-dates-100.route          rules-100.route with date fields and rules (scripts/gen_dates.py)
+#   leads-dates-1m.csv             leads-1m.csv with a datetime and a %m/%d/%Y date column
 #
 # Idempotent: a file that already exists (non-empty) is kept. Each file is
 # written under a temporary name and renamed, so an interrupted run never
@@ -53,5 +55,9 @@ done
 # 100k: a prefix of the 1M files (CSV keeps its header line).
 produce leads-100k.csv head -n 100001 "$out/leads-1m.csv"
 produce leads-100k.jsonl head -n 100000 "$out/leads-1m.jsonl"
+
+# The dates workload (benches/throughput.rs `dates/*`).
+produce rules-dates-100.route python3 "$root/scripts/gen_dates.py" rules <"$out/rules-100.route"
+produce leads-dates-1m.csv python3 "$root/scripts/gen_dates.py" leads <"$out/leads-1m.csv"
 
 ls -l "$out" >&2

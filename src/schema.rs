@@ -18,6 +18,10 @@ use rustc_hash::FxHashMap;
 use crate::check::program::Derivation;
 use crate::source::Span;
 
+pub mod dates;
+
+use dates::TimeKind;
+
 /// Index of a field in [`Schema::fields`] and in [`Lead::values`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FieldId(pub u32);
@@ -48,6 +52,27 @@ pub enum FieldType {
     Enum(EnumId),
     /// A list of scalars (`;`-separated in CSV, an array in JSON).
     List(ElementType),
+    /// A calendar date, held as days since 1970-01-01 (see [`dates`]).
+    Date,
+    /// An instant, held as milliseconds since 1970-01-01T00:00:00Z.
+    DateTime,
+}
+
+impl FieldType {
+    /// Whether a date or datetime, and which.
+    pub fn time_kind(self) -> Option<TimeKind> {
+        match self {
+            FieldType::Date | FieldType::List(ElementType::Date) => Some(TimeKind::Date),
+            FieldType::DateTime | FieldType::List(ElementType::DateTime) => Some(TimeKind::DateTime),
+            _ => None,
+        }
+    }
+
+    /// Whether values are [`Value::Int`]s: ints, and dates and datetimes,
+    /// which compare, compile and analyse as ints.
+    pub fn is_integral(self) -> bool {
+        matches!(self, FieldType::Int | FieldType::Date | FieldType::DateTime)
+    }
 }
 
 /// The element type of a list field.
@@ -63,6 +88,10 @@ pub enum ElementType {
     Bool,
     /// Enum values.
     Enum(EnumId),
+    /// Dates (ISO 8601 in a list).
+    Date,
+    /// Datetimes (ISO 8601 in a list).
+    DateTime,
 }
 
 impl ElementType {
@@ -74,6 +103,8 @@ impl ElementType {
             ElementType::Float => FieldType::Float,
             ElementType::Bool => FieldType::Bool,
             ElementType::Enum(id) => FieldType::Enum(id),
+            ElementType::Date => FieldType::Date,
+            ElementType::DateTime => FieldType::DateTime,
         }
     }
 }
@@ -89,6 +120,9 @@ pub struct Field {
     pub ty: FieldType,
     /// Whether it may be absent.
     pub optional: bool,
+    /// The strftime-style input format of a date or datetime field
+    /// (`format "%m/%d/%Y"`), tried before ISO 8601.
+    pub format: Option<String>,
     /// Where it was declared.
     pub span: Span,
 }

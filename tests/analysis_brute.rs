@@ -271,8 +271,229 @@ fn domain_c(optional: bool) -> Vec<Lead> {
     product(&[with_absent(optional, strings()), with_absent(true, strings())])
 }
 
+// --- Domain D: a date, a datetime and a bool (dates are int intervals). ---
+
+const D_DATE: u32 = 0;
+const D_TIME: u32 = 1;
+const D_BOOL: u32 = 2;
+/// 2026-01-01 and 2026-03-01 as days since 1970-01-01.
+const D_DAYS: [i64; 2] = [20_454, 20_513];
+/// 2026-01-01T00:00:00Z and 2026-01-01T09:30:00.5Z as milliseconds.
+const D_MS: [i64; 2] = [1_767_225_600_000, 1_767_259_800_500];
+
+fn atoms_d() -> Vec<Cond> {
+    let mut atoms = vec![
+        test(D_DATE, TestKind::Exists),
+        eq(D_DATE, Scalar::Int(D_DAYS[0])),
+        is_in(D_DATE, vec![Scalar::Int(D_DAYS[0] - 1), Scalar::Int(D_DAYS[1])]),
+        eq(D_TIME, Scalar::Int(D_MS[1])),
+        eq(D_BOOL, Scalar::Bool(true)),
+    ];
+    for op in [Ordering::Lt, Ordering::Le, Ordering::Gt, Ordering::Ge] {
+        for t in D_DAYS {
+            atoms.push(cmp(D_DATE, op, t));
+        }
+        for t in D_MS {
+            atoms.push(cmp(D_TIME, op, t));
+        }
+    }
+    atoms
+}
+
+/// Each threshold, its neighbours, and the first and last day and instant
+/// of the calendar (the only values the analysis may propose).
+fn domain_d(optional: [bool; 2]) -> Vec<Lead> {
+    use route::schema::dates::TimeKind;
+    let around = |points: &[i64], (lo, hi): (i64, i64)| -> Vec<Value> {
+        let mut values: Vec<i64> = vec![lo, hi];
+        for &p in points {
+            values.extend([p - 1, p, p + 1]);
+        }
+        values.into_iter().map(Value::Int).collect()
+    };
+    product(&[
+        with_absent(optional[0], around(&[D_DAYS[0] - 1, D_DAYS[0], D_DAYS[1]], TimeKind::Date.range())),
+        with_absent(optional[1], around(&D_MS, TimeKind::DateTime.range())),
+        vec![Value::Bool(false), Value::Bool(true)],
+    ])
+}
+
+fn program_d(optional: [bool; 2], rules: &[Spec]) -> Program {
+    let schema = schema(
+        &[("d", FieldType::Date, optional[0]), ("t", FieldType::DateTime, optional[1]), ("b", FieldType::Bool, false)],
+        &[],
+    );
+    let atoms = atoms_d();
+    let rules = rules.iter().enumerate().map(|(i, r)| (format!("r{i}"), lower(r, &atoms))).collect();
+    program(schema, vec![], rules)
+}
+
+// --- Domain E: tests of the routing instant (`within`, working hours). ---
+//
+// The truth is over (input lead, instant) pairs: a rule is reachable when
+// some lead at some instant reaches it. Inputs: `c: datetime?` (0), `b:
+// bool` (1), `d: date?` (2); derived: `c within 2 hours` (3), then for
+// the multi-instant domain `d within 1 day` (4) and `now inside hours
+// "Mon-Fri 09:00-17:00" in "UTC"` (5).
+
+const HOUR: i64 = 3_600_000;
+/// 2026-01-06T12:00:00Z, a Tuesday noon.
+const E_T: i64 = 1_767_700_800_000;
+/// 2026-01-06 in days.
+const E_DAY: i64 = 20_459;
+
+fn program_e(optional: bool, all: bool, rules: &[Spec]) -> Program {
+    use route::check::program::{Derivation, HoursId, WorkingHours};
+    use route::schema::FieldId;
+    let mut fields = vec![
+        ("c", FieldType::DateTime, optional),
+        ("b", FieldType::Bool, false),
+        ("d", FieldType::Date, true),
+        ("c within 2 hours", FieldType::Bool, true),
+    ];
+    let mut derived = vec![Derivation::Within { field: FieldId(0), window: 2 * HOUR }];
+    let mut hours = Vec::new();
+    if all {
+        fields.push(("d within 1 day", FieldType::Bool, true));
+        fields.push(("now inside hours", FieldType::Bool, true));
+        derived.push(Derivation::Within { field: FieldId(2), window: 1 });
+        derived.push(Derivation::Hours(HoursId(0)));
+        hours.push(WorkingHours {
+            schedule: route::eval::hours::Schedule::parse("Mon-Fri 09:00-17:00").unwrap(),
+            zone: jiff::tz::TimeZone::UTC,
+            text: "Mon-Fri 09:00-17:00".into(),
+            zone_name: "UTC".into(),
+        });
+    }
+    let mut schema = schema(&fields, &[]);
+    schema.derived = derived;
+    let mut atoms = vec![
+        test(0, TestKind::Exists),
+        cmp(0, Ordering::Lt, E_T),
+        cmp(0, Ordering::Ge, E_T + 1),
+        eq(1, Scalar::Bool(true)),
+        eq(3, Scalar::Bool(true)),
+    ];
+    if all {
+        atoms.extend([
+            cmp(2, Ordering::Lt, E_DAY),
+            eq(4, Scalar::Bool(true)),
+            eq(5, Scalar::Bool(true)),
+            not(eq(5, Scalar::Bool(true))),
+        ]);
+    }
+    let rules = rules.iter().enumerate().map(|(i, r)| (format!("r{i}"), lower(r, &atoms))).collect();
+    let mut program = program(schema, vec![], rules);
+    program.hours = hours;
+    program
+}
+
+/// Input leads: `c` around the thresholds and at the calendar's ends.
+fn domain_e(optional: bool, all: bool) -> Vec<Lead> {
+    use route::schema::dates::TimeKind;
+    let (lo, hi) = TimeKind::DateTime.range();
+    let times: Vec<Value> = [lo, E_T - 1, E_T, E_T + 1, hi].into_iter().map(Value::Int).collect();
+    let days: Vec<Value> = if all { vec![Value::Int(E_DAY - 1), Value::Int(E_DAY)] } else { vec![] };
+    product(&[with_absent(optional, times), vec![Value::Bool(false), Value::Bool(true)], with_absent(true, days)])
+        .into_iter()
+        .map(|mut lead| {
+            lead.values.resize(if all { 6 } else { 4 }, Value::Absent);
+            lead
+        })
+        .collect()
+}
+
+/// Instants at which every (lead, answer) combination of the domain
+/// occurs: just before and after each `c` (and its window), at each
+/// calendar end, inside and outside working hours, on and after `d`.
+fn instants_e() -> Vec<jiff::Timestamp> {
+    use route::schema::dates::TimeKind;
+    let (lo, hi) = TimeKind::DateTime.range();
+    let mut ms = vec![lo, lo + 3 * HOUR, hi, hi - 3 * HOUR];
+    for base in [E_T - 1, E_T, E_T + 1] {
+        ms.extend([base - 1, base, base + 2 * HOUR, base + 2 * HOUR + 1]);
+    }
+    // Tuesday 06:00, 12:00, 20:00 and Wednesday 06:00, 12:00, 20:00 (UTC).
+    for offset in [-6, 0, 8, 18, 24, 32] {
+        ms.push(E_T + offset * HOUR);
+    }
+    ms.into_iter().map(|m| jiff::Timestamp::from_millisecond(m).unwrap()).collect()
+}
+
+/// The analysis of a program, on its DAG at the default budget.
+fn analysed(program: &Program) -> route::analysis::Analysis {
+    let dag = compile(program, Budget::for_program(program));
+    analyse(program, &dag, &SourceMap::new(), &Options::default())
+}
+
+/// First match of every input lead at every instant.
+fn brute_e(program: &Program, domain: &[Lead]) -> (BTreeSet<RuleId>, bool) {
+    let mut reachable = BTreeSet::new();
+    let mut gap = false;
+    for lead in domain {
+        for now in instants_e() {
+            let mut at = lead.clone();
+            program.derive(&mut at, now);
+            match reference::first_match(program, &at) {
+                Some(rule) => _ = reachable.insert(rule),
+                None => gap = true,
+            }
+        }
+    }
+    (reachable, gap)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// One test of the instant: the analysis is exact.
+    #[test]
+    fn one_within_test_is_exact_against_leads_and_instants(
+        optional in any::<bool>(),
+        rules in prop::collection::vec(spec(5), 1..7),
+    ) {
+        let program = program_e(optional, false, &rules);
+        let (reachable, gap) = brute_e(&program, &domain_e(optional, false));
+        let analysis = analysed(&program);
+        let witnessed: BTreeSet<RuleId> = analysis.witnesses.iter().map(|w| w.rule).collect();
+        prop_assert!(analysis.undecided.is_empty(), "undecided: {:?}", analysis.undecided);
+        prop_assert_eq!(&witnessed, &reachable);
+        prop_assert_eq!(analysis.gap.is_some(), gap);
+    }
+
+    /// Several tests of the one instant: what the analysis claims is true
+    /// (an unreachable rule is reached by no lead at any instant tried; a
+    /// witness or gap example routes so at a real instant).
+    #[test]
+    fn several_instant_tests_are_sound(
+        optional in any::<bool>(),
+        rules in prop::collection::vec(spec(9), 1..7),
+    ) {
+        let program = program_e(optional, true, &rules);
+        let (reachable, _) = brute_e(&program, &domain_e(optional, true));
+        let analysis = analysed(&program);
+        for rule in &analysis.unreachable {
+            prop_assert!(!reachable.contains(rule), "{rule:?} called unreachable but reached");
+        }
+        for witness in &analysis.witnesses {
+            prop_assert_eq!(reference::first_match(&program, &witness.lead), Some(witness.rule));
+        }
+        if let Some(lead) = &analysis.gap {
+            prop_assert_eq!(reference::first_match(&program, lead), None);
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    #[test]
+    fn date_and_datetime_atoms_agree_with_brute_force(
+        optional in any::<[bool; 2]>(),
+        rules in prop::collection::vec(spec(atoms_d().len()), 1..9),
+    ) {
+        compare(&program_d(optional, &rules), &domain_d(optional))?;
+    }
 
     #[test]
     fn string_atoms_agree_with_brute_force(
@@ -316,11 +537,11 @@ fn the_float_domain_brackets_every_threshold() {
     }
 }
 
-// --- Domain D: table columns, `KEY in TABLE` and a score, all derived from
+// --- Domain F: table columns, `KEY in TABLE` and a score, all derived from
 // three input fields. The analysis rewrites every one into finite sets of
 // keys and combinations of terms, so it must still be exact. ---
 
-const D_HEADER: &str = r#"schema lead {
+const F_HEADER: &str = r#"schema lead {
   k: string?
   e: "p" | "q" | "r"?
   n: int?
@@ -335,7 +556,7 @@ score s {
 }
 "#;
 
-const D_ATOMS: &[&str] = &[
+const F_ATOMS: &[&str] = &[
     "t[k].tier == \"gold\"",
     "t[k].tier exists",
     "t[k].size > 10",
@@ -395,7 +616,7 @@ fn str_pool(values: &[&str]) -> Vec<Value> {
     with_absent(true, values.iter().map(|s| Value::Str((*s).into())).collect())
 }
 
-fn domain_d(program: &Program) -> Vec<Lead> {
+fn domain_f(program: &Program) -> Vec<Lead> {
     derived_domain(
         program,
         &[
@@ -406,19 +627,19 @@ fn domain_d(program: &Program) -> Vec<Lead> {
     )
 }
 
-// --- Domain E: `domain()`, `lower()` and a case-insensitive table keyed by
+// --- Domain G: `domain()`, `lower()` and a case-insensitive table keyed by
 // a domain. Their tests become case-insensitive patterns, which the solver
 // only approximates: the analysis may leave rules undecided but must never
 // claim anything brute force contradicts. ---
 
-const E_HEADER: &str = r#"schema lead {
+const G_HEADER: &str = r#"schema lead {
   email: string?
   name: string?
 }
 table w from "w.csv" key domain case_insensitive { tier: "gold" | "silver" }
 "#;
 
-const E_ATOMS: &[&str] = &[
+const G_ATOMS: &[&str] = &[
     "domain(email) == \"a.com\"",
     "domain(email) in [\"a.com\", \"b.org\"]",
     "domain(email) ends_with \".com\"",
@@ -433,7 +654,7 @@ const E_ATOMS: &[&str] = &[
     "name == \"ab\"",
 ];
 
-fn domain_e(program: &Program) -> Vec<Lead> {
+fn domain_g(program: &Program) -> Vec<Lead> {
     derived_domain(
         program,
         &[
@@ -500,19 +721,19 @@ proptest! {
 
     #[test]
     fn table_columns_keys_and_scores_agree_with_brute_force(
-        rules in prop::collection::vec(spec(D_ATOMS.len()), 1..7),
+        rules in prop::collection::vec(spec(F_ATOMS.len()), 1..7),
     ) {
-        let program = checked(D_HEADER, D_ATOMS, &rules);
-        let domain = domain_d(&program);
+        let program = checked(F_HEADER, F_ATOMS, &rules);
+        let domain = domain_f(&program);
         compare_derived(&program, &domain)?;
     }
 
     #[test]
     fn domain_and_lower_claims_hold_by_brute_force(
-        rules in prop::collection::vec(spec(E_ATOMS.len()), 1..7),
+        rules in prop::collection::vec(spec(G_ATOMS.len()), 1..7),
     ) {
-        let program = checked(E_HEADER, E_ATOMS, &rules);
-        let domain = domain_e(&program);
+        let program = checked(G_HEADER, G_ATOMS, &rules);
+        let domain = domain_g(&program);
         compare_sound(&program, &domain)?;
     }
 }
@@ -522,7 +743,7 @@ fn a_score_test_is_decided_from_its_terms() {
     // `s >= 10` needs the gold row, and only `a` is gold: `k == "b"` can
     // never reach it, whatever the other terms add.
     let rules = [Spec::All(vec![Spec::Atom(8), Spec::Atom(15)]), Spec::All(vec![Spec::Atom(8), Spec::Atom(17)])];
-    let program = checked(D_HEADER, D_ATOMS, &rules);
+    let program = checked(F_HEADER, F_ATOMS, &rules);
     let dag = compile(&program, Budget::for_program(&program));
     let analysis = analyse(&program, &dag, &SourceMap::new(), &Options::default());
     assert_eq!(analysis.witnesses.iter().map(|w| w.rule).collect::<Vec<_>>(), vec![RuleId(0)]);

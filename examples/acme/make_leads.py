@@ -177,9 +177,11 @@ def main(argv=None):
 
     out_csv = io.StringIO()
     writer = csv.writer(out_csv, lineterminator="\n")
-    writer.writerow(header)
+    # `last_activity` (MM/DD/YYYY in the CRM report) is blank for these
+    # never-worked leads: an empty cell in CSV, no key in JSONL.
+    writer.writerow(header + ["last_activity"])
     for i, row in enumerate(rows):
-        writer.writerow(dirt[i].apply_csv(list(row)) if i in dirt else row)
+        writer.writerow((dirt[i].apply_csv(list(row)) if i in dirt else row) + [""])
 
     out_jsonl = []
     for i, line in enumerate(clean_jsonl):

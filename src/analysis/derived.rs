@@ -44,8 +44,13 @@ pub const MAX_SCORE_NODES: usize = 20_000;
 /// fields where that is exact, and a `W0113` note per construct that is
 /// not.
 pub fn rewrite(program: &Program) -> (Program, Vec<Diagnostic>) {
-    let mut rewriter =
-        Rewriter { program, inexact: Vec::new(), seen: FxHashSet::default(), terms: FxHashMap::default() };
+    let mut rewriter = Rewriter {
+        program,
+        inexact: Vec::new(),
+        instants: Vec::new(),
+        seen: FxHashSet::default(),
+        terms: FxHashMap::default(),
+    };
     let mut out = program.clone();
     for rule in &mut out.rules {
         rule.condition = rewriter.cond(&rule.condition);
@@ -53,8 +58,18 @@ pub fn rewrite(program: &Program) -> (Program, Vec<Diagnostic>) {
     for info in &mut out.declarations.lets {
         info.condition = rewriter.cond(&info.condition);
     }
-    let notes = rewriter.inexact.into_iter().map(|(span, what)| note(span, &what)).collect();
+    let mut notes: Vec<Diagnostic> = rewriter.inexact.into_iter().map(|(span, what)| note(span, &what)).collect();
+    notes.extend(rewriter.instants.into_iter().map(|(span, name, others)| instant_note(span, &name, others)));
     (out, notes)
+}
+
+/// `W0113` for a test of the routing instant that others share it with.
+fn instant_note(span: Span, name: &str, others: usize) -> Diagnostic {
+    let others = if others == 1 { "1 other test".to_string() } else { format!("{others} other tests") };
+    Diagnostic::new(Code::AnalysisIncomplete, span, format!("analysis is not exact for `{name}`"))
+        .label(format!("depends on the routing instant, like {others} of this project"))
+        .note("the analysis treats each `within` and hours test as a yes/no of its own, not as one instant")
+        .note("rules combining them may be left undecided; examples are checked at a real instant, so nothing false is claimed")
 }
 
 fn note(span: Span, what: &str) -> Diagnostic {
@@ -67,6 +82,9 @@ struct Rewriter<'p> {
     program: &'p Program,
     /// Constructs left as free values, with where they are tested.
     inexact: Vec<(Span, String)>,
+    /// Tests of the routing instant that others share it with: where,
+    /// which, and how many others.
+    instants: Vec<(Span, String, usize)>,
     seen: FxHashSet<FieldId>,
     /// Each score's terms, rewritten once (scores testing scores would
     /// otherwise be rewritten again for every test).
@@ -93,6 +111,8 @@ impl Rewriter<'_> {
             Derivation::Domain(field) => text_test(test, true).map(|kind| self.maybe_on(field, kind, test.span)),
             Derivation::Lower(field) => text_test(test, false).map(|kind| self.maybe_on(field, kind, test.span)),
             Derivation::Score(score) => self.program.scores.get(score.0 as usize).and_then(|s| self.score(test, s)),
+            Derivation::Within { field, .. } => return self.instant(test, Some(field)),
+            Derivation::Hours(_) => return self.instant(test, None),
         };
         exact.unwrap_or_else(|| {
             if self.seen.insert(test.field) {
@@ -101,6 +121,28 @@ impl Rewriter<'_> {
             }
             Cond::Test(test.clone())
         })
+    }
+
+    /// A test of a value of the routing instant (`within`, hours): kept as a
+    /// free yes/no, since no lead carries the instant; `within` holds only
+    /// for a present value, which is said. With one such value in the
+    /// program this is exact (any value of the field is inside some
+    /// instant's window and outside another's); several are related
+    /// through the one instant (`within 7 days` implies `within 30 days`),
+    /// which the solver does not know: a note says so.
+    fn instant(&mut self, test: &Test, field: Option<FieldId>) -> Cond {
+        let related = self.program.schema.derived.iter().filter(|d| d.uses_now()).count();
+        if related > 1 && self.seen.insert(test.field) {
+            let name = &self.program.schema.field(test.field).name;
+            self.instants.push((test.span, name.clone(), related - 1));
+        }
+        let free = Cond::Test(test.clone());
+        match field {
+            Some(field) if self.program.schema.field(field).optional => {
+                Cond::All(vec![free, self.on(field, TestKind::Exists, test.span)])
+            }
+            _ => free,
+        }
     }
 
     /// A test of `kind` on `field`, itself rewritten when `field` is derived.

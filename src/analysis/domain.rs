@@ -141,8 +141,14 @@ pub(crate) fn solve_field(env: &Env<'_>, field: FieldId, lits: &[Lit<'_>]) -> Ve
             first_fit(env, lits, (0..n).map(Value::Enum))
         }
         FieldType::Bool => first_fit(env, lits, [Value::Bool(false), Value::Bool(true)].into_iter()),
-        FieldType::Int => numeric(env, lits, true),
-        FieldType::Float => numeric(env, lits, false),
+        FieldType::Int => numeric(env, lits, Keys::of(true)),
+        FieldType::Float => numeric(env, lits, Keys::of(false)),
+        // Days or milliseconds within the calendar, so that every example
+        // value can be written as ISO 8601 and read back.
+        FieldType::Date | FieldType::DateTime => match info.ty.time_kind() {
+            Some(kind) => numeric(env, lits, Keys::within(kind.range(), kind.anchor())),
+            None => Verdict::Unknown,
+        },
         FieldType::String => string(env, lits),
         FieldType::List(element) => list(env, lits, element),
     };
@@ -194,14 +200,22 @@ struct Keys {
     integer: bool,
     lo: i64,
     hi: i64,
+    /// The key proposed when allowed, and the one candidates are chosen
+    /// closest to (zero, or a date's anchor).
+    origin: i64,
 }
 
 impl Keys {
+    /// Int keys limited to `lo..=hi`, `origin` preferred.
+    fn within((lo, hi): (i64, i64), origin: i64) -> Keys {
+        Keys { integer: true, lo, hi, origin }
+    }
+
     fn of(integer: bool) -> Keys {
         if integer {
-            Keys { integer, lo: i64::MIN, hi: i64::MAX }
+            Keys { integer, lo: i64::MIN, hi: i64::MAX, origin: 0 }
         } else {
-            Keys { integer, lo: float_key(-f64::MAX), hi: float_key(f64::MAX) }
+            Keys { integer, lo: float_key(-f64::MAX), hi: float_key(f64::MAX), origin: float_key(0.0) }
         }
     }
 
@@ -345,9 +359,8 @@ impl Keys {
     /// closest to zero.
     fn pick(self, set: &Set) -> Option<i64> {
         let contains = |k: i64| set.iter().any(|&(a, b)| a <= k && k <= b);
-        let zero = if self.integer { 0 } else { float_key(0.0) };
-        if contains(zero) {
-            return Some(zero);
+        if contains(self.origin) {
+            return Some(self.origin);
         }
         let mut candidates: Vec<i64> = Vec::new();
         for &(a, b) in set {
@@ -361,10 +374,11 @@ impl Keys {
                 }
             }
         }
+        let origin = self.number(self.origin).to_f64();
         candidates.into_iter().filter(|&k| contains(k)).min_by(|&x, &y| {
             let (a, b) = (self.number(x).to_f64(), self.number(y).to_f64());
             let whole = |v: f64| v.fract() != 0.0;
-            whole(a).cmp(&whole(b)).then(a.abs().total_cmp(&b.abs())).then(x.cmp(&y))
+            whole(a).cmp(&whole(b)).then((a - origin).abs().total_cmp(&(b - origin).abs())).then(x.cmp(&y))
         })
     }
 }
@@ -399,8 +413,7 @@ fn union(a: &Set, b: &Set) -> Set {
     out
 }
 
-fn numeric(env: &Env<'_>, lits: &[Lit<'_>], integer: bool) -> Verdict {
-    let keys = Keys::of(integer);
+fn numeric(env: &Env<'_>, lits: &[Lit<'_>], keys: Keys) -> Verdict {
     let mut set = vec![(keys.lo, keys.hi)];
     for lit in lits {
         match keys.of_lit(lit) {

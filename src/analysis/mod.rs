@@ -87,6 +87,7 @@ mod conditions;
 mod declarations;
 mod derived;
 mod domain;
+mod instant;
 pub mod oracle;
 mod reach;
 mod regex_gen;
@@ -102,7 +103,7 @@ use crate::check::program::{Cond, Program, RuleId};
 use crate::compile::Dag;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::eval::reference;
-use crate::schema::{ElementType, FieldType, Lead, Schema, Value};
+use crate::schema::{dates, ElementType, FieldType, Lead, Schema, Value};
 use crate::source::SourceMap;
 
 use domain::Env;
@@ -199,7 +200,7 @@ fn analyse_as(ctx: Ctx<'_>, options: &Options) -> Analysis {
         .enumerate()
         .filter_map(|(i, w)| {
             let rule = RuleId(u32::try_from(i).ok()?);
-            w.as_ref().map(|lead| Witness { rule, lead: ctx.derived(lead) })
+            w.as_ref().map(|lead| Witness { rule, lead: ctx.derived(lead, Some(rule)) })
         })
         .collect();
     Analysis {
@@ -208,7 +209,7 @@ fn analyse_as(ctx: Ctx<'_>, options: &Options) -> Analysis {
         unreachable: decided.unreachable.iter().map(|u| u.rule).collect(),
         undecided: decided.undecided.clone(),
         coverage_decided: walked.gap.is_some() || walked.coverage_decided,
-        gap: walked.gap.map(|lead| ctx.derived(&lead)),
+        gap: walked.gap.map(|lead| ctx.derived(&lead, None)),
     }
 }
 
@@ -260,7 +261,8 @@ fn value_json(schema: &Schema, ty: FieldType, element: Option<ElementType>, valu
     match value {
         Value::Absent => Json::Null,
         Value::Str(s) => Json::String(s.to_string()),
-        Value::Int(i) => Json::from(*i),
+        // Dates and datetimes as ISO 8601, the way input writes them.
+        Value::Int(i) => dates::int_json(ty.time_kind(), *i),
         Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
         Value::Bool(b) => Json::Bool(*b),
         Value::Enum(i) => {
@@ -337,16 +339,32 @@ impl<'a> Ctx<'a> {
             return routes(program, dag, lead, expected);
         }
         // The input fields are the example; what is derived from them is
-        // recomputed, whatever the solver chose for it.
-        routes(program, dag, &self.derived(lead), expected)
+        // recomputed, whatever the solver chose for it, at an instant that
+        // routes it as expected when the rules test the instant.
+        let derived = self.derived(lead, expected);
+        routes(program, dag, &derived, expected)
     }
 
     /// The lead with its derived fields computed from its input fields by
-    /// the program as checked (no derived value depends on `now` yet).
-    pub(crate) fn derived(&self, lead: &Lead) -> Lead {
-        let mut derived = lead.clone();
-        self.truth.0.derive(&mut derived, jiff::Timestamp::UNIX_EPOCH);
-        derived
+    /// the program as checked: when the rules test the routing instant, at
+    /// the first candidate instant that routes it to `expected` (or, if
+    /// none does, the one that best reproduces the solver's answers).
+    pub(crate) fn derived(&self, lead: &Lead, expected: Option<RuleId>) -> Lead {
+        let (program, dag) = self.truth;
+        let at = |now: jiff::Timestamp| {
+            let mut derived = lead.clone();
+            program.derive(&mut derived, now);
+            derived
+        };
+        if !instant::uses_now(program) {
+            return at(jiff::Timestamp::UNIX_EPOCH);
+        }
+        let candidates = instant::candidates(program, lead);
+        candidates
+            .iter()
+            .map(|&now| at(now))
+            .find(|derived| routes(program, dag, derived, expected))
+            .unwrap_or_else(|| at(candidates.first().copied().unwrap_or(jiff::Timestamp::UNIX_EPOCH)))
     }
 
     /// Whether the lead's input fields read back from its JSON unchanged.
@@ -399,6 +417,7 @@ pub(crate) fn plain_values(env: &Env<'_>) -> Vec<Value> {
                 FieldType::Enum(_) => Value::Enum(0),
                 FieldType::Bool => Value::Bool(false),
                 FieldType::Int => Value::Int(0),
+                FieldType::Date | FieldType::DateTime => Value::Int(field.ty.time_kind().map_or(0, |k| k.anchor())),
                 FieldType::Float => Value::Float(0.0),
                 FieldType::String => {
                     let text = format!("{}-x", field.name);

@@ -116,9 +116,9 @@ fn build(
     let rules = checker.rules(&decls.rules);
     let on_invalid = decls.on_invalid.first().and_then(|o| checker.action(&o.action));
     diagnostics.extend(std::mem::take(&mut checker.diagnostics));
-    let (schema, scores) = (checker.schema, checker.scores);
+    let (schema, scores, hours) = (checker.schema, checker.scores, checker.hours);
     let declarations = declarations(&decls, input_schema, &teams, &lookups, &tables, sources);
-    Some(Program { schema, teams, lookups, rules, on_invalid, declarations, tables, scores })
+    Some(Program { schema, teams, lookups, rules, on_invalid, declarations, tables, scores, hours })
 }
 
 /// What conditions resolve names against.

@@ -58,6 +58,8 @@ pub struct Program {
     pub tables: Vec<Table>,
     /// Scores, each computed into its derived field.
     pub scores: Vec<Score>,
+    /// Working-hours tests of the routing instant (`now inside hours`).
+    pub hours: Vec<WorkingHours>,
 }
 
 /// How a derived field's value is computed from the lead (see
@@ -83,6 +85,53 @@ pub enum Derivation {
     Lower(FieldId),
     /// `score NAME`: the sum of the points of the terms that hold.
     Score(ScoreId),
+    /// `FIELD within N days|hours`: whether the date or datetime field's
+    /// value lies in the window of `window` units (days for a date,
+    /// milliseconds for a datetime) that ends at the routing instant, both
+    /// ends included; false when the field is absent.
+    Within {
+        /// The date or datetime field (input or derived).
+        field: FieldId,
+        /// The window's length in the field's units.
+        window: i64,
+    },
+    /// `now inside hours "..." in "ZONE"`: whether the routing instant is
+    /// working time (index into [`Program::hours`]).
+    Hours(HoursId),
+}
+
+impl Derivation {
+    /// Whether the value depends on the routing instant (`within`, hours):
+    /// no lead carries it, so the analysis treats it as a question the
+    /// instant answers.
+    pub fn uses_now(&self) -> bool {
+        matches!(self, Derivation::Within { .. } | Derivation::Hours(_))
+    }
+}
+
+/// Index of a working-hours test in [`Program::hours`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HoursId(pub u32);
+
+/// The working hours of `now inside|outside hours "..." in "ZONE"`,
+/// checked: the schedule parsed and the zone resolved.
+#[derive(Debug, Clone)]
+pub struct WorkingHours {
+    /// The weekly schedule (wall-clock times in `zone`).
+    pub schedule: crate::eval::hours::Schedule,
+    /// The IANA zone.
+    pub zone: jiff::tz::TimeZone,
+    /// The hours as written.
+    pub text: String,
+    /// The zone as written.
+    pub zone_name: String,
+}
+
+impl WorkingHours {
+    /// Whether `now` is working time.
+    pub fn contains(&self, now: jiff::Timestamp) -> bool {
+        self.schedule.contains_at(now, &self.zone)
+    }
 }
 
 /// A loaded table (`table NAME from "file.csv" key COLUMN { ... }`).

@@ -133,11 +133,13 @@ pub fn schema(decls: &Declarations<'_>, report_missing: bool, diagnostics: &mut 
             );
         }
         let ty = field_type(&field.ty, &mut schema.enums);
+        let format = field.format.as_ref().and_then(|format| time_format(field, ty, format, diagnostics));
         schema.fields.push(Field {
             name: field.name.name.clone(),
             column,
             ty,
             optional: field.optional,
+            format,
             span: field.name.span,
         });
     }
@@ -155,6 +157,8 @@ pub fn field_type(ty: &TypeExpr, enums: &mut Vec<EnumType>) -> FieldType {
             TypeExpr::Scalar(ScalarType::Int, _) => ElementType::Int,
             TypeExpr::Scalar(ScalarType::Float, _) => ElementType::Float,
             TypeExpr::Scalar(ScalarType::Bool, _) => ElementType::Bool,
+            TypeExpr::Scalar(ScalarType::Date, _) => ElementType::Date,
+            TypeExpr::Scalar(ScalarType::DateTime, _) => ElementType::DateTime,
             _ => ElementType::String,
         }),
     }
@@ -166,6 +170,53 @@ fn scalar_type(scalar: ScalarType) -> FieldType {
         ScalarType::Int => FieldType::Int,
         ScalarType::Float => FieldType::Float,
         ScalarType::Bool => FieldType::Bool,
+        ScalarType::Date => FieldType::Date,
+        ScalarType::DateTime => FieldType::DateTime,
+    }
+}
+
+/// A date or datetime field's (or table column's) `format`, checked (known directives, a whole
+/// date); `None` after reporting why it cannot be used.
+pub(crate) fn time_format(
+    field: &ast::FieldDecl,
+    ty: FieldType,
+    format: &ast::StrLit,
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
+    use crate::schema::dates::{check_format, FormatError};
+    if !matches!(ty, FieldType::Date | FieldType::DateTime) {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::FormatNotTime,
+                format.span,
+                format!("field `{}` is not a date or datetime, so it takes no `format`", field.name.name),
+            )
+            .label("only date and datetime fields have an input format")
+            .with_label(field.ty.span(), "declared here")
+            .help("declare the field `date` or `datetime`, or remove the `format`"),
+        );
+        return None;
+    }
+    match check_format(&format.value) {
+        Ok(()) => Some(format.value.clone()),
+        Err(error) => {
+            let label = match error {
+                FormatError::Invalid(why) => why,
+                FormatError::Incomplete => "does not give a year, a month and a day".to_string(),
+            };
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::BadTimeFormat,
+                    format.span,
+                    format!("`{}` cannot read the dates of field `{}`", format.value, field.name.name),
+                )
+                .label(label)
+                .help(
+                    "write a strftime-style format with %Y (or %y), %m and %d, e.g. \"%m/%d/%Y\" or \"%d.%m.%Y %H:%M\"",
+                ),
+            );
+            None
+        }
     }
 }
 

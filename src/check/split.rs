@@ -41,12 +41,14 @@ pub fn buckets(share: &Literal, at: Span) -> Result<u32, Box<Diagnostic>> {
                 None
             }
         }
-        LiteralValue::Str(_) | LiteralValue::Bool(_) => None,
+        LiteralValue::Str(_) | LiteralValue::Bool(_) | LiteralValue::Date(_) | LiteralValue::DateTime(_) => None,
     };
     let written = match &share.value {
         LiteralValue::Int(i) => i.to_string(),
         LiteralValue::Float(f) => f.to_string(),
-        LiteralValue::Str(_) | LiteralValue::Bool(_) => String::new(),
+        LiteralValue::Str(_) | LiteralValue::Bool(_) | LiteralValue::Date(_) | LiteralValue::DateTime(_) => {
+            String::new()
+        }
     };
     let (message, label) = match hundredths {
         Some(n) if n > 0 && n <= i64::from(SPLIT_BUCKETS) => return Ok(n as u32),

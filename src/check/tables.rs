@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use super::files::{self, FileError, ProjectFiles};
 use super::program::{Lookup, Table};
-use super::resolve::{field_type, Declarations};
+use super::resolve::{field_type, time_format, Declarations};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::io::Coercer;
 use crate::schema::{Field, FieldId, Schema, Value};
@@ -223,11 +223,14 @@ fn table_columns(decl: &ast::TableDecl, schema: &mut Schema, diagnostics: &mut D
             );
             continue;
         }
+        let ty = field_type(&column.ty, &mut schema.enums);
+        let format = column.format.as_ref().and_then(|format| time_format(column, ty, format, diagnostics));
         columns.push(Field {
             name: column.name.name.clone(),
             column: column.from.as_ref().map_or_else(|| column.name.name.clone(), |f| f.value.trim().to_string()),
-            ty: field_type(&column.ty, &mut schema.enums),
+            ty,
             optional: column.optional,
+            format,
             span: column.name.span,
         });
     }

@@ -4,15 +4,16 @@
 use rustc_hash::FxHashMap;
 
 use super::program::{
-    Action, Arm, Cond, Derivation, Lookup, Number, Ordering, RuleInfo, Scalar, Score, ScoreId, ScoreTerm, Split,
-    Strategy, Table, TableId, Target, Team, Test, TestKind, SPLIT_BUCKETS,
+    Action, Arm, Cond, Derivation, HoursId, Lookup, Number, Ordering, RuleInfo, Scalar, Score, ScoreId, ScoreTerm,
+    Split, Strategy, Table, TableId, Target, Team, Test, TestKind, WorkingHours, SPLIT_BUCKETS,
 };
 use super::resolve::{lookup_id, team_id, unknown_field};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::schema::dates::{self, TimeKind};
 use crate::schema::{ElementType, Field, FieldId, FieldType, Schema};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{
-    self, CompareOp, Expr, Ident, Literal, LiteralValue, Operand, PredicateKind, RuleKind, TextOp,
+    self, CompareOp, Expr, Ident, Literal, LiteralValue, Operand, PredicateKind, RuleKind, TextOp, TimeUnit,
 };
 
 /// How deep a checked condition may nest once `let`s are inlined.
@@ -70,6 +71,9 @@ pub struct Checker<'a> {
     pub schema: Schema,
     /// Checked scores, in the order they were completed.
     pub scores: Vec<Score>,
+    /// Working-hours tests of the routing instant, one per distinct
+    /// hours and zone.
+    pub hours: Vec<WorkingHours>,
     score_states: FxHashMap<String, ScoreState>,
     /// The chain of scores being checked (for cycle reports).
     score_stack: Vec<&'a ast::ScoreDecl>,
@@ -101,6 +105,7 @@ impl<'a> Checker<'a> {
             scope,
             schema,
             scores: Vec::new(),
+            hours: Vec::new(),
             score_states: FxHashMap::default(),
             score_stack: Vec::new(),
             derived,
@@ -239,6 +244,9 @@ impl<'a> Checker<'a> {
                 return Some(negate_if(*negated, Cond::Test(Test { field, kind: TestKind::Exists, span: p.span })));
             }
         }
+        if let PredicateKind::Hours(test) = &p.kind {
+            return self.hours_test(test.inside, &test.hours, &test.zone, p.span);
+        }
         let field = self.operand(&p.subject)?;
         let subject = self.schema.field(field).name.clone();
         let ty = self.schema.field(field).ty;
@@ -306,7 +314,9 @@ impl<'a> Checker<'a> {
                 }
                 Some(test(TestKind::Exists))
             }
-            PredicateKind::Name => None,
+            // TODO(dates): derived fields once the foundation is merged.
+            PredicateKind::Within { amount, unit } => self.within(field, amount, *unit, p.span),
+            PredicateKind::Name | PredicateKind::Hours(_) => None,
         }
     }
 
@@ -560,11 +570,109 @@ impl<'a> Checker<'a> {
         if let Some(&field) = self.derived.get(&derivation) {
             return field;
         }
-        self.schema.fields.push(Field { column: name.clone(), name, ty, optional: true, span });
+        self.schema.fields.push(Field { column: name.clone(), name, ty, optional: true, format: None, span });
         self.schema.derived.push(derivation);
         let field = FieldId(u32::try_from(self.schema.fields.len() - 1).unwrap_or(u32::MAX));
         self.derived.insert(derivation, field);
         field
+    }
+
+    /// `FIELD within N days|hours` on a date or datetime.
+    fn within(&mut self, field: FieldId, amount: &Literal, unit: TimeUnit, span: Span) -> Option<Cond> {
+        let ty = self.schema.field(field).ty;
+        let kind = match ty {
+            FieldType::Date => TimeKind::Date,
+            FieldType::DateTime => TimeKind::DateTime,
+            _ => {
+                self.push_operator_error(field, "within", span, "`within` tests date and datetime fields");
+                return None;
+            }
+        };
+        let n = match amount.value {
+            LiteralValue::Int(n) if n >= 0 => n,
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::LiteralType, amount.span, "`within` needs a whole number of days or hours")
+                        .label("not a whole number, 0 or more")
+                        .help("write e.g. `within 30 days` or `within 12 hours`"),
+                );
+                return None;
+            }
+        };
+        let window = match (kind, unit) {
+            (TimeKind::Date, TimeUnit::Days) => n,
+            (TimeKind::DateTime, TimeUnit::Days) => n.saturating_mul(dates::MS_PER_DAY),
+            (TimeKind::DateTime, TimeUnit::Hours) => n.saturating_mul(3_600_000),
+            (TimeKind::Date, TimeUnit::Hours) => {
+                self.push_operator_error(
+                    field,
+                    "within ... hours",
+                    span,
+                    "a date has no time of day: use `within N days`",
+                );
+                return None;
+            }
+        };
+        let name = format!("{} within {n} {}", self.schema.field(field).name, unit.as_str(n));
+        let flag = self.derived(Derivation::Within { field, window }, FieldType::Bool, name, span);
+        Some(Cond::Test(Test { field: flag, kind: TestKind::Eq(Scalar::Bool(true)), span }))
+    }
+
+    /// `now inside|outside hours "..." in "ZONE"`: the hours parsed and the
+    /// zone resolved here, so a typo fails `route check`, not a lead.
+    fn hours_test(&mut self, inside: bool, hours: &ast::StrLit, zone: &ast::StrLit, span: Span) -> Option<Cond> {
+        let schedule = match crate::eval::hours::Schedule::parse(&hours.value) {
+            Ok(schedule) => Some(schedule),
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::BadHours, hours.span, format!("`{}` are not working hours", hours.value))
+                        .label(error.0)
+                        .help("write days and times as in the roster, e.g. \"Mon-Fri 09:00-17:00\" or \"Mon-Thu 09:00-12:00,13:00-17:00; Fri 09:00-13:00\""),
+                );
+                None
+            }
+        };
+        let resolved = match crate::eval::zones::resolve(&zone.value) {
+            Ok(resolved) => Some(resolved),
+            Err(why) => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::UnknownZone, zone.span, format!("`{}` is not a time zone", zone.value))
+                        .label("not an IANA time zone name")
+                        .help(why),
+                );
+                None
+            }
+        };
+        let (schedule, resolved) = (schedule?, resolved?);
+        if let Some(warning) = resolved.warning {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::LegacyZone,
+                    zone.span,
+                    format!("`{}` is probably not the zone of the working hours", zone.value),
+                )
+                .label("a fixed offset or legacy zone name")
+                .help(warning),
+            );
+        }
+        let id = match self.hours.iter().position(|h| h.text == hours.value && h.zone_name == zone.value) {
+            Some(index) => index,
+            None => {
+                self.hours.push(WorkingHours {
+                    schedule,
+                    zone: resolved.zone,
+                    text: hours.value.clone(),
+                    zone_name: zone.value.clone(),
+                });
+                self.hours.len() - 1
+            }
+        };
+        let id = HoursId(u32::try_from(id).unwrap_or(u32::MAX));
+        let name =
+            format!("now inside hours {} in {}", crate::format::quote(&hours.value), crate::format::quote(&zone.value));
+        let flag = self.derived(Derivation::Hours(id), FieldType::Bool, name, span);
+        let test = Cond::Test(Test { field: flag, kind: TestKind::Eq(Scalar::Bool(true)), span });
+        Some(negate_if(!inside, test))
     }
 
     /// Checks every score, even unused ones, so their errors are reported.
@@ -645,8 +753,18 @@ impl<'a> Checker<'a> {
             CompareOp::Le => Some(Ordering::Le),
             CompareOp::Gt => Some(Ordering::Gt),
             CompareOp::Ge => Some(Ordering::Ge),
+            CompareOp::Before => Some(Ordering::Lt),
+            CompareOp::After => Some(Ordering::Gt),
             CompareOp::Eq | CompareOp::Ne => None,
         };
+        if matches!(op, CompareOp::Before | CompareOp::After) && !matches!(ty, FieldType::Date | FieldType::DateTime) {
+            self.push_operator_error(field, op.as_str(), op_span, "`before` and `after` compare dates and datetimes");
+            return None;
+        }
+        if let (Some(ordering), Some(kind)) = (ordering, ty.time_kind().filter(|_| !matches!(ty, FieldType::List(_)))) {
+            let threshold = self.time_literal(kind, literal, false)?;
+            return Some(Cond::Test(Test { field, kind: TestKind::Compare(ordering, Number::Int(threshold)), span }));
+        }
         if let Some(ordering) = ordering {
             if !matches!(ty, FieldType::Int | FieldType::Float) {
                 self.push_operator_error(field, op.as_str(), op_span, "ordering compares numbers (int, float)");
@@ -716,6 +834,10 @@ impl<'a> Checker<'a> {
             (FieldType::Int | FieldType::Float, LiteralValue::Float(f)) => Scalar::Float(*f),
             (FieldType::Float, LiteralValue::Int(i)) => Scalar::Float(*i as f64),
             (FieldType::Bool, LiteralValue::Bool(b)) => Scalar::Bool(*b),
+            (FieldType::Date | FieldType::DateTime, _) => {
+                let kind = ty.time_kind()?;
+                Scalar::Int(self.time_literal(kind, literal, true)?)
+            }
             (FieldType::Enum(id), LiteralValue::Str(s)) => {
                 let enum_type = self.schema.enum_type(id);
                 let Some(index) = enum_type.resolve(s) else {
@@ -746,6 +868,25 @@ impl<'a> Checker<'a> {
         Some(scalar)
     }
 
+    /// A literal compared with a date or datetime field, as the field's
+    /// integer (days, or milliseconds). A date literal against a datetime
+    /// is midnight UTC for `<`, `before`, ...; for `==` and `in` (`exact`)
+    /// it is refused, since an instant equals a date only at midnight.
+    fn time_literal(&mut self, kind: TimeKind, literal: &Literal, exact: bool) -> Option<i64> {
+        let ty = match kind {
+            TimeKind::Date => FieldType::Date,
+            TimeKind::DateTime => FieldType::DateTime,
+        };
+        match (kind, &literal.value) {
+            (TimeKind::Date, LiteralValue::Date(t)) | (TimeKind::DateTime, LiteralValue::DateTime(t)) => Some(t.value),
+            (TimeKind::DateTime, LiteralValue::Date(t)) if !exact => Some(t.value.saturating_mul(dates::MS_PER_DAY)),
+            _ => {
+                self.push_literal_error(ty, literal);
+                None
+            }
+        }
+    }
+
     fn push_operator_error(&mut self, field: FieldId, op: &str, span: Span, why: &str) {
         let decl = self.schema.field(field);
         let ty = type_name(&self.schema, decl.ty);
@@ -768,6 +909,8 @@ impl<'a> Checker<'a> {
             LiteralValue::Int(_) => "an integer",
             LiteralValue::Float(_) => "a float",
             LiteralValue::Bool(_) => "a boolean",
+            LiteralValue::Date(_) => "a date",
+            LiteralValue::DateTime(_) => "a datetime",
         };
         let help = match (&literal.value, ty) {
             (LiteralValue::Str(s), FieldType::Int | FieldType::Float) if s.replace('_', "").parse::<f64>().is_ok() => {
@@ -778,6 +921,36 @@ impl<'a> Checker<'a> {
                 FieldType::String | FieldType::Enum(_),
             ) => Some("quote the value: \"...\"".to_string()),
             (_, FieldType::Bool) => Some("write `true` or `false` without quotes, or test the field alone".to_string()),
+            (LiteralValue::Str(s), FieldType::Date) if dates::date_literal(s).is_ok() => {
+                Some(format!("remove the quotes: {s}"))
+            }
+            (LiteralValue::Str(s), FieldType::DateTime)
+                if dates::datetime_literal(s).is_ok() || dates::date_literal(s).is_ok() =>
+            {
+                Some(format!("remove the quotes: {s}"))
+            }
+            (_, FieldType::Date) => Some(match &literal.value {
+                LiteralValue::DateTime(t) => format!(
+                    "a date field holds days, not instants: compare with the day alone, e.g. `{}`",
+                    t.text.get(..10).unwrap_or("2026-11-25")
+                ),
+                LiteralValue::Str(_) => "write a date without quotes, e.g. `2026-11-25`".to_string(),
+                _ => "compare with a date such as `2026-11-25`".to_string(),
+            }),
+            (LiteralValue::Date(t), FieldType::DateTime) => Some(format!(
+                "an instant equals a date only at midnight; test the day as a range: `>= {} and < {}`",
+                t.text,
+                dates::show(TimeKind::Date, t.value.saturating_add(1))
+            )),
+            (LiteralValue::Str(_), FieldType::DateTime) => {
+                Some("write a datetime without quotes, e.g. `2026-11-25T10:00:00Z`".to_string())
+            }
+            (_, FieldType::DateTime) => {
+                Some("compare with a datetime such as `2026-11-25T10:00:00Z` (or a date, `2026-11-25`)".to_string())
+            }
+            (LiteralValue::Date(_) | LiteralValue::DateTime(_), _) => {
+                Some("dates compare only with `date` and `datetime` fields".to_string())
+            }
             _ => None,
         };
         self.diagnostics.push(
@@ -1115,6 +1288,8 @@ pub fn type_name(schema: &Schema, ty: FieldType) -> String {
         FieldType::Int => "an int".into(),
         FieldType::Float => "a float".into(),
         FieldType::Bool => "a bool".into(),
+        FieldType::Date => "a date".into(),
+        FieldType::DateTime => "a datetime".into(),
         FieldType::Enum(id) => {
             let values = &schema.enum_type(id).values;
             let shown: Vec<String> = values.iter().take(6).map(|v| format!("\"{v}\"")).collect();
@@ -1127,6 +1302,8 @@ pub fn type_name(schema: &Schema, ty: FieldType) -> String {
             ElementType::Int => "a list<int>".into(),
             ElementType::Float => "a list<float>".into(),
             ElementType::Bool => "a list<bool>".into(),
+            ElementType::Date => "a list<date>".into(),
+            ElementType::DateTime => "a list<datetime>".into(),
         },
     }
 }

@@ -187,7 +187,7 @@ impl<'p> Builder<'p> {
                     FieldType::Enum(id) => share(schema.enums.get(id.0 as usize).map_or(0, |e| e.values.len())),
                     FieldType::Bool => 0.5,
                     FieldType::String => share(literals.len() + 1),
-                    FieldType::Int | FieldType::Float => 0.5,
+                    FieldType::Int | FieldType::Float | FieldType::Date | FieldType::DateTime => 0.5,
                     FieldType::List(_) => 0.0,
                 }
             })
@@ -315,8 +315,8 @@ impl<'p> Builder<'p> {
                 facts.push(Fact::OtherStr);
                 Shape::Str(symbols)
             }
-            FieldType::Int | FieldType::Float => {
-                let integer = info.ty == FieldType::Int;
+            FieldType::Int | FieldType::Float | FieldType::Date | FieldType::DateTime => {
+                let integer = info.ty.is_integral();
                 let mut cuts = Vec::new();
                 for c in list {
                     self.arena.atoms_over(c.cond, field, &mut |_, atom| {
@@ -656,7 +656,7 @@ impl<'p> Builder<'p> {
         match info.ty {
             FieldType::Enum(id) => self.program.schema.enums.get(id.0 as usize).map_or(0, |e| e.values.len()) + absent,
             FieldType::Bool => 2 + absent,
-            FieldType::String | FieldType::Int | FieldType::Float => {
+            FieldType::String | FieldType::Int | FieldType::Float | FieldType::Date | FieldType::DateTime => {
                 let mut keys: Vec<u64> = Vec::new();
                 for c in some {
                     self.arena.atoms_over(c.cond, field, &mut |_, atom| match &atom.form {

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use super::dag::{CondView, Dag, Edge, Node, NodeId};
 use super::predicate::{next_down, Atom, CondId};
 use crate::check::program::{Program, Scalar, TestKind};
+use crate::schema::dates::{self, TimeKind};
 use crate::schema::{FieldId, FieldType};
 
 impl Dag {
@@ -247,22 +248,35 @@ impl Printer<'_> {
             Node::Interval { field, table, .. } => (field, self.dag.interval_table(table).is_some_and(|t| t.integer)),
             _ => (FieldId(0), false),
         };
+        let kind = self.number_kind(field, integer);
         match edge {
             Edge::Enum(i) => self.enum_value(field, i),
             Edge::Bool(b) => b.to_string(),
             Edge::Str(s) => quote(s),
             Edge::OtherStr => "else".to_string(),
-            Edge::Interval { lo, hi } => interval_text(lo, hi, integer),
+            Edge::Interval { lo, hi } => interval_text(lo, hi, kind),
             Edge::Absent => "absent".to_string(),
             Edge::Then => "then".to_string(),
             Edge::Else => "else".to_string(),
         }
     }
 
+    /// How the numbers of a field are shown: dates and datetimes as ISO.
+    fn number_kind(&self, field: FieldId, integer: bool) -> Numbers {
+        match self.program.schema.fields.get(field.index()).and_then(|f| f.ty.time_kind()) {
+            Some(kind) => Numbers::Time(kind),
+            None if integer => Numbers::Int,
+            None => Numbers::Float,
+        }
+    }
+
     fn scalar_text(&self, field: FieldId, scalar: &Scalar) -> String {
         match scalar {
             Scalar::Str(s) => quote(s),
-            Scalar::Int(i) => i.to_string(),
+            Scalar::Int(i) => match self.number_kind(field, true) {
+                Numbers::Time(kind) => dates::show(kind, *i),
+                _ => i.to_string(),
+            },
             Scalar::Float(f) => format!("{f:?}"),
             Scalar::Bool(b) => b.to_string(),
             Scalar::Enum(i) => self.enum_value(field, *i),
@@ -289,11 +303,14 @@ impl Printer<'_> {
                     crate::check::program::Ordering::Gt => ">",
                     crate::check::program::Ordering::Ge => ">=",
                 };
-                let integer =
-                    matches!(self.program.schema.fields.get(field.index()).map(|f| f.ty), Some(FieldType::Int));
+                let integer = self.program.schema.fields.get(field.index()).is_some_and(|f| f.ty.is_integral());
+                let kind = self.number_kind(field, integer);
                 let v = match v {
-                    crate::check::program::Number::Int(i) => i.to_string(),
-                    crate::check::program::Number::Float(f) => number_text(*f, integer),
+                    crate::check::program::Number::Int(i) => match kind {
+                        Numbers::Time(time) => dates::show(time, *i),
+                        _ => i.to_string(),
+                    },
+                    crate::check::program::Number::Float(f) => number_text(*f, kind),
                 };
                 format!("{name} {op} {v}")
             }
@@ -354,45 +371,66 @@ fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
 
-fn number_text(v: f64, integer: bool) -> String {
-    if integer && v.fract() == 0.0 && v.abs() < 1e18 {
-        format!("{v}")
-    } else {
-        format!("{v:?}")
+/// How a field's numbers read: ints, floats, or dates and datetimes (days
+/// or milliseconds, shown as ISO 8601).
+#[derive(Debug, Clone, Copy)]
+enum Numbers {
+    Int,
+    Float,
+    Time(TimeKind),
+}
+
+impl Numbers {
+    fn integer(self) -> bool {
+        !matches!(self, Numbers::Float)
+    }
+}
+
+fn number_text(v: f64, kind: Numbers) -> String {
+    match kind {
+        Numbers::Time(time) if v.fract() == 0.0 && v.abs() < 1e18 => dates::show(time, v as i64),
+        Numbers::Int | Numbers::Time(_) if v.fract() == 0.0 && v.abs() < 1e18 => format!("{v}"),
+        _ => format!("{v:?}"),
     }
 }
 
 /// A cut point as the user likely wrote it: on a float field, a cut that is
 /// the successor of a much shorter decimal `v` came from `<= v` or `> v`.
-fn cut_text(cut: f64, integer: bool) -> (String, bool) {
-    if !integer && cut.is_finite() {
+fn cut_text(cut: f64, kind: Numbers) -> (String, bool) {
+    // `t > 10:00:00Z` cuts at 10:00:00.001Z: shown as written.
+    if let Numbers::Time(TimeKind::DateTime) = kind {
+        if cut.fract() == 0.0 && (cut as i64).rem_euclid(1000) == 1 {
+            return (dates::show(TimeKind::DateTime, cut as i64 - 1), true);
+        }
+    }
+    if !kind.integer() && cut.is_finite() {
         let below = next_down(cut);
         let (plain, shorter) = (format!("{cut:?}"), format!("{below:?}"));
         if below.is_finite() && shorter.len() + 4 < plain.len() {
             return (shorter, true);
         }
     }
-    (number_text(cut, integer), false)
+    (number_text(cut, kind), false)
 }
 
-fn interval_text(lo: Option<f64>, hi: Option<f64>, integer: bool) -> String {
+fn interval_text(lo: Option<f64>, hi: Option<f64>, kind: Numbers) -> String {
     match (lo, hi) {
         (None, None) => "any number".to_string(),
-        (None, Some(h)) => match cut_text(h, integer) {
+        (None, Some(h)) => match cut_text(h, kind) {
             (v, true) => format!("<= {v}"),
             (v, false) => format!("< {v}"),
         },
-        (Some(l), None) => match cut_text(l, integer) {
+        (Some(l), None) => match cut_text(l, kind) {
             (v, true) => format!("> {v}"),
             (v, false) => format!(">= {v}"),
         },
         (Some(l), Some(h)) => {
-            let point = if integer { h == l + 1.0 } else { h == super::predicate::next_up(l) };
+            let point = if kind.integer() { h == l + 1.0 } else { h == super::predicate::next_up(l) };
             if point {
-                return format!("== {}", number_text(l, integer));
+                return format!("== {}", number_text(l, kind));
             }
-            let (lt, l_after) = cut_text(l, integer);
-            let (ht, h_after) = cut_text(h, integer);
+            let (lt, l_after) = cut_text(l, kind);
+            let (ht, h_after) = cut_text(h, kind);
             format!("{}{lt}, {ht}{}", if l_after { "(" } else { "[" }, if h_after { "]" } else { ")" })
         }
     }

@@ -350,7 +350,10 @@ impl CondArena {
         match (&test.kind, ty) {
             (TestKind::Exists, FieldType::List(_)) => opaque(self),
             (TestKind::Exists, _) => self.atom_cond(test.clone(), AtomForm::Exists),
-            (TestKind::Eq(_) | TestKind::In(_), FieldType::Int | FieldType::Float) => {
+            (
+                TestKind::Eq(_) | TestKind::In(_),
+                FieldType::Int | FieldType::Float | FieldType::Date | FieldType::DateTime,
+            ) => {
                 let literals: &[Scalar] = match &test.kind {
                     TestKind::Eq(literal) => std::slice::from_ref(literal),
                     TestKind::In(literals) => literals,
@@ -410,7 +413,7 @@ impl CondArena {
                 }
                 self.atom_cond(test.clone(), AtomForm::OneOf(keys.into()))
             }
-            (TestKind::Compare(op, v), FieldType::Int | FieldType::Float) => {
+            (TestKind::Compare(op, v), FieldType::Int | FieldType::Float | FieldType::Date | FieldType::DateTime) => {
                 let op = match op {
                     Ordering::Lt => NumOp::Lt,
                     Ordering::Le => NumOp::Le,
@@ -627,7 +630,7 @@ pub fn numeric_range(op: NumOp, v: f64, ty: FieldType) -> Option<(Option<f64>, O
         return None;
     }
     let v = if v == 0.0 { 0.0 } else { v };
-    let integer = matches!(ty, FieldType::Int);
+    let integer = ty.is_integral();
     // The least cut above every value <= w.
     let above = |w: f64| -> f64 {
         if integer {
@@ -692,7 +695,7 @@ fn exact_f64(n: Number) -> Option<f64> {
 /// monotone and such cuts are exact), so only int ranges with larger cuts
 /// are refused (strictly below: -2^53 - 1 rounds to the cut -2^53; the atom is then opaque, see [`Test::holds`]).
 fn exact_cuts(ty: FieldType, lo: Option<f64>, hi: Option<f64>) -> bool {
-    !matches!(ty, FieldType::Int) || [lo, hi].into_iter().flatten().all(|b| b.abs() < EXACT_INT)
+    !ty.is_integral() || [lo, hi].into_iter().flatten().all(|b| b.abs() < EXACT_INT)
 }
 
 enum NumericLiteral {
@@ -710,7 +713,7 @@ enum NumericLiteral {
 /// [`scalar_eq`]: crate::check::program::scalar_eq
 fn numeric_literal(literal: &Scalar, ty: FieldType) -> NumericLiteral {
     match (literal, ty) {
-        (Scalar::Int(i), FieldType::Int) => {
+        (Scalar::Int(i), FieldType::Int | FieldType::Date | FieldType::DateTime) => {
             let f = *i as f64;
             // Below 2^53 in magnitude, i64 equality and f64 equality of
             // int values agree.

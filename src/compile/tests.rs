@@ -59,6 +59,7 @@ fn schema() -> Schema {
         column: name.to_string(),
         ty,
         optional,
+        format: None,
         span: Span::default(),
     };
     let values = |v: &[&str]| EnumType::new(v.iter().map(|s| s.to_string()).collect());
@@ -193,6 +194,7 @@ fn synthetic_program(rules: usize, seed: u64) -> Program {
         declarations: Default::default(),
         tables: vec![],
         scores: vec![],
+        hours: vec![],
     }
 }
 

@@ -82,6 +82,13 @@ codes! {
     RuleAfterOtherwise = "E0309", Error, "rule after `otherwise`";
     AliasConflict = "E0311", Error, "one spelling aliased to two values";
 
+    // E063x: dates and times (LANGUAGE.md §12).
+    BadTimeLiteral = "E0631", Error, "invalid date or datetime literal";
+    BadTimeFormat = "E0632", Error, "invalid date format";
+    FormatNotTime = "E0633", Error, "`format` on a field that is not a date or datetime";
+    UnknownZone = "E0634", Error, "unknown time zone in an hours test";
+    BadHours = "E0635", Error, "invalid working hours in an hours test";
+
     // E04xx: test files and case tables (`route test`).
     TestSyntax = "E0401", Error, "syntax error in a test file";
     UnknownRule = "E0402", Error, "unknown rule in an expectation";
@@ -107,6 +114,7 @@ codes! {
     AnalysisIncomplete = "W0113", Note, "analysis left some questions open";
     BidiControl = "W0130", Warning, "invisible bidirectional control character";
     CompileBudget = "W0114", Note, "decision DAG fell back to ordered rule lists";
+    LegacyZone = "W0611", Warning, "hours test in a fixed-offset or legacy time zone";
     TableFile = "E0601", Error, "table file cannot be read";
     UnknownTable = "E0602", Error, "unknown table";
     UnknownColumn = "E0603", Error, "unknown table column";

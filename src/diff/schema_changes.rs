@@ -62,6 +62,8 @@ pub(crate) fn type_name(schema: &Schema, ty: FieldType) -> String {
             format!("enum {{ {values} }}")
         }
         FieldType::List(_) => "list".to_string(),
+        FieldType::Date => "date".to_string(),
+        FieldType::DateTime => "datetime".to_string(),
     };
     match ty {
         FieldType::List(element) => format!("list<{}>", scalar(element.as_field_type())),

@@ -1,6 +1,7 @@
 //! The derive step: fills a lead's derived fields (table columns,
-//! `domain()`, `lower()`, scores; see [`crate::schema`]) from its input
-//! fields, once per lead, before it is matched.
+//! `domain()`, `lower()`, scores, `within` and working-hours tests of the
+//! routing instant; see [`crate::schema`]) from its input fields and `now`,
+//! once per lead, before it is matched.
 //!
 //! Every place that matches a lead calls [`Program::derive`] first:
 //! `route eval`, `route serve`, `route test`, `diff` replay, the reference
@@ -11,14 +12,13 @@
 use std::fmt::Write as _;
 
 use crate::check::program::{Derivation, Program, Table};
-use crate::schema::{FieldType, Lead, Schema, Value};
+use crate::schema::{dates, FieldType, Lead, Schema, Value};
 
 impl Program {
     /// Fills the derived fields of `lead` (read and coerced to this
     /// program's schema). `now` is the moment leads are judged at (for
     /// time-relative values). A lead with no derived fields is left as is.
     pub fn derive(&self, lead: &mut Lead, now: jiff::Timestamp) {
-        let _ = now;
         let schema = &self.schema;
         if schema.derived.is_empty() {
             return;
@@ -51,12 +51,30 @@ impl Program {
                         .fold(0i64, |sum, term| sum.saturating_add(term.points));
                     Value::Int(sum)
                 }
+                Derivation::Within { field, window } => {
+                    Value::Bool(within(schema.field(field).ty, lead.get(field), window, now))
+                }
+                Derivation::Hours(id) => {
+                    Value::Bool(self.hours.get(id.0 as usize).is_some_and(|hours| hours.contains(now)))
+                }
             };
             if let Some(slot) = lead.values.get_mut(inputs + offset) {
                 *slot = value;
             }
         }
     }
+}
+
+/// `FIELD within N UNITS`: `now - window <= value <= now`, in days of the
+/// UTC calendar for a date and in milliseconds for a datetime; false for
+/// an absent value.
+fn within(ty: FieldType, value: &Value, window: i64, now: jiff::Timestamp) -> bool {
+    let Value::Int(value) = *value else { return false };
+    let end = match ty {
+        FieldType::Date => now.as_millisecond().div_euclid(dates::MS_PER_DAY),
+        _ => now.as_millisecond(),
+    };
+    end.saturating_sub(window) <= value && value <= end
 }
 
 /// The value of `column` in the row keyed `key`; absent when no row has it.

@@ -65,6 +65,14 @@ impl Schedule {
         self.ranges.iter().any(|&(start, end)| start <= minute && minute < end)
     }
 
+    /// Whether the wall-clock time of `now` in `zone` is working time.
+    pub fn contains_at(&self, now: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> bool {
+        let local = now.to_zoned(zone.clone());
+        let weekday = u32::try_from(local.weekday().to_monday_zero_offset()).unwrap_or(0);
+        let minute = u32::try_from(local.hour()).unwrap_or(0) * 60 + u32::try_from(local.minute()).unwrap_or(0);
+        self.contains(weekday, minute)
+    }
+
     /// The week's working minute ranges (Monday 00:00 = 0), for analysis.
     pub fn ranges(&self) -> &[(u32, u32)] {
         &self.ranges

@@ -200,7 +200,7 @@ fn scalar_json(
     match value {
         Value::Absent => J::Null,
         Value::Str(s) => J::String(s.to_string()),
-        Value::Int(i) => J::from(*i),
+        Value::Int(i) => crate::schema::dates::int_json(ty.and_then(FieldType::time_kind), *i),
         Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
         Value::Bool(b) => J::Bool(*b),
         Value::Enum(i) => {
@@ -242,6 +242,7 @@ mod tests {
                     column: "region".into(),
                     ty: FieldType::Enum(EnumId(0)),
                     optional: false,
+                    format: None,
                     span: Span::default(),
                 },
                 Field {
@@ -249,6 +250,7 @@ mod tests {
                     column: "employees".into(),
                     ty: FieldType::Int,
                     optional: false,
+                    format: None,
                     span: Span::default(),
                 },
                 Field {
@@ -256,6 +258,7 @@ mod tests {
                     column: "email".into(),
                     ty: FieldType::String,
                     optional: true,
+                    format: None,
                     span: Span::default(),
                 },
             ],
@@ -302,6 +305,7 @@ mod tests {
             declarations: Default::default(),
             tables: vec![],
             scores: vec![],
+            hours: vec![],
         }
     }
 

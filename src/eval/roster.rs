@@ -95,12 +95,8 @@ impl MemberStatus {
         if self.paused_until.is_some_and(|until| now < until) {
             return Some(Ineligible::Paused);
         }
-        if let Some(hours) = &self.hours {
-            let weekday = u32::try_from(local.weekday().to_monday_zero_offset()).unwrap_or(0);
-            let minute = u32::try_from(local.hour()).unwrap_or(0) * 60 + u32::try_from(local.minute()).unwrap_or(0);
-            if !hours.contains(weekday, minute) {
-                return Some(Ineligible::OutsideHours);
-            }
+        if self.hours.as_ref().is_some_and(|hours| !hours.contains_at(now, &self.timezone)) {
+            return Some(Ineligible::OutsideHours);
         }
         None
     }

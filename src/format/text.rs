@@ -35,6 +35,7 @@ impl Text<'_> {
             // `{:?}` keeps a `.0` or an exponent, so the text reads back as a float.
             LiteralValue::Float(f) => format!("{f:?}"),
             LiteralValue::Bool(b) => b.to_string(),
+            LiteralValue::Date(t) | LiteralValue::DateTime(t) => t.text.to_string(),
         }
     }
 
@@ -76,7 +77,8 @@ impl Text<'_> {
     pub fn field(&self, f: &FieldDecl) -> String {
         let optional = if f.optional { "?" } else { "" };
         let from = f.from.as_ref().map_or(String::new(), |s| format!(" from {}", self.string(s)));
-        format!("{}: {}{optional}{from}", f.name.name, self.type_expr(&f.ty))
+        let format = f.format.as_ref().map_or(String::new(), |s| format!(" format {}", self.string(s)));
+        format!("{}: {}{optional}{format}{from}", f.name.name, self.type_expr(&f.ty))
     }
 
     /// A predicate's subject: `field`, `table[key].column`, `lower(field)`.
@@ -104,6 +106,18 @@ impl Text<'_> {
             PredicateKind::Matches(re) => format!("{subject} matches {}", self.string(re)),
             PredicateKind::Exists => format!("{subject} exists"),
             PredicateKind::Name => subject.clone(),
+            PredicateKind::Within { amount, unit } => {
+                let n = match amount.value {
+                    LiteralValue::Int(n) => n,
+                    _ => 0,
+                };
+                format!("{subject} within {} {}", self.literal(amount), unit.as_str(n))
+            }
+            PredicateKind::Hours(test) => {
+                let HoursTest { inside, hours, zone } = test.as_ref();
+                let side = if *inside { "inside" } else { "outside" };
+                format!("{subject} {side} hours {} in {}", self.string(hours), self.string(zone))
+            }
         }
     }
 
@@ -173,6 +187,8 @@ fn scalar_name(s: ScalarType) -> &'static str {
         ScalarType::Int => "int",
         ScalarType::Float => "float",
         ScalarType::Bool => "bool",
+        ScalarType::Date => "date",
+        ScalarType::DateTime => "datetime",
     }
 }
 

@@ -8,7 +8,8 @@
 //! `true/false/yes/no/1/0` in any case. Enum values resolve
 //! case-insensitively and through aliases. A list cell is `;`-separated; each
 //! element is trimmed and coerced, and empty elements (and markers) are
-//! skipped.
+//! skipped. Dates and datetimes are ISO 8601, or the field's `format`
+//! first (see [`crate::schema::dates`]); list elements are ISO 8601.
 //!
 //! JSON scalars of the field's own type are taken as they are; any other
 //! scalar is coerced from its text as a CSV cell would be (CRMs export
@@ -23,6 +24,7 @@ use rustc_hash::FxHashMap;
 
 use super::messages;
 use crate::eval::LeadError;
+use crate::schema::dates::{self, TimeKind};
 use crate::schema::{ElementType, EnumId, Field, FieldId, FieldType, Schema, Value};
 
 /// Why one field of one lead could not be coerced. The reader turns it into
@@ -88,6 +90,8 @@ impl Shape {
             FieldType::Bool => Shape::Scalar(ElementType::Bool),
             FieldType::Enum(id) => Shape::Scalar(ElementType::Enum(id)),
             FieldType::List(element) => Shape::List(element),
+            FieldType::Date => Shape::Scalar(ElementType::Date),
+            FieldType::DateTime => Shape::Scalar(ElementType::DateTime),
         }
     }
 }
@@ -159,7 +163,7 @@ impl<'s> Coercer<'s> {
         let means_absent = text.is_empty() || self.schema.is_missing_marker(text);
         match Shape::of(f.ty) {
             Shape::Scalar(_) if means_absent => Ok(Value::Absent),
-            Shape::Scalar(ty) => self.scalar_text(ty, text),
+            Shape::Scalar(ty) => self.scalar_text(ty, text, f.format.as_deref()),
             Shape::List(_) if means_absent => Ok(Value::List(Vec::new())),
             Shape::List(ty) => {
                 let mut items = Vec::new();
@@ -180,7 +184,7 @@ impl<'s> Coercer<'s> {
         if text.is_empty() || self.schema.is_missing_marker(text) {
             return Ok(None);
         }
-        self.scalar_text(ty, text).map(Some)
+        self.scalar_text(ty, text, None).map(Some)
     }
 
     /// A JSON number or bool for `field`, without the required check.
@@ -228,13 +232,14 @@ impl<'s> Coercer<'s> {
             (ElementType::Bool, JsonScalar::Bool(b)) => Ok(Value::Bool(b)),
             _ => {
                 let text = value.text();
-                self.scalar_text(ty, &text)
+                self.scalar_text(ty, &text, None)
             }
         }
     }
 
-    /// Trimmed, non-empty, non-marker text as a scalar of type `ty`.
-    fn scalar_text(&mut self, ty: ElementType, text: &str) -> Result<Value, FieldError> {
+    /// Trimmed, non-empty, non-marker text as a scalar of type `ty`
+    /// (`format`: a date or datetime field's input format).
+    fn scalar_text(&mut self, ty: ElementType, text: &str, format: Option<&str>) -> Result<Value, FieldError> {
         match ty {
             ElementType::String => Ok(Value::Str(Box::from(text))),
             ElementType::Int => parse_int(text).map(Value::Int),
@@ -253,6 +258,13 @@ impl<'s> Coercer<'s> {
                     Err(FieldError::new(text, message))
                 }
             },
+            ElementType::Date | ElementType::DateTime => {
+                let kind = if ty == ElementType::Date { TimeKind::Date } else { TimeKind::DateTime };
+                match dates::read(kind, format, text) {
+                    Some(value) => Ok(Value::Int(value)),
+                    None => Err(FieldError::new(text, messages::not_a_date(kind, format, text))),
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::schema::dates::TimeKind;
 use crate::schema::EnumType;
 
 /// At most this many characters of a user value are quoted in a message (the
@@ -72,6 +73,14 @@ pub(crate) fn not_number(value: &str) -> String {
 
 pub(crate) fn number_out_of_range(value: &str) -> String {
     format!("value `{}` is out of range for a number", shown(value))
+}
+
+pub(crate) fn not_a_date(kind: TimeKind, format: Option<&str>, value: &str) -> String {
+    let expected = match format {
+        Some(format) => format!("`{format}` or {}", kind.iso_example()),
+        None => kind.iso_example().to_string(),
+    };
+    format!("value `{}` is not a {} (expected {expected})", shown(value), kind.name())
 }
 
 pub(crate) fn not_bool(value: &str) -> String {

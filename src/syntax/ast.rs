@@ -50,6 +50,21 @@ pub enum LiteralValue {
     Float(f64),
     /// `true` / `false`
     Bool(bool),
+    /// `2026-11-25` (unquoted)
+    Date(TimeLit),
+    /// `2026-11-25T10:00:00Z` (unquoted, with `Z` or an offset)
+    DateTime(TimeLit),
+}
+
+/// A date or datetime literal: the text as written (printed back by `fmt`)
+/// and its value (days, or milliseconds, since the epoch: see
+/// [`crate::schema::dates`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeLit {
+    /// As written (boxed: literals are small, and the AST holds many).
+    pub text: Box<str>,
+    /// Days (date) or milliseconds (datetime) since 1970-01-01 UTC.
+    pub value: i64,
 }
 
 /// One parsed `.route` file.
@@ -80,6 +95,10 @@ pub struct FailedDecl {
 
 /// A top-level declaration.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "rules are most of a file's items: boxing them would allocate for nearly every declaration to save space on the few others"
+)]
 pub enum Item {
     /// `schema lead { ... }`
     Schema(SchemaDecl),
@@ -167,6 +186,8 @@ pub struct FieldDecl {
     pub optional: bool,
     /// The input column or key when it differs from the name.
     pub from: Option<StrLit>,
+    /// `format "%m/%d/%Y"`: how a date or datetime field's input is written.
+    pub format: Option<StrLit>,
     /// The whole field declaration.
     pub span: Span,
 }
@@ -202,6 +223,10 @@ pub enum ScalarType {
     Float,
     /// `true` / `false`.
     Bool,
+    /// A calendar date.
+    Date,
+    /// An instant.
+    DateTime,
 }
 
 /// `alias FIELD { "x", "y" => "Z"; ... }`
@@ -438,6 +463,49 @@ pub enum PredicateKind {
     Exists,
     /// A bare bool field or `let` name.
     Name,
+    /// `field within N days|hours`: between N units before the routing
+    /// instant and the instant itself.
+    Within {
+        /// N, as written.
+        amount: Literal,
+        /// Days or hours.
+        unit: TimeUnit,
+    },
+    /// `now inside|outside hours "Mon-Fri 08:00-18:00" in "Zone"` (the
+    /// subject is `now`; boxed, being the largest test).
+    Hours(Box<HoursTest>),
+}
+
+/// The test of [`PredicateKind::Hours`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoursTest {
+    /// `inside` (true) or `outside`.
+    pub inside: bool,
+    /// The working-hours expression.
+    pub hours: StrLit,
+    /// The IANA zone the hours are wall-clock times in.
+    pub zone: StrLit,
+}
+
+/// The units of `within`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeUnit {
+    /// `days` (or `day`)
+    Days,
+    /// `hours` (or `hour`)
+    Hours,
+}
+
+impl TimeUnit {
+    /// The unit as printed for an amount (`1 day`, `30 days`).
+    pub fn as_str(self, amount: i64) -> &'static str {
+        match (self, amount == 1) {
+            (TimeUnit::Days, true) => "day",
+            (TimeUnit::Days, false) => "days",
+            (TimeUnit::Hours, true) => "hour",
+            (TimeUnit::Hours, false) => "hours",
+        }
+    }
 }
 
 /// Comparison operators.
@@ -455,6 +523,10 @@ pub enum CompareOp {
     Gt,
     /// `>=`
     Ge,
+    /// `before` (`<` on dates)
+    Before,
+    /// `after` (`>` on dates)
+    After,
 }
 
 impl CompareOp {
@@ -467,6 +539,8 @@ impl CompareOp {
             CompareOp::Le => "<=",
             CompareOp::Gt => ">",
             CompareOp::Ge => ">=",
+            CompareOp::Before => "before",
+            CompareOp::After => "after",
         }
     }
 }

@@ -67,8 +67,12 @@ impl PartialEq for SchemaDecl {
 
 impl PartialEq for FieldDecl {
     fn eq(&self, other: &Self) -> bool {
-        let FieldDecl { name, ty, optional, from, span: _ } = self;
-        *name == other.name && *ty == other.ty && *optional == other.optional && *from == other.from
+        let FieldDecl { name, ty, optional, from, format, span: _ } = self;
+        *name == other.name
+            && *ty == other.ty
+            && *optional == other.optional
+            && *from == other.from
+            && *format == other.format
     }
 }
 
@@ -232,6 +236,8 @@ impl PartialEq for PredicateKind {
             (K::Text(o1, _, l1), K::Text(o2, _, l2)) => o1 == o2 && l1 == l2,
             (K::Matches(a), K::Matches(b)) => a == b,
             (K::Exists, K::Exists) | (K::Name, K::Name) => true,
+            (K::Within { amount: a1, unit: u1 }, K::Within { amount: a2, unit: u2 }) => a1 == a2 && u1 == u2,
+            (K::Hours(a), K::Hours(b)) => a == b,
             _ => false,
         }
     }

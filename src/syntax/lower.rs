@@ -108,6 +108,7 @@ impl Lower {
         let value = match inner.as_rule() {
             Rule::string => LiteralValue::Str(self.string(inner)?.value),
             Rule::boolean => LiteralValue::Bool(inner.as_str().starts_with('t')),
+            Rule::date | Rule::datetime => self.time_literal(&inner)?,
             _ => self.number(&inner)?,
         };
         Ok(Literal { value, span })
@@ -134,6 +135,41 @@ impl Lower {
         })
     }
 
+    /// An unquoted date or datetime, read with jiff: a day that is not in
+    /// the calendar, or a datetime without an offset, is refused here.
+    fn time_literal(&self, pair: &Pair<'_, Rule>) -> Result<LiteralValue> {
+        use crate::schema::dates::{self, LiteralError};
+        let text = pair.as_str().to_string();
+        let read = if pair.as_rule() == Rule::date {
+            dates::date_literal(&text).map(|value| LiteralValue::Date(TimeLit { text: text.as_str().into(), value }))
+        } else {
+            dates::datetime_literal(&text)
+                .map(|value| LiteralValue::DateTime(TimeLit { text: text.as_str().into(), value }))
+        };
+        read.map_err(|error| {
+            let (label, help) = match error {
+                LiteralError::NotADate => (
+                    "not a day of the calendar",
+                    "dates are written YYYY-MM-DD with a real month and day, e.g. `2026-02-28`",
+                ),
+                LiteralError::NotADateTime => (
+                    "not a valid instant",
+                    "datetimes are written YYYY-MM-DDTHH:MM:SS with `Z` or an offset, e.g. `2026-11-25T10:00:00Z`",
+                ),
+                LiteralError::NoOffset => (
+                    "no time zone offset",
+                    "add `Z` for UTC or an offset such as `+01:00`, e.g. `2026-11-25T10:00:00Z`",
+                ),
+            };
+            let what = if pair.as_rule() == Rule::date { "date" } else { "datetime" };
+            Box::new(
+                Diagnostic::new(Code::BadTimeLiteral, self.span(pair), format!("`{text}` is not a valid {what}"))
+                    .label(label)
+                    .help(help),
+            )
+        })
+    }
+
     fn schema(&self, pair: Pair<'_, Rule>) -> Result<SchemaDecl> {
         let mut missing = Vec::new();
         let mut fields = Vec::new();
@@ -156,11 +192,16 @@ impl Lower {
             Some(clause) => Some(self.string(self.child(&clause, Rule::string)?)?),
             None => None,
         };
+        let format = match self.children(&pair, Rule::format_clause).next() {
+            Some(clause) => Some(self.string(self.child(&clause, Rule::string)?)?),
+            None => None,
+        };
         Ok(FieldDecl {
             name: self.ident(self.child(&pair, Rule::ident)?),
             ty: self.type_expr(self.child(&pair, Rule::type_expr)?)?,
             optional: self.children(&pair, Rule::optional_mark).next().is_some(),
             from,
+            format,
             span: self.span(&pair),
         })
     }
@@ -179,6 +220,8 @@ impl Lower {
                     "int" => ScalarType::Int,
                     "float" => ScalarType::Float,
                     "bool" => ScalarType::Bool,
+                    "date" => ScalarType::Date,
+                    "datetime" => ScalarType::DateTime,
                     _ => ScalarType::String,
                 },
                 span,
@@ -387,6 +430,9 @@ impl Lower {
 
     fn predicate(&self, pair: Pair<'_, Rule>) -> Result<Predicate> {
         let span = self.span(&pair);
+        if pair.as_rule() == Rule::hours_test {
+            return self.hours_test(pair);
+        }
         let subject = self.operand(self.child(&pair, Rule::operand)?)?;
         let kind = match pair.as_rule() {
             Rule::comparison => {
@@ -397,7 +443,9 @@ impl Lower {
                     "<" => CompareOp::Lt,
                     "<=" => CompareOp::Le,
                     ">" => CompareOp::Gt,
-                    _ => CompareOp::Ge,
+                    ">=" => CompareOp::Ge,
+                    "before" => CompareOp::Before,
+                    _ => CompareOp::After,
                 };
                 PredicateKind::Compare(op, self.span(&op_pair), self.literal(self.child(&pair, Rule::literal)?)?)
             }
@@ -425,9 +473,37 @@ impl Lower {
             }
             Rule::matches_test => PredicateKind::Matches(self.string(self.child(&pair, Rule::string)?)?),
             Rule::exists_test => PredicateKind::Exists,
+            Rule::within_test => {
+                let number = self.child(&pair, Rule::number)?;
+                let amount = Literal { value: self.number(&number)?, span: self.span(&number) };
+                let unit = if self.child(&pair, Rule::time_unit)?.as_str().starts_with('d') {
+                    TimeUnit::Days
+                } else {
+                    TimeUnit::Hours
+                };
+                PredicateKind::Within { amount, unit }
+            }
             _ => PredicateKind::Name,
         };
         Ok(Predicate { subject, kind, span })
+    }
+
+    /// `now inside|outside hours "..." in "Zone"`: the subject is `now`.
+    fn hours_test(&self, pair: Pair<'_, Rule>) -> Result<Predicate> {
+        let now = self.child(&pair, Rule::kw_now)?;
+        let mut strings = self.children(&pair, Rule::string);
+        let (Some(hours), Some(zone)) = (strings.next(), strings.next()) else {
+            return Err(self.broken(self.file, self.span(&pair).start as usize));
+        };
+        Ok(Predicate {
+            subject: Operand::Name(Ident { name: "now".to_string(), span: self.span(&now) }),
+            kind: PredicateKind::Hours(Box::new(HoursTest {
+                inside: self.children(&pair, Rule::kw_inside).next().is_some(),
+                hours: self.string(hours)?,
+                zone: self.string(zone)?,
+            })),
+            span: self.span(&pair),
+        })
     }
 
     fn action(&self, pair: Pair<'_, Rule>) -> Result<Action> {
@@ -740,8 +816,15 @@ fn is_upper_keyword(word: &str) -> bool {
 /// follow a field become one phrase, and where a rule's condition may
 /// continue, `->` is named too (pest does not list literal tokens).
 fn expected_phrases(positives: &[Rule], rule_follows: bool) -> Vec<&'static str> {
-    const OPERATORS: &[Rule] =
-        &[Rule::cmp_op, Rule::string_op, Rule::kw_in, Rule::negation, Rule::kw_matches, Rule::kw_exists];
+    const OPERATORS: &[Rule] = &[
+        Rule::cmp_op,
+        Rule::string_op,
+        Rule::kw_in,
+        Rule::negation,
+        Rule::kw_matches,
+        Rule::kw_exists,
+        Rule::kw_within,
+    ];
     let mut phrases: Vec<&'static str> = Vec::new();
     if positives.iter().any(|r| OPERATORS.contains(r)) {
         phrases.push("an operator (`==`, `!=`, `<`, `>=`, `in`, `contains`, `matches`, `exists`, ...)");
@@ -785,9 +868,15 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::kw_case_insensitive => "`case_insensitive`",
         Rule::string | Rule::string_inner => "a string",
         Rule::number => "a number",
-        Rule::literal => "a value (string, number, true or false)",
+        Rule::literal => "a value (string, number, date, true or false)",
+        Rule::date | Rule::datetime => "a date (`2026-11-25`) or datetime (`2026-11-25T10:00:00Z`)",
+        Rule::within_test | Rule::hours_test => "a condition",
+        Rule::time_unit => "`days` or `hours`",
+        Rule::kw_inside | Rule::kw_outside => "`inside` or `outside`",
+        Rule::kw_hours => "`hours`",
+        Rule::format_clause | Rule::kw_format => "`format`",
         Rule::boolean => "`true` or `false`",
-        Rule::cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
+        Rule::cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`, `before`, `after`)",
         Rule::string_op => "`contains`, `starts_with` or `ends_with`",
         Rule::kw_in | Rule::negation => "`in`",
         Rule::kw_matches => "`matches`",

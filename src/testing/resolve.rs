@@ -201,7 +201,10 @@ fn check_scalar(
         (FieldType::String, LiteralValue::Str(_))
         | (FieldType::Int, LiteralValue::Int(_))
         | (FieldType::Float, LiteralValue::Int(_) | LiteralValue::Float(_))
-        | (FieldType::Bool, LiteralValue::Bool(_)) => Ok(()),
+        | (FieldType::Bool, LiteralValue::Bool(_))
+        // A date as text (`"2026-11-25"`) or unquoted; the lead reader
+        // checks it like any input.
+        | (FieldType::Date | FieldType::DateTime, LiteralValue::Str(_) | LiteralValue::Date(_) | LiteralValue::DateTime(_)) => Ok(()),
         (FieldType::Enum(id), LiteralValue::Str(text)) => {
             let Some(values) = schema.enums.get(id.0 as usize) else { return Ok(()) };
             if values.resolve(text.trim()).is_some() {
@@ -229,6 +232,8 @@ fn wrong_type((field, element): (&Field, bool), ty: FieldType, found: &str, span
         FieldType::Bool => "a bool",
         FieldType::Enum(_) => "an enum (a string)",
         FieldType::List(_) => "a list",
+        FieldType::Date => "a date",
+        FieldType::DateTime => "a datetime",
     };
     let subject = if element { format!("each element of `{}`", field.name) } else { format!("`{}`", field.name) };
     Box::new(
@@ -244,6 +249,8 @@ fn kind(value: &LiteralValue) -> &'static str {
         LiteralValue::Int(_) => "an int",
         LiteralValue::Float(_) => "a float",
         LiteralValue::Bool(_) => "a bool",
+        LiteralValue::Date(_) => "a date",
+        LiteralValue::DateTime(_) => "a datetime",
     }
 }
 
@@ -253,6 +260,7 @@ fn to_json(value: &LeadValue) -> Json {
         LiteralValue::Int(i) => Json::from(*i),
         LiteralValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
         LiteralValue::Bool(b) => Json::Bool(*b),
+        LiteralValue::Date(t) | LiteralValue::DateTime(t) => Json::String(t.text.to_string()),
     };
     match value {
         LeadValue::One(literal) => scalar(literal),

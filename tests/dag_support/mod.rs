@@ -22,6 +22,7 @@ pub fn schema(fields: &[(&str, FieldType, bool)], enums: &[&[&str]]) -> Schema {
                 column: name.to_string(),
                 ty: *ty,
                 optional: *optional,
+                format: None,
                 span: Span::default(),
             })
             .collect(),
@@ -61,6 +62,7 @@ pub fn program(schema: Schema, lookups: Vec<Lookup>, rules: Vec<(String, Cond)>)
         declarations: Default::default(),
         tables: vec![],
         scores: vec![],
+        hours: vec![],
     }
 }
 

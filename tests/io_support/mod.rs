@@ -10,7 +10,14 @@ use route::schema::{ElementType, EnumId, EnumType, Field, FieldId, FieldType, Sc
 use route::source::{FileId, Span};
 
 pub fn field(name: &str, column: &str, ty: FieldType, optional: bool) -> Field {
-    Field { name: name.to_string(), column: column.to_string(), ty, optional, span: Span::new(FileId(0), 0, 0) }
+    Field {
+        name: name.to_string(),
+        column: column.to_string(),
+        ty,
+        optional,
+        format: None,
+        span: Span::new(FileId(0), 0, 0),
+    }
 }
 
 pub fn region_enum() -> EnumType {
