@@ -92,6 +92,7 @@ fn schema() -> Schema {
         ],
         missing: vec![],
         id_field: None,
+        numbers: Default::default(),
     }
 }
 

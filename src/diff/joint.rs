@@ -76,7 +76,7 @@ impl Joint {
     /// The joint space of two checked programs.
     pub(crate) fn new(old: &Program, new: &Program) -> Joint {
         let mut schema =
-            Schema { fields: Vec::new(), enums: Vec::new(), missing: old.schema.missing.clone(), id_field: None };
+            Schema { missing: old.schema.missing.clone(), numbers: old.schema.numbers, ..Schema::default() };
         for marker in &new.schema.missing {
             if !schema.missing.contains(marker) {
                 schema.missing.push(marker.clone());

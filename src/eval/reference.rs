@@ -241,6 +241,7 @@ mod tests {
             enums: vec![EnumType::new(vec!["NA".into(), "EMEA".into()])],
             missing: vec![],
             id_field: None,
+            numbers: Default::default(),
         };
         let test = |field: u32, kind: TestKind, needle: &str| {
             Cond::Test(Test { field: crate::schema::FieldId(field), kind, span: span_of(needle) })

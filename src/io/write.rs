@@ -2,9 +2,10 @@
 //! (LANGUAGE.md §10).
 
 use std::fmt::Write as _;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
-use crate::eval::{Decision, TargetKind};
+use super::json_out::{self, Kept};
+use crate::eval::Decision;
 
 /// The format of `route eval` output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,12 +44,24 @@ pub const CSV_HEADER: [&str; 13] = [
 /// error doing so.
 pub struct DecisionWriter<W: Write> {
     sink: Sink<W>,
+    /// The input columns copied into each record (`--keep`).
+    kept: Vec<String>,
 }
 
 enum Sink<W: Write> {
-    Jsonl(BufWriter<W>),
+    Jsonl(JsonlSink<W>),
     Csv(Box<CsvSink<W>>),
 }
+
+/// JSONL: records are written into one reused buffer, handed to the
+/// writer whenever it holds [`FLUSH_AT`] bytes.
+struct JsonlSink<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+}
+
+/// How many bytes of records the JSONL writer gathers before writing them.
+const FLUSH_AT: usize = 1 << 16;
 
 struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
@@ -76,7 +89,7 @@ impl<W: Write> DecisionWriter<W> {
     /// A writer of `format` to `w`.
     pub fn new(w: W, format: OutputFormat) -> DecisionWriter<W> {
         let sink = match format {
-            OutputFormat::Jsonl => Sink::Jsonl(BufWriter::with_capacity(1 << 16, w)),
+            OutputFormat::Jsonl => Sink::Jsonl(JsonlSink { out: w, buf: Vec::with_capacity(FLUSH_AT + 4096) }),
             OutputFormat::Csv => Sink::Csv(Box::new(CsvSink {
                 writer: csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w),
                 header_written: false,
@@ -86,7 +99,7 @@ impl<W: Write> DecisionWriter<W> {
                 line: String::new(),
             })),
         };
-        DecisionWriter { sink }
+        DecisionWriter { sink, kept: Vec::new() }
     }
 
     /// Adds the `trace` and `distribution` columns to CSV output when `on`
@@ -98,20 +111,45 @@ impl<W: Write> DecisionWriter<W> {
         self
     }
 
+    /// Copies these input columns into every record (`--keep`): in JSONL a
+    /// last key `kept`, an object of column name to text (null when the
+    /// lead had none); in CSV one more column each, after the others, named
+    /// as the input column, or `kept.NAME` when a decision column has that
+    /// name already. Give each record's values to [`DecisionWriter::write_kept`].
+    pub fn with_kept(mut self, names: Vec<String>) -> DecisionWriter<W> {
+        self.kept = names;
+        self
+    }
+
     /// Writes one decision.
     ///
     /// # Errors
     /// When the underlying writer fails.
     pub fn write(&mut self, decision: &Decision) -> io::Result<()> {
+        self.write_kept(decision, &[])
+    }
+
+    /// Writes one decision with the values of the kept columns (see
+    /// [`DecisionWriter::with_kept`]; missing values are null).
+    ///
+    /// # Errors
+    /// When the underlying writer fails.
+    pub fn write_kept(&mut self, decision: &Decision, kept: &[Option<String>]) -> io::Result<()> {
+        let kept = (!self.kept.is_empty()).then_some(Kept { names: &self.kept, values: kept });
         match &mut self.sink {
-            Sink::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, decision)?;
-                out.write_all(b"\n")
+            Sink::Jsonl(sink) => {
+                json_out::push_decision(&mut sink.buf, decision, kept)?;
+                sink.buf.push(b'\n');
+                if sink.buf.len() >= FLUSH_AT {
+                    sink.out.write_all(&sink.buf)?;
+                    sink.buf.clear();
+                }
+                Ok(())
             }
             Sink::Csv(sink) => {
                 let CsvSink { writer, header_written, explain, trace, distribution, line } = &mut **sink;
                 if !*header_written {
-                    write_header(writer, *explain)?;
+                    write_header(writer, *explain, &self.kept)?;
                     *header_written = true;
                 }
                 line.clear();
@@ -123,7 +161,7 @@ impl<W: Write> DecisionWriter<W> {
                     &decision.lead,
                     decision.rule.as_deref().unwrap_or(""),
                     line,
-                    decision.target.map_or("", target_name),
+                    decision.target.map_or("", json_out::target_name),
                     decision.team.as_deref().unwrap_or(""),
                     decision.queue.as_deref().unwrap_or(""),
                     decision.assignee.as_deref().unwrap_or(""),
@@ -134,13 +172,15 @@ impl<W: Write> DecisionWriter<W> {
                     error.and_then(|e| e.value.as_deref()).unwrap_or(""),
                     error.map_or("", |e| e.message.as_str()),
                 ];
+                let kept_cells = (0..self.kept.len()).map(|i| kept.and_then(|k| k.values.get(i)?.as_deref()));
+                let kept_cells = kept_cells.map(|cell| cell.unwrap_or(""));
                 if !*explain {
-                    return writer.write_record(record).map_err(csv_to_io);
+                    return writer.write_record(record.iter().copied().chain(kept_cells)).map_err(csv_to_io);
                 }
                 json_cell(trace, decision.trace.as_ref())?;
                 json_cell(distribution, decision.distribution.as_ref())?;
                 let explained = record.iter().copied().chain([trace.as_str(), distribution.as_str()]);
-                writer.write_record(explained).map_err(csv_to_io)
+                writer.write_record(explained.chain(kept_cells)).map_err(csv_to_io)
             }
         }
     }
@@ -151,11 +191,15 @@ impl<W: Write> DecisionWriter<W> {
     /// When writing or flushing fails.
     pub fn finish(self) -> io::Result<W> {
         match self.sink {
-            Sink::Jsonl(out) => out.into_inner().map_err(io::IntoInnerError::into_error),
+            Sink::Jsonl(JsonlSink { mut out, buf }) => {
+                out.write_all(&buf)?;
+                out.flush()?;
+                Ok(out)
+            }
             Sink::Csv(sink) => {
                 let CsvSink { mut writer, header_written, explain, .. } = *sink;
                 if !header_written {
-                    write_header(&mut writer, explain)?;
+                    write_header(&mut writer, explain, &self.kept)?;
                 }
                 writer.into_inner().map_err(|e| e.into_error())
             }
@@ -164,9 +208,12 @@ impl<W: Write> DecisionWriter<W> {
 }
 
 /// The CSV header, with the explain columns when asked for.
-fn write_header<W: Write>(writer: &mut csv::Writer<W>, explain: bool) -> io::Result<()> {
+fn write_header<W: Write>(writer: &mut csv::Writer<W>, explain: bool, kept: &[String]) -> io::Result<()> {
     let extra: &[&str] = if explain { &["trace", "distribution"] } else { &[] };
-    writer.write_record(CSV_HEADER.iter().chain(extra)).map_err(csv_to_io)
+    let taken = |name: &str| CSV_HEADER.contains(&name) || extra.contains(&name);
+    let kept = kept.iter().map(|name| if taken(name) { format!("kept.{name}") } else { name.clone() });
+    let header: Vec<String> = CSV_HEADER.iter().chain(extra).map(|s| (*s).to_string()).chain(kept).collect();
+    writer.write_record(&header).map_err(csv_to_io)
 }
 
 /// A value as compact JSON in `out`; empty for `None`.
@@ -176,15 +223,6 @@ fn json_cell<T: serde::Serialize>(out: &mut String, value: Option<&T>) -> io::Re
         out.push_str(&serde_json::to_string(value)?);
     }
     Ok(())
-}
-
-/// The output name of a target kind (as its serde form).
-fn target_name(kind: TargetKind) -> &'static str {
-    match kind {
-        TargetKind::Team => "team",
-        TargetKind::Rep => "rep",
-        TargetKind::Queue => "queue",
-    }
 }
 
 /// The I/O error inside a csv writer error (keeps its kind, e.g. a broken

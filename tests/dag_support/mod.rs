@@ -28,6 +28,7 @@ pub fn schema(fields: &[(&str, FieldType, bool)], enums: &[&[&str]]) -> Schema {
         enums: enums.iter().map(|values| EnumType::new(values.iter().map(|v| v.to_string()).collect())).collect(),
         missing: vec![],
         id_field: None,
+        numbers: Default::default(),
     }
 }
 

@@ -42,6 +42,7 @@ pub fn lead_schema() -> Schema {
         enums: vec![region_enum()],
         missing: ["Select", "N/A", "-"].map(String::from).to_vec(),
         id_field: Some(FieldId(0)),
+        numbers: Default::default(),
     }
 }
 
@@ -61,6 +62,7 @@ pub fn x_education_schema() -> Schema {
         enums: vec![source],
         missing: vec!["Select".to_string()],
         id_field: Some(FieldId(0)),
+        numbers: Default::default(),
     }
 }
 
