@@ -233,6 +233,8 @@ fn jobs_give_the_same_bytes_state_and_summary_for_any_number_of_threads() {
                 "json",
                 "--seed",
                 "7",
+                "--keep",
+                "account_id,kind",
                 "--now",
                 NOW,
                 "--jobs",
@@ -249,6 +251,7 @@ fn jobs_give_the_same_bytes_state_and_summary_for_any_number_of_threads() {
             assert_eq!(other_stderr, stderr, "{name}: --jobs {jobs} summary");
             assert_eq!(other_state, state, "{name}: --jobs {jobs} state");
         }
+        assert!(stdout.contains(r#","kept":{"account_id":"A0","kind":"rr"}}"#), "{name}: kept columns");
         // Every strategy took part.
         for strategy in ["round_robin", "weighted", "load_balanced", "random", "sticky", "first_available"] {
             assert!(stdout.contains(&format!("\"strategy\":\"{strategy}\"")), "{name}: no {strategy}");

@@ -1090,3 +1090,43 @@ fn lenient_numbers_read_export_formats_and_nothing_more() {
 fn coercer_message(schema: &Schema, field: FieldId, text: &str) -> String {
     Coercer::new(schema).cell(field, text).unwrap_err().message
 }
+
+/// All records of `bytes` framed in batches of `size` and cooked, as
+/// `route eval --jobs N` reads them (with the given options).
+fn read_batched(
+    schema: &Schema,
+    bytes: &[u8],
+    format: InputFormat,
+    size: usize,
+    options: &io::ReadOptions,
+) -> Option<Vec<InputRecord>> {
+    let mut reader = io::leads_with(schema, Box::new(Cursor::new(bytes.to_vec())), format, options).ok()?;
+    let mut cook = reader.cook();
+    let mut batch = io::Batch::default();
+    let mut out = Vec::new();
+    while reader.next_batch(&mut batch, size) {
+        cook.cook(&mut batch, &mut out);
+    }
+    Some(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// Framing in batches and coercing elsewhere gives the records the
+    /// iterator gives, broken quotes, long runs and bad JSON included, for
+    /// any batch size, with `--keep` columns.
+    #[test]
+    fn batches_give_the_records_the_iterator_gives(bytes in input_bytes(), size in 1usize..5) {
+        let schema = optional_schema();
+        let options = io::ReadOptions { keep: vec!["n".to_string(), "region".to_string()], ..io::ReadOptions::default() };
+        let mut with_header = b"id,n,flag,tags,region\n".to_vec();
+        with_header.extend_from_slice(&bytes);
+        for (input, format) in [(&with_header, InputFormat::Csv), (&bytes, InputFormat::Jsonl)] {
+            let Ok(reader) = io::leads_with(&schema, Box::new(Cursor::new(input.clone())), format, &options) else { continue };
+            let one_by_one: Vec<InputRecord> = reader.collect();
+            let batched = read_batched(&schema, input, format, size, &options).unwrap();
+            prop_assert_eq!(&batched, &one_by_one);
+        }
+    }
+}

@@ -32,7 +32,7 @@ use super::coerce::Coercer;
 use super::coerce::FieldError;
 use super::lines::{Lines, MAX_LINE_BYTES};
 use super::messages;
-use super::read::{Batch, ColumnMap, ColumnWarning, Framed, InputRecord, Match, ReadError, ReadOptions, Shared};
+use super::read::{ColumnMap, ColumnWarning, Framed, InputRecord, Match, ReadError, ReadOptions, Shared};
 use crate::schema::{FieldId, Lead, Schema, Value};
 
 /// The most fields a CSV record may have: 65,536 (a real export has tens);
@@ -294,29 +294,24 @@ impl<'s> CsvSource<'s> {
         }
     }
 
-    /// The next record framed into `batch` (a row's bytes copied), or
-    /// `false` at the end of the input.
-    pub(crate) fn next_into(&mut self, shared: &mut Shared<'s>, batch: &mut Batch) -> bool {
-        match self.next_item(shared) {
-            None => false,
-            Some(Item::Ready(record)) => {
-                batch.items.push(Framed::Ready(record));
-                true
-            }
-            Some(Item::Row { record, line }) => {
+    /// The next record framed: a row's bytes copied to the end of `bytes`
+    /// and its field ends to `ends`; `None` at the end of the input.
+    pub(crate) fn next_framed(
+        &mut self,
+        shared: &mut Shared<'s>,
+        bytes: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+    ) -> Option<Framed> {
+        Some(match self.next_item(shared)? {
+            Item::Ready(record) => Framed::Ready(record),
+            Item::Row { record, line } => {
                 let row = self.row();
-                let (bytes, ends) = (batch.bytes.len(), batch.ends.len());
-                batch.bytes.extend_from_slice(row.fields);
-                batch.ends.extend_from_slice(row.ends);
-                batch.items.push(Framed::Row {
-                    record,
-                    line,
-                    bytes: (bytes, batch.bytes.len()),
-                    ends: (ends, batch.ends.len()),
-                });
-                true
+                let (b0, e0) = (bytes.len(), ends.len());
+                bytes.extend_from_slice(row.fields);
+                ends.extend_from_slice(row.ends);
+                Framed::Row { record, line, bytes: (b0, bytes.len()), ends: (e0, ends.len()) }
             }
-        }
+        })
     }
 
     /// The next record: ready when it is broken, else a row in the field

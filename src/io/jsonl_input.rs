@@ -24,7 +24,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use super::coerce::{Coercer, FieldError, JsonScalar, Shape};
 use super::lines::{Lines, MAX_LINE_BYTES};
 use super::messages;
-use super::read::{Batch, ColumnMap, Framed, InputRecord, Match, Shared};
+use super::read::{ColumnMap, Framed, InputRecord, Match, Shared};
 use crate::schema::{ElementType, FieldId, Lead, Schema, Value};
 
 /// Reads JSONL leads; see the module docs.
@@ -56,22 +56,17 @@ impl<'s> JsonlSource<'s> {
         kept_values(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes), keep)
     }
 
-    /// The next record framed into `batch` (a line's bytes copied), or
-    /// `false` at the end of the input.
-    pub(crate) fn next_into(&mut self, shared: &mut Shared<'s>, batch: &mut Batch) -> bool {
-        match self.next_item(shared) {
-            None => false,
-            Some(Item::Ready(record)) => {
-                batch.items.push(Framed::Ready(record));
-                true
+    /// The next record framed: a line's bytes copied to the end of
+    /// `bytes`; `None` at the end of the input.
+    pub(crate) fn next_framed(&mut self, shared: &mut Shared<'s>, bytes: &mut Vec<u8>) -> Option<Framed> {
+        Some(match self.next_item(shared)? {
+            Item::Ready(record) => Framed::Ready(record),
+            Item::Line { record, line, start } => {
+                let at = bytes.len();
+                bytes.extend_from_slice(self.lines.buf.get(start..).unwrap_or_default());
+                Framed::Line { record, line, bytes: (at, bytes.len()) }
             }
-            Some(Item::Line { record, line, start }) => {
-                let at = batch.bytes.len();
-                batch.bytes.extend_from_slice(self.lines.buf.get(start..).unwrap_or_default());
-                batch.items.push(Framed::Line { record, line, bytes: (at, batch.bytes.len()) });
-                true
-            }
-        }
+        })
     }
 
     /// The next record: ready when it cannot be parsed, else a line (from

@@ -249,3 +249,9 @@ pub(crate) fn keep_help(suggestion: Option<&str>, names: &[String]) -> String {
         None => columns,
     }
 }
+
+/// A batch framed by one format's reader cooked as the other's (a bug,
+/// said rather than hidden).
+pub(crate) fn other_format() -> String {
+    "internal error: a record framed for another input format".to_string()
+}

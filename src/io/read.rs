@@ -230,12 +230,11 @@ impl<'s> LeadReader<'s> {
         batch.clear();
         for _ in 0..max {
             let framed = match &mut self.source {
-                Source::Csv(csv) => csv.next_into(&mut self.shared, batch),
-                Source::Jsonl(jsonl) => jsonl.next_into(&mut self.shared, batch),
+                Source::Csv(csv) => csv.next_framed(&mut self.shared, &mut batch.bytes, &mut batch.ends),
+                Source::Jsonl(jsonl) => jsonl.next_framed(&mut self.shared, &mut batch.bytes),
             };
-            if !framed {
-                break;
-            }
+            let Some(framed) = framed else { break };
+            batch.items.push(framed);
         }
         !batch.items.is_empty()
     }
@@ -317,7 +316,7 @@ impl Cook<'_> {
                     };
                     match &self.kind {
                         CookKind::Csv(layout) => layout.cook(&mut self.coercer, row, record, line),
-                        CookKind::Jsonl(_) => Shared::unreadable(record, line, None, String::new()),
+                        CookKind::Jsonl(_) => Shared::unreadable(record, line, None, messages::other_format()),
                     }
                 }
                 Framed::Line { record, line, bytes: (b0, b1) } => {
@@ -330,7 +329,7 @@ impl Cook<'_> {
                             }
                             cooked
                         }
-                        CookKind::Csv(_) => Shared::unreadable(record, line, None, String::new()),
+                        CookKind::Csv(_) => Shared::unreadable(record, line, None, messages::other_format()),
                     }
                 }
             };
