@@ -187,19 +187,18 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     // Counting costs a few string copies per lead: only when asked for.
     let mut tally = args.summary.map(|_| Tally::default());
     let sources = explain.on().then_some(&compiled.sources);
-    let mut route = |mut record: InputRecord, rule: Option<RuleId>| {
-        let kept = std::mem::take(&mut record.kept);
+    let mut route = |record: &mut InputRecord, rule: Option<RuleId>| {
         let decision = route_record(&mut router, program, sources, &explain, record, rule, now);
         if let Some(tally) = tally.as_mut() {
             tally.observe(&decision);
         }
-        writer.write_kept(&decision, &kept).map_err(Failure::Write)
+        writer.write_kept(&decision, &record.kept).map_err(Failure::Write)
     };
     let mut progress = Progress::new(std::io::stderr().is_terminal(), size, read);
     let routed = match input {
-        Input::One(record) => {
+        Input::One(mut record) => {
             let rule = parallel::match_record(&compiled, &record);
-            route(record, rule)
+            route(&mut record, rule)
         }
         Input::Many(mut reader, path) => {
             let jobs = args.jobs.map_or_else(default_jobs, usize::from);
@@ -326,17 +325,18 @@ fn print_summary(summary: &Summary, format: SummaryFormat) -> Result<(), AppErro
     stderr.write_all(text.as_bytes()).map_err(AppError::Write)
 }
 
-/// Distributes one record whose lead matched `rule` (as the DAG says).
+/// Distributes one record whose lead matched `rule` (as the DAG says); its
+/// id is taken into the decision.
 fn route_record(
     router: &mut Router<'_>,
     program: &Program,
     sources: Option<&SourceMap>,
     explain: &Explain,
-    record: InputRecord,
+    record: &mut InputRecord,
     rule: Option<RuleId>,
     now: jiff::Timestamp,
 ) -> Decision {
-    let id = record.id.unwrap_or_else(|| record.record.to_string());
+    let id = record.id.take().unwrap_or_else(|| record.record.to_string());
     let mut decision = match &record.lead {
         Ok(lead) => router.route_matched_at(id, lead, rule, now),
         Err(error) => router.route_invalid(id, error.clone()),

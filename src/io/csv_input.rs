@@ -434,14 +434,18 @@ pub(crate) struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    /// The bytes of field `index`.
-    pub(crate) fn field(&self, index: usize) -> &'a [u8] {
+    /// Where field `index` is in `fields`.
+    fn range(&self, index: usize) -> std::ops::Range<usize> {
         let start = match index.checked_sub(1) {
             Some(before) => self.ends.get(before).copied().unwrap_or(0),
             None => 0,
         };
-        let end = self.ends.get(index).copied().unwrap_or(start);
-        self.fields.get(start..end).unwrap_or_default()
+        start..self.ends.get(index).copied().unwrap_or(start)
+    }
+
+    /// The bytes of field `index`.
+    pub(crate) fn field(&self, index: usize) -> &'a [u8] {
+        self.fields.get(self.range(index)).unwrap_or_default()
     }
 }
 
@@ -470,11 +474,18 @@ impl CsvLayout {
             let ragged = messages::ragged(row.ends.len(), self.header_len);
             return InputRecord { kept, ..Shared::unreadable(record, line, id, ragged) };
         }
+        // One UTF-8 check for the row rather than one per cell: fields end
+        // at ASCII delimiters, so a valid row's fields are valid and start
+        // and end on character boundaries. Only a row that is not valid
+        // checks cell by cell, to blame the right field.
+        let whole = std::str::from_utf8(row.fields).ok();
         let mut values = Vec::with_capacity(self.columns.len());
         for &(field, column) in &self.columns {
-            let result = match column.map(|c| row.field(c)) {
+            let cell = column.map(|c| (whole.and_then(|text| text.get(row.range(c))), row.field(c)));
+            let result = match cell {
                 None => coercer.present(field, Value::Absent),
-                Some(bytes) => match std::str::from_utf8(bytes) {
+                Some((Some(text), _)) => coercer.cell(field, text),
+                Some((None, bytes)) => match std::str::from_utf8(bytes) {
                     Ok(text) => coercer.cell(field, text),
                     Err(_) => Err(FieldError {
                         value: Some(String::from_utf8_lossy(bytes).trim().to_string()),
