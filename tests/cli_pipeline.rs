@@ -170,8 +170,8 @@ fn keep_copies_columns_into_jsonl_and_csv_without_colliding() {
     assert_eq!(csv.code, 0, "{}", csv.stderr);
     let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
     let header = reader.headers().unwrap().clone();
-    assert_eq!(header.iter().last(), Some("close_date"));
-    let cells: Vec<String> = reader.records().map(|r| r.unwrap().iter().last().unwrap().to_string()).collect();
+    assert_eq!(header.iter().next_back(), Some("close_date"));
+    let cells: Vec<String> = reader.records().map(|r| r.unwrap().iter().next_back().unwrap().to_string()).collect();
     assert_eq!(cells, rows.iter().map(|r| r.get(6).unwrap().to_string()).collect::<Vec<_>>());
 }
 

@@ -227,6 +227,9 @@ mod direct_json {
     fn every_control_character_is_escaped_as_serde_json_does() {
         let all: String = (0u8..0x80).map(char::from).collect();
         let decision = Decision { rule: Some(all), ..matched() };
-        assert_eq!(written(OutputFormat::Jsonl, &[decision.clone()]), serde_json::to_string(&decision).unwrap() + "\n");
+        assert_eq!(
+            written(OutputFormat::Jsonl, std::slice::from_ref(&decision)),
+            serde_json::to_string(&decision).unwrap() + "\n"
+        );
     }
 }

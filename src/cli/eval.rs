@@ -389,13 +389,12 @@ fn open_input<'s>(
     Ok((Input::Many(reader, path.clone()), size))
 }
 
-/// Opens `--leads` (counting the bytes read into `read`): the input, its
-/// format, and its size when it is a regular file.
-fn open_leads(
-    path: &PathBuf,
-    format: Option<InputFormatArg>,
-    read: &Arc<AtomicU64>,
-) -> Result<(Box<dyn BufRead>, InputFormat, Option<u64>), AppError> {
+/// An opened `--leads`: the input, its format, and its size when it is a
+/// regular file.
+type Opened = (Box<dyn BufRead>, InputFormat, Option<u64>);
+
+/// Opens `--leads`, counting the bytes read into `read`.
+fn open_leads(path: &PathBuf, format: Option<InputFormatArg>, read: &Arc<AtomicU64>) -> Result<Opened, AppError> {
     let format = match format {
         Some(InputFormatArg::Csv) => Some(InputFormat::Csv),
         Some(InputFormatArg::Jsonl) => Some(InputFormat::Jsonl),

@@ -145,7 +145,7 @@ impl Tally {
             .map(|((field, problem), &leads)| InvalidCount { field: field.clone(), problem, leads })
             .collect();
         // Stable: ties stay in field order.
-        counts.sort_by(|a, b| b.leads.cmp(&a.leads));
+        counts.sort_by_key(|count| std::cmp::Reverse(count.leads));
         counts
     }
 }

@@ -68,7 +68,7 @@ pub(super) fn route_all(
             let rule = match_record(compiled, &record);
             sink(&mut record, rule)?;
             routed += 1;
-            if routed % BATCH as u64 == 0 {
+            if routed.is_multiple_of(BATCH as u64) {
                 tick(routed);
             }
         }
