@@ -269,3 +269,12 @@ fn no_progress_output_when_stderr_is_not_a_terminal() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stderr, "", "stderr is a pipe here: no progress bar");
 }
+
+#[test]
+fn keep_works_for_one_lead_and_numbers_stay_text() {
+    let lead = r#"{"opportunity_id": "X1", "sales_agent": "a", "product": "p", "deal_stage": "Won", "close_value": "$1,500", "utm": 42, "note": "hi"}"#;
+    let r = run(&["eval", PIPELINE, "--lead", lead, "--keep", "note,utm,missing", "--now", NOW]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected = r#""reason":"matched","kept":{"note":"hi","utm":"42","missing":null}}"#;
+    assert!(r.stdout.ends_with(&format!("{expected}\n")), "{}", r.stdout);
+}

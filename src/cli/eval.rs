@@ -361,7 +361,10 @@ fn open_input<'s>(
     read: &Arc<AtomicU64>,
 ) -> Result<(Input<'s>, Option<u64>), AppError> {
     if let Some(json) = &args.lead {
-        let record = io::single_lead(&program.schema, json);
+        let mut record = io::single_lead(&program.schema, json);
+        if !args.keep.is_empty() {
+            record.kept = io::kept_of_object(json, &args.keep);
+        }
         if let Err(error) = &record.lead {
             // Not a JSON object at all: a usage error, not an invalid lead.
             if error.field.is_none() {

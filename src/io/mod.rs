@@ -60,7 +60,7 @@ pub use coerce::{Coercer, FieldError};
 pub use lines::MAX_LINE_BYTES;
 pub(crate) use messages::{problem, shown};
 pub use read::{
-    format_for_first_byte, format_for_path, leads, leads_with, single_lead, Batch, ColumnWarning, Cook, InputFormat,
-    InputRecord, LeadReader, ReadError, ReadOptions,
+    format_for_first_byte, format_for_path, kept_of_object, leads, leads_with, single_lead, Batch, ColumnWarning, Cook,
+    InputFormat, InputRecord, LeadReader, ReadError, ReadOptions,
 };
 pub use write::{DecisionWriter, OutputFormat, CSV_HEADER};

@@ -398,6 +398,12 @@ pub fn single_lead(schema: &Schema, json: &str) -> InputRecord {
     jsonl_input::parse_object(&mut parser, &mut Coercer::new(schema), json.as_bytes(), 1, 1)
 }
 
+/// The `keep` columns of one JSON object (`--lead` with `--keep`), as
+/// [`InputRecord::kept`] holds them.
+pub fn kept_of_object(json: &str, keep: &[String]) -> Vec<Option<String>> {
+    jsonl_input::kept_values(json.as_bytes(), keep)
+}
+
 /// The input format a file name implies: `.csv` is CSV; `.jsonl`, `.ndjson`
 /// and `.json` are JSON Lines (a `.json` file must hold one object per line,
 /// not an array). Case-insensitive. `None` when the extension says nothing.
