@@ -182,6 +182,19 @@ pub struct Schema {
     /// `fields.len() - derived.len() + i`. Derived fields come after every
     /// input field, and after every field they are computed from.
     pub derived: Vec<Derivation>,
+    /// How input numbers are read (`numbers: lenient` in the schema).
+    pub numbers: Numbers,
+}
+
+/// How int and float input text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Numbers {
+    /// Plain numbers only (`5000`, `-3`, `12.5`, `1e9`).
+    #[default]
+    Strict,
+    /// Also numbers as exports write them: `1,234`, `$5,000.00`, and
+    /// `5000.0` for an int (`numbers: lenient`).
+    Lenient,
 }
 
 impl Schema {

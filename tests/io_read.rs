@@ -98,6 +98,7 @@ fn long_enums_are_listed_in_part() {
         missing: vec![],
         id_field: None,
         derived: Vec::new(),
+        numbers: Default::default(),
     };
     let error = Coercer::new(&schema).cell(FieldId(0), "Atlantis").unwrap_err();
     insta::assert_snapshot!(error.message, @"value `Atlantis` is not one of C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12 (and 3 more)");
@@ -703,6 +704,7 @@ fn optional_schema() -> Schema {
         missing: vec!["-".to_string()],
         id_field: Some(FieldId(0)),
         derived: Vec::new(),
+        numbers: Default::default(),
     }
 }
 
@@ -908,6 +910,7 @@ fn number_schema() -> Schema {
             field("f", "f", FieldType::Float, true),
         ],
         id_field: Some(FieldId(0)),
+        numbers: Default::default(),
         ..Schema::default()
     }
 }
@@ -1031,4 +1034,101 @@ fn csv_rows_with_too_many_fields_are_one_invalid_record() {
     let error = records[0].lead.as_ref().unwrap_err();
     assert!(error.message.contains("grows beyond the limit"), "{}", error.message);
     assert!(records[1].lead.is_ok(), "{:?}", records[1].lead);
+}
+
+/// `numbers: lenient`: what exports write is read; a fraction is never an
+/// int; anything that is not thousands groups is refused; strict stays
+/// strict (issue 8, item 8).
+#[test]
+fn lenient_numbers_read_export_formats_and_nothing_more() {
+    let lenient = Schema { numbers: route::schema::Numbers::Lenient, ..number_schema() };
+    let strict = number_schema();
+    let (int, float) = (FieldId(1), FieldId(2));
+    let mut coercer = Coercer::new(&lenient);
+    let ints = [
+        ("1,234", 1234),
+        ("1,234,567", 1_234_567),
+        ("$5,000", 5000),
+        ("$5,000.00", 5000),
+        ("5000.0", 5000),
+        ("-$5", -5),
+        ("$-5", -5),
+        ("€12", 12),
+        ("+£3", 3),
+        ("¥40", 40),
+        ("-9,223,372,036,854,775,808", i64::MIN),
+    ];
+    for (text, value) in ints {
+        assert_eq!(coercer.cell(int, text), Ok(Value::Int(value)), "{text}");
+    }
+    let floats = [("1,234.5", 1234.5), ("$5,000.25", 5000.25), ("5000.0", 5000.0), ("-$0.5", -0.5)];
+    for (text, value) in floats {
+        assert_eq!(coercer.cell(float, text), Ok(Value::Float(value)), "{text}");
+    }
+    let message = |text: &str, field: FieldId| coercer_message(&lenient, field, text);
+    assert_eq!(message("1.5", int), "value `1.5` is not a whole number (an int field takes no fraction)");
+    assert_eq!(message("$1,000.01", int), "value `$1,000.01` is not a whole number (an int field takes no fraction)");
+    assert_eq!(
+        message("9,223,372,036,854,775,808", int),
+        "value `9,223,372,036,854,775,808` is out of range for an integer"
+    );
+    for refused in [
+        "1,23", "12,34.5", "1234,567", "1.234,5", "5 000", "5000 USD", "12%", "(5,000)", "$", "$$5", "5.", ".5",
+        "1,,000", ",100", "--5", "-$-5",
+    ] {
+        assert!(Coercer::new(&lenient).cell(int, refused).is_err(), "int {refused}");
+        if ![".5", "5."].contains(&refused) {
+            assert!(Coercer::new(&lenient).cell(float, refused).is_err(), "float {refused}");
+        }
+    }
+    for text in ["1,234", "$5", "5000.0"] {
+        assert!(Coercer::new(&strict).cell(int, text).is_err(), "strict int {text}");
+    }
+    // JSON strings follow the same rules.
+    let records = read(&lenient, b"{\"id\":\"a\",\"i\":\"$1,234.00\",\"f\":\"1,000.5\"}\n", InputFormat::Jsonl);
+    assert_eq!(records[0].lead.as_ref().unwrap().values[1..], [Value::Int(1234), Value::Float(1000.5)]);
+}
+
+fn coercer_message(schema: &Schema, field: FieldId, text: &str) -> String {
+    Coercer::new(schema).cell(field, text).unwrap_err().message
+}
+
+/// All records of `bytes` framed in batches of `size` and cooked, as
+/// `route eval --jobs N` reads them (with the given options).
+fn read_batched(
+    schema: &Schema,
+    bytes: &[u8],
+    format: InputFormat,
+    size: usize,
+    options: &io::ReadOptions,
+) -> Option<Vec<InputRecord>> {
+    let mut reader = io::leads_with(schema, Box::new(Cursor::new(bytes.to_vec())), format, options).ok()?;
+    let mut cook = reader.cook();
+    let mut batch = io::Batch::default();
+    let mut out = Vec::new();
+    while reader.next_batch(&mut batch, size) {
+        cook.cook(&mut batch, &mut out);
+    }
+    Some(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// Framing in batches and coercing elsewhere gives the records the
+    /// iterator gives, broken quotes, long runs and bad JSON included, for
+    /// any batch size, with `--keep` columns.
+    #[test]
+    fn batches_give_the_records_the_iterator_gives(bytes in input_bytes(), size in 1usize..5) {
+        let schema = optional_schema();
+        let options = io::ReadOptions { keep: vec!["n".to_string(), "region".to_string()], ..io::ReadOptions::default() };
+        let mut with_header = b"id,n,flag,tags,region\n".to_vec();
+        with_header.extend_from_slice(&bytes);
+        for (input, format) in [(&with_header, InputFormat::Csv), (&bytes, InputFormat::Jsonl)] {
+            let Ok(reader) = io::leads_with(&schema, Box::new(Cursor::new(input.clone())), format, &options) else { continue };
+            let one_by_one: Vec<InputRecord> = reader.collect();
+            let batched = read_batched(&schema, input, format, size, &options).unwrap();
+            prop_assert_eq!(&batched, &one_by_one);
+        }
+    }
 }

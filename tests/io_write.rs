@@ -128,3 +128,130 @@ fn write_errors_are_reported() {
         assert_eq!(result.unwrap_err().kind(), std::io::ErrorKind::BrokenPipe, "{format:?}");
     }
 }
+
+mod direct_json {
+    //! The JSONL record is written without serde_json; serde_json's output
+    //! for the same `Decision` is the oracle, byte for byte.
+
+    use super::*;
+    use proptest::prelude::*;
+    use route::eval::decision::{DistributionStep, Secondary, Skipped, SplitChoice};
+    use route::eval::ScoreValue;
+
+    /// Any text: every control character, quotes, backslashes, DEL,
+    /// multi-byte characters, and plain ASCII.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[\\x00-\\x7f]{0,12}",
+            "\\PC{0,8}",
+            proptest::collection::vec(
+                prop_oneof![Just('"'), Just('\\'), Just('\u{7f}'), Just('\u{2028}'), any::<char>()],
+                0..8
+            )
+            .prop_map(|chars| chars.into_iter().collect()),
+        ]
+    }
+
+    fn reason() -> impl Strategy<Value = Reason> {
+        prop_oneof![
+            Just(Reason::Matched),
+            Just(Reason::Fallback),
+            Just(Reason::NoEligibleMember),
+            Just(Reason::NoRuleMatched),
+            Just(Reason::Invalid),
+        ]
+    }
+
+    fn target() -> impl Strategy<Value = Option<TargetKind>> {
+        proptest::option::of(prop_oneof![Just(TargetKind::Team), Just(TargetKind::Rep), Just(TargetKind::Queue)])
+    }
+
+    fn error() -> impl Strategy<Value = Option<LeadError>> {
+        proptest::option::of(
+            (proptest::option::of(text()), proptest::option::of(text()), text(), any::<u64>(), any::<u64>())
+                .prop_map(|(field, value, message, record, line)| LeadError { field, value, message, record, line }),
+        )
+    }
+
+    fn decision() -> impl Strategy<Value = Decision> {
+        let names = (text(), proptest::option::of(text()), proptest::option::of(any::<u32>()), target());
+        let people = (proptest::option::of(text()), proptest::option::of(text()), proptest::option::of(text()));
+        let how = (
+            proptest::option::of(prop_oneof![Just("round_robin"), Just("sticky")]),
+            any::<bool>(),
+            reason(),
+            error(),
+            proptest::option::of(text()),
+        );
+        // The parts a split, a second owner and `--scores` add.
+        let extra = (
+            proptest::option::of((text(), any::<u32>(), proptest::option::of(any::<u32>()))),
+            proptest::option::of((proptest::option::of(text()), any::<bool>())),
+            proptest::option::of((text(), any::<i64>())),
+        );
+        (names, people, how, extra).prop_map(
+            |(
+                (lead, rule, line, target),
+                (team, queue, assignee),
+                (strategy, fallback, reason, error, note),
+                (split, secondary, score),
+            )| {
+                let distribution = note.map(|note| {
+                    vec![DistributionStep {
+                        target: "team desk".to_string(),
+                        took: None,
+                        skipped: vec![Skipped { rep: "ana@acme.io".to_string(), reason: "paused" }],
+                        note: Some(note),
+                    }]
+                });
+                Decision {
+                    rule,
+                    line,
+                    target,
+                    team,
+                    queue,
+                    assignee,
+                    strategy,
+                    fallback,
+                    error,
+                    distribution,
+                    split: split.map(|(name, arm, bucket)| SplitChoice { name, arm, bucket }),
+                    secondary: secondary.map(|(team, fallback)| Secondary {
+                        team,
+                        queue: None,
+                        assignee: Some("ana@acme.io".to_string()),
+                        strategy: Some("round_robin"),
+                        fallback,
+                        reason: Reason::Matched,
+                    }),
+                    scores: score.map(|(score, value)| vec![ScoreValue { score, value, counted: None }]),
+                    ..Decision::nowhere(lead, reason)
+                }
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn jsonl_record_is_what_serde_json_writes(decisions in proptest::collection::vec(decision(), 1..4)) {
+            let mut expected = String::new();
+            for decision in &decisions {
+                expected.push_str(&serde_json::to_string(decision).unwrap());
+                expected.push('\n');
+            }
+            prop_assert_eq!(written(OutputFormat::Jsonl, &decisions), expected);
+        }
+    }
+
+    #[test]
+    fn every_control_character_is_escaped_as_serde_json_does() {
+        let all: String = (0u8..0x80).map(char::from).collect();
+        let decision = Decision { rule: Some(all), ..matched() };
+        assert_eq!(
+            written(OutputFormat::Jsonl, std::slice::from_ref(&decision)),
+            serde_json::to_string(&decision).unwrap() + "\n"
+        );
+    }
+}

@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::program::{Lookup, LookupId, Member, Team, TeamId};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
-use crate::schema::{ElementType, EnumId, EnumType, Field, FieldId, FieldType, Schema};
+use crate::schema::{ElementType, EnumId, EnumType, Field, FieldId, FieldType, Numbers, Schema};
 use crate::source::Span;
 use crate::syntax::ast::{self, Ident, Item, LiteralValue, Module, ScalarType, TypeExpr};
 
@@ -101,8 +101,12 @@ pub fn schema(decls: &Declarations<'_>, report_missing: bool, diagnostics: &mut 
                 .help("merge the fields into one schema"),
         );
     }
-    let mut schema =
-        Schema { missing: first.missing.iter().map(|m| m.value.trim().to_string()).collect(), ..Schema::default() };
+    let numbers = match &first.numbers {
+        Some(numbers) if numbers.lenient => Numbers::Lenient,
+        _ => Numbers::Strict,
+    };
+    let missing = first.missing.iter().map(|m| m.value.trim().to_string()).collect();
+    let mut schema = Schema { missing, numbers, ..Schema::default() };
     let mut names: FxHashMap<&str, Span> = FxHashMap::default();
     let mut columns: FxHashMap<String, Span> = FxHashMap::default();
     for field in &first.fields {

@@ -14,10 +14,14 @@
 
 mod explain;
 mod output;
+mod parallel;
+mod progress;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -26,15 +30,17 @@ use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use explain::Explain;
 pub use explain::ExplainOnly;
 use output::Output;
+use progress::{Counting, Progress};
 
 use super::{check_project, AppError, Exit};
+use crate::check::program::RuleId;
 use crate::check::Program;
 use crate::diagnostics::{self, Diagnostics, Severity};
 use crate::eval::roster::parse_now;
 use crate::eval::state::{LockWait, StateFile};
 use crate::eval::summary::{Summary, Tally};
 use crate::eval::{reference, Compiled, Decision, Roster, Router, RunState, Staffing};
-use crate::io::{self, DecisionWriter, InputFormat, InputRecord, LeadReader, OutputFormat};
+use crate::io::{self, DecisionWriter, InputFormat, InputRecord, LeadReader, OutputFormat, ReadOptions};
 use crate::source::SourceMap;
 
 /// Arguments of `route eval`.
@@ -57,6 +63,20 @@ pub struct EvalArgs {
     /// from the first byte: `{` is JSONL, anything else CSV).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormatArg>,
+    /// The CSV field separator of --leads: one character, e.g. `;` (or
+    /// `\t`/`tab` for a tab).
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
+    pub delimiter: u8,
+    /// Copy these input columns (CSV header cells, JSON keys;
+    /// comma-separated) into each output record: a `kept` object in JSONL,
+    /// one more column each in CSV.
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub keep: Vec<String>,
+    /// Read and match leads on this many threads (default: one per core);
+    /// leads are still distributed one at a time in input order, so the
+    /// output is the same for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// The output format: one JSON object per line, or CSV with the JSONL
     /// keys as columns (with --scores, a `scores` key, or column, carries
     /// each lead's scores; for a project with a split or a second owner
@@ -162,7 +182,8 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         }
         None => None,
     };
-    let input = open_input(args, program)?;
+    let read = Arc::new(AtomicU64::new(0));
+    let (input, size) = open_input(args, program, &read)?;
     let mut inputs: Vec<&Path> = args.leads.iter().chain(&args.roster).map(PathBuf::as_path).collect();
     inputs.extend(state.as_ref().map(StateFile::path));
     let output = Output::open(args.out.as_deref(), &inputs)?;
@@ -179,21 +200,31 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     let mut writer = DecisionWriter::new(output.writer(), format)
         .with_owner_columns(owners)
         .with_explain_columns(explain.on())
-        .with_scores_column(args.scores);
+        .with_scores_column(args.scores)
+        .with_kept(args.keep.clone());
     // Counting costs a few string copies per lead: only when asked for.
     let mut tally = args.summary.map(|_| Tally::default());
     let sources = explain.on().then_some(&compiled.sources);
-    let mut route = |record: InputRecord| {
-        let decision = route_record(&mut router, program, sources, (&explain, args.scores), record);
+    let mut route = |record: &mut InputRecord, rule: Option<RuleId>| {
+        let decision = route_record(&mut router, program, sources, (&explain, args.scores), record, rule, now);
         if let Some(tally) = tally.as_mut() {
             tally.observe(&decision);
         }
-        writer.write(&decision).map_err(Failure::Write)
+        writer.write_kept(&decision, &record.kept).map_err(Failure::Write)
     };
+    let mut progress = Progress::new(std::io::stderr().is_terminal(), size, read);
     let routed = match input {
-        Input::One(record) => route(record),
-        Input::Many(mut reader, path) => route_all(&mut reader, &path, &mut route),
+        Input::One(mut record) => {
+            let rule = parallel::match_record(&compiled, &mut record, now);
+            route(&mut record, rule)
+        }
+        Input::Many(mut reader, path) => {
+            let jobs = args.jobs.map_or_else(default_jobs, usize::from);
+            let routed = parallel::route_all(&mut reader, &compiled, now, jobs, &mut |n| progress.tick(n), &mut route);
+            routed.and_then(|()| reader.take_error().map_or(Ok(()), |error| Err(Failure::Read(path, error))))
+        }
     };
+    progress.finish();
     let written = routed.and_then(|()| writer.finish().map(drop).map_err(Failure::Write));
     let written = written.and_then(|()| output.sync().map_err(Failure::Write));
     finish(written, state, &router, output, args.out.is_none())?;
@@ -209,6 +240,25 @@ enum Failure {
     Write(std::io::Error),
     /// The leads input failed midway.
     Read(PathBuf, std::io::Error),
+    /// A reading thread stopped without its batch (it cannot, short of a
+    /// bug: said rather than hidden).
+    Worker,
+}
+
+/// One thread per core (one when the count is unknown).
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// `--delimiter`: one ASCII character; `\t` or `tab` for a tab.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "\\t" | "tab" | "\t" => Ok(b'\t'),
+        _ => match text.as_bytes() {
+            [byte] if byte.is_ascii() && !matches!(byte, b'"' | b'\n' | b'\r') => Ok(*byte),
+            _ => Err(format!("`{text}` is not one ASCII character (other than a quote or a line end)")),
+        },
+    }
 }
 
 /// The leads of a run.
@@ -217,22 +267,6 @@ enum Input<'s> {
     One(InputRecord),
     /// `--leads`, and its path.
     Many(LeadReader<'s>, PathBuf),
-}
-
-/// Routes every lead of `reader`; stops at the first write error.
-fn route_all(
-    reader: &mut LeadReader<'_>,
-    path: &Path,
-    route: &mut dyn FnMut(InputRecord) -> Result<(), Failure>,
-) -> Result<(), Failure> {
-    for record in reader.by_ref() {
-        route(record)?;
-    }
-    match reader.take_error() {
-        // The records read so far are written; the run still fails.
-        Some(error) => Err(Failure::Read(path.to_path_buf(), error)),
-        None => Ok(()),
-    }
 }
 
 /// Ends a run: saves the state only when every decision was written, then
@@ -256,6 +290,7 @@ fn finish(
             Failure::Write(source) if state_path.is_none() && to_stdout => return Err(AppError::Write(source)),
             Failure::Write(source) => (format!("cannot write the decisions {}", output.describe()), source),
             Failure::Read(path, source) => (format!("cannot read `{}` to its end", path.display()), source),
+            Failure::Worker => ("a reading thread stopped early".to_string(), std::io::Error::other("worker lost")),
         };
         let mut notes = Vec::new();
         notes.extend(state_path.as_deref().map(not_saved));
@@ -308,19 +343,20 @@ fn print_summary(summary: &Summary, format: SummaryFormat) -> Result<(), AppErro
     stderr.write_all(text.as_bytes()).map_err(AppError::Write)
 }
 
+/// Distributes one record whose lead matched `rule` (as the DAG says); its
+/// id is taken into the decision.
 fn route_record(
     router: &mut Router<'_>,
     program: &Program,
     sources: Option<&SourceMap>,
     (explain, scores): (&Explain, bool),
-    mut record: InputRecord,
+    record: &mut InputRecord,
+    rule: Option<RuleId>,
+    now: jiff::Timestamp,
 ) -> Decision {
-    if let Ok(lead) = &mut record.lead {
-        router.derive(lead);
-    }
-    let id = record.id.unwrap_or_else(|| record.record.to_string());
+    let id = record.id.take().unwrap_or_else(|| record.record.to_string());
     let mut decision = match &record.lead {
-        Ok(lead) => router.route(id, lead),
+        Ok(lead) => router.route_matched_at(id, lead, rule, now),
         Err(error) => router.route_invalid(id, error.clone()),
     };
     let explained = explain.keeps(&decision, record.record);
@@ -339,22 +375,31 @@ fn route_record(
 }
 
 /// The leads of the run: `--lead` (which must be a JSON object), or
-/// `--leads` opened, its format known and (CSV) its header read. Warnings
-/// about the header are printed here, before any lead is routed.
-fn open_input<'s>(args: &EvalArgs, program: &'s Program) -> Result<Input<'s>, AppError> {
+/// `--leads` opened, its format known and (CSV) its header read, with its
+/// size when known; `read` counts the bytes read. Warnings about the header
+/// are printed here, before any lead is routed.
+fn open_input<'s>(
+    args: &EvalArgs,
+    program: &'s Program,
+    read: &Arc<AtomicU64>,
+) -> Result<(Input<'s>, Option<u64>), AppError> {
     if let Some(json) = &args.lead {
-        let record = io::single_lead(&program.schema, json);
+        let mut record = io::single_lead(&program.schema, json);
+        if !args.keep.is_empty() {
+            record.kept = io::kept_of_object(json, &args.keep);
+        }
         if let Err(error) = &record.lead {
             // Not a JSON object at all: a usage error, not an invalid lead.
             if error.field.is_none() {
                 return Err(AppError::BadLead { message: error.message.clone() });
             }
         }
-        return Ok(Input::One(record));
+        return Ok((Input::One(record), None));
     }
     let Some(path) = &args.leads else { return Err(AppError::NoLeads) };
-    let (input, format) = open_leads(path, args.input_format)?;
-    let reader = io::leads(&program.schema, input, format).map_err(|source| match source {
+    let (input, format, size) = open_leads(path, args.input_format, read)?;
+    let options = ReadOptions { delimiter: args.delimiter, keep: args.keep.clone() };
+    let reader = io::leads_with(&program.schema, input, format, &options).map_err(|source| match source {
         io::ReadError::Io(source) => AppError::ReadInput { path: path.clone(), source },
         other => AppError::Input { path: path.clone(), source: other },
     })?;
@@ -362,28 +407,41 @@ fn open_input<'s>(args: &EvalArgs, program: &'s Program) -> Result<Input<'s>, Ap
         eprintln!("warning[route::io::column]: {warning}");
     }
     if !reader.warnings().is_empty() {
-        eprintln!("  = help: map a field to its column with `from \"Column\"` in the schema");
+        match reader.delimiter_hint() {
+            Some(hint) => eprintln!("  = help: {hint}"),
+            None => eprintln!("  = help: map a field to its column with `from \"Column\"` in the schema"),
+        }
     }
-    Ok(Input::Many(reader, path.clone()))
+    Ok((Input::Many(reader, path.clone()), size))
 }
 
-fn open_leads(path: &PathBuf, format: Option<InputFormatArg>) -> Result<(Box<dyn BufRead>, InputFormat), AppError> {
+/// An opened `--leads`: the input, its format, and its size when it is a
+/// regular file.
+type Opened = (Box<dyn BufRead>, InputFormat, Option<u64>);
+
+/// Opens `--leads`, counting the bytes read into `read`.
+fn open_leads(path: &PathBuf, format: Option<InputFormatArg>, read: &Arc<AtomicU64>) -> Result<Opened, AppError> {
     let format = match format {
         Some(InputFormatArg::Csv) => Some(InputFormat::Csv),
         Some(InputFormatArg::Jsonl) => Some(InputFormat::Jsonl),
         None => None,
     };
     if path.as_os_str() == "-" {
-        let stdin: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, std::io::stdin().lock()));
+        let counted = Counting::new(std::io::stdin().lock(), Arc::clone(read));
+        let stdin: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, counted));
         return match format {
-            Some(format) => Ok((stdin, format)),
-            None => sniff(stdin).map_err(|source| AppError::ReadInput { path: path.clone(), source }),
+            Some(format) => Ok((stdin, format, None)),
+            None => sniff(stdin)
+                .map(|(input, format)| (input, format, None))
+                .map_err(|source| AppError::ReadInput { path: path.clone(), source }),
         };
     }
     let format =
         format.or_else(|| io::format_for_path(path)).ok_or_else(|| AppError::UnknownFormat { path: path.clone() })?;
     let file = File::open(path).map_err(|source| AppError::ReadInput { path: path.clone(), source })?;
-    Ok((Box::new(BufReader::with_capacity(1 << 16, file)), format))
+    let size = file.metadata().ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
+    let counted = Counting::new(file, Arc::clone(read));
+    Ok((Box::new(BufReader::with_capacity(1 << 16, counted)), format, size))
 }
 
 /// The format of a pipe, told by its first byte that is not whitespace (or

@@ -94,6 +94,7 @@ fn schema() -> Schema {
         missing: vec![],
         id_field: None,
         derived: Vec::new(),
+        numbers: Default::default(),
     }
 }
 

@@ -75,13 +75,8 @@ const NO_VALUE: u32 = u32::MAX;
 impl Joint {
     /// The joint space of two checked programs.
     pub(crate) fn new(old: &Program, new: &Program) -> Joint {
-        let mut schema = Schema {
-            fields: Vec::new(),
-            enums: Vec::new(),
-            missing: old.schema.missing.clone(),
-            id_field: None,
-            derived: Vec::new(),
-        };
+        let mut schema =
+            Schema { missing: old.schema.missing.clone(), numbers: old.schema.numbers, ..Schema::default() };
         for marker in &new.schema.missing {
             if !schema.missing.contains(marker) {
                 schema.missing.push(marker.clone());

@@ -266,6 +266,7 @@ mod tests {
             missing: vec![],
             id_field: None,
             derived: Vec::new(),
+            numbers: Default::default(),
         };
         let test = |field: u32, kind: TestKind, needle: &str| {
             Cond::Test(Test { field: crate::schema::FieldId(field), kind, span: span_of(needle) })

@@ -36,6 +36,9 @@ pub struct Tally {
     by_arm: BTreeMap<String, BTreeMap<u32, u64>>,
     /// Second owners (`with`): who took the second place.
     secondary: SecondaryCounts,
+    /// Invalid leads by the field at fault (none: the record could not be
+    /// read) and the problem.
+    invalid_by: BTreeMap<(Option<String>, &'static str), u64>,
 }
 
 impl Tally {
@@ -58,6 +61,9 @@ impl Tally {
             matches!(decision.reason, Reason::NoEligibleMember | Reason::NoRuleMatched) || decision.target.is_none();
         self.unrouted += u64::from(unrouted);
         *self.by_reason.entry(decision.reason.as_str()).or_default() += 1;
+        if let Some(error) = &decision.error {
+            *self.invalid_by.entry((error.field.clone(), crate::io::problem(error))).or_default() += 1;
+        }
         if let Some(rule) = &decision.rule {
             *self.by_rule.entry(rule.clone()).or_default() += 1;
         }
@@ -135,6 +141,7 @@ impl Tally {
                     .map(|rule| (rule.name.clone(), self.by_rule.get(&rule.name).copied().unwrap_or(0)))
                     .collect(),
             ),
+            invalid_by_field: self.invalid_counts(),
             queues: self.by_queue.clone(),
             assignees: self.by_assignee.clone(),
             teams,
@@ -172,6 +179,18 @@ impl Tally {
             out.push(SplitSummary { split: split.name.clone(), leads, arms });
         }
         out
+    }
+
+    /// Invalid leads per field and problem, most first.
+    fn invalid_counts(&self) -> Vec<InvalidCount> {
+        let mut counts: Vec<InvalidCount> = self
+            .invalid_by
+            .iter()
+            .map(|((field, problem), &leads)| InvalidCount { field: field.clone(), problem, leads })
+            .collect();
+        // Stable: ties stay in field order.
+        counts.sort_by_key(|count| std::cmp::Reverse(count.leads));
+        counts
     }
 }
 
@@ -260,6 +279,8 @@ pub struct Summary {
     pub no_rule_matched: u64,
     /// Invalid data.
     pub invalid: u64,
+    /// The invalid leads by field and problem, most first.
+    pub invalid_by_field: Vec<InvalidCount>,
     /// Leads per rule, every rule in policy order (zero hits included: a
     /// rule that never fires is news).
     pub rules: RuleCounts,
@@ -287,6 +308,19 @@ impl Serialize for RuleCounts {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.0.iter().map(|(name, n)| (name, n)))
     }
+}
+
+/// Invalid leads with one problem in one field.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvalidCount {
+    /// The field at fault; null when the record could not be read at all
+    /// (a ragged row, a line that is not JSON).
+    pub field: Option<String>,
+    /// `missing` (a required field absent), `bad value` (a value not of
+    /// the field's type) or `unreadable`.
+    pub problem: &'static str,
+    /// How many leads.
+    pub leads: u64,
 }
 
 /// One team's distribution.
@@ -339,6 +373,17 @@ impl Summary {
             "  matched {}, fallback {}, no eligible member {}, no rule matched {}, invalid {}; unrouted {}",
             self.matched, self.fallback, self.no_eligible_member, self.no_rule_matched, self.invalid, self.unrouted
         );
+        if !self.invalid_by_field.is_empty() {
+            let parts: Vec<String> = self
+                .invalid_by_field
+                .iter()
+                .map(|c| match &c.field {
+                    Some(field) => format!("{field} {} {}", c.problem, c.leads),
+                    None => format!("{} records {}", c.problem, c.leads),
+                })
+                .collect();
+            let _ = writeln!(out, "  invalid {}: {}", self.invalid, parts.join(", "));
+        }
         let rules = self.rules.0.iter().map(|(name, n)| (name, n));
         render_counts(&mut out, "rules", rules.collect());
         render_counts(&mut out, "queues", self.queues.iter().collect());

@@ -230,6 +230,10 @@ impl<'a> Printer<'a> {
             let values: Vec<String> = d.missing.iter().map(|s| t.string(s)).collect();
             entries.push((first.span.to(last.span), format!("missing: {}", values.join(", "))));
         }
+        if let Some(numbers) = &d.numbers {
+            let mode = if numbers.lenient { "lenient" } else { "strict" };
+            entries.push((numbers.span, format!("numbers: {mode}")));
+        }
         entries.sort_by_key(|(span, _)| span.start);
         self.braced(format!("schema {}", d.name.name), d.span, 0, &mut |p| {
             for (span, text) in &entries {

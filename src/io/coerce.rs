@@ -11,6 +11,11 @@
 //! skipped. Dates and datetimes are ISO 8601, or the field's `format`
 //! first (see [`crate::schema::dates`]); list elements are ISO 8601.
 //!
+//! With `numbers: lenient` in the schema, int and float text that is not a
+//! plain number is also read as exports write numbers (`1,234`,
+//! `$5,000.00`, `5000.0` for an int; see [`LenientNumber`]); an int's
+//! fraction must still be zero.
+//!
 //! JSON scalars of the field's own type are taken as they are; any other
 //! scalar is coerced from its text as a CSV cell would be (CRMs export
 //! `"5000"` strings and numeric zip codes), except that an int field also
@@ -25,7 +30,7 @@ use rustc_hash::FxHashMap;
 use super::messages;
 use crate::eval::LeadError;
 use crate::schema::dates::{self, TimeKind};
-use crate::schema::{ElementType, EnumId, Field, FieldId, FieldType, Schema, Value};
+use crate::schema::{ElementType, EnumId, Field, FieldId, FieldType, Numbers, Schema, Value};
 
 /// Why one field of one lead could not be coerced. The reader turns it into
 /// a [`LeadError`] by adding the field and where the record was read.
@@ -242,8 +247,8 @@ impl<'s> Coercer<'s> {
     fn scalar_text(&mut self, ty: ElementType, text: &str, format: Option<&str>) -> Result<Value, FieldError> {
         match ty {
             ElementType::String => Ok(Value::Str(Box::from(text))),
-            ElementType::Int => parse_int(text).map(Value::Int),
-            ElementType::Float => parse_float(text).map(Value::Float),
+            ElementType::Int => parse_int(text).or_else(|error| self.lenient_int(text, error)).map(Value::Int),
+            ElementType::Float => parse_float(text).or_else(|error| self.lenient_float(text, error)).map(Value::Float),
             ElementType::Bool => match parse_bool(text) {
                 Some(b) => Ok(Value::Bool(b)),
                 None => Err(FieldError::new(text, messages::not_bool(text))),
@@ -266,6 +271,30 @@ impl<'s> Coercer<'s> {
                 }
             }
         }
+    }
+
+    /// With `numbers: lenient`, an int written as an export writes it
+    /// (`1,234`, `$5,000`, `5000.0`); else (or when it is not one) `error`.
+    /// A fraction must be zero: `1.5` is never taken for an int.
+    fn lenient_int(&self, text: &str, error: FieldError) -> Result<i64, FieldError> {
+        if self.schema.numbers != Numbers::Lenient {
+            return Err(error);
+        }
+        let Some(plain) = LenientNumber::parse(text) else { return Err(error) };
+        if plain.fraction.bytes().any(|b| b != b'0') {
+            return Err(FieldError::new(text, messages::not_whole(text)));
+        }
+        parse_int(&plain.integer()).map_err(|_| FieldError::new(text, messages::integer_out_of_range(text)))
+    }
+
+    /// With `numbers: lenient`, a float written as an export writes it
+    /// (`1,234.5`, `$5,000.00`); else (or when it is not one) `error`.
+    fn lenient_float(&self, text: &str, error: FieldError) -> Result<f64, FieldError> {
+        if self.schema.numbers != Numbers::Lenient {
+            return Err(error);
+        }
+        let Some(plain) = LenientNumber::parse(text) else { return Err(error) };
+        parse_float(&plain.decimal()).map_err(|_| FieldError::new(text, messages::number_out_of_range(text)))
     }
 
     /// The enum value `text` means: its canonical spelling first (no
@@ -318,6 +347,82 @@ fn parse_float(text: &str) -> Result<f64, FieldError> {
         Ok(_) if plain => Err(FieldError::new(text, messages::number_out_of_range(text))),
         _ => Err(FieldError::new(text, messages::not_number(text))),
     }
+}
+
+/// A number as spreadsheets and CRM exports write it, taken apart:
+/// an optional sign, an optional currency sign (`$`, `€`, `£`, `¥`; the
+/// minus before or after it), digits grouped by thousands with commas
+/// (`1,234,567`: one to three digits, then groups of exactly three) or not
+/// grouped, and an optional fraction after a `.`. Nothing else: no spaces
+/// inside, no exponent, no `1.234,5` (the comma is a thousands separator
+/// here, never a decimal point).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LenientNumber<'a> {
+    negative: bool,
+    /// The integer digits, commas removed.
+    digits: String,
+    /// The fraction's digits (empty without a fraction).
+    fraction: &'a str,
+}
+
+impl<'a> LenientNumber<'a> {
+    fn parse(text: &'a str) -> Option<LenientNumber<'a>> {
+        let (minus, rest) = sign(text);
+        let rest = rest.strip_prefix(['$', '€', '£', '¥']).unwrap_or(rest);
+        let (minus_after, rest) = if minus.is_some() { (None, rest) } else { sign(rest) };
+        let negative = minus.or(minus_after).unwrap_or(false);
+        let (integer, fraction) = match rest.split_once('.') {
+            Some((integer, fraction)) => (integer, Some(fraction)),
+            None => (rest, None),
+        };
+        if fraction.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+            return None;
+        }
+        let digits = thousands(integer)?;
+        Some(LenientNumber { negative, digits, fraction: fraction.unwrap_or("") })
+    }
+
+    /// The integer part as plain text (`-5000`).
+    fn integer(&self) -> String {
+        format!("{}{}", if self.negative { "-" } else { "" }, self.digits)
+    }
+
+    /// The whole number as plain decimal text (`-5000.25`).
+    fn decimal(&self) -> String {
+        if self.fraction.is_empty() {
+            self.integer()
+        } else {
+            format!("{}.{}", self.integer(), self.fraction)
+        }
+    }
+}
+
+/// A leading `+` or `-`: whether it was a minus (`None`: no sign), and the rest.
+fn sign(text: &str) -> (Option<bool>, &str) {
+    match text.as_bytes().first() {
+        Some(b'-') => (Some(true), text.get(1..).unwrap_or("")),
+        Some(b'+') => (Some(false), text.get(1..).unwrap_or("")),
+        _ => (None, text),
+    }
+}
+
+/// Digits, ungrouped or grouped by thousands with commas, without the
+/// commas; `None` for anything else.
+fn thousands(text: &str) -> Option<String> {
+    let mut groups = text.split(',');
+    let first = groups.next()?;
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    if !digits(first) || (text.contains(',') && first.len() > 3) {
+        return None;
+    }
+    let mut out = first.to_string();
+    for group in groups {
+        if group.len() != 3 || !digits(group) {
+            return None;
+        }
+        out.push_str(group);
+    }
+    Some(out)
 }
 
 /// `true/false/yes/no/1/0`, case-insensitive.

@@ -28,10 +28,11 @@
 
 use std::io::BufRead;
 
+use super::coerce::Coercer;
 use super::coerce::FieldError;
 use super::lines::{Lines, MAX_LINE_BYTES};
 use super::messages;
-use super::read::{ColumnMap, ColumnWarning, InputRecord, Match, ReadError, Shared};
+use super::read::{ColumnMap, ColumnWarning, Framed, InputRecord, Match, ReadError, ReadOptions, Shared};
 use crate::schema::{FieldId, Lead, Schema, Value};
 
 /// The most fields a CSV record may have: 65,536 (a real export has tens);
@@ -90,23 +91,29 @@ pub(crate) struct CsvSource<'s> {
     field_count: usize,
     /// The line the record being read starts on.
     record_first: Option<u64>,
-    header_len: usize,
-    /// Each schema field, in field order, with the column it reads.
-    columns: Vec<(FieldId, Option<usize>)>,
-    /// The column of the schema's id field.
-    id_column: Option<usize>,
+    /// How the header's columns map to fields (what coercing a row needs).
+    layout: CsvLayout,
+    /// The field separator (`,` unless `--delimiter` says otherwise).
+    delimiter: u8,
     /// Optional fields the header has no column for.
     warnings: Vec<ColumnWarning>,
+    /// A separator the header seems to use instead of `delimiter`.
+    hint: Option<u8>,
     run: Option<Run>,
     done: bool,
 }
 
 impl<'s> CsvSource<'s> {
-    /// Reads the header and maps its columns to fields.
-    pub(crate) fn new(schema: &'s Schema, input: Box<dyn BufRead + 's>) -> Result<CsvSource<'s>, ReadError> {
+    /// Reads the header and maps its columns to fields (and the `keep`
+    /// columns to header cells).
+    pub(crate) fn new(
+        schema: &'s Schema,
+        input: Box<dyn BufRead + 's>,
+        options: &ReadOptions,
+    ) -> Result<CsvSource<'s>, ReadError> {
         let mut source = CsvSource {
             lines: Lines::new(input, MAX_LINE_BYTES),
-            core: csv_core::Reader::new(),
+            core: csv_core::ReaderBuilder::new().delimiter(options.delimiter).build(),
             pos: 0,
             prev_last: None,
             eof: false,
@@ -115,10 +122,10 @@ impl<'s> CsvSource<'s> {
             out_len: 0,
             field_count: 0,
             record_first: None,
-            header_len: 0,
-            columns: Vec::new(),
-            id_column: None,
+            layout: CsvLayout::default(),
+            delimiter: options.delimiter,
             warnings: Vec::new(),
+            hint: None,
             run: None,
             done: false,
         };
@@ -134,8 +141,10 @@ impl<'s> CsvSource<'s> {
                 .collect(),
             Raw::Broken(_) => return Err(ReadError::BadHeader),
         };
-        source.header_len = names.len();
+        source.layout.header_len = names.len();
+        source.hint = other_delimiter(&names, options.delimiter);
         source.map_header(schema, &names)?;
+        source.layout.kept = keep_columns(&names, &options.keep)?;
         Ok(source)
     }
 
@@ -158,10 +167,14 @@ impl<'s> CsvSource<'s> {
             if column.is_none() && !field.optional {
                 missing.push(messages::missing_column(&field.name, &field.column));
             }
-            self.columns.push((FieldId(id), *column));
+            self.layout.columns.push((FieldId(id), *column));
         }
         if !missing.is_empty() {
-            return Err(ReadError::MissingColumns { columns: missing, help: messages::header_columns(names) });
+            let mut help = messages::header_columns(names);
+            if let Some(hint) = self.hint {
+                help = format!("{help}\n{}", messages::delimiter_hint(hint));
+            }
+            return Err(ReadError::MissingColumns { columns: missing, help });
         }
         let used: Vec<usize> = found.iter().filter_map(|(column, _)| *column).collect();
         let unused: Vec<&str> = names
@@ -180,7 +193,7 @@ impl<'s> CsvSource<'s> {
                 });
             }
         }
-        self.id_column = schema.id_field.and_then(|id| found.get(id.index())).and_then(|(column, _)| *column);
+        self.layout.id_column = schema.id_field.and_then(|id| found.get(id.index())).and_then(|(column, _)| *column);
         Ok(())
     }
 
@@ -189,14 +202,28 @@ impl<'s> CsvSource<'s> {
         &self.warnings
     }
 
+    /// A separator the header seems to use rather than the one given
+    /// (a one-cell header that `;` or a tab would split).
+    pub(crate) fn hint(&self) -> Option<u8> {
+        self.hint
+    }
+
+    /// What coercing a row of this input needs.
+    pub(crate) fn layout(&self) -> &CsvLayout {
+        &self.layout
+    }
+
+    /// The record just read.
+    fn row(&self) -> Row<'_> {
+        Row {
+            fields: self.fields.get(..self.out_len).unwrap_or_default(),
+            ends: self.ends.get(..self.field_count).unwrap_or_default(),
+        }
+    }
+
     /// The bytes of field `index` of the record just read.
     fn field(&self, index: usize) -> &[u8] {
-        let start = match index.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
-            None => 0,
-        };
-        let end = self.ends.get(index).copied().unwrap_or(start);
-        self.fields.get(start..end).unwrap_or_default()
+        self.row().field(index)
     }
 
     /// Reads the next raw record from the lines, a line at a time.
@@ -261,8 +288,37 @@ impl<'s> CsvSource<'s> {
 
     /// The next record, or `None` at the end of the input.
     pub(crate) fn next_record(&mut self, shared: &mut Shared<'s>) -> Option<InputRecord> {
+        match self.next_item(shared)? {
+            Item::Ready(record) => Some(record),
+            Item::Row { record, line } => Some(self.layout.cook(&mut shared.coercer, self.row(), record, line)),
+        }
+    }
+
+    /// The next record framed: a row's bytes copied to the end of `bytes`
+    /// and its field ends to `ends`; `None` at the end of the input.
+    pub(crate) fn next_framed(
+        &mut self,
+        shared: &mut Shared<'s>,
+        bytes: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+    ) -> Option<Framed> {
+        Some(match self.next_item(shared)? {
+            Item::Ready(record) => Framed::Ready(record),
+            Item::Row { record, line } => {
+                let row = self.row();
+                let (b0, e0) = (bytes.len(), ends.len());
+                bytes.extend_from_slice(row.fields);
+                ends.extend_from_slice(row.ends);
+                Framed::Row { record, line, bytes: (b0, bytes.len()), ends: (e0, ends.len()) }
+            }
+        })
+    }
+
+    /// The next record: ready when it is broken, else a row in the field
+    /// buffer, numbered, to be coerced.
+    fn next_item(&mut self, shared: &mut Shared<'s>) -> Option<Item> {
         if let Some(run) = self.run.take() {
-            return Some(self.run_record(shared, run, None));
+            return Some(Item::Ready(self.run_record(shared, run, None)));
         }
         if self.done {
             return None;
@@ -272,7 +328,7 @@ impl<'s> CsvSource<'s> {
                 Ok(raw) => raw,
                 Err(error) => {
                     self.done = true;
-                    return Some(shared.failed(self.lines.line + 1, error));
+                    return Some(Item::Ready(shared.failed(self.lines.line + 1, error)));
                 }
             };
             let (first_line, last_line, at_eof) = match raw {
@@ -280,7 +336,7 @@ impl<'s> CsvSource<'s> {
                     self.done = true;
                     return None;
                 }
-                Raw::Broken(run) => return Some(self.run_record(shared, run, None)),
+                Raw::Broken(run) => return Some(Item::Ready(self.run_record(shared, run, None))),
                 Raw::Record { first_line, last_line, at_eof } => (first_line, last_line, at_eof),
             };
             // Blank lines are not records (csv_core skips empty ones;
@@ -290,12 +346,12 @@ impl<'s> CsvSource<'s> {
             }
             if last_line > first_line {
                 if let Some(kind) = self.broken_kind(at_eof) {
-                    let id = self.id_text(shared.schema);
+                    let id = self.layout.id_text(shared.schema, self.row());
                     let run = Run { kind, first_line, next_line: first_line, last_line };
-                    return Some(self.run_record(shared, run, id));
+                    return Some(Item::Ready(self.run_record(shared, run, id)));
                 }
             }
-            return Some(self.record(shared, first_line));
+            return Some(Item::Row { record: shared.next_record(), line: first_line });
         }
     }
 
@@ -308,7 +364,7 @@ impl<'s> CsvSource<'s> {
             .checked_sub(1)
             .is_some_and(|last| self.field(last).iter().any(|&b| b == b'\n' || b == b'\r'));
         let open_at_end = at_eof && self.prev_last != Some(b'"') && last_field_breaks;
-        if self.field_count != self.header_len || open_at_end {
+        if self.field_count != self.layout.header_len || open_at_end {
             Some(Broken::Unterminated)
         } else if self.swallows_rows() {
             Some(Broken::Ambiguous)
@@ -320,7 +376,7 @@ impl<'s> CsvSource<'s> {
     /// Whether a line inside a field of the record just read would have as
     /// many cells as the header on its own (see the module docs).
     fn swallows_rows(&self) -> bool {
-        if self.header_len < 2 {
+        if self.layout.header_len < 2 {
             return false;
         }
         (0..self.field_count).any(|index| {
@@ -332,9 +388,9 @@ impl<'s> CsvSource<'s> {
                 .peekable();
             let after = self.field_count - index - 1;
             while let Some(line) = lines.next() {
-                let commas = line.iter().filter(|&&b| b == b',').count();
+                let commas = line.iter().filter(|&&b| b == self.delimiter).count();
                 let rest = if lines.peek().is_some() { 0 } else { after };
-                if commas + 1 + rest == self.header_len {
+                if commas + 1 + rest == self.layout.header_len {
                     return true;
                 }
             }
@@ -360,20 +416,77 @@ impl<'s> CsvSource<'s> {
         }
         shared.invalid(line, id, message)
     }
+}
 
-    /// The record just read as an input record.
-    fn record(&mut self, shared: &mut Shared<'s>, line: u64) -> InputRecord {
-        let record = shared.next_record();
-        let id = self.id_text(shared.schema);
-        if self.field_count != self.header_len {
-            return Shared::unreadable(record, line, id, messages::ragged(self.field_count, self.header_len));
+/// What one CSV record became when framed.
+enum Item {
+    /// Broken or unreadable: its invalid record.
+    Ready(InputRecord),
+    /// A row in the field buffer, its record number given.
+    Row { record: u64, line: u64 },
+}
+
+/// One row's field bytes and the end of each field in them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row<'a> {
+    pub(crate) fields: &'a [u8],
+    pub(crate) ends: &'a [usize],
+}
+
+impl<'a> Row<'a> {
+    /// Where field `index` is in `fields`.
+    fn range(&self, index: usize) -> std::ops::Range<usize> {
+        let start = match index.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        start..self.ends.get(index).copied().unwrap_or(start)
+    }
+
+    /// The bytes of field `index`.
+    pub(crate) fn field(&self, index: usize) -> &'a [u8] {
+        self.fields.get(self.range(index)).unwrap_or_default()
+    }
+}
+
+/// How a CSV input's columns map to the schema: all that coercing a row
+/// needs, apart from a [`Coercer`], so the rows of one input can be coerced
+/// on several threads.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CsvLayout {
+    /// Cells in the header.
+    header_len: usize,
+    /// Each schema field, in field order, with the column it reads.
+    columns: Vec<(FieldId, Option<usize>)>,
+    /// The column of the schema's id field.
+    id_column: Option<usize>,
+    /// The column of each `--keep` name.
+    kept: Vec<usize>,
+}
+
+impl CsvLayout {
+    /// A row as an input record.
+    pub(crate) fn cook(&self, coercer: &mut Coercer<'_>, row: Row<'_>, record: u64, line: u64) -> InputRecord {
+        let schema = coercer.schema();
+        let id = self.id_text(schema, row);
+        let kept = self.kept_cells(row);
+        if row.ends.len() != self.header_len {
+            let ragged = messages::ragged(row.ends.len(), self.header_len);
+            return InputRecord { kept, ..Shared::unreadable(record, line, id, ragged) };
         }
+        // One UTF-8 check for the row rather than one per cell: fields end
+        // at ASCII delimiters, so a valid row's fields are valid and start
+        // and end on character boundaries. Only a row that is not valid
+        // checks cell by cell, to blame the right field.
+        let whole = std::str::from_utf8(row.fields).ok();
         let mut values = Vec::with_capacity(self.columns.len());
         for &(field, column) in &self.columns {
-            let result = match column.map(|c| self.field(c)) {
-                None => shared.coercer.present(field, Value::Absent),
-                Some(bytes) => match std::str::from_utf8(bytes) {
-                    Ok(text) => shared.coercer.cell(field, text),
+            let cell = column.map(|c| (whole.and_then(|text| text.get(row.range(c))), row.field(c)));
+            let result = match cell {
+                None => coercer.present(field, Value::Absent),
+                Some((Some(text), _)) => coercer.cell(field, text),
+                Some((None, bytes)) => match std::str::from_utf8(bytes) {
+                    Ok(text) => coercer.cell(field, text),
                     Err(_) => Err(FieldError {
                         value: Some(String::from_utf8_lossy(bytes).trim().to_string()),
                         message: messages::not_utf8(),
@@ -383,23 +496,61 @@ impl<'s> CsvSource<'s> {
             match result {
                 Ok(value) => values.push(value),
                 Err(error) => {
-                    let error = shared.field_error(field, error, record, line);
-                    return InputRecord { record, line, id, lead: Err(error) };
+                    let error = error.into_lead_error(schema.fields.get(field.index()), record, line);
+                    return InputRecord { record, line, id, lead: Err(error), kept };
                 }
             }
         }
-        InputRecord { record, line, id, lead: Ok(Lead { values }) }
+        InputRecord { record, line, id, lead: Ok(Lead { values }), kept }
     }
 
     /// The id cell's trimmed text, when it holds one (valid UTF-8, not empty,
     /// not a missing marker, not spread over several lines).
-    fn id_text(&self, schema: &Schema) -> Option<String> {
+    fn id_text(&self, schema: &Schema, row: Row<'_>) -> Option<String> {
         let column = self.id_column?;
-        if column >= self.field_count {
+        if column >= row.ends.len() {
             return None;
         }
-        let text = super::coerce::trim(std::str::from_utf8(self.field(column)).ok()?);
+        let text = super::coerce::trim(std::str::from_utf8(row.field(column)).ok()?);
         let usable = !text.is_empty() && !text.contains('\n') && !schema.is_missing_marker(text);
         usable.then(|| text.to_string())
     }
+
+    /// The kept columns' trimmed text (`None` for a cell the row lacks).
+    fn kept_cells(&self, row: Row<'_>) -> Vec<Option<String>> {
+        self.kept
+            .iter()
+            .map(|&c| (c < row.ends.len()).then(|| String::from_utf8_lossy(row.field(c)).trim().to_string()))
+            .collect()
+    }
+}
+
+/// The header cell of each `--keep` name: exact (after trimming) first,
+/// else ignoring case.
+fn keep_columns(names: &[String], keep: &[String]) -> Result<Vec<usize>, ReadError> {
+    keep.iter()
+        .map(|wanted| {
+            let wanted = wanted.trim();
+            names
+                .iter()
+                .position(|name| name == wanted)
+                .or_else(|| names.iter().position(|name| name.to_lowercase() == wanted.to_lowercase()))
+                .ok_or_else(|| {
+                    let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let suggestion = super::read::closest(wanted, &candidates).map(str::to_string);
+                    ReadError::UnknownKeep {
+                        column: wanted.to_string(),
+                        help: messages::keep_help(suggestion.as_deref(), names),
+                    }
+                })
+        })
+        .collect()
+}
+
+/// The separator a one-cell header seems to use instead of `delimiter`:
+/// `;` (spreadsheets in locales with a decimal comma) or a tab, when it
+/// splits the header into several cells.
+fn other_delimiter(names: &[String], delimiter: u8) -> Option<u8> {
+    let [only] = names else { return None };
+    [b';', b'\t', b','].into_iter().filter(|&d| d != delimiter).find(|&d| only.bytes().any(|b| b == d))
 }

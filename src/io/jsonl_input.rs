@@ -24,7 +24,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use super::coerce::{Coercer, FieldError, JsonScalar, Shape};
 use super::lines::{Lines, MAX_LINE_BYTES};
 use super::messages;
-use super::read::{ColumnMap, InputRecord, Match, Shared};
+use super::read::{ColumnMap, Framed, InputRecord, Match, Shared};
 use crate::schema::{ElementType, FieldId, Lead, Schema, Value};
 
 /// Reads JSONL leads; see the module docs.
@@ -41,6 +41,37 @@ impl<'s> JsonlSource<'s> {
 
     /// The next record, or `None` at the end of the input.
     pub(crate) fn next_record(&mut self, shared: &mut Shared<'s>) -> Option<InputRecord> {
+        match self.next_item(shared)? {
+            Item::Ready(record) => Some(record),
+            Item::Line { record, line, start } => {
+                let bytes = self.lines.buf.get(start..).unwrap_or_default();
+                Some(parse_object(&mut self.parser, &mut shared.coercer, bytes, record, line))
+            }
+        }
+    }
+
+    /// The `keep` values of the line just read (see [`kept_values`]).
+    pub(crate) fn kept_of_last(&self, keep: &[String]) -> Vec<Option<String>> {
+        let bytes = self.lines.buf.as_slice();
+        kept_values(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes), keep)
+    }
+
+    /// The next record framed: a line's bytes copied to the end of
+    /// `bytes`; `None` at the end of the input.
+    pub(crate) fn next_framed(&mut self, shared: &mut Shared<'s>, bytes: &mut Vec<u8>) -> Option<Framed> {
+        Some(match self.next_item(shared)? {
+            Item::Ready(record) => Framed::Ready(record),
+            Item::Line { record, line, start } => {
+                let at = bytes.len();
+                bytes.extend_from_slice(self.lines.buf.get(start..).unwrap_or_default());
+                Framed::Line { record, line, bytes: (at, bytes.len()) }
+            }
+        })
+    }
+
+    /// The next record: ready when it cannot be parsed, else a line (from
+    /// byte `start` of the line buffer), numbered, to be parsed.
+    fn next_item(&mut self, shared: &mut Shared<'s>) -> Option<Item> {
         if self.done {
             return None;
         }
@@ -52,24 +83,30 @@ impl<'s> JsonlSource<'s> {
                     return None;
                 }
                 Ok(Some(true)) => {
-                    return Some(shared.invalid(line, None, messages::line_too_long(MAX_LINE_BYTES)));
+                    return Some(Item::Ready(shared.invalid(line, None, messages::line_too_long(MAX_LINE_BYTES))));
                 }
                 Ok(Some(false)) => {}
                 Err(error) => {
                     self.done = true;
-                    return Some(shared.failed(line, error));
+                    return Some(Item::Ready(shared.failed(line, error)));
                 }
             }
-            let mut bytes = self.lines.buf.as_slice();
-            if line == 1 {
-                bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-            }
-            if is_blank(bytes) {
+            let bytes = self.lines.buf.as_slice();
+            let start = if line == 1 && bytes.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+            if is_blank(bytes.get(start..).unwrap_or_default()) {
                 continue;
             }
-            return Some(parse_object(&mut self.parser, shared, bytes, line));
+            return Some(Item::Line { record: shared.next_record(), line, start });
         }
     }
+}
+
+/// What one JSONL line became when framed.
+enum Item {
+    /// Unreadable (too long, an I/O error): its invalid record.
+    Ready(InputRecord),
+    /// A line to parse, from byte `start` of the line buffer.
+    Line { record: u64, line: u64, start: usize },
 }
 
 /// Whether a line holds nothing but JSON whitespace.
@@ -99,15 +136,17 @@ impl<'s> ObjectParser<'s> {
     }
 }
 
-/// Parses one JSON object (one line, or the text of `--lead`) into a record.
+/// Parses one JSON object (one line, or the text of `--lead`) into record
+/// number `record`.
 pub(crate) fn parse_object<'s>(
     parser: &mut ObjectParser<'s>,
-    shared: &mut Shared<'s>,
+    coercer: &mut Coercer<'s>,
     bytes: &[u8],
+    record: u64,
     line: u64,
 ) -> InputRecord {
-    let record = shared.next_record();
-    let field_count = shared.schema.fields.len();
+    let schema = coercer.schema();
+    let field_count = schema.fields.len();
     let mut values = vec![Value::Absent; field_count];
     parser.matched.fill(Match::None);
     parser.errors.fill(None);
@@ -117,7 +156,7 @@ pub(crate) fn parse_object<'s>(
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let seed = ObjectSeed {
         parser: &mut *parser,
-        coercer: &mut shared.coercer,
+        coercer: &mut *coercer,
         values: &mut values,
         id: &mut id,
         found: &mut found,
@@ -134,14 +173,62 @@ pub(crate) fn parse_object<'s>(
         let Ok(field) = u32::try_from(index).map(FieldId) else { break };
         let checked = match error.take() {
             Some(error) => Err(error),
-            None => shared.coercer.present(field, std::mem::replace(value, Value::Absent)).map(|v| *value = v),
+            None => coercer.present(field, std::mem::replace(value, Value::Absent)).map(|v| *value = v),
         };
         if let Err(error) = checked {
-            let error = shared.field_error(field, error, record, line);
-            return InputRecord { record, line, id, lead: Err(error) };
+            let error = error.into_lead_error(schema.fields.get(field.index()), record, line);
+            return InputRecord { record, line, id, lead: Err(error), kept: Vec::new() };
         }
     }
-    InputRecord { record, line, id, lead: Ok(Lead { values }) }
+    InputRecord { record, line, id, lead: Ok(Lead { values }), kept: Vec::new() }
+}
+
+/// The text of each `keep` key of one JSON object line, as `--keep` copies
+/// it: a string's content, a number, boolean, array or object as its JSON
+/// text, `None` for null or a missing key (and for every key of a line
+/// that is not an object). Keys match exactly, else ignoring case; the
+/// first of duplicate keys wins.
+pub(crate) fn kept_values(bytes: &[u8], keep: &[String]) -> Vec<Option<String>> {
+    let Ok(Pairs(pairs)) = serde_json::from_slice::<Pairs<'_>>(bytes) else { return vec![None; keep.len()] };
+    let find = |wanted: &String| {
+        let wanted = wanted.trim();
+        let exact = pairs.iter().find(|(key, _)| key.trim() == wanted);
+        let (_, raw) =
+            exact.or_else(|| pairs.iter().find(|(key, _)| key.trim().to_lowercase() == wanted.to_lowercase()))?;
+        let text = raw.get();
+        match serde_json::from_str::<Option<String>>(text) {
+            Ok(string) => string,
+            Err(_) => Some(text.to_string()),
+        }
+    };
+    keep.iter().map(find).collect()
+}
+
+/// An object's keys and raw values, in order, duplicates kept.
+struct Pairs<'a>(Vec<(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PairsVisitor)
+    }
+}
+
+struct PairsVisitor;
+
+impl<'de> Visitor<'de> for PairsVisitor {
+    type Value = Pairs<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
+        let mut pairs = Vec::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            pairs.push((key, map.next_value()?));
+        }
+        Ok(Pairs(pairs))
+    }
 }
 
 /// Walks the top-level object of one record.

@@ -55,12 +55,27 @@ pub(crate) fn about_field(field: &str, message: &str) -> String {
     }
 }
 
+/// The kind of problem that made a lead invalid, for counts: `missing`
+/// (a required field absent), `bad value`, or `unreadable` (no field to
+/// blame: a ragged row, a line that is not a JSON object).
+pub(crate) fn problem(error: &crate::eval::LeadError) -> &'static str {
+    match &error.field {
+        None => "unreadable",
+        Some(field) if error.value.is_none() && error.message == missing_required(field) => "missing",
+        Some(_) => "bad value",
+    }
+}
+
 pub(crate) fn missing_required(field: &str) -> String {
     format!("missing required field `{field}`")
 }
 
 pub(crate) fn not_integer(value: &str) -> String {
     format!("value `{}` is not an integer", shown(value))
+}
+
+pub(crate) fn not_whole(value: &str) -> String {
+    format!("value `{}` is not a whole number (an int field takes no fraction)", shown(value))
 }
 
 pub(crate) fn integer_out_of_range(value: &str) -> String {
@@ -227,4 +242,25 @@ pub(crate) fn header_columns(header: &[String]) -> String {
         let _ = write!(out, " (and {} more)", named.len() - LISTED);
     }
     out
+}
+
+/// The hint when a CSV header seems to use another separator.
+pub(crate) fn delimiter_hint(separator: u8) -> String {
+    let shown = if separator == b'\t' { "\\t".to_string() } else { char::from(separator).to_string() };
+    format!("the header looks `{shown}`-separated: try `--delimiter '{shown}'`")
+}
+
+/// The help of an unknown `--keep` column.
+pub(crate) fn keep_help(suggestion: Option<&str>, names: &[String]) -> String {
+    let columns = header_columns(names);
+    match suggestion {
+        Some(name) => format!("did you mean `{name}`? {columns}"),
+        None => columns,
+    }
+}
+
+/// A batch framed by one format's reader cooked as the other's (a bug,
+/// said rather than hidden).
+pub(crate) fn other_format() -> String {
+    "internal error: a record framed for another input format".to_string()
 }

@@ -34,6 +34,10 @@
 //!   An I/O error mid-stream ends the stream with one invalid record that says
 //!   so; [`LeadReader::take_error`] returns it.
 //!
+//! - **Parallel reading**: [`LeadReader::next_batch`] frames records (the
+//!   sequential part: line ends, CSV quoting, record numbers) and a [`Cook`]
+//!   per thread coerces them, giving exactly the records the iterator gives.
+//!
 //! Blank lines are not records (in CSV, a line of only whitespace neither).
 //! Lines end at `\n`, `\r\n` or a lone `\r`, and each counts. An empty
 //! JSONL input has no leads.
@@ -45,6 +49,7 @@
 
 pub mod coerce;
 mod csv_input;
+mod json_out;
 mod jsonl_input;
 mod lines;
 mod messages;
@@ -53,9 +58,9 @@ mod write;
 
 pub use coerce::{Coercer, FieldError};
 pub use lines::MAX_LINE_BYTES;
-pub(crate) use messages::shown;
+pub(crate) use messages::{problem, shown};
 pub use read::{
-    format_for_first_byte, format_for_path, leads, single_lead, ColumnWarning, InputFormat, InputRecord, LeadReader,
-    ReadError,
+    format_for_first_byte, format_for_path, kept_of_object, leads, leads_with, single_lead, Batch, ColumnWarning, Cook,
+    InputFormat, InputRecord, LeadReader, ReadError, ReadOptions,
 };
 pub use write::{DecisionWriter, OutputFormat, CSV_HEADER};

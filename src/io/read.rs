@@ -6,8 +6,8 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
-use super::coerce::{Coercer, FieldError};
-use super::csv_input::CsvSource;
+use super::coerce::Coercer;
+use super::csv_input::{CsvLayout, CsvSource, Row};
 use super::jsonl_input::{self, JsonlSource, ObjectParser};
 use super::messages;
 use crate::eval::LeadError;
@@ -38,6 +38,25 @@ pub struct InputRecord {
     pub id: Option<String>,
     /// The lead, or why it is invalid (the first problem in field order).
     pub lead: Result<Lead, LeadError>,
+    /// The text of each column [`ReadOptions::keep`] names, in that order
+    /// (`None` when the record has no such cell or key); empty without.
+    pub kept: Vec<Option<String>>,
+}
+
+/// How to read an input beyond its format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The CSV field separator (default `,`).
+    pub delimiter: u8,
+    /// Input columns (CSV header cells, JSON keys) to copy into
+    /// [`InputRecord::kept`] (`--keep`).
+    pub keep: Vec<String>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions { delimiter: b',', keep: Vec::new() }
+    }
 }
 
 /// A failure of the input as a whole, before any lead can be read.
@@ -65,6 +84,16 @@ pub enum ReadError {
         /// Each missing column, as `` `Column` (field `name`) ``.
         columns: Vec<String>,
         /// What the header has.
+        #[help]
+        help: String,
+    },
+    /// A `--keep` column the CSV header does not have.
+    #[error("the CSV header has no column `{column}` to keep")]
+    #[diagnostic(code(route::io::keep))]
+    UnknownKeep {
+        /// The column asked for.
+        column: String,
+        /// What the header has, and the closest name.
         #[help]
         help: String,
     },
@@ -110,6 +139,8 @@ pub(crate) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str>
 pub struct LeadReader<'s> {
     shared: Shared<'s>,
     source: Source<'s>,
+    /// `--keep` columns (JSONL: looked up per line).
+    keep: Vec<String>,
 }
 
 impl std::fmt::Debug for LeadReader<'_> {
@@ -144,7 +175,7 @@ impl<'s> Shared<'s> {
     /// Record `record` as invalid, no field to blame.
     pub(crate) fn unreadable(record: u64, line: u64, id: Option<String>, message: String) -> InputRecord {
         let error = LeadError { field: None, value: None, message, record, line };
-        InputRecord { record, line, id, lead: Err(error) }
+        InputRecord { record, line, id, lead: Err(error), kept: Vec::new() }
     }
 
     /// Records an I/O error and yields the record that reports it.
@@ -153,11 +184,6 @@ impl<'s> Shared<'s> {
         self.error = Some(error);
         record
     }
-
-    /// A field error as the record's lead error.
-    pub(crate) fn field_error(&self, field: FieldId, error: FieldError, record: u64, line: u64) -> LeadError {
-        error.into_lead_error(self.schema.fields.get(field.index()), record, line)
-    }
 }
 
 enum Source<'s> {
@@ -165,7 +191,7 @@ enum Source<'s> {
     Jsonl(Box<JsonlSource<'s>>),
 }
 
-impl LeadReader<'_> {
+impl<'s> LeadReader<'s> {
     /// The I/O error that cut the input short, if any (taken: later calls
     /// return `None`). Check it after the last record.
     pub fn take_error(&mut self) -> Option<std::io::Error> {
@@ -185,6 +211,131 @@ impl LeadReader<'_> {
     pub fn records(&self) -> u64 {
         self.shared.records
     }
+
+    /// When the CSV header seems to use another separator than the one
+    /// given (a one-cell header that `;` or a tab would split): a hint
+    /// saying which `--delimiter` to try.
+    pub fn delimiter_hint(&self) -> Option<String> {
+        match &self.source {
+            Source::Csv(csv) => csv.hint().map(messages::delimiter_hint),
+            Source::Jsonl(_) => None,
+        }
+    }
+
+    /// Frames up to `max` more records into `batch` (cleared first): the
+    /// sequential part of reading (line ends, CSV quoting, record numbers).
+    /// [`Cook::cook`] turns a batch into the same records [`Iterator::next`]
+    /// gives, on any thread. `false` when the input had no more records.
+    pub fn next_batch(&mut self, batch: &mut Batch, max: usize) -> bool {
+        batch.clear();
+        for _ in 0..max {
+            let framed = match &mut self.source {
+                Source::Csv(csv) => csv.next_framed(&mut self.shared, &mut batch.bytes, &mut batch.ends),
+                Source::Jsonl(jsonl) => jsonl.next_framed(&mut self.shared, &mut batch.bytes),
+            };
+            let Some(framed) = framed else { break };
+            batch.items.push(framed);
+        }
+        !batch.items.is_empty()
+    }
+
+    /// What turns this input's batches into records (one per thread).
+    pub fn cook(&self) -> Cook<'s> {
+        let kind = match &self.source {
+            Source::Csv(csv) => CookKind::Csv(csv.layout().clone()),
+            Source::Jsonl(_) => CookKind::Jsonl(Box::new(ObjectParser::new(self.shared.schema))),
+        };
+        Cook { coercer: Coercer::new(self.shared.schema), kind, keep: self.keep.clone() }
+    }
+}
+
+/// Records framed by [`LeadReader::next_batch`], their bytes copied, to be
+/// coerced by a [`Cook`]. Reused from batch to batch.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub(crate) items: Vec<Framed>,
+    /// The rows' field bytes (CSV) or the lines (JSONL), one after another.
+    pub(crate) bytes: Vec<u8>,
+    /// CSV: the end of each field, relative to its row's first byte.
+    pub(crate) ends: Vec<usize>,
+}
+
+impl Batch {
+    /// How many records the batch holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the batch holds no records.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.bytes.clear();
+        self.ends.clear();
+    }
+}
+
+/// One framed record.
+#[derive(Debug)]
+pub(crate) enum Framed {
+    /// Broken or unreadable: its invalid record, complete.
+    Ready(InputRecord),
+    /// A CSV row: `bytes` and `ends` are ranges of the batch's buffers.
+    Row { record: u64, line: u64, bytes: (usize, usize), ends: (usize, usize) },
+    /// A JSONL line: `bytes` is a range of the batch's bytes.
+    Line { record: u64, line: u64, bytes: (usize, usize) },
+}
+
+/// Coerces framed records (see [`LeadReader::next_batch`]); one per thread.
+pub struct Cook<'s> {
+    coercer: Coercer<'s>,
+    kind: CookKind<'s>,
+    keep: Vec<String>,
+}
+
+enum CookKind<'s> {
+    Csv(CsvLayout),
+    Jsonl(Box<ObjectParser<'s>>),
+}
+
+impl Cook<'_> {
+    /// The records of `batch`, in order, into `out` (the batch is left
+    /// empty of records).
+    pub fn cook(&mut self, batch: &mut Batch, out: &mut Vec<InputRecord>) {
+        let Batch { items, bytes, ends } = batch;
+        for item in items.drain(..) {
+            let record = match item {
+                Framed::Ready(record) => record,
+                Framed::Row { record, line, bytes: (b0, b1), ends: (e0, e1) } => {
+                    let row = Row {
+                        fields: bytes.get(b0..b1).unwrap_or_default(),
+                        ends: ends.get(e0..e1).unwrap_or_default(),
+                    };
+                    match &self.kind {
+                        CookKind::Csv(layout) => layout.cook(&mut self.coercer, row, record, line),
+                        CookKind::Jsonl(_) => Shared::unreadable(record, line, None, messages::other_format()),
+                    }
+                }
+                Framed::Line { record, line, bytes: (b0, b1) } => {
+                    let text = bytes.get(b0..b1).unwrap_or_default();
+                    match &mut self.kind {
+                        CookKind::Jsonl(parser) => {
+                            let mut cooked = jsonl_input::parse_object(parser, &mut self.coercer, text, record, line);
+                            if !self.keep.is_empty() {
+                                cooked.kept = jsonl_input::kept_values(text, &self.keep);
+                            }
+                            cooked
+                        }
+                        CookKind::Csv(_) => Shared::unreadable(record, line, None, messages::other_format()),
+                    }
+                }
+            };
+            out.push(record);
+        }
+    }
 }
 
 impl Iterator for LeadReader<'_> {
@@ -193,7 +344,13 @@ impl Iterator for LeadReader<'_> {
     fn next(&mut self) -> Option<InputRecord> {
         match &mut self.source {
             Source::Csv(csv) => csv.next_record(&mut self.shared),
-            Source::Jsonl(jsonl) => jsonl.next_record(&mut self.shared),
+            Source::Jsonl(jsonl) => {
+                let mut record = jsonl.next_record(&mut self.shared)?;
+                if !self.keep.is_empty() {
+                    record.kept = jsonl.kept_of_last(&self.keep);
+                }
+                Some(record)
+            }
         }
     }
 }
@@ -211,20 +368,40 @@ pub fn leads<'s>(
     input: Box<dyn BufRead + 's>,
     format: InputFormat,
 ) -> Result<LeadReader<'s>, ReadError> {
+    leads_with(schema, input, format, &ReadOptions::default())
+}
+
+/// [`leads`] with [`ReadOptions`]: another CSV separator, columns to keep.
+///
+/// # Errors
+/// As [`leads`]; and when a CSV header has no column a `keep` name names.
+pub fn leads_with<'s>(
+    schema: &'s Schema,
+    input: Box<dyn BufRead + 's>,
+    format: InputFormat,
+    options: &ReadOptions,
+) -> Result<LeadReader<'s>, ReadError> {
     let shared = Shared { schema, coercer: Coercer::new(schema), records: 0, error: None };
     let source = match format {
-        InputFormat::Csv => Source::Csv(Box::new(CsvSource::new(schema, input)?)),
+        InputFormat::Csv => Source::Csv(Box::new(CsvSource::new(schema, input, options)?)),
         InputFormat::Jsonl => Source::Jsonl(Box::new(JsonlSource::new(schema, input))),
     };
-    Ok(LeadReader { shared, source })
+    // CSV resolves its kept columns against the header; JSONL per line.
+    let keep = if format == InputFormat::Jsonl { options.keep.clone() } else { Vec::new() };
+    Ok(LeadReader { shared, source, keep })
 }
 
 /// One lead given as a JSON object (`route eval --lead '<json>'`): record 1,
 /// line 1. The text may span lines; it must hold exactly one object.
 pub fn single_lead(schema: &Schema, json: &str) -> InputRecord {
-    let mut shared = Shared { schema, coercer: Coercer::new(schema), records: 0, error: None };
     let mut parser = ObjectParser::new(schema);
-    jsonl_input::parse_object(&mut parser, &mut shared, json.as_bytes(), 1)
+    jsonl_input::parse_object(&mut parser, &mut Coercer::new(schema), json.as_bytes(), 1, 1)
+}
+
+/// The `keep` columns of one JSON object (`--lead` with `--keep`), as
+/// [`InputRecord::kept`] holds them.
+pub fn kept_of_object(json: &str, keep: &[String]) -> Vec<Option<String>> {
+    jsonl_input::kept_values(json.as_bytes(), keep)
 }
 
 /// The input format a file name implies: `.csv` is CSV; `.jsonl`, `.ndjson`

@@ -2,9 +2,10 @@
 //! (LANGUAGE.md §10).
 
 use std::fmt::Write as _;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
-use crate::eval::{Decision, TargetKind};
+use super::json_out::{self, Kept};
+use crate::eval::Decision;
 
 /// The format of `route eval` output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,12 +44,24 @@ pub const CSV_HEADER: [&str; 13] = [
 /// error doing so.
 pub struct DecisionWriter<W: Write> {
     sink: Sink<W>,
+    /// The input columns copied into each record (`--keep`).
+    kept: Vec<String>,
 }
 
 enum Sink<W: Write> {
-    Jsonl(BufWriter<W>),
+    Jsonl(JsonlSink<W>),
     Csv(Box<CsvSink<W>>),
 }
+
+/// JSONL: records are written into one reused buffer, handed to the
+/// writer whenever it holds [`FLUSH_AT`] bytes.
+struct JsonlSink<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+}
+
+/// How many bytes of records the JSONL writer gathers before writing them.
+const FLUSH_AT: usize = 1 << 16;
 
 struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
@@ -84,7 +97,7 @@ impl<W: Write> DecisionWriter<W> {
     /// A writer of `format` to `w`.
     pub fn new(w: W, format: OutputFormat) -> DecisionWriter<W> {
         let sink = match format {
-            OutputFormat::Jsonl => Sink::Jsonl(BufWriter::with_capacity(1 << 16, w)),
+            OutputFormat::Jsonl => Sink::Jsonl(JsonlSink { out: w, buf: Vec::with_capacity(FLUSH_AT + 4096) }),
             OutputFormat::Csv => Sink::Csv(Box::new(CsvSink {
                 writer: csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w),
                 header_written: false,
@@ -98,7 +111,7 @@ impl<W: Write> DecisionWriter<W> {
                 line: String::new(),
             })),
         };
-        DecisionWriter { sink }
+        DecisionWriter { sink, kept: Vec::new() }
     }
 
     /// Adds the split and second-owner columns ([`OWNER_COLUMNS`]) to CSV
@@ -129,15 +142,40 @@ impl<W: Write> DecisionWriter<W> {
         self
     }
 
+    /// Copies these input columns into every record (`--keep`): in JSONL a
+    /// last key `kept`, an object of column name to text (null when the
+    /// lead had none); in CSV one more column each, after the others, named
+    /// as the input column, or `kept.NAME` when a decision column has that
+    /// name already. Give each record's values to [`DecisionWriter::write_kept`].
+    pub fn with_kept(mut self, names: Vec<String>) -> DecisionWriter<W> {
+        self.kept = names;
+        self
+    }
+
     /// Writes one decision.
     ///
     /// # Errors
     /// When the underlying writer fails.
     pub fn write(&mut self, decision: &Decision) -> io::Result<()> {
+        self.write_kept(decision, &[])
+    }
+
+    /// Writes one decision with the values of the kept columns (see
+    /// [`DecisionWriter::with_kept`]; missing values are null).
+    ///
+    /// # Errors
+    /// When the underlying writer fails.
+    pub fn write_kept(&mut self, decision: &Decision, kept: &[Option<String>]) -> io::Result<()> {
+        let kept = (!self.kept.is_empty()).then_some(Kept { names: &self.kept, values: kept });
         match &mut self.sink {
-            Sink::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, decision)?;
-                out.write_all(b"\n")
+            Sink::Jsonl(sink) => {
+                json_out::push_decision(&mut sink.buf, decision, kept)?;
+                sink.buf.push(b'\n');
+                if sink.buf.len() >= FLUSH_AT {
+                    sink.out.write_all(&sink.buf)?;
+                    sink.buf.clear();
+                }
+                Ok(())
             }
             Sink::Csv(sink) => {
                 let CsvSink {
@@ -153,7 +191,7 @@ impl<W: Write> DecisionWriter<W> {
                     line,
                 } = &mut **sink;
                 if !*header_written {
-                    write_header(writer, *explain, *owners, *scores)?;
+                    write_header(writer, (*explain, *owners, *scores), &self.kept)?;
                     *header_written = true;
                 }
                 line.clear();
@@ -165,7 +203,7 @@ impl<W: Write> DecisionWriter<W> {
                     &decision.lead,
                     decision.rule.as_deref().unwrap_or(""),
                     line,
-                    decision.target.map_or("", target_name),
+                    decision.target.map_or("", json_out::target_name),
                     decision.team.as_deref().unwrap_or(""),
                     decision.queue.as_deref().unwrap_or(""),
                     decision.assignee.as_deref().unwrap_or(""),
@@ -201,8 +239,11 @@ impl<W: Write> DecisionWriter<W> {
                 }
                 let score_cells: [&str; 1] = [scores_cell.as_str()];
                 let score_cells: &[&str] = if *scores { &score_cells } else { &[] };
-                let cells = record.iter().chain(owner_cells).chain(explain_cells).chain(score_cells);
-                writer.write_record(cells).map_err(csv_to_io)
+                let kept_cells = (0..self.kept.len()).map(|i| kept.and_then(|k| k.values.get(i)?.as_deref()));
+                let kept_cells = kept_cells.map(|cell| cell.unwrap_or(""));
+                let cells = record.iter().copied().chain(owner_cells.iter().copied());
+                let cells = cells.chain(explain_cells.iter().copied()).chain(score_cells.iter().copied());
+                writer.write_record(cells.chain(kept_cells)).map_err(csv_to_io)
             }
         }
     }
@@ -213,11 +254,15 @@ impl<W: Write> DecisionWriter<W> {
     /// When writing or flushing fails.
     pub fn finish(self) -> io::Result<W> {
         match self.sink {
-            Sink::Jsonl(out) => out.into_inner().map_err(io::IntoInnerError::into_error),
+            Sink::Jsonl(JsonlSink { mut out, buf }) => {
+                out.write_all(&buf)?;
+                out.flush()?;
+                Ok(out)
+            }
             Sink::Csv(sink) => {
                 let CsvSink { mut writer, header_written, explain, owners, scores, .. } = *sink;
                 if !header_written {
-                    write_header(&mut writer, explain, owners, scores)?;
+                    write_header(&mut writer, (explain, owners, scores), &self.kept)?;
                 }
                 writer.into_inner().map_err(|e| e.into_error())
             }
@@ -230,13 +275,22 @@ impl<W: Write> DecisionWriter<W> {
 /// and arm (from 1), and the second owner's team, queue and rep.
 pub const OWNER_COLUMNS: [&str; 5] = ["split", "split_arm", "secondary_team", "secondary_queue", "secondary_assignee"];
 
-/// The CSV header, with the owner, explain and scores columns when asked
-/// for, in that order.
-fn write_header<W: Write>(writer: &mut csv::Writer<W>, explain: bool, owners: bool, scores: bool) -> io::Result<()> {
+/// The CSV header: the decision's columns, then the owner, explain and
+/// scores columns when asked for (`(explain, owners, scores)`), then the
+/// kept input columns (renamed `kept.NAME` where a name is taken).
+fn write_header<W: Write>(
+    writer: &mut csv::Writer<W>,
+    (explain, owners, scores): (bool, bool, bool),
+    kept: &[String],
+) -> io::Result<()> {
     let owner_columns: &[&str] = if owners { &OWNER_COLUMNS } else { &[] };
     let explained: &[&str] = if explain { &["trace", "distribution"] } else { &[] };
     let scored: &[&str] = if scores { &["scores"] } else { &[] };
-    writer.write_record(CSV_HEADER.iter().chain(owner_columns).chain(explained).chain(scored)).map_err(csv_to_io)
+    let decision: Vec<&str> = CSV_HEADER.iter().chain(owner_columns).chain(explained).chain(scored).copied().collect();
+    let kept =
+        kept.iter().map(|name| if decision.contains(&name.as_str()) { format!("kept.{name}") } else { name.clone() });
+    let header: Vec<String> = decision.iter().map(|s| (*s).to_string()).chain(kept).collect();
+    writer.write_record(&header).map_err(csv_to_io)
 }
 
 /// A value as compact JSON in `out`; empty for `None`.
@@ -246,15 +300,6 @@ fn json_cell<T: serde::Serialize>(out: &mut String, value: Option<&T>) -> io::Re
         out.push_str(&serde_json::to_string(value)?);
     }
     Ok(())
-}
-
-/// The output name of a target kind (as its serde form).
-fn target_name(kind: TargetKind) -> &'static str {
-    match kind {
-        TargetKind::Team => "team",
-        TargetKind::Rep => "rep",
-        TargetKind::Queue => "queue",
-    }
 }
 
 /// The I/O error inside a csv writer error (keeps its kind, e.g. a broken

@@ -169,9 +169,20 @@ pub struct SchemaDecl {
     pub name: Ident,
     /// Input values that mean "absent" (`missing: "Select", "-"`).
     pub missing: Vec<StrLit>,
+    /// `numbers: lenient|strict`, when given (the last one counts).
+    pub numbers: Option<NumbersDecl>,
     /// Fields in declaration order.
     pub fields: Vec<FieldDecl>,
     /// The whole declaration.
+    pub span: Span,
+}
+
+/// `numbers: lenient` (or `strict`, the default) in a schema.
+#[derive(Debug, Clone)]
+pub struct NumbersDecl {
+    /// Whether `lenient` was written.
+    pub lenient: bool,
+    /// The whole entry.
     pub span: Span,
 }
 

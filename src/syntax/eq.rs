@@ -60,8 +60,12 @@ impl PartialEq for Item {
 
 impl PartialEq for SchemaDecl {
     fn eq(&self, other: &Self) -> bool {
-        let SchemaDecl { name, missing, fields, span: _ } = self;
-        *name == other.name && *missing == other.missing && *fields == other.fields
+        let SchemaDecl { name, missing, numbers, fields, span: _ } = self;
+        let lenient = |n: &Option<NumbersDecl>| n.as_ref().map(|n| n.lenient);
+        *name == other.name
+            && *missing == other.missing
+            && lenient(numbers) == lenient(&other.numbers)
+            && *fields == other.fields
     }
 }
 

@@ -172,9 +172,14 @@ impl Lower {
 
     fn schema(&self, pair: Pair<'_, Rule>) -> Result<SchemaDecl> {
         let mut missing = Vec::new();
+        let mut numbers = None;
         let mut fields = Vec::new();
         for entry in pair.clone().into_inner() {
             match entry.as_rule() {
+                Rule::numbers_decl => {
+                    let lenient = self.child(&entry, Rule::numbers_mode)?.as_str() == "lenient";
+                    numbers = Some(NumbersDecl { lenient, span: self.span(&entry) });
+                }
                 Rule::missing_decl => {
                     for s in self.children(&entry, Rule::string) {
                         missing.push(self.string(s)?);
@@ -184,7 +189,8 @@ impl Lower {
                 _ => {}
             }
         }
-        Ok(SchemaDecl { name: self.ident(self.child(&pair, Rule::ident)?), missing, fields, span: self.span(&pair) })
+        let name = self.ident(self.child(&pair, Rule::ident)?);
+        Ok(SchemaDecl { name, missing, numbers, fields, span: self.span(&pair) })
     }
 
     fn field(&self, pair: Pair<'_, Rule>) -> Result<FieldDecl> {
@@ -916,6 +922,7 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::schema | Rule::kw_schema => "`schema`",
         Rule::field_decl => "a field (`name: type`)",
         Rule::missing_decl | Rule::kw_missing => "`missing:`",
+        Rule::numbers_decl | Rule::kw_numbers | Rule::numbers_mode => "`numbers: lenient`",
         Rule::type_expr | Rule::scalar_type | Rule::enum_type => {
             "a type (`string`, `int`, `float`, `bool`, `list<...>` or \"a\" | \"b\")"
         }

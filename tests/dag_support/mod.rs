@@ -30,6 +30,7 @@ pub fn schema(fields: &[(&str, FieldType, bool)], enums: &[&[&str]]) -> Schema {
         missing: vec![],
         id_field: None,
         derived: Vec::new(),
+        numbers: Default::default(),
     }
 }
 

@@ -50,6 +50,7 @@ pub fn lead_schema() -> Schema {
         missing: ["Select", "N/A", "-"].map(String::from).to_vec(),
         id_field: Some(FieldId(0)),
         derived: Vec::new(),
+        numbers: Default::default(),
     }
 }
 
@@ -70,6 +71,7 @@ pub fn x_education_schema() -> Schema {
         missing: vec!["Select".to_string()],
         id_field: Some(FieldId(0)),
         derived: Vec::new(),
+        numbers: Default::default(),
     }
 }
 

@@ -1,0 +1,205 @@
+//! The JSONL decision record written directly into a byte buffer: the
+//! fixed keys of LANGUAGE.md §10 in their order, strings escaped exactly as
+//! serde_json escapes them, so the bytes are those of `serde_json::to_writer`
+//! on a [`Decision`] (a property test holds the two together) without the
+//! serializer's per-field dispatch. The rare nested keys (`trace`,
+//! `distribution`) still go through serde_json.
+
+use std::io;
+
+use crate::eval::{Decision, LeadError, TargetKind};
+
+/// What to escape, per byte, as serde_json does: `"` and `\`, and every
+/// control character below 0x20 (DEL and non-ASCII pass unchanged).
+const fn needs_escape(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+/// Appends `text` as a JSON string (quotes included).
+pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        if !needs_escape(byte) {
+            continue;
+        }
+        out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
+        push_escape(out, byte);
+        start = at + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// The escape of one byte that needs one, in serde_json's spelling: the
+/// short forms where JSON has them, else `\u00XX` in lowercase hex.
+fn push_escape(out: &mut Vec<u8>, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short = match byte {
+        b'"' => Some(b'"'),
+        b'\\' => Some(b'\\'),
+        0x08 => Some(b'b'),
+        0x0C => Some(b'f'),
+        b'\n' => Some(b'n'),
+        b'\r' => Some(b'r'),
+        b'\t' => Some(b't'),
+        _ => None,
+    };
+    match short {
+        Some(c) => out.extend_from_slice(&[b'\\', c]),
+        None => {
+            let hex = |n: u8| HEX.get(usize::from(n & 0xF)).copied().unwrap_or(b'0');
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex(byte >> 4), hex(byte)]);
+        }
+    }
+}
+
+/// Appends `"key":` (keys are fixed ASCII without anything to escape).
+fn push_key(out: &mut Vec<u8>, key: &str, first: bool) {
+    if !first {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// Appends a string or `null`.
+fn push_opt_str(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => push_str(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Appends an unsigned integer in decimal.
+fn push_u64(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        if let Some(slot) = digits.get_mut(at) {
+            *slot = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+}
+
+/// The output name of a target kind (as its serde form).
+pub(crate) fn target_name(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::Team => "team",
+        TargetKind::Rep => "rep",
+        TargetKind::Queue => "queue",
+    }
+}
+
+/// Appends one decision as compact JSON (no line end): the bytes
+/// `serde_json::to_writer` writes for it, then, when `kept` is given, a
+/// `kept` object of the copied input columns (`names[i]` holds `values[i]`).
+///
+/// # Errors
+/// Only when serde_json fails on one of the optional parts (it does not
+/// for these types).
+pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option<Kept<'_>>) -> io::Result<()> {
+    out.push(b'{');
+    push_key(out, "lead", true);
+    push_str(out, &decision.lead);
+    push_key(out, "rule", false);
+    push_opt_str(out, decision.rule.as_deref());
+    push_key(out, "line", false);
+    match decision.line {
+        Some(line) => push_u64(out, u64::from(line)),
+        None => out.extend_from_slice(b"null"),
+    }
+    push_key(out, "target", false);
+    push_opt_str(out, decision.target.map(target_name));
+    push_key(out, "team", false);
+    push_opt_str(out, decision.team.as_deref());
+    push_key(out, "queue", false);
+    push_opt_str(out, decision.queue.as_deref());
+    push_key(out, "assignee", false);
+    push_opt_str(out, decision.assignee.as_deref());
+    push_key(out, "strategy", false);
+    push_opt_str(out, decision.strategy);
+    push_key(out, "fallback", false);
+    out.extend_from_slice(if decision.fallback { b"true" } else { b"false" });
+    push_key(out, "reason", false);
+    push_str(out, decision.reason.as_str());
+    // The optional parts, in the field order serde writes: the rarer ones
+    // (a split, a second owner, scores) through serde_json itself.
+    if let Some(split) = &decision.split {
+        push_key(out, "split", false);
+        serde_json::to_writer(&mut *out, split)?;
+    }
+    if let Some(secondary) = &decision.secondary {
+        push_key(out, "secondary", false);
+        serde_json::to_writer(&mut *out, secondary)?;
+    }
+    if let Some(error) = &decision.error {
+        push_key(out, "error", false);
+        push_error(out, error);
+    }
+    if let Some(trace) = &decision.trace {
+        push_key(out, "trace", false);
+        serde_json::to_writer(&mut *out, trace)?;
+    }
+    if let Some(distribution) = &decision.distribution {
+        push_key(out, "distribution", false);
+        serde_json::to_writer(&mut *out, distribution)?;
+    }
+    if let Some(scores) = &decision.scores {
+        push_key(out, "scores", false);
+        serde_json::to_writer(&mut *out, scores)?;
+    }
+    if let Some(kept) = kept {
+        push_key(out, "kept", false);
+        push_kept(out, kept);
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Input columns copied into a record (`--keep`): their names, and for this
+/// record each one's text (`None`: the input had no such column or key).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Kept<'a> {
+    pub(crate) names: &'a [String],
+    pub(crate) values: &'a [Option<String>],
+}
+
+/// Appends the `kept` object.
+fn push_kept(out: &mut Vec<u8>, kept: Kept<'_>) {
+    out.push(b'{');
+    for (i, name) in kept.names.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, name);
+        out.push(b':');
+        push_opt_str(out, kept.values.get(i).and_then(Option::as_deref));
+    }
+    out.push(b'}');
+}
+
+/// Appends a [`LeadError`] object.
+fn push_error(out: &mut Vec<u8>, error: &LeadError) {
+    out.push(b'{');
+    push_key(out, "field", true);
+    push_opt_str(out, error.field.as_deref());
+    push_key(out, "value", false);
+    push_opt_str(out, error.value.as_deref());
+    push_key(out, "message", false);
+    push_str(out, &error.message);
+    push_key(out, "record", false);
+    push_u64(out, error.record);
+    push_key(out, "line", false);
+    push_u64(out, error.line);
+    out.push(b'}');
+}
