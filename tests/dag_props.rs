@@ -77,6 +77,27 @@ fn case_of(rules: std::ops::Range<usize>) -> impl Strategy<Value = Case> {
         .prop_map(|(enum_size, optional, rules, leads)| Case { enum_size, optional, rules, leads })
 }
 
+/// Rule lists as long as the generated benchmark programs' (hundreds of
+/// rules, each a conjunction of one to four tests, now and then with an
+/// `or` or a `not` in it, as `shared/bench/gen_rules.py` writes them), so
+/// that the budgets below leave long `Rules` lists with bitset filters.
+fn large_case() -> impl Strategy<Value = Case> {
+    let part = prop_oneof![
+        12 => atom().prop_map(CondSpec::Atom),
+        1 => prop::collection::vec(atom().prop_map(CondSpec::Atom), 2..3).prop_map(CondSpec::Any),
+        1 => prop::collection::vec(atom().prop_map(CondSpec::Atom), 1..3)
+            .prop_map(|parts| CondSpec::Not(Box::new(CondSpec::Any(parts)))),
+    ];
+    let rule = prop::collection::vec(part, 1..5).prop_map(CondSpec::All);
+    (
+        2u8..=4,
+        any::<[bool; 4]>(),
+        prop::collection::vec(rule, 150..400),
+        prop::collection::vec(prop::collection::vec(any::<u16>(), FIELDS as usize + 3), 64..128),
+    )
+        .prop_map(|(enum_size, optional, rules, leads)| Case { enum_size, optional, rules, leads })
+}
+
 fn build(case: &Case) -> Program {
     build_program(case.enum_size, case.optional, &case.rules, REGEXES)
 }
@@ -170,6 +191,15 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dag_agrees_with_the_reference_on_large_programs(case in large_case()) {
+        check(&case)?;
+    }
+}
+
 /// Every leaf a valid lead can reach is a real answer, and a tiny budget
 /// really produces rules nodes.
 #[test]
@@ -194,6 +224,8 @@ fn tiny_budget_falls_back_to_rules_nodes() {
     assert!(stats.budget_hit, "{stats:?}");
     assert!(stats.rules_nodes > 0, "{stats:?}");
     assert!(dag.nodes().iter().any(|n| matches!(n, Node::Rules { .. })));
+    // Lists of more than eight candidates get a bitset filter.
+    assert!(stats.filters > 0 && stats.filter_words > 0, "{stats:?}");
     let full = compile(&program, Budget::UNLIMITED);
     assert!(!full.stats().budget_hit);
     assert_eq!(full.stats().rules_nodes, 0);

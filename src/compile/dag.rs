@@ -7,6 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::filter::Filter;
 use super::predicate::{Atom, AtomId, CondId};
 use crate::check::program::{Lookup, RuleId};
 use crate::schema::{FieldId, Lead, Value};
@@ -254,6 +255,13 @@ pub struct Stats {
     pub work: usize,
     /// Whether the work budget (rather than the node budget) stopped it.
     pub work_budget_hit: bool,
+    /// `Rules` nodes that carry a bitset filter ([`crate::compile`],
+    /// "Leaves").
+    pub filters: usize,
+    /// Words (8 bytes each) of filter rows stored.
+    pub filter_words: usize,
+    /// Whether the work budget left some `Rules` nodes without a filter.
+    pub filter_budget_hit: bool,
     /// The node budget it was built under.
     pub max_nodes: usize,
     /// The work budget it was built under.
@@ -279,6 +287,12 @@ pub struct Dag {
     /// String literals of [`AtomCode::StrIn`] atoms.
     pub(super) code_strs: Vec<Box<str>>,
     pub(super) symbols: Vec<Box<str>>,
+    /// String literal to symbol, for classing a lead's strings in filters.
+    pub(super) symbol_index: FxHashMap<Box<str>, u32>,
+    /// The bitset filters of rules nodes.
+    pub(super) filters: Vec<Filter>,
+    /// Per node, the index of its filter in `filters` (`u32::MAX`: none).
+    pub(super) node_filters: Vec<u32>,
     pub(super) stats: Stats,
 }
 
@@ -351,7 +365,7 @@ impl Dag {
                 }
                 Node::Rules { candidates } => {
                     let list = self.candidates.get(candidates.range()).unwrap_or(&[]);
-                    return self.first_holding(list, lead, lookups);
+                    return self.first_in_rules(id, list, lead, lookups);
                 }
             };
         }
@@ -369,6 +383,19 @@ impl Dag {
         match self.nodes.get(self.unchecked.index()) {
             Some(Node::Rules { candidates }) => self.candidates.get(candidates.range()).unwrap_or(&[]),
             _ => &[],
+        }
+    }
+
+    /// The first candidate of a rules node's list that holds: through its
+    /// bitset filter when it has one and the lead's values can be classed,
+    /// else by scanning the list.
+    #[inline]
+    fn first_in_rules(&self, id: NodeId, list: &[Candidate], lead: &Lead, lookups: &[Lookup]) -> Option<RuleId> {
+        let filter = self.node_filters.get(id.index()).and_then(|&f| self.filters.get(f as usize));
+        let holds = |i: usize| list.get(i).is_some_and(|c| self.holds(c.cond, lead, lookups));
+        match filter.and_then(|f| f.first(lead, &self.symbol_index, holds)) {
+            Some(found) => found.and_then(|i| list.get(i)).map(|c| c.rule),
+            None => self.first_holding(list, lead, lookups),
         }
     }
 

@@ -85,6 +85,17 @@
 //! each with its residual condition — slower but still exact. `route graph`
 //! and [`Dag::stats`] say when this happened.
 //!
+//! **Leaves.** A rules node longer than eight candidates gets a bitset
+//! filter (`filter.rs`), as packet classifiers answer first-match over
+//! thousands of rules: per field the candidates constrain, the lead's value
+//! picks a row, the bitset of candidates whose constraints on that field
+//! it satisfies; the AND of the rows, in order, names the candidates worth
+//! evaluating, and the first of them that holds is the answer. So a lead
+//! that ends in a list of 90 candidates pays for a dozen field lookups and
+//! one or two conditions instead of 90 conditions. Filters are charged to
+//! a work budget of their own, as large as [`Budget::max_work`]; past it a
+//! list stays plain (still exact).
+//!
 //! # Representation and invariants
 //!
 //! See [`Node`] for what each node means and [`Edge`] for what each edge
@@ -107,6 +118,7 @@
 
 mod build;
 mod dag;
+mod filter;
 mod listing;
 mod predicate;
 
