@@ -79,8 +79,9 @@ fn case_of(rules: std::ops::Range<usize>) -> impl Strategy<Value = Case> {
 
 /// Rule lists as long as the generated benchmark programs' (hundreds of
 /// rules, each a conjunction of one to four tests, now and then with an
-/// `or` or a `not` in it, as `shared/bench/gen_rules.py` writes them), so
-/// that the budgets below leave long `Rules` lists with bitset filters.
+/// `or` or a `not` in it, as `shared/bench/gen_rules.py` writes them): the
+/// bitset filter over hundreds of rules, and DAGs whose budgets leave long
+/// `Rules` lists.
 fn large_case() -> impl Strategy<Value = Case> {
     let part = prop_oneof![
         12 => atom().prop_map(CondSpec::Atom),
@@ -168,6 +169,10 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             let expected = reference::first_match(&program, &lead);
             let got = dag.route(&lead, lookups);
             prop_assert_eq!(got, expected, "budget {:?}, lead {:?}\n{}", budget, lead, dag.listing(&program));
+            // `route` matches through the bitset filter; the DAG walk the
+            // analyses rely on must agree too.
+            let walked = dag.walk(&lead, lookups);
+            prop_assert_eq!(walked, expected, "walk, budget {:?}, lead {:?}\n{}", budget, lead, dag.listing(&program));
         }
     }
     Ok(())
@@ -224,7 +229,7 @@ fn tiny_budget_falls_back_to_rules_nodes() {
     assert!(stats.budget_hit, "{stats:?}");
     assert!(stats.rules_nodes > 0, "{stats:?}");
     assert!(dag.nodes().iter().any(|n| matches!(n, Node::Rules { .. })));
-    // Lists of more than eight candidates get a bitset filter.
+    // Programs of more than eight rules get a bitset filter.
     assert!(stats.filters > 0 && stats.filter_words > 0, "{stats:?}");
     let full = compile(&program, Budget::UNLIMITED);
     assert!(!full.stats().budget_hit);

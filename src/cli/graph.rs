@@ -93,6 +93,11 @@ pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
     } else {
         format!("within the size budget of {} nodes", budget.max_nodes)
     };
+    // Long lists are matched through bitset filters (docs/architecture.md).
+    let budget_note = match stats.filters {
+        0 => budget_note,
+        n => format!("{budget_note}, {n} of them bitset-filtered"),
+    };
     writeln!(
         out,
         "# {} rules -> {} nodes ({} switches, {} intervals, {} tests, {} leaves), depth {}; {budget_note}",

@@ -1077,12 +1077,11 @@ impl<'b, 'p> Finisher<'b, 'p> {
             code_strs: Vec::new(),
             symbols: self.builder.arena.symbols().to_vec(),
             symbol_index: FxHashMap::default(),
-            filters: Vec::new(),
-            node_filters: Vec::with_capacity(order.len()),
+            filter: None,
             stats: Stats::default(),
         };
         dag.symbol_index = dag.symbols.iter().zip(0u32..).map(|(s, i)| (s.clone(), i)).collect();
-        // Filters get a work budget of their own, as large as the
+        // The filter gets a work budget of its own, as large as the
         // builder's: together they spend at most twice `max_work`.
         let mut filters = FilterBuilder::new(&self.builder.arena, &self.builder.program.schema, self.builder.max_work);
         encode_atoms(&self.builder.arena, &self.builder.program.schema, &mut dag);
@@ -1093,7 +1092,6 @@ impl<'b, 'p> Finisher<'b, 'p> {
                 continue;
             };
             let counts = class != unchecked_class || class == root_class;
-            let mut filter = u32::MAX;
             let node = match key {
                 Key::NoMatch => Node::NoMatch,
                 Key::Match(rule) => Node::Match(*rule),
@@ -1142,13 +1140,10 @@ impl<'b, 'p> Finisher<'b, 'p> {
                         stats.rules_nodes += 1;
                         stats.rules_candidates += list.len();
                     }
-                    // The unchecked node alone only sees values outside
-                    // the schema, which filters mostly cannot class.
-                    if let Some(f) = counts.then(|| filters.build(list)).flatten() {
-                        stats.filters += 1;
-                        stats.filter_words += f.size();
-                        filter = u32::try_from(dag.filters.len()).unwrap_or(u32::MAX);
-                        dag.filters.push(f);
+                    // The unchecked node holds every rule, in order, with
+                    // its whole condition: the filter's candidates.
+                    if class == unchecked_class {
+                        dag.filter = filters.build(list);
                     }
                     Node::Rules { candidates: Slice::of(start, list.len()) }
                 }
@@ -1157,8 +1152,9 @@ impl<'b, 'p> Finisher<'b, 'p> {
                 stats.leaves += 1;
             }
             dag.nodes.push(node);
-            dag.node_filters.push(filter);
         }
+        stats.filters = usize::from(dag.filter.is_some());
+        stats.filter_words = dag.filter.as_ref().map_or(0, |f| f.size());
         stats.filter_budget_hit = filters.budget_hit;
         stats.nodes = dag.nodes.len() - usize::from(root_class != unchecked_class);
         stats.depth = self.depth.get(root_class as usize).copied().unwrap_or(0);

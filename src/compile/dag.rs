@@ -255,12 +255,12 @@ pub struct Stats {
     pub work: usize,
     /// Whether the work budget (rather than the node budget) stopped it.
     pub work_budget_hit: bool,
-    /// `Rules` nodes that carry a bitset filter ([`crate::compile`],
-    /// "Leaves").
+    /// Bitset filters built: 1 when [`Dag::route`] matches through one
+    /// ([`crate::compile`], "Matching"), else 0.
     pub filters: usize,
     /// Words (8 bytes each) of filter rows stored.
     pub filter_words: usize,
-    /// Whether the work budget left some `Rules` nodes without a filter.
+    /// Whether the work budget refused the filter.
     pub filter_budget_hit: bool,
     /// The node budget it was built under.
     pub max_nodes: usize,
@@ -289,16 +289,18 @@ pub struct Dag {
     pub(super) symbols: Vec<Box<str>>,
     /// String literal to symbol, for classing a lead's strings in filters.
     pub(super) symbol_index: FxHashMap<Box<str>, u32>,
-    /// The bitset filters of rules nodes.
-    pub(super) filters: Vec<Filter>,
-    /// Per node, the index of its filter in `filters` (`u32::MAX`: none).
-    pub(super) node_filters: Vec<u32>,
+    /// The bitset filter over every rule (the candidates of
+    /// [`Dag::unchecked`], in order), when it was built.
+    pub(super) filter: Option<Filter>,
     pub(super) stats: Stats,
 }
 
 impl Dag {
     /// The rule that fires first for `lead`, as [`crate::eval::reference`]
-    /// would answer, in time proportional to the path's length.
+    /// would answer: through the bitset filter over every rule when the
+    /// compiler built one ([`crate::compile`], "Matching"), else by
+    /// walking the DAG ([`Dag::walk`]), in time proportional to the path's
+    /// length.
     ///
     /// Exact for every lead whose values are absent or of their field's
     /// type (an int for an int field, an int or float for a float field, an
@@ -306,6 +308,15 @@ impl Dag {
     /// to evaluating the rules directly, so the answer is still the
     /// reference's. Allocates nothing.
     pub fn route(&self, lead: &Lead, lookups: &[Lookup]) -> Option<RuleId> {
+        match self.route_filtered(lead, lookups) {
+            Some(rule) => rule,
+            None => self.walk(lead, lookups),
+        }
+    }
+
+    /// [`Dag::route`] by walking the DAG alone, as the analyses see it (the
+    /// filter left aside): for comparing the two in benchmarks.
+    pub fn walk(&self, lead: &Lead, lookups: &[Lookup]) -> Option<RuleId> {
         let mut id = self.root;
         loop {
             let Some(node) = self.nodes.get(id.index()) else {
@@ -365,7 +376,7 @@ impl Dag {
                 }
                 Node::Rules { candidates } => {
                     let list = self.candidates.get(candidates.range()).unwrap_or(&[]);
-                    return self.first_in_rules(id, list, lead, lookups);
+                    return self.first_holding(list, lead, lookups);
                 }
             };
         }
@@ -386,17 +397,16 @@ impl Dag {
         }
     }
 
-    /// The first candidate of a rules node's list that holds: through its
-    /// bitset filter when it has one and the lead's values can be classed,
-    /// else by scanning the list.
+    /// The first rule whose condition holds, through the bitset filter
+    /// over every rule; `None` when there is no filter or the lead has a
+    /// value the filter cannot class (of another type, NaN).
     #[inline]
-    fn first_in_rules(&self, id: NodeId, list: &[Candidate], lead: &Lead, lookups: &[Lookup]) -> Option<RuleId> {
-        let filter = self.node_filters.get(id.index()).and_then(|&f| self.filters.get(f as usize));
+    fn route_filtered(&self, lead: &Lead, lookups: &[Lookup]) -> Option<Option<RuleId>> {
+        let filter = self.filter.as_ref()?;
+        let list = self.unchecked_candidates();
         let holds = |i: usize| list.get(i).is_some_and(|c| self.holds(c.cond, lead, lookups));
-        match filter.and_then(|f| f.first(lead, &self.symbol_index, holds)) {
-            Some(found) => found.and_then(|i| list.get(i)).map(|c| c.rule),
-            None => self.first_holding(list, lead, lookups),
-        }
+        let found = filter.first(lead, &self.symbol_index, holds)?;
+        Some(found.and_then(|i| list.get(i)).map(|c| c.rule))
     }
 
     fn first_holding(&self, list: &[Candidate], lead: &Lead, lookups: &[Lookup]) -> Option<RuleId> {
