@@ -93,10 +93,10 @@ pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
     } else {
         format!("within the size budget of {} nodes", budget.max_nodes)
     };
-    // Long lists are matched through bitset filters (docs/architecture.md).
+    // `route eval` matches through the filter, not the DAG (docs/architecture.md).
     let budget_note = match stats.filters {
         0 => budget_note,
-        n => format!("{budget_note}, {n} of them bitset-filtered"),
+        _ => format!("{budget_note}; leads are matched through a bitset filter over every rule"),
     };
     writeln!(
         out,
