@@ -221,6 +221,10 @@ fn graph_lists_the_decision_dag() {
     insta::assert_snapshot!("graph_quickstart", r.stdout);
     let r = run(&["graph", QUICKSTART, "--stats", "--max-nodes", "2"]);
     assert!(r.stdout.contains("size budget of 2 nodes reached"), "{}", r.stdout);
+    // Four rules are walked; acme's 28 are matched through the filter.
+    assert!(!r.stdout.contains("bitset filter"), "{}", r.stdout);
+    let r = run(&["graph", "examples/acme", "--stats"]);
+    assert!(r.stdout.contains("matched through a bitset filter over every rule"), "{}", r.stdout);
 }
 
 #[test]

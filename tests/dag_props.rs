@@ -77,6 +77,28 @@ fn case_of(rules: std::ops::Range<usize>) -> impl Strategy<Value = Case> {
         .prop_map(|(enum_size, optional, rules, leads)| Case { enum_size, optional, rules, leads })
 }
 
+/// Rule lists as long as the generated benchmark programs' (hundreds of
+/// rules, each a conjunction of one to four tests, now and then with an
+/// `or` or a `not` in it, as `shared/bench/gen_rules.py` writes them): the
+/// bitset filter over hundreds of rules, and DAGs whose budgets leave long
+/// `Rules` lists.
+fn large_case() -> impl Strategy<Value = Case> {
+    let part = prop_oneof![
+        12 => atom().prop_map(CondSpec::Atom),
+        1 => prop::collection::vec(atom().prop_map(CondSpec::Atom), 2..3).prop_map(CondSpec::Any),
+        1 => prop::collection::vec(atom().prop_map(CondSpec::Atom), 1..3)
+            .prop_map(|parts| CondSpec::Not(Box::new(CondSpec::Any(parts)))),
+    ];
+    let rule = prop::collection::vec(part, 1..5).prop_map(CondSpec::All);
+    (
+        2u8..=4,
+        any::<[bool; 4]>(),
+        prop::collection::vec(rule, 150..400),
+        prop::collection::vec(prop::collection::vec(any::<u16>(), FIELDS as usize + 3), 64..128),
+    )
+        .prop_map(|(enum_size, optional, rules, leads)| Case { enum_size, optional, rules, leads })
+}
+
 fn build(case: &Case) -> Program {
     build_program(case.enum_size, case.optional, &case.rules, REGEXES)
 }
@@ -147,6 +169,10 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             let expected = reference::first_match(&program, &lead);
             let got = dag.route(&lead, lookups);
             prop_assert_eq!(got, expected, "budget {:?}, lead {:?}\n{}", budget, lead, dag.listing(&program));
+            // `route` matches through the bitset filter; the DAG walk the
+            // analyses rely on must agree too.
+            let walked = dag.walk(&lead, lookups);
+            prop_assert_eq!(walked, expected, "walk, budget {:?}, lead {:?}\n{}", budget, lead, dag.listing(&program));
         }
     }
     Ok(())
@@ -166,6 +192,15 @@ proptest! {
 
     #[test]
     fn dag_agrees_with_the_reference_on_longer_rule_lists(case in long_case()) {
+        check(&case)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dag_agrees_with_the_reference_on_large_programs(case in large_case()) {
         check(&case)?;
     }
 }
@@ -194,6 +229,8 @@ fn tiny_budget_falls_back_to_rules_nodes() {
     assert!(stats.budget_hit, "{stats:?}");
     assert!(stats.rules_nodes > 0, "{stats:?}");
     assert!(dag.nodes().iter().any(|n| matches!(n, Node::Rules { .. })));
+    // Programs of more than eight rules get a bitset filter.
+    assert!(stats.filters > 0 && stats.filter_words > 0, "{stats:?}");
     let full = compile(&program, Budget::UNLIMITED);
     assert!(!full.stats().budget_hit);
     assert_eq!(full.stats().rules_nodes, 0);

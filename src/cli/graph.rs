@@ -93,6 +93,11 @@ pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
     } else {
         format!("within the size budget of {} nodes", budget.max_nodes)
     };
+    // `route eval` matches through the filter, not the DAG (docs/architecture.md).
+    let budget_note = match stats.filters {
+        0 => budget_note,
+        _ => format!("{budget_note}; leads are matched through a bitset filter over every rule"),
+    };
     writeln!(
         out,
         "# {} rules -> {} nodes ({} switches, {} intervals, {} tests, {} leaves), depth {}; {budget_note}",

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use super::dag::{AtomCode, Candidate, CondView, Dag, IntervalTable, Node, NodeId, Slice, Stats, StrTable};
+use super::filter::FilterBuilder;
 use super::predicate::{AtomForm, AtomId, CondArena, CondId, CondNode, Fact};
 use super::Budget;
 use crate::check::program::{Lookup, Program, RuleId};
@@ -1075,8 +1076,14 @@ impl<'b, 'p> Finisher<'b, 'p> {
             codes: Vec::new(),
             code_strs: Vec::new(),
             symbols: self.builder.arena.symbols().to_vec(),
+            symbol_index: FxHashMap::default(),
+            filter: None,
             stats: Stats::default(),
         };
+        dag.symbol_index = dag.symbols.iter().zip(0u32..).map(|(s, i)| (s.clone(), i)).collect();
+        // The filter gets a work budget of its own, as large as the
+        // builder's: together they spend at most twice `max_work`.
+        let mut filters = FilterBuilder::new(&self.builder.arena, &self.builder.program.schema, self.builder.max_work);
         encode_atoms(&self.builder.arena, &self.builder.program.schema, &mut dag);
         let mut copied: FxHashMap<CondId, CondId> = FxHashMap::default();
         let mut stats = Stats { built, budget_hit, ..limits };
@@ -1133,6 +1140,11 @@ impl<'b, 'p> Finisher<'b, 'p> {
                         stats.rules_nodes += 1;
                         stats.rules_candidates += list.len();
                     }
+                    // The unchecked node holds every rule, in order, with
+                    // its whole condition: the filter's candidates.
+                    if class == unchecked_class {
+                        dag.filter = filters.build(list);
+                    }
                     Node::Rules { candidates: Slice::of(start, list.len()) }
                 }
             };
@@ -1141,6 +1153,9 @@ impl<'b, 'p> Finisher<'b, 'p> {
             }
             dag.nodes.push(node);
         }
+        stats.filters = usize::from(dag.filter.is_some());
+        stats.filter_words = dag.filter.as_ref().map_or(0, |f| f.size());
+        stats.filter_budget_hit = filters.budget_hit;
         stats.nodes = dag.nodes.len() - usize::from(root_class != unchecked_class);
         stats.depth = self.depth.get(root_class as usize).copied().unwrap_or(0);
         dag.stats = stats;

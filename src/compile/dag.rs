@@ -7,6 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::filter::Filter;
 use super::predicate::{Atom, AtomId, CondId};
 use crate::check::program::{Lookup, RuleId};
 use crate::schema::{FieldId, Lead, Value};
@@ -254,6 +255,13 @@ pub struct Stats {
     pub work: usize,
     /// Whether the work budget (rather than the node budget) stopped it.
     pub work_budget_hit: bool,
+    /// Bitset filters built: 1 when [`Dag::route`] matches through one
+    /// ([`crate::compile`], "Matching"), else 0.
+    pub filters: usize,
+    /// Words (8 bytes each) of filter rows stored.
+    pub filter_words: usize,
+    /// Whether the work budget refused the filter.
+    pub filter_budget_hit: bool,
     /// The node budget it was built under.
     pub max_nodes: usize,
     /// The work budget it was built under.
@@ -279,12 +287,20 @@ pub struct Dag {
     /// String literals of [`AtomCode::StrIn`] atoms.
     pub(super) code_strs: Vec<Box<str>>,
     pub(super) symbols: Vec<Box<str>>,
+    /// String literal to symbol, for classing a lead's strings in filters.
+    pub(super) symbol_index: FxHashMap<Box<str>, u32>,
+    /// The bitset filter over every rule (the candidates of
+    /// [`Dag::unchecked`], in order), when it was built.
+    pub(super) filter: Option<Filter>,
     pub(super) stats: Stats,
 }
 
 impl Dag {
     /// The rule that fires first for `lead`, as [`crate::eval::reference`]
-    /// would answer, in time proportional to the path's length.
+    /// would answer: through the bitset filter over every rule when the
+    /// compiler built one ([`crate::compile`], "Matching"), else by
+    /// walking the DAG ([`Dag::walk`]), in time proportional to the path's
+    /// length.
     ///
     /// Exact for every lead whose values are absent or of their field's
     /// type (an int for an int field, an int or float for a float field, an
@@ -292,6 +308,15 @@ impl Dag {
     /// to evaluating the rules directly, so the answer is still the
     /// reference's. Allocates nothing.
     pub fn route(&self, lead: &Lead, lookups: &[Lookup]) -> Option<RuleId> {
+        match self.route_filtered(lead, lookups) {
+            Some(rule) => rule,
+            None => self.walk(lead, lookups),
+        }
+    }
+
+    /// [`Dag::route`] by walking the DAG alone, as the analyses see it (the
+    /// filter left aside): for comparing the two in benchmarks.
+    pub fn walk(&self, lead: &Lead, lookups: &[Lookup]) -> Option<RuleId> {
         let mut id = self.root;
         loop {
             let Some(node) = self.nodes.get(id.index()) else {
@@ -370,6 +395,18 @@ impl Dag {
             Some(Node::Rules { candidates }) => self.candidates.get(candidates.range()).unwrap_or(&[]),
             _ => &[],
         }
+    }
+
+    /// The first rule whose condition holds, through the bitset filter
+    /// over every rule; `None` when there is no filter or the lead has a
+    /// value the filter cannot class (of another type, NaN).
+    #[inline]
+    fn route_filtered(&self, lead: &Lead, lookups: &[Lookup]) -> Option<Option<RuleId>> {
+        let filter = self.filter.as_ref()?;
+        let list = self.unchecked_candidates();
+        let holds = |i: usize| list.get(i).is_some_and(|c| self.holds(c.cond, lead, lookups));
+        let found = filter.first(lead, &self.symbol_index, holds)?;
+        Some(found.and_then(|i| list.get(i)).map(|c| c.rule))
     }
 
     fn first_holding(&self, list: &[Candidate], lead: &Lead, lookups: &[Lookup]) -> Option<RuleId> {
