@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::files::{self, FileError, ProjectFiles};
 use super::program::{Lookup, LookupId, Member, Team, TeamId};
-use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Written};
 use crate::schema::{ElementType, EnumId, EnumType, Field, FieldId, FieldType, Schema};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, Ident, Item, LiteralValue, Module, ScalarType, TypeExpr};
@@ -210,10 +210,8 @@ pub fn aliases(decls: &Declarations<'_>, schema: &mut Schema, diagnostics: &mut 
                         format!("`{}` is not a value of `{}`", group.to.value, alias.field.name),
                     )
                     .label("not in the enum")
-                    .maybe_help(
-                        did_you_mean(&group.to.value, values.iter().copied())
-                            .or_else(|| Some(format!("the values are {}", values.join(", ")))),
-                    ),
+                    .suggest(group.to.span, &group.to.value, values.iter().copied(), Written::Str)
+                    .help_if_none(|| format!("the values are {}", values.join(", "))),
                 );
                 continue;
             };
@@ -238,7 +236,7 @@ pub fn aliases(decls: &Declarations<'_>, schema: &mut Schema, diagnostics: &mut 
 pub fn unknown_field(schema: &Schema, name: &Ident) -> Diagnostic {
     Diagnostic::new(Code::UnknownField, name.span, format!("unknown field `{}`", name.name))
         .label("not in the schema")
-        .maybe_help(did_you_mean(&name.name, schema.fields.iter().map(|f| f.name.as_str())))
+        .suggest(name.span, &name.name, schema.fields.iter().map(|f| f.name.as_str()), Written::Name)
 }
 
 /// Resolves teams: weights and duplicate members.
@@ -364,7 +362,7 @@ fn load_lookup(
             diagnostics.push(if echo {
                 diagnostic
                     .note(format!("the columns are: {}", headers.join(", ")))
-                    .maybe_help(did_you_mean(&name.name, headers.iter().map(String::as_str)))
+                    .suggest(name.span, &name.name, headers.iter().map(String::as_str), column_written(sources, name))
             } else {
                 diagnostic.note("the file is outside the project directory: its content is not shown")
             });
@@ -419,5 +417,14 @@ fn duplicate_label(echo: bool, first: u64, existing: &str, line: u64, value: &st
         format!("line {first} says `{existing}`, line {line} says `{value}`")
     } else {
         format!("lines {first} and {line} differ")
+    }
+}
+
+/// How a lookup column is written where it stands: quoted, or as a name.
+fn column_written(sources: &SourceMap, column: &Ident) -> Written {
+    if sources.snippet(column.span).starts_with('"') {
+        Written::Str
+    } else {
+        Written::Name
     }
 }

@@ -7,7 +7,7 @@ use super::program::{
     Action, Cond, Lookup, Number, Ordering, RuleInfo, Scalar, Strategy, Target, Team, Test, TestKind,
 };
 use super::resolve::{lookup_id, team_id, unknown_field};
-use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Written};
 use crate::schema::{ElementType, FieldId, FieldType, Schema};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, CompareOp, Expr, Ident, Literal, LiteralValue, PredicateKind, RuleKind, TextOp};
@@ -206,6 +206,8 @@ impl<'a> Checker<'a> {
             let mut diagnostic = unknown_field(self.scope.schema, &p.subject);
             if let Some(lookup) = lookup_id(self.scope.lookups, &p.subject.name) {
                 let _ = lookup;
+                // Not a misspelt field: the edit "did you mean" offers is wrong here.
+                diagnostic.fixes.clear();
                 diagnostic = diagnostic.help(format!(
                     "`{}` is a lookup; test a field against it: `FIELD in {}`",
                     p.subject.name, p.subject.name
@@ -316,7 +318,7 @@ impl<'a> Checker<'a> {
         self.diagnostics.push(
             Diagnostic::new(Code::UnknownName, name.span, format!("unknown name `{}`", name.name))
                 .label("not a field or a let")
-                .maybe_help(did_you_mean(&name.name, candidates)),
+                .suggest(name.span, &name.name, candidates, Written::Name),
         );
         None
     }
@@ -412,10 +414,8 @@ impl<'a> Checker<'a> {
                         )
                         .label("not in the enum")
                         .with_label(field_decl.span, "declared here")
-                        .maybe_help(
-                            did_you_mean(s, values.iter().copied())
-                                .or_else(|| Some(format!("the values are {}", values.join(", ")))),
-                        ),
+                        .suggest(literal.span, s, values.iter().copied(), Written::Str)
+                        .help_if_none(|| format!("the values are {}", values.join(", "))),
                     );
                     return None;
                 };
@@ -476,9 +476,10 @@ impl<'a> Checker<'a> {
             self.diagnostics.push(
                 Diagnostic::new(Code::UnknownLookup, name.span, format!("unknown lookup `{}`", name.name))
                     .label("no lookup of this name")
-                    .maybe_help(did_you_mean(&name.name, self.scope.lookups.iter().map(|l| l.name.as_str())).or_else(
-                        || Some(format!("declare it: lookup {} from \"file.csv\" key COLUMN value COLUMN", name.name)),
-                    )),
+                    .suggest(name.span, &name.name, self.scope.lookups.iter().map(|l| l.name.as_str()), Written::Name)
+                    .help_if_none(|| {
+                        format!("declare it: lookup {} from \"file.csv\" key COLUMN value COLUMN", name.name)
+                    }),
             );
         }
         id
@@ -499,11 +500,13 @@ impl<'a> Checker<'a> {
                     self.diagnostics.push(
                         Diagnostic::new(Code::UnknownTeam, name.span, format!("unknown team `{}`", name.name))
                             .label("no team of this name")
-                            .maybe_help(
-                                did_you_mean(&name.name, self.scope.teams.iter().map(|t| t.name.as_str())).or_else(
-                                    || Some(format!("declare it: team {} = [\"rep@example.com\"]", name.name)),
-                                ),
-                            ),
+                            .suggest(
+                                name.span,
+                                &name.name,
+                                self.scope.teams.iter().map(|t| t.name.as_str()),
+                                Written::Name,
+                            )
+                            .help_if_none(|| format!("declare it: team {} = [\"rep@example.com\"]", name.name)),
                     );
                 }
                 let strategy = match strategy {
@@ -553,10 +556,8 @@ impl<'a> Checker<'a> {
                 self.diagnostics.push(
                     Diagnostic::new(Code::UnknownStrategy, s.name.span, format!("unknown strategy `{other}`"))
                         .label("not a distribution strategy")
-                        .maybe_help(
-                            did_you_mean(other, STRATEGIES.iter().copied())
-                                .or_else(|| Some(format!("the strategies are {}", STRATEGIES.join(", ")))),
-                        ),
+                        .suggest(s.name.span, other, STRATEGIES.iter().copied(), Written::Name)
+                        .help_if_none(|| format!("the strategies are {}", STRATEGIES.join(", "))),
                 );
                 return None;
             }
