@@ -42,7 +42,7 @@ otherwise -> team sales via round_robn
 
     let (code, stderr) = check(dir.path(), true);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.starts_with("fixed 9 problems\n"), "{stderr}");
+    assert!(stderr.starts_with("fixed 8 problems\n"), "{stderr}");
     let fixed = std::fs::read_to_string(&entry).unwrap();
     assert_eq!(
         fixed,

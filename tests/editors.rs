@@ -145,11 +145,10 @@ fn tokenise(rules: &[Rule], text: &str) -> Vec<Token> {
                     // The region's text, inner matches included, as one token.
                     let mut pos = whole.end();
                     loop {
-                        let inner_at =
-                            inner.iter().filter_map(|r| match r {
-                                Rule::Match { regex, .. } => regex.find_from_pos(line, pos).unwrap(),
-                                Rule::Region { .. } => None,
-                            });
+                        let inner_at = inner.iter().filter_map(|r| match r {
+                            Rule::Match { regex, .. } => regex.find_from_pos(line, pos).unwrap(),
+                            Rule::Region { .. } => None,
+                        });
                         let inner_first = inner_at.min_by_key(|m| m.start());
                         let closing = end.find_from_pos(line, pos).unwrap();
                         match (closing, inner_first) {
@@ -253,7 +252,10 @@ fn every_keyword_of_route_pest_is_highlighted_and_documented() {
             tokens.len() != 1 || tokens.iter().any(|t| t.scope == "source.route" || t.text != **k)
         })
         .collect();
-    assert!(unhighlighted.is_empty(), "keywords of route.pest the TextMate grammar does not highlight: {unhighlighted:?}");
+    assert!(
+        unhighlighted.is_empty(),
+        "keywords of route.pest the TextMate grammar does not highlight: {unhighlighted:?}"
+    );
     let undocumented: Vec<&String> = keywords.iter().filter(|k| !server.contains(k.as_str())).collect();
     assert!(undocumented.is_empty(), "keywords of route.pest src/lsp/keywords.rs does not document: {undocumented:?}");
 }

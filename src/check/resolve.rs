@@ -360,9 +360,12 @@ fn load_lookup(
             )
             .label("column not found");
             diagnostics.push(if echo {
-                diagnostic
-                    .note(format!("the columns are: {}", headers.join(", ")))
-                    .suggest(name.span, &name.name, headers.iter().map(String::as_str), column_written(sources, name))
+                diagnostic.note(format!("the columns are: {}", headers.join(", "))).suggest(
+                    name.span,
+                    &name.name,
+                    headers.iter().map(String::as_str),
+                    column_written(sources, name),
+                )
             } else {
                 diagnostic.note("the file is outside the project directory: its content is not shown")
             });

@@ -61,13 +61,8 @@ mod tests {
     #[test]
     fn applies_from_the_end_and_leaves_overlaps_for_the_next_round() {
         let text = "when regon == 1 -> team sales via weigthed";
-        let fixes = [
-            fix(34, 42, "weighted"),
-            fix(5, 10, "region"),
-            fix(5, 10, "region"),
-            fix(7, 12, "other"),
-            fix(3, 3, "!"),
-        ];
+        let fixes =
+            [fix(34, 42, "weighted"), fix(5, 10, "region"), fix(5, 10, "region"), fix(7, 12, "other"), fix(3, 3, "!")];
         let applied = apply(text, &fixes);
         assert_eq!(applied.text, "whe!n region == 1 -> team sales via weighted");
         assert_eq!((applied.applied, applied.skipped), (3, 1));

@@ -21,7 +21,10 @@ enum Context {
     Target,
     Field,
     /// Values of this field (quoted); `in` also offers lookups.
-    Values { field: String, lookups: bool },
+    Values {
+        field: String,
+        lookups: bool,
+    },
     Anything,
 }
 
@@ -32,10 +35,9 @@ pub fn complete(project: &Project, before: &str) -> Vec<CompletionItem> {
         return keywords::KEYWORDS.iter().map(|(k, doc)| item(k, CompletionItemKind::KEYWORD, doc)).collect();
     };
     match context(before) {
-        Context::Strategy => keywords::STRATEGIES
-            .iter()
-            .map(|(name, doc)| item(name, CompletionItemKind::ENUM_MEMBER, doc))
-            .collect(),
+        Context::Strategy => {
+            keywords::STRATEGIES.iter().map(|(name, doc)| item(name, CompletionItemKind::ENUM_MEMBER, doc)).collect()
+        }
         Context::Team => teams(program),
         Context::Lookup => lookups(program),
         Context::Target => ["team", "rep", "queue"]

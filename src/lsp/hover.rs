@@ -35,7 +35,9 @@ pub fn declaration<'p>(project: &'p Project, o: &'p Occurrence) -> Option<&'p Oc
     }
     let declared = |exact: bool| {
         project.occurrences.iter().find(|d| {
-            d.declares && d.kind == o.kind && if exact { d.name == o.name } else { d.name.eq_ignore_ascii_case(&o.name) }
+            d.declares
+                && d.kind == o.kind
+                && if exact { d.name == o.name } else { d.name.eq_ignore_ascii_case(&o.name) }
         })
     };
     // Enum values and alias spellings match ignoring case, as leads do.
@@ -89,7 +91,8 @@ fn code(project: &Project, span: Span, out: &mut String) {
 
 fn team(program: &Program, name: &str, out: &mut String) {
     let Some(team) = program.teams.iter().find(|t| t.name == name) else { return };
-    let _ = writeln!(out, "{} members:\n", team.members.len());
+    let count = team.members.len();
+    let _ = writeln!(out, "{count} member{}:\n", if count == 1 { "" } else { "s" });
     for member in &team.members {
         let _ = writeln!(out, "- `{}` weight {}", member.id, member.weight);
     }
@@ -140,7 +143,11 @@ fn rule(project: &Project, o: &Occurrence, out: &mut String) {
     let rule = program.rule(id);
     let _ = writeln!(out, "rule `{}`, number {} in priority order\n", rule.name, index + 1);
     let Some(analysis) = &project.analysis else {
-        out.push_str("the analysis runs once the project has no errors\n");
+        out.push_str(if project.partial.complete().is_some() {
+            "the analysis is running: hover again in a moment\n"
+        } else {
+            "the analysis runs once the project has no errors\n"
+        });
         return;
     };
     if let Some(witness) = analysis.witnesses.iter().find(|w| w.rule == id) {
@@ -148,9 +155,12 @@ fn rule(project: &Project, o: &Occurrence, out: &mut String) {
         let _ = writeln!(out, "a lead that reaches it:\n\n```json\n{lead}\n```");
         return;
     }
-    let shadowed = project.partial.diagnostics.0.iter().find(|d| {
-        matches!(d.code, Code::UnreachableRule | Code::AlwaysFalse) && d.span() == rule.span
-    });
+    let shadowed = project
+        .partial
+        .diagnostics
+        .0
+        .iter()
+        .find(|d| matches!(d.code, Code::UnreachableRule | Code::AlwaysFalse) && d.span() == rule.span);
     if let Some(d) = shadowed {
         let _ = writeln!(out, "**never matches**: {}", d.labels.first().map_or("", |l| l.message.as_str()));
         for label in d.labels.iter().skip(1) {

@@ -9,8 +9,13 @@
 //!
 //! - **Diagnostics**: on open at once, on change after [`DEBOUNCE`] of
 //!   quiet (keystrokes in a burst are checked once), for every file of the
-//!   project; a project without errors is analysed too, so unreachable and
-//!   shadowed rules show while typing. A request arriving while a check is
+//!   project. The checker's are published as soon as the check is done; a
+//!   project without errors is then analysed on a thread of its own, and
+//!   its diagnostics are published again with the analysis warnings
+//!   (unreachable and shadowed rules, gaps). The analysis can take longer
+//!   than a keystroke (docs/performance.md): the editor is answered
+//!   meanwhile, one analysis runs at a time, and the analysis of text that
+//!   has changed since is dropped. A request arriving while a check is
 //!   pending runs it first, so answers never lag the text.
 //! - **Requests**: hover, definition, references, completion, document
 //!   symbols, formatting and code actions, each read from the last check
@@ -28,6 +33,7 @@ mod project;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::{after, never, select, unbounded, Receiver, Sender};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _, PublishDiagnostics,
@@ -38,8 +44,8 @@ use lsp_types::request::{
 };
 use lsp_types::{
     CodeActionProviderCapability, CompletionOptions, CompletionResponse, DocumentSymbolResponse,
-    GotoDefinitionResponse, Hover, HoverContents, HoverProviderCapability, InitializeResult, MarkupContent,
-    MarkupKind, OneOf, Position, PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    GotoDefinitionResponse, Hover, HoverContents, HoverProviderCapability, InitializeResult, MarkupContent, MarkupKind,
+    OneOf, Position, PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
     TextDocumentSyncKind, Url,
 };
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -102,6 +108,21 @@ struct Server<'c> {
     due: Option<Instant>,
     /// The URIs each project last published diagnostics for.
     published: FxHashMap<PathBuf, Vec<Url>>,
+    /// Checks so far: each project records the one it is.
+    generation: u64,
+    /// Projects checked clean whose analysis has not started.
+    unanalysed: FxHashSet<PathBuf>,
+    /// Whether an analysis thread is running.
+    analysing: bool,
+    /// Analyses done: the entry file and the check they are of.
+    analysed: (Sender<Analysed>, Receiver<Analysed>),
+}
+
+/// An analysis finished on its thread.
+struct Analysed {
+    entry: PathBuf,
+    generation: u64,
+    analysis: crate::analysis::Analysis,
 }
 
 impl<'c> Server<'c> {
@@ -114,26 +135,33 @@ impl<'c> Server<'c> {
             stale: FxHashSet::default(),
             due: None,
             published: FxHashMap::default(),
+            generation: 0,
+            unanalysed: FxHashSet::default(),
+            analysing: false,
+            analysed: unbounded(),
         }
     }
 
     /// The message loop, until `shutdown` and `exit`.
     fn serve(&mut self) -> Result<(), Error> {
         loop {
-            let receiver = &self.connection.receiver;
-            // An error is the client gone away without `exit`.
-            let message = match self.due {
-                Some(due) => match receiver.recv_timeout(due.saturating_duration_since(Instant::now())) {
+            let due = self.due.map_or_else(never, |due| after(due.saturating_duration_since(Instant::now())));
+            let analysed = self.analysed.1.clone();
+            let message = select! {
+                recv(self.connection.receiver) -> message => match message {
                     Ok(message) => message,
-                    Err(e) if e.is_timeout() => {
-                        self.flush()?;
-                        continue;
-                    }
+                    // The client went away without `exit`.
                     Err(_) => return Ok(()),
                 },
-                None => match receiver.recv() {
-                    Ok(message) => message,
-                    Err(_) => return Ok(()),
+                recv(analysed) -> done => {
+                    if let Ok(done) = done {
+                        self.take_analysis(done)?;
+                    }
+                    continue;
+                },
+                recv(due) -> _ => {
+                    self.flush()?;
+                    continue;
                 },
             };
             match message {
@@ -203,14 +231,19 @@ impl<'c> Server<'c> {
         project::entry_for(path, &self.projects, &|p| self.buffers.contains_key(p))
     }
 
-    /// Checks the stale projects and publishes their diagnostics; drops a
-    /// project none of whose files is open any more.
+    /// Checks the stale projects and publishes their diagnostics, then
+    /// starts analysing; drops a project none of whose files is open any
+    /// more.
     fn flush(&mut self) -> Result<(), Error> {
         self.due = None;
         let stale: Vec<PathBuf> = self.stale.drain().collect();
         for entry in stale {
-            let checked = project::check(&entry, &self.buffers);
+            self.generation += 1;
+            let checked = project::check(&entry, &self.buffers, self.generation);
             if checked.paths().iter().any(|p| self.open.contains_key(p)) {
+                if checked.partial.complete().is_some() {
+                    self.unanalysed.insert(entry.clone());
+                }
                 self.projects.insert(entry.clone(), checked);
                 self.publish(&entry)?;
             } else {
@@ -218,6 +251,39 @@ impl<'c> Server<'c> {
                 self.unpublish(&entry, &[])?;
             }
         }
+        self.analyse_next();
+        Ok(())
+    }
+
+    /// Starts the analysis of a project checked clean, unless one runs.
+    fn analyse_next(&mut self) {
+        if self.analysing {
+            return;
+        }
+        while let Some(entry) = self.unanalysed.iter().next().cloned() {
+            self.unanalysed.remove(&entry);
+            let Some(project) = self.projects.get(&entry) else { continue };
+            let Some((program, sources)) = project.analysis_input() else { continue };
+            let (generation, sender) = (project.generation, self.analysed.0.clone());
+            self.analysing = true;
+            std::thread::spawn(move || {
+                let analysis = project::analyse(&program, &sources);
+                // The server may be gone; nothing is waiting then.
+                let _ = sender.send(Analysed { entry, generation, analysis });
+            });
+            return;
+        }
+    }
+
+    /// An analysis finished: published when its text is still current.
+    fn take_analysis(&mut self, done: Analysed) -> Result<(), Error> {
+        self.analysing = false;
+        let current = self.projects.get_mut(&done.entry).filter(|p| p.generation == done.generation);
+        if let Some(project) = current {
+            project.add_analysis(done.analysis);
+            self.publish(&done.entry)?;
+        }
+        self.analyse_next();
         Ok(())
     }
 
@@ -238,7 +304,11 @@ impl<'c> Server<'c> {
                 .map(|d| convert::diagnostic(sources, d))
                 .collect();
             let version = self.open.get(&file.path).map(|(_, v)| *v);
-            send(self.connection, PublishDiagnostics::METHOD, PublishDiagnosticsParams { uri: uri.clone(), diagnostics, version })?;
+            send(
+                self.connection,
+                PublishDiagnostics::METHOD,
+                PublishDiagnosticsParams { uri: uri.clone(), diagnostics, version },
+            )?;
             uris.push(uri);
         }
         self.unpublish(entry, &uris)?;
@@ -266,7 +336,8 @@ impl<'c> Server<'c> {
         }
         let entry = self.entry_for(&path);
         if !self.projects.contains_key(&entry) {
-            self.projects.insert(entry.clone(), project::check(&entry, &self.buffers));
+            self.generation += 1;
+            self.projects.insert(entry.clone(), project::check(&entry, &self.buffers, self.generation));
         }
         Ok(self.projects.get(&entry).map(|p| (p, path)))
     }
@@ -302,14 +373,20 @@ impl<'c> Server<'c> {
     }
 
     /// The project, file and byte offset of a position.
-    fn locate(&mut self, uri: &Url, position: Position) -> Result<Option<(&Project, crate::source::FileId, usize)>, Error> {
+    fn locate(
+        &mut self,
+        uri: &Url,
+        position: Position,
+    ) -> Result<Option<(&Project, crate::source::FileId, usize)>, Error> {
         let Some((project, path)) = self.project(uri)? else { return Ok(None) };
         Ok(project.file(&path).map(|(id, file)| (project, id, file.utf16_offset(position.line, position.character))))
     }
 
     fn hover(&mut self, params: lsp_types::HoverParams) -> Result<Result<Option<Hover>, String>, Error> {
         let at = params.text_document_position_params;
-        let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else { return Ok(Ok(None)) };
+        let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else {
+            return Ok(Ok(None));
+        };
         Ok(Ok(hover::hover(project, file, offset).map(|(text, span)| Hover {
             contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: text }),
             range: Some(convert::range(&project.partial.sources, span)),
@@ -321,7 +398,9 @@ impl<'c> Server<'c> {
         params: lsp_types::GotoDefinitionParams,
     ) -> Result<Result<Option<GotoDefinitionResponse>, String>, Error> {
         let at = params.text_document_position_params;
-        let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else { return Ok(Ok(None)) };
+        let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else {
+            return Ok(Ok(None));
+        };
         let found = navigate::definition(project, file, offset);
         Ok(Ok((!found.is_empty()).then_some(GotoDefinitionResponse::Array(found))))
     }
@@ -331,7 +410,9 @@ impl<'c> Server<'c> {
         params: lsp_types::ReferenceParams,
     ) -> Result<Result<Option<Vec<lsp_types::Location>>, String>, Error> {
         let at = params.text_document_position;
-        let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else { return Ok(Ok(None)) };
+        let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else {
+            return Ok(Ok(None));
+        };
         Ok(Ok(Some(navigate::references(project, file, offset, params.context.include_declaration))))
     }
 
@@ -340,7 +421,9 @@ impl<'c> Server<'c> {
         params: lsp_types::CompletionParams,
     ) -> Result<Result<Option<CompletionResponse>, String>, Error> {
         let at = params.text_document_position;
-        let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else { return Ok(Ok(None)) };
+        let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else {
+            return Ok(Ok(None));
+        };
         let Some(source) = project.partial.sources.get(file) else { return Ok(Ok(None)) };
         let line_start = source.line_range(at.position.line as usize).map_or(0, |r| r.start);
         let before = source.text.get(line_start..offset).unwrap_or("");

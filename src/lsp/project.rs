@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
-use crate::analysis::{analyse, Analysis, Options};
+use crate::analysis::{Analysis, Options};
 use crate::check::files::{DiskFiles, ProjectFiles};
 use crate::check::overlay::Overlay;
+use crate::check::Program;
 use crate::check::{check_partial, Partial};
 use crate::compile::{compile, Budget};
 use crate::schema::{ElementType, EnumType, FieldType, Schema};
-use crate::source::{FileId, SourceFile};
+use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::locate::{self, Occurrence};
 
 /// The entry file of a project when the directory holds one.
@@ -20,13 +21,15 @@ pub const ENTRY: &str = "routing.route";
 
 /// One checked project.
 pub struct Project {
-    /// What the checker made of it, diagnostics sorted, analysis warnings
-    /// included.
+    /// What the checker made of it, diagnostics sorted (analysis warnings
+    /// included once the analysis is in).
     pub partial: Partial,
-    /// The analysis, when the project has no errors.
+    /// The analysis, once it ran (only a project without errors has one).
     pub analysis: Option<Analysis>,
     /// Every name, value and path of every file.
     pub occurrences: Vec<Occurrence>,
+    /// Which check this is: an analysis of an older one is dropped.
+    pub generation: u64,
 }
 
 impl Project {
@@ -40,26 +43,38 @@ impl Project {
     pub fn paths(&self) -> Vec<PathBuf> {
         self.partial.sources.files().map(|(_, f)| f.path.clone()).collect()
     }
+
+    /// What the analysis needs, when the project has no errors: owned, so
+    /// it can run on another thread while the editor goes on.
+    pub fn analysis_input(&self) -> Option<(Program, SourceMap)> {
+        Some((self.partial.complete()?.clone(), self.partial.sources.clone()))
+    }
+
+    /// Takes in the analysis of this check.
+    pub fn add_analysis(&mut self, analysis: Analysis) {
+        self.partial.diagnostics.extend(analysis.diagnostics.clone());
+        self.partial.diagnostics.sort();
+        self.analysis = Some(analysis);
+    }
 }
 
 /// Checks the project whose entry file is `entry`, reading open buffers
-/// before the disk, and analyses it when it has no errors.
-pub fn check(entry: &Path, buffers: &FxHashMap<PathBuf, String>) -> Project {
+/// before the disk. The analysis is left to [`analyse`].
+pub fn check(entry: &Path, buffers: &FxHashMap<PathBuf, String>, generation: u64) -> Project {
     let disk = DiskFiles::for_entry(entry);
     let dir = entry.parent().unwrap_or(Path::new("/"));
     let files = Overlay::new(&disk, dir, buffers);
     let text = files.read_source(entry).map(|r| r.content).unwrap_or_default();
-    let mut partial = check_partial(&entry.display().to_string(), entry, text, &files);
-    let analysis = partial.complete().map(|program| {
-        let dag = compile(program, Budget::for_program(program));
-        analyse(program, &dag, &partial.sources, &Options::default())
-    });
-    if let Some(analysis) = &analysis {
-        partial.diagnostics.extend(analysis.diagnostics.clone());
-        partial.diagnostics.sort();
-    }
+    let partial = check_partial(&entry.display().to_string(), entry, text, &files);
     let occurrences = locate::index(&partial.modules);
-    Project { partial, analysis, occurrences }
+    Project { partial, analysis: None, occurrences, generation }
+}
+
+/// What `route check` proves about a checked program (see
+/// [`crate::analysis`]).
+pub fn analyse(program: &Program, sources: &SourceMap) -> Analysis {
+    let dag = compile(program, Budget::for_program(program));
+    crate::analysis::analyse(program, &dag, sources, &Options::default())
 }
 
 /// The entry file of the project `path` belongs to: a checked project

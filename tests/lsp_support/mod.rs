@@ -5,7 +5,7 @@
 
 #![allow(dead_code, reason = "each test file uses part of the client")]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
@@ -82,9 +82,18 @@ impl Client {
 
     /// Waits for the next `publishDiagnostics` for `uri`.
     pub fn diagnostics(&mut self, uri: &str) -> Value {
-        let notification = self
-            .wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(uri));
+        let notification =
+            self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(uri));
         notification["params"].clone()
+    }
+
+    /// Waits for the diagnostics of a project checked clean: published
+    /// twice, the checker's, then with the analysis's; returns the second.
+    pub fn analysed(&mut self, uri: &str) -> Value {
+        let checked = self.diagnostics(uri);
+        let analysed = self.diagnostics(uri);
+        assert_eq!(checked["version"], analysed["version"], "{checked}\n{analysed}");
+        analysed
     }
 
     /// Opens a document with its text.
