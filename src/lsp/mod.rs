@@ -58,6 +58,10 @@ pub const DEBOUNCE: Duration = Duration::from_millis(50);
 /// Why the server stopped before an orderly exit.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// A handler's answer: the result, the request failing with a message
+/// (`Ok(Err(_))`), or the server failing (`Err(_)`).
+type Answer<T> = Result<Result<T, String>, Error>;
+
 /// Serves one editor over stdin and stdout until it says `exit`.
 ///
 /// # Errors
@@ -360,7 +364,7 @@ impl<'c> Server<'c> {
     fn respond<R: lsp_types::request::Request>(
         &mut self,
         request: Request,
-        handler: fn(&mut Self, R::Params) -> Result<Result<R::Result, String>, Error>,
+        handler: fn(&mut Self, R::Params) -> Answer<R::Result>,
     ) -> Result<Response, Error> {
         let params = match serde_json::from_value::<R::Params>(request.params) {
             Ok(params) => params,
@@ -382,7 +386,7 @@ impl<'c> Server<'c> {
         Ok(project.file(&path).map(|(id, file)| (project, id, file.utf16_offset(position.line, position.character))))
     }
 
-    fn hover(&mut self, params: lsp_types::HoverParams) -> Result<Result<Option<Hover>, String>, Error> {
+    fn hover(&mut self, params: lsp_types::HoverParams) -> Answer<Option<Hover>> {
         let at = params.text_document_position_params;
         let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else {
             return Ok(Ok(None));
@@ -393,10 +397,7 @@ impl<'c> Server<'c> {
         })))
     }
 
-    fn definition(
-        &mut self,
-        params: lsp_types::GotoDefinitionParams,
-    ) -> Result<Result<Option<GotoDefinitionResponse>, String>, Error> {
+    fn definition(&mut self, params: lsp_types::GotoDefinitionParams) -> Answer<Option<GotoDefinitionResponse>> {
         let at = params.text_document_position_params;
         let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else {
             return Ok(Ok(None));
@@ -405,10 +406,7 @@ impl<'c> Server<'c> {
         Ok(Ok((!found.is_empty()).then_some(GotoDefinitionResponse::Array(found))))
     }
 
-    fn references(
-        &mut self,
-        params: lsp_types::ReferenceParams,
-    ) -> Result<Result<Option<Vec<lsp_types::Location>>, String>, Error> {
+    fn references(&mut self, params: lsp_types::ReferenceParams) -> Answer<Option<Vec<lsp_types::Location>>> {
         let at = params.text_document_position;
         let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else {
             return Ok(Ok(None));
@@ -416,10 +414,7 @@ impl<'c> Server<'c> {
         Ok(Ok(Some(navigate::references(project, file, offset, params.context.include_declaration))))
     }
 
-    fn completion(
-        &mut self,
-        params: lsp_types::CompletionParams,
-    ) -> Result<Result<Option<CompletionResponse>, String>, Error> {
+    fn completion(&mut self, params: lsp_types::CompletionParams) -> Answer<Option<CompletionResponse>> {
         let at = params.text_document_position;
         let Some((project, file, offset)) = self.locate(&at.text_document.uri, at.position)? else {
             return Ok(Ok(None));
@@ -430,19 +425,13 @@ impl<'c> Server<'c> {
         Ok(Ok(Some(CompletionResponse::Array(complete::complete(project, before)))))
     }
 
-    fn symbols(
-        &mut self,
-        params: lsp_types::DocumentSymbolParams,
-    ) -> Result<Result<Option<DocumentSymbolResponse>, String>, Error> {
+    fn symbols(&mut self, params: lsp_types::DocumentSymbolParams) -> Answer<Option<DocumentSymbolResponse>> {
         let Some((project, path)) = self.project(&params.text_document.uri)? else { return Ok(Ok(None)) };
         let Some((file, _)) = project.file(&path) else { return Ok(Ok(None)) };
         Ok(Ok(Some(DocumentSymbolResponse::Nested(navigate::symbols(project, file)))))
     }
 
-    fn formatting(
-        &mut self,
-        params: lsp_types::DocumentFormattingParams,
-    ) -> Result<Result<Option<Vec<lsp_types::TextEdit>>, String>, Error> {
+    fn formatting(&mut self, params: lsp_types::DocumentFormattingParams) -> Answer<Option<Vec<lsp_types::TextEdit>>> {
         let Some(path) = convert::path_of(&params.text_document.uri) else { return Ok(Ok(None)) };
         let text = match self.buffers.get(&path) {
             Some(text) => text.clone(),
@@ -451,10 +440,7 @@ impl<'c> Server<'c> {
         Ok(edit::format(&text).map(Some))
     }
 
-    fn code_actions(
-        &mut self,
-        params: lsp_types::CodeActionParams,
-    ) -> Result<Result<Option<lsp_types::CodeActionResponse>, String>, Error> {
+    fn code_actions(&mut self, params: lsp_types::CodeActionParams) -> Answer<Option<lsp_types::CodeActionResponse>> {
         let uri = params.text_document.uri;
         let Some((project, path)) = self.project(&uri)? else { return Ok(Ok(None)) };
         let Some((file, _)) = project.file(&path) else { return Ok(Ok(None)) };
