@@ -24,6 +24,7 @@ pub mod eval;
 pub mod format;
 pub mod graph;
 pub mod io;
+pub mod lsp;
 pub mod schema;
 pub mod serve;
 pub mod source;

@@ -79,6 +79,45 @@ impl SourceFile {
         let column = self.text.get(start..byte).map_or(1, |s| s.chars().count() + 1);
         (line + 1, column)
     }
+
+    /// Zero-based (line, column) of a byte offset, the column in UTF-16
+    /// code units: the positions of the Language Server Protocol (an emoji
+    /// is one character, four bytes and two UTF-16 units).
+    pub fn utf16_position(&self, byte: usize) -> (u32, u32) {
+        let byte = floor_char_boundary(&self.text, byte.min(self.text.len()));
+        let line = self.line_index(byte);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let units: usize = self.text.get(start..byte).map_or(0, |s| s.chars().map(char::len_utf16).sum());
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (clamp(line), clamp(units))
+    }
+
+    /// The byte offset of a zero-based (line, UTF-16 column) position. A
+    /// column past the line's end means its end (before the newline), as
+    /// the protocol asks; one inside a surrogate pair means the character's
+    /// start; a line past the end means the end of the text.
+    pub fn utf16_offset(&self, line: u32, column: u32) -> usize {
+        let Some(range) = self.line_range(line as usize) else { return self.text.len() };
+        let text = self.text.get(range.clone()).unwrap_or("");
+        let content = text.strip_suffix('\n').unwrap_or(text);
+        let content = content.strip_suffix('\r').unwrap_or(content);
+        let mut units = 0usize;
+        for (at, c) in content.char_indices() {
+            units += c.len_utf16();
+            if units > column as usize {
+                return range.start + at;
+            }
+        }
+        range.start + content.len()
+    }
+}
+
+/// The largest char boundary at or before `byte`.
+fn floor_char_boundary(text: &str, mut byte: usize) -> usize {
+    while byte > 0 && !text.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    byte
 }
 
 /// Every file of a routing project, the entry file first.
@@ -125,6 +164,11 @@ impl SourceMap {
         self.get(span.file).map_or((1, 1), |f| f.line_col(span.end as usize))
     }
 
+    /// Every file, in id order.
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+    }
+
     /// The display name of a file.
     pub fn name(&self, id: FileId) -> &str {
         self.get(id).map_or("<unknown>", |f| f.name.as_str())
@@ -154,5 +198,39 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
             given: line,
             max: file.line_starts.len().saturating_sub(1),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("t".into(), PathBuf::from("t"), text.to_string())
+    }
+
+    #[test]
+    fn utf16_columns_count_surrogate_pairs_twice() {
+        // `é` is 2 bytes and 1 unit; `🚀` is 4 bytes and 2 units.
+        let text = "# café 🚀 done\nwhen x == \"🚀é\" -> queue q\r\n";
+        let f = file(text);
+        let done = text.find("done").unwrap_or(0);
+        assert_eq!(f.utf16_position(done), (0, 10));
+        assert_eq!(f.utf16_offset(0, 10), done);
+        let close = text.rfind('"').unwrap_or(0);
+        assert_eq!(f.utf16_position(close), (1, 14));
+        assert_eq!(f.utf16_offset(1, 14), close);
+        // Inside the surrogate pair: the emoji's start.
+        let rocket = text.find('🚀').unwrap_or(0);
+        assert_eq!(f.utf16_offset(0, 8), rocket);
+        // Past the end of a line: before its line break (CRLF too).
+        assert_eq!(f.utf16_offset(0, 99), text.find('\n').unwrap_or(0));
+        assert_eq!(f.utf16_offset(1, 99), text.len() - 2);
+        assert_eq!(f.utf16_offset(7, 0), text.len());
+        // Every char boundary round-trips.
+        for (at, _) in text.char_indices().filter(|(_, c)| *c != '\n') {
+            let (line, column) = f.utf16_position(at);
+            assert_eq!(f.utf16_offset(line, column), at, "at byte {at}");
+        }
     }
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::files::{self, ProjectFiles};
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Fix};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Item, Module};
 
@@ -73,9 +73,15 @@ impl Loader<'_> {
             Err(error) => {
                 let mut diagnostic = files::refused(&error, files::Use::Import, written, &path, span);
                 if matches!(error, files::FileError::Io(_)) {
-                    if let Some(suggestion) = similar_file(&path, self.importer()) {
-                        diagnostic =
-                            diagnostic.help(format!("{suggestion} (import paths are relative to the importing file)"));
+                    if let Some(name) = similar_file(&path, self.importer()) {
+                        let meant = Path::new(written).with_file_name(&name).display().to_string();
+                        diagnostic = diagnostic
+                            .help(format!("did you mean `{name}`? (import paths are relative to the importing file)"));
+                        diagnostic.fixes.push(Fix {
+                            span,
+                            replacement: crate::format::quote(&meant),
+                            message: format!("import `{meant}`"),
+                        });
                     }
                 }
                 self.diagnostics.push(diagnostic);
@@ -103,8 +109,8 @@ impl Loader<'_> {
     }
 }
 
-/// "did you mean `teams.route`?" among the `.route` files beside `path`
-/// (other than the importing file itself).
+/// The `.route` file beside `path` (other than the importing file itself)
+/// whose name is closest to the one written.
 fn similar_file(path: &Path, importer: Option<String>) -> Option<String> {
     let wanted = path.file_name()?.to_string_lossy().into_owned();
     let siblings: Vec<String> =
@@ -113,7 +119,7 @@ fn similar_file(path: &Path, importer: Option<String>) -> Option<String> {
             .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
             .filter(|name| name.ends_with(".route") && importer.as_ref() != Some(name))
             .collect();
-    crate::diagnostics::did_you_mean(&wanted, siblings.iter().map(String::as_str))
+    crate::diagnostics::closest(&wanted, siblings.iter().map(String::as_str)).map(str::to_string)
 }
 
 /// Removes `.` and `a/..` components without touching the file system, so

@@ -10,6 +10,7 @@
 mod consequences;
 pub mod files;
 mod load;
+pub mod overlay;
 pub mod program;
 mod resolve;
 mod split;
@@ -71,6 +72,39 @@ pub fn check_source(name: &str, path: &Path, text: String) -> Checked {
 
 /// [`check_source`] reading imports and lookups through `files`.
 pub fn check_source_with(name: &str, path: &Path, text: String, files: &dyn files::ProjectFiles) -> Checked {
+    let Partial { sources, program, diagnostics, .. } = check_partial(name, path, text, files);
+    let program = if diagnostics.has_errors() { None } else { program };
+    Checked { sources, program, diagnostics }
+}
+
+/// What the checker made of a project, errors or not (gleam's `Outcome`):
+/// what an editor shows while the text is still being typed.
+#[derive(Debug)]
+pub struct Partial {
+    /// Every file read, the entry file first.
+    pub sources: SourceMap,
+    /// Every parsed file, the entry file first; declarations that failed
+    /// to parse are missing from its items (see [`ast::Module::failed`]).
+    pub modules: Vec<(FileId, ast::Module)>,
+    /// The parts that checked, even when others did not: the schema,
+    /// teams, lookups, the lets and rules that checked (a rule with an
+    /// error is left out). `None` when there is no usable schema. Only a
+    /// project without errors may be compiled: see [`Partial::complete`].
+    pub program: Option<Program>,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Diagnostics,
+}
+
+impl Partial {
+    /// The program, when it is whole (no errors): what [`check_source`]
+    /// returns.
+    pub fn complete(&self) -> Option<&Program> {
+        self.program.as_ref().filter(|_| !self.diagnostics.has_errors())
+    }
+}
+
+/// Checks a project given the entry file's text, keeping whatever checked.
+pub fn check_partial(name: &str, path: &Path, text: String, files: &dyn files::ProjectFiles) -> Partial {
     let mut sources = SourceMap::new();
     let entry = sources.add(name, path, text);
     let mut diagnostics = Diagnostics::default();
@@ -78,8 +112,7 @@ pub fn check_source_with(name: &str, path: &Path, text: String, files: &dyn file
     let program = build(&loaded.modules, &sources, files, &mut diagnostics);
     diagnostics.sort();
     consequences::suppress(&loaded.modules, &sources, &mut diagnostics);
-    let program = if diagnostics.has_errors() { None } else { program };
-    Checked { sources, program, diagnostics }
+    Partial { sources, modules: loaded.modules, program, diagnostics }
 }
 
 fn build(

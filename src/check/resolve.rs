@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap;
 
 use super::program::{Lookup, LookupId, Member, Team, TeamId};
-use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Written};
 use crate::schema::{ElementType, EnumId, EnumType, Field, FieldId, FieldType, Numbers, Schema};
 use crate::source::Span;
 use crate::syntax::ast::{self, Ident, Item, LiteralValue, Module, ScalarType, TypeExpr};
@@ -271,10 +271,8 @@ pub fn aliases(decls: &Declarations<'_>, schema: &mut Schema, diagnostics: &mut 
                         format!("`{}` is not a value of `{}`", group.to.value, alias.field.name),
                     )
                     .label("not in the enum")
-                    .maybe_help(
-                        did_you_mean(&group.to.value, values.iter().copied())
-                            .or_else(|| Some(format!("the values are {}", values.join(", ")))),
-                    ),
+                    .suggest(group.to.span, &group.to.value, values.iter().copied(), Written::Str)
+                    .help_if_none(|| format!("the values are {}", values.join(", "))),
                 );
                 continue;
             };
@@ -299,7 +297,7 @@ pub fn aliases(decls: &Declarations<'_>, schema: &mut Schema, diagnostics: &mut 
 pub fn unknown_field(schema: &Schema, name: &Ident) -> Diagnostic {
     Diagnostic::new(Code::UnknownField, name.span, format!("unknown field `{}`", name.name))
         .label("not in the schema")
-        .maybe_help(did_you_mean(&name.name, schema.input_fields().iter().map(|f| f.name.as_str())))
+        .suggest(name.span, &name.name, schema.input_fields().iter().map(|f| f.name.as_str()), Written::Name)
 }
 
 /// Resolves teams: weights and duplicate members.

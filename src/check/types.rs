@@ -8,7 +8,7 @@ use super::program::{
     Split, Strategy, Table, TableId, Target, Team, Test, TestKind, WorkingHours, SPLIT_BUCKETS,
 };
 use super::resolve::{lookup_id, team_id, unknown_field};
-use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Written};
 use crate::schema::dates::{self, TimeKind};
 use crate::schema::{ElementType, Field, FieldId, FieldType, Schema};
 use crate::source::{SourceMap, Span};
@@ -358,7 +358,7 @@ impl<'a> Checker<'a> {
         self.diagnostics.push(
             Diagnostic::new(Code::UnknownName, name.span, format!("unknown name `{}`", name.name))
                 .label("not a field or a let")
-                .maybe_help(did_you_mean(&name.name, candidates)),
+                .suggest(name.span, &name.name, candidates, Written::Name),
         );
         None
     }
@@ -408,10 +408,8 @@ impl<'a> Checker<'a> {
                 self.diagnostics.push(
                     Diagnostic::new(Code::UnknownFunction, function.span, format!("unknown function `{other}`"))
                         .label("not a function")
-                        .maybe_help(
-                            did_you_mean(other, FUNCTIONS.iter().copied())
-                                .or_else(|| Some(format!("the functions are {}", FUNCTIONS.join(", ")))),
-                        ),
+                        .suggest(function.span, other, FUNCTIONS.iter().copied(), Written::Name)
+                        .help_if_none(|| format!("the functions are {}", FUNCTIONS.join(", "))),
                 );
                 return None;
             }
@@ -477,10 +475,8 @@ impl<'a> Checker<'a> {
                     )
                     .label("not a column of the table")
                     .with_label(t.span, "table declared here")
-                    .maybe_help(
-                        did_you_mean(&column.name, names.iter().copied())
-                            .or_else(|| Some(format!("the columns are {}", names.join(", ")))),
-                    ),
+                    .suggest(column.span, &column.name, names.iter().copied(), Written::Name)
+                    .help_if_none(|| format!("the columns are {}", names.join(", "))),
                 );
                 return None;
             }
@@ -525,21 +521,21 @@ impl<'a> Checker<'a> {
     fn table(&mut self, name: &Ident) -> Option<TableId> {
         let found = self.scope.tables.iter().position(|t| t.name == name.name);
         if found.is_none() {
-            let help = if lookup_id(self.scope.lookups, &name.name).is_some() {
-                Some(format!(
+            let unknown = Diagnostic::new(Code::UnknownTable, name.span, format!("unknown table `{}`", name.name))
+                .label("no table of this name");
+            let diagnostic = if lookup_id(self.scope.lookups, &name.name).is_some() {
+                unknown.help(format!(
                     "`{}` is a lookup (one value per key): write `{}` without a column, or declare a `table`",
                     name.name, name.name
                 ))
             } else {
-                did_you_mean(&name.name, self.scope.tables.iter().map(|t| t.name.as_str())).or_else(|| {
-                    Some(format!("declare it: table {} from \"file.csv\" key COLUMN {{ column: string }}", name.name))
-                })
+                unknown
+                    .suggest(name.span, &name.name, self.scope.tables.iter().map(|t| t.name.as_str()), Written::Name)
+                    .help_if_none(|| {
+                        format!("declare it: table {} from \"file.csv\" key COLUMN {{ column: string }}", name.name)
+                    })
             };
-            self.diagnostics.push(
-                Diagnostic::new(Code::UnknownTable, name.span, format!("unknown table `{}`", name.name))
-                    .label("no table of this name")
-                    .maybe_help(help),
-            );
+            self.diagnostics.push(diagnostic);
         }
         found.and_then(|i| u32::try_from(i).ok()).map(TableId)
     }
@@ -851,10 +847,8 @@ impl<'a> Checker<'a> {
                         )
                         .label("not in the enum")
                         .with_label(field_decl.span, "declared here")
-                        .maybe_help(
-                            did_you_mean(s, values.iter().copied())
-                                .or_else(|| Some(format!("the values are {}", values.join(", ")))),
-                        ),
+                        .suggest(literal.span, s, values.iter().copied(), Written::Str)
+                        .help_if_none(|| format!("the values are {}", values.join(", "))),
                     );
                     return None;
                 };
@@ -966,9 +960,10 @@ impl<'a> Checker<'a> {
             self.diagnostics.push(
                 Diagnostic::new(Code::UnknownLookup, name.span, format!("unknown lookup `{}`", name.name))
                     .label("no lookup of this name")
-                    .maybe_help(did_you_mean(&name.name, self.scope.lookups.iter().map(|l| l.name.as_str())).or_else(
-                        || Some(format!("declare it: lookup {} from \"file.csv\" key COLUMN value COLUMN", name.name)),
-                    )),
+                    .suggest(name.span, &name.name, self.scope.lookups.iter().map(|l| l.name.as_str()), Written::Name)
+                    .help_if_none(|| {
+                        format!("declare it: lookup {} from \"file.csv\" key COLUMN value COLUMN", name.name)
+                    }),
             );
         }
         id
@@ -1044,11 +1039,13 @@ impl<'a> Checker<'a> {
                     self.diagnostics.push(
                         Diagnostic::new(Code::UnknownTeam, name.span, format!("unknown team `{}`", name.name))
                             .label("no team of this name")
-                            .maybe_help(
-                                did_you_mean(&name.name, self.scope.teams.iter().map(|t| t.name.as_str())).or_else(
-                                    || Some(format!("declare it: team {} = [\"rep@example.com\"]", name.name)),
-                                ),
-                            ),
+                            .suggest(
+                                name.span,
+                                &name.name,
+                                self.scope.teams.iter().map(|t| t.name.as_str()),
+                                Written::Name,
+                            )
+                            .help_if_none(|| format!("declare it: team {} = [\"rep@example.com\"]", name.name)),
                     );
                 }
                 let strategy = match strategy {
@@ -1125,10 +1122,8 @@ impl<'a> Checker<'a> {
                 self.diagnostics.push(
                     Diagnostic::new(Code::UnknownStrategy, s.name.span, format!("unknown strategy `{other}`"))
                         .label("not a distribution strategy")
-                        .maybe_help(
-                            did_you_mean(other, STRATEGIES.iter().copied())
-                                .or_else(|| Some(format!("the strategies are {}", STRATEGIES.join(", ")))),
-                        ),
+                        .suggest(s.name.span, other, STRATEGIES.iter().copied(), Written::Name)
+                        .help_if_none(|| format!("the strategies are {}", STRATEGIES.join(", "))),
                 );
                 return None;
             }

@@ -9,7 +9,7 @@ use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice};
 use super::{check_project, AppError, Exit};
 use crate::analysis::staffing::{check_caps, check_roster};
 use crate::analysis::{analyse, lead_to_json, Options, Witness};
-use crate::check::Program;
+use crate::check::{Checked, Program};
 use crate::compile::{compile, Budget};
 use crate::diagnostics::{self, Severity};
 
@@ -45,6 +45,10 @@ pub struct CheckArgs {
     /// rules send leads to is assumed to receive all N).
     #[arg(long, value_name = "N", requires = "roster", value_parser = clap::value_parser!(u64).range(1..))]
     pub expected_per_day: Option<u64>,
+    /// Apply every suggested fix ("did you mean") to the files, then
+    /// report what is left.
+    #[arg(long)]
+    pub fix: bool,
 }
 
 /// Output formats of `route check`.
@@ -70,6 +74,9 @@ pub enum Deny {
 /// Runs `route check`.
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     let mut checked = check_project(&args.project, &args.access)?;
+    if args.fix {
+        checked = fix(args, checked)?;
+    }
     if let Some(program) = &checked.program {
         let dag = compile(program, Budget::for_program(program));
         let analysis = analyse(program, &dag, &checked.sources, &Options { overlaps: args.overlaps });
@@ -121,6 +128,39 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         Format::Sarif => print_json(&diagnostics::sarif::log(&checked.sources, &checked.diagnostics))?,
     }
     Ok(if errors > 0 || (args.deny.is_some() && warnings > 0) { Exit::Failed } else { Exit::Ok })
+}
+
+/// Fixes may only show once others are made (a keyword fixed, the team
+/// after it can be checked), and overlapping ones wait for the next
+/// round: a few rounds settle every real project.
+const FIX_ROUNDS: usize = 5;
+
+/// `--fix`: applies the fixes of every file, checks again, and repeats
+/// until none are left; returns the last check.
+fn fix(args: &CheckArgs, mut checked: Checked) -> Result<Checked, AppError> {
+    let mut fixed = 0;
+    for _ in 0..FIX_ROUNDS {
+        let mut changed = false;
+        for (id, file) in checked.sources.files() {
+            let fixes = checked.diagnostics.0.iter().flat_map(|d| &d.fixes).filter(|f| f.span.file == id);
+            let applied = diagnostics::fix::apply(&file.text, fixes);
+            if applied.applied == 0 {
+                continue;
+            }
+            std::fs::write(&file.path, &applied.text)
+                .map_err(|source| AppError::WriteFile { path: file.path.clone(), source })?;
+            fixed += applied.applied;
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+        checked = check_project(&args.project, &args.access)?;
+    }
+    if fixed > 0 {
+        eprintln!("fixed {fixed} problem{}", if fixed == 1 { "" } else { "s" });
+    }
+    Ok(checked)
 }
 
 /// One JSON lead per line, in rule order: exactly what

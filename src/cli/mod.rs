@@ -12,6 +12,7 @@ mod error;
 mod eval;
 mod fmt;
 mod graph;
+mod lsp;
 mod serve;
 mod test;
 
@@ -53,6 +54,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Serve routing over HTTP: route each lead the moment it arrives.
     Serve(serve::ServeArgs),
+    /// Serve editors: diagnostics, hover, completion and fixes as you type (LSP over stdio).
+    Lsp(lsp::LspArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
 }
@@ -87,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Completions(args) => completions::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -5,6 +5,7 @@
 //! several files), [`json`] serialises the same data as LANGUAGE.md §9 asks.
 
 pub mod codes;
+pub mod fix;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -64,6 +65,31 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// A concrete lead illustrating the finding (coverage gaps).
     pub example: Option<serde_json::Value>,
+    /// Edits that resolve the finding (every "did you mean" has one):
+    /// what `route check --fix` applies and the editor offers.
+    pub fixes: Vec<Fix>,
+}
+
+/// A machine-applicable edit, like ruff's `Fix`: replace the text under
+/// `span` with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// The text replaced.
+    pub span: Span,
+    /// What replaces it, exactly as it is written in the file (a string
+    /// literal with its quotes).
+    pub replacement: String,
+    /// What the edit does, in words ("replace with `region`").
+    pub message: String,
+}
+
+/// How a suggested name is written where it replaces the wrong one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// A bare name (`region`).
+    Name,
+    /// A string literal, quotes and escapes included (`"EMEA"`).
+    Str,
 }
 
 impl Diagnostic {
@@ -77,6 +103,7 @@ impl Diagnostic {
             notes: Vec::new(),
             help: None,
             example: None,
+            fixes: Vec::new(),
         }
     }
 
@@ -104,6 +131,34 @@ impl Diagnostic {
     pub fn maybe_help(mut self, help: Option<String>) -> Diagnostic {
         if help.is_some() {
             self.help = help;
+        }
+        self
+    }
+
+    /// Sets the help text unless a suggestion already set one.
+    pub fn help_if_none(mut self, help: impl FnOnce() -> String) -> Diagnostic {
+        if self.help.is_none() {
+            self.help = Some(help());
+        }
+        self
+    }
+
+    /// "Did you mean" for `wrong`, written at `span`: when a candidate is
+    /// close, the help names it and a [`Fix`] replaces `span` with it.
+    pub fn suggest<'a>(
+        mut self,
+        span: Span,
+        wrong: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        written: Written,
+    ) -> Diagnostic {
+        if let Some(best) = closest(wrong, candidates) {
+            self.help = Some(format!("did you mean `{best}`?"));
+            let replacement = match written {
+                Written::Name => best.to_string(),
+                Written::Str => crate::format::quote(best),
+            };
+            self.fixes.push(Fix { span, message: format!("replace with `{best}`"), replacement });
         }
         self
     }
@@ -159,12 +214,17 @@ impl Diagnostics {
     }
 }
 
-/// "Did you mean" for a misspelt name: a case-insensitive exact match first,
-/// then the closest name by edit distance within a third of the length.
+/// "Did you mean" for a misspelt name: see [`closest`].
 pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(wrong, candidates).map(|best| format!("did you mean `{best}`?"))
+}
+
+/// The name meant by a misspelt one: a case-insensitive exact match first,
+/// then the closest name by edit distance within a third of the length.
+pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let candidates: Vec<&str> = candidates.into_iter().collect();
     if let Some(same) = candidates.iter().find(|c| c.eq_ignore_ascii_case(wrong)) {
-        return Some(format!("did you mean `{same}`?"));
+        return Some(same);
     }
     let threshold = (wrong.chars().count() / 3).max(1);
     candidates
@@ -172,5 +232,5 @@ pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a st
         .map(|c| (strsim::damerau_levenshtein(wrong, c), *c))
         .filter(|(distance, _)| *distance <= threshold)
         .min()
-        .map(|(_, best)| format!("did you mean `{best}`?"))
+        .map(|(_, best)| best)
 }

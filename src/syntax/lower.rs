@@ -686,10 +686,28 @@ fn syntax_error(file: FileId, text: &str, offset: usize, error: &pest::error::Er
     } else {
         format!("expected {expected}, found {}", found.0)
     };
-    Diagnostic::new(Code::Syntax, Span::new(file, offset + at, offset + end), message)
+    let span = Span::new(file, offset + at, offset + end);
+    let diagnostic = Diagnostic::new(Code::Syntax, span, message)
         .label(if expected.is_empty() { "unexpected here".to_string() } else { format!("expected {expected}") })
-        .maybe_help(syntax_help(text, at))
+        .maybe_help(syntax_help(text, at));
+    with_keyword_fix(diagnostic, text.get(at..end).unwrap_or(""))
 }
+
+/// `-> tem x`: when the help is "did you mean" a target keyword for the
+/// word under the error, the edit that makes it.
+fn with_keyword_fix(mut diagnostic: Diagnostic, word: &str) -> Diagnostic {
+    if let Some(keyword) = crate::diagnostics::closest(word, TARGET_KEYWORDS) {
+        if diagnostic.help.as_deref() == Some(format!("did you mean `{keyword}`?").as_str()) {
+            let span = diagnostic.span();
+            let message = format!("replace with `{keyword}`");
+            diagnostic.fixes.push(crate::diagnostics::Fix { span, replacement: keyword.to_string(), message });
+        }
+    }
+    diagnostic
+}
+
+/// The keywords a target starts with.
+const TARGET_KEYWORDS: [&str; 3] = ["team", "rep", "queue"];
 
 /// What stands at `at`, in words, and how many bytes to underline.
 fn describe_found(text: &str, at: usize) -> (String, usize) {
@@ -787,7 +805,7 @@ fn syntax_help(text: &str, at: usize) -> Option<String> {
         ));
     }
     if before.ends_with("->") || before.ends_with("fallback") {
-        return crate::diagnostics::did_you_mean(word, ["team", "rep", "queue"]);
+        return crate::diagnostics::did_you_mean(word, TARGET_KEYWORDS);
     }
     if rest.starts_with(',') && before.ends_with(|c: char| c.is_ascii_digit()) {
         return Some("numbers are written without `,`: `1000` or `1_000`".into());

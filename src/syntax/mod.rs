@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod eq;
+pub mod locate;
 mod lower;
 pub mod split;
 pub mod trivia;
