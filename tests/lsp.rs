@@ -52,7 +52,7 @@ fn acme_session() {
     snapshot("acme_hover_field_with_aliases", &hover(&mut client, "region == \"EMEA\"", 0), &dir);
     let value = client.request("textDocument/definition", at(&doc, &text, "\"EMEA\" {", 0, 2));
     snapshot("acme_definition_enum_value", &value, &dir);
-    snapshot("acme_hover_lookup", &hover(&mut client, "account_owners from", 0), &dir);
+    snapshot("acme_hover_table", &hover(&mut client, "accounts from", 0), &dir);
     snapshot("acme_hover_keyword", &hover(&mut client, "otherwise ->", 0), &dir);
     let team = text.find("-> team ").map(|i| &text[i + 8..]).unwrap();
     let team = team.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap().to_string();

@@ -23,6 +23,7 @@ use rustc_hash::FxHashMap;
 
 pub use program::Program;
 pub use split::percent as split_percent;
+pub use types::type_name;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap};

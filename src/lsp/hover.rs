@@ -68,6 +68,19 @@ fn describe(project: &Project, o: &Occurrence) -> String {
         (Kind::Lookup, Some(program)) => {
             if let Some(lookup) = program.lookups.iter().find(|l| l.name == o.name) {
                 let _ = writeln!(out, "\n{} rows", lookup.entries.len());
+            } else if let Some(table) = program.tables.iter().find(|t| t.name == o.name) {
+                let columns: Vec<String> = table
+                    .columns
+                    .iter()
+                    .map(|c| format!("`{}` ({})", c.name, crate::check::type_name(&program.schema, c.ty)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "\n{} rows, keyed by `{}`; columns {}",
+                    table.rows.len(),
+                    table.key,
+                    columns.join(", ")
+                );
             }
         }
         _ => {}
