@@ -1,7 +1,8 @@
 //! examples/maven routes the real Maven CRM pipeline export
 //! (../shared/data/real/maven_crm/sales_pipeline.csv, 8,800 opportunities)
 //! through two tables read straight from the CRM's own `accounts.csv` and
-//! `sales_teams.csv`, and a score. Checked here: one record per
+//! `sales_teams.csv`, a score, a date rule on the export's own
+//! `engage_date` and a split. Checked here: one record per
 //! opportunity, in order, and the count per rule, team and queue against
 //! an independent re-implementation of the policy over the raw CSV files
 //! (the csv crate and hash maps, no router).
@@ -9,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -58,6 +60,11 @@ fn expected(opportunity: &Row, accounts: &HashMap<String, Row>, agents: &HashMap
     let Some(account) = accounts.get(&field(opportunity, "account")) else {
         return ("no_account".into(), "queue account_research".into());
     };
+    // ISO dates compare as text.
+    let engaged = field(opportunity, "engage_date");
+    if !engaged.is_empty() && engaged.as_str() < "2017-07-01" {
+        return ("stale".into(), "queue stale_review".into());
+    }
     if field(account, "office_location") != "United States" {
         return ("international".into(), "team international".into());
     }
@@ -81,7 +88,17 @@ fn expected(opportunity: &Row, accounts: &HashMap<String, Row>, agents: &HashMap
         agents.get(&field(opportunity, "sales_agent")).map(|a| field(a, "regional_office")).unwrap_or_default();
     match office.as_str() {
         "Central" => ("central".into(), "team central".into()),
-        "East" => ("east".into(), "team east".into()),
+        "East" => {
+            // The split's bucket: SipHash-1-3 (keys 0, 0) of the split's
+            // name, a 0xFF byte and the id, modulo 10,000; the first 80%
+            // of the buckets are the first arm.
+            let mut hasher = siphasher::sip::SipHasher13::new_with_keys(0, 0);
+            hasher.write(b"east_pod_trial");
+            hasher.write(&[0xff]);
+            hasher.write(field(opportunity, "opportunity_id").as_bytes());
+            let team = if hasher.finish() % 10_000 < 8_000 { "team east" } else { "team east_pod" };
+            ("east".into(), team.into())
+        }
         "West" => ("west".into(), "team west".into()),
         _ => ("no_office".into(), "queue unassigned".into()),
     }
@@ -118,8 +135,12 @@ fn every_opportunity_gets_one_record_and_the_tallies_match_an_independent_count(
         *got.entry((rule, destination(decision))).or_default() += 1;
     }
     assert_eq!(got, want);
+    // Both arms of the split take opportunities.
+    for team in ["team east", "team east_pod"] {
+        assert!(want.keys().any(|(r, d)| r == "east" && d == team), "`{team}` takes nothing");
+    }
     // Every rule of the example takes some opportunities.
-    for rule in ["closed", "no_account", "international", "key_account", "tech", "central", "east", "west"] {
+    for rule in ["closed", "no_account", "stale", "international", "key_account", "tech", "central", "east", "west"] {
         assert!(want.keys().any(|(r, _)| r == rule), "rule `{rule}` takes nothing");
     }
 }
