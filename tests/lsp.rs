@@ -73,6 +73,16 @@ fn acme_session() {
 
     let via = at(&doc, &text, "via round_robin", 0, 4);
     snapshot("acme_completion_strategy", &client.request("textDocument/completion", via), &dir);
+    // After `TABLE[KEY].`: the table's columns, typed.
+    let column = at(&doc, &text, "accounts[account_id].owner", 0, 21);
+    let columns = client.request("textDocument/completion", column);
+    let labels: Vec<(&str, &str)> = columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["label"].as_str().unwrap(), c["detail"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(labels, [("owner", "column of `accounts`: a string")], "{columns}");
     let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": doc } }));
     assert!(symbols.as_array().unwrap().len() > 10, "{symbols}");
     let formatting = client.request(

@@ -1,7 +1,8 @@
 //! Completion, from the words before the cursor: strategies after `via`,
 //! teams after `-> team` and `fallback`, lookups after `rep` and `in`,
 //! enum values after `FIELD ==` and inside `FIELD in [...]`, fields in
-//! `sticky(...)` and `LOOKUP[...]`, target keywords after `->`; anywhere
+//! `sticky(...)` and `LOOKUP[...]`, a table's columns after
+//! `TABLE[KEY].`, target keywords after `->`; anywhere
 //! else fields, lets and keywords. It works from the partial program, so
 //! completion goes on while the file has errors.
 
@@ -20,6 +21,8 @@ enum Context {
     Lookup,
     Target,
     Field,
+    /// Columns of this table, after `TABLE[KEY].`.
+    Columns(String),
     /// Values of this field (quoted); `in` also offers lookups.
     Values {
         field: String,
@@ -45,6 +48,7 @@ pub fn complete(project: &Project, before: &str) -> Vec<CompletionItem> {
             .map(|k| item(k, CompletionItemKind::KEYWORD, keywords::doc(k).unwrap_or("")))
             .collect(),
         Context::Field => fields(program),
+        Context::Columns(table) => columns(program, &table),
         Context::Values { field, lookups: with_lookups } => {
             let mut out = values(program, &field);
             if with_lookups {
@@ -75,6 +79,9 @@ fn context(before: &str) -> Context {
     let words: Vec<&str> = trimmed.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).collect();
     let last = words.last().copied().unwrap_or("");
     let previous = words.len().checked_sub(2).and_then(|i| words.get(i)).copied().unwrap_or("");
+    if let Some(table) = column_of(trimmed) {
+        return Context::Columns(table);
+    }
     if trimmed.ends_with("sticky(") || (trimmed.ends_with('[') && !trimmed.ends_with(" [") && !last.ends_with("in[")) {
         return Context::Field;
     }
@@ -90,6 +97,14 @@ fn context(before: &str) -> Context {
         (field, "in") => Context::Values { field: field.trim_end_matches("not").trim().to_string(), lookups: true },
         _ => Context::Anything,
     }
+}
+
+/// `accounts[account].` : the table whose column comes next.
+fn column_of(text: &str) -> Option<String> {
+    let indexed = text.strip_suffix('.')?.strip_suffix(']')?;
+    let head = indexed.get(..indexed.rfind('[')?)?;
+    let table = head.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
+    (!table.is_empty()).then(|| table.to_string())
 }
 
 /// `region in ["NA", ` : the field of the unclosed list the cursor is in.
@@ -113,10 +128,13 @@ fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
     }
 }
 
+/// The input fields, then the scores (usable as ints); derived values
+/// other than scores have no name a rule can write.
 fn fields(program: &Program) -> Vec<CompletionItem> {
     let schema = &program.schema;
+    let scores = program.scores.iter().map(|s| item(&s.name, CompletionItemKind::FIELD, "score: int"));
     schema
-        .fields
+        .input_fields()
         .iter()
         .map(|f| {
             let optional = if f.optional { "optional " } else { "" };
@@ -125,6 +143,19 @@ fn fields(program: &Program) -> Vec<CompletionItem> {
                 None => format!("{:?}", f.ty).to_lowercase(),
             };
             item(&f.name, CompletionItemKind::FIELD, &format!("{optional}field: {ty}"))
+        })
+        .chain(scores)
+        .collect()
+}
+
+fn columns(program: &Program, table: &str) -> Vec<CompletionItem> {
+    let Some(table) = program.tables.iter().find(|t| t.name == table) else { return Vec::new() };
+    table
+        .columns
+        .iter()
+        .map(|c| {
+            let ty = crate::check::type_name(&program.schema, c.ty);
+            item(&c.name, CompletionItemKind::FIELD, &format!("column of `{}`: {ty}", table.name))
         })
         .collect()
 }
@@ -155,6 +186,9 @@ fn lookups(program: &Program) -> Vec<CompletionItem> {
         .lookups
         .iter()
         .map(|l| item(&l.name, CompletionItemKind::STRUCT, &format!("lookup of {} rows", l.entries.len())))
+        .chain(program.tables.iter().map(|t| {
+            item(&t.name, CompletionItemKind::STRUCT, &format!("table of {} rows, keyed by `{}`", t.rows.len(), t.key))
+        }))
         .collect()
 }
 
@@ -190,6 +224,8 @@ mod tests {
             ("when domain in ", values("domain", true)),
             ("when x -> team t via sticky(", Context::Field),
             ("when x -> rep owners[", Context::Field),
+            ("when accounts[account].", Context::Columns("accounts".into())),
+            ("when accounts[domain(email)].sec", Context::Columns("accounts".into())),
             ("when reg", Context::Anything),
             ("team sales", Context::Anything),
         ];
