@@ -1,6 +1,7 @@
 //! End to end minus the files: what `route eval` does per lead — read,
-//! match, distribute, write a JSONL decision (to `io::sink()`) — from
-//! bytes already in memory, for every rule set and both input formats.
+//! derive (nothing to fill on these rules), match, distribute, write a
+//! JSONL decision (to `io::sink()`) — from bytes already in memory, for
+//! every rule set and both input formats ([`common::eval`]).
 //! Workloads and environment: `benches/common/mod.rs`. Whole-process
 //! figures of `route eval` on the files are in docs/performance.md.
 //!
@@ -11,36 +12,14 @@
 mod common;
 
 use std::hint::black_box;
-use std::io::{BufRead, Cursor, Write};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use route::check::Program;
 use route::compile::{compile, Dag};
-use route::eval::{Roster, Router};
-use route::io::{leads, DecisionWriter, InputFormat, OutputFormat};
+use route::eval::Roster;
+use route::io::InputFormat;
 
-use common::{budget, head_bytes, leads_wanted, Workloads};
-
-fn now() -> jiff::Timestamp {
-    "2026-11-25T10:00:00Z".parse().unwrap()
-}
-
-/// Reads, routes and writes every record of `bytes`.
-fn eval(program: &Program, dag: &Dag, roster: &Roster, bytes: &[u8], format: InputFormat) {
-    let mut router = Router::new(program, dag, roster, now(), 0);
-    let mut writer = DecisionWriter::new(std::io::sink(), OutputFormat::Jsonl);
-    let input: Box<dyn BufRead + '_> = Box::new(Cursor::new(bytes));
-    for record in leads(&program.schema, input, format).unwrap() {
-        let id = record.id.clone().unwrap_or_else(|| record.record.to_string());
-        let decision = match record.lead {
-            Ok(lead) => router.route(id, &lead),
-            Err(error) => router.route_invalid(id, error),
-        };
-        writer.write(&decision).unwrap();
-    }
-    writer.finish().unwrap().flush().unwrap();
-}
+use common::{budget, eval, head_bytes, leads_wanted, Workloads};
 
 fn benches(c: &mut Criterion, work: &Workloads) {
     let programs = work.programs();
