@@ -47,7 +47,10 @@ pub fn declaration<'p>(project: &'p Project, o: &'p Occurrence) -> Option<&'p Oc
 fn describe(project: &Project, o: &Occurrence) -> String {
     let decl = declaration(project, o);
     let program = project.partial.program.as_ref();
-    let mut out = format!("**{}** `{}`\n\n", o.kind.describe(), o.name);
+    // Tables share the lookups' namespace (and kind); say which it is.
+    let is_table = o.kind == Kind::Lookup && program.is_some_and(|p| p.tables.iter().any(|t| t.name == o.name));
+    let what = if is_table { "table" } else { o.kind.describe() };
+    let mut out = format!("**{what}** `{}`\n\n", o.name);
     match (&o.kind, program) {
         (Kind::Rule, _) => rule(project, o, &mut out),
         (Kind::Team, Some(program)) => team(program, &o.name, &mut out),
