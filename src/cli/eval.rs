@@ -215,12 +215,14 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
     let mut progress = Progress::new(std::io::stderr().is_terminal(), size, read);
     let routed = match input {
         Input::One(mut record) => {
-            let rule = parallel::match_record(&compiled, &mut record, now);
+            let rule = parallel::match_record(&compiled, &mut record, &compiled.program.moment(now));
             route(&mut record, rule)
         }
         Input::Many(mut reader, path) => {
             let jobs = args.jobs.map_or_else(default_jobs, usize::from);
-            let routed = parallel::route_all(&mut reader, &compiled, now, jobs, &mut |n| progress.tick(n), &mut route);
+            let moment = compiled.program.moment(now);
+            let routed =
+                parallel::route_all(&mut reader, &compiled, &moment, jobs, &mut |n| progress.tick(n), &mut route);
             routed.and_then(|()| reader.take_error().map_or(Ok(()), |error| Err(Failure::Read(path, error))))
         }
     };

@@ -14,11 +14,35 @@ use std::fmt::Write as _;
 use crate::check::program::{Derivation, Program, Table};
 use crate::schema::{dates, FieldType, Lead, Schema, Value};
 
+/// What the derive step needs of the routing instant, worked out once per
+/// instant rather than once per lead: the instant itself, and whether it
+/// falls in each working-hours expression (a time-zone conversion each).
+#[derive(Debug, Clone)]
+pub struct Moment {
+    now: jiff::Timestamp,
+    /// `in_hours[i]`: whether `now` is inside `Program::hours[i]`.
+    in_hours: Vec<bool>,
+}
+
 impl Program {
+    /// The routing instant `now` as the derive step reads it.
+    pub fn moment(&self, now: jiff::Timestamp) -> Moment {
+        Moment { now, in_hours: self.hours.iter().map(|hours| hours.contains(now)).collect() }
+    }
+
     /// Fills the derived fields of `lead` (read and coerced to this
     /// program's schema). `now` is the moment leads are judged at (for
     /// time-relative values). A lead with no derived fields is left as is.
+    /// Many leads at one instant: [`Program::moment`] once, then
+    /// [`Program::derive_at`].
     pub fn derive(&self, lead: &mut Lead, now: jiff::Timestamp) {
+        if !self.schema.derived.is_empty() {
+            self.derive_at(lead, &self.moment(now));
+        }
+    }
+
+    /// [`Program::derive`] at a moment worked out beforehand.
+    pub fn derive_at(&self, lead: &mut Lead, moment: &Moment) {
         let schema = &self.schema;
         if schema.derived.is_empty() {
             return;
@@ -52,11 +76,9 @@ impl Program {
                     Value::Int(sum)
                 }
                 Derivation::Within { field, window } => {
-                    Value::Bool(within(schema.field(field).ty, lead.get(field), window, now))
+                    Value::Bool(within(schema.field(field).ty, lead.get(field), window, moment.now))
                 }
-                Derivation::Hours(id) => {
-                    Value::Bool(self.hours.get(id.0 as usize).is_some_and(|hours| hours.contains(now)))
-                }
+                Derivation::Hours(id) => Value::Bool(moment.in_hours.get(id.0 as usize).copied().unwrap_or(false)),
             };
             if let Some(slot) = lead.values.get_mut(inputs + offset) {
                 *slot = value;

@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 
 use super::compiled::{Compiled, Footprint, RepIndex, Staffing};
 use super::decision::{Decision, DistributionStep, LeadError, Reason, Secondary, Skipped, SplitChoice, TargetKind};
+use super::derive::Moment;
 use super::roster::{Ineligible, Periods, Roster};
 use super::state::{SavedCaps, SavedPeriod, SavedRep, SavedState, SavedTeam};
 use super::strategy::{self, Candidates, DistributionState};
@@ -199,6 +200,8 @@ pub struct Router<'p> {
     state: RunState,
     /// The instant of [`Router::route`] and [`Router::route_invalid`].
     now: jiff::Timestamp,
+    /// `now` as [`Router::derive`] reads it, worked out once.
+    moment: Moment,
     /// Off-duty verdicts at the instant being judged.
     duty: DutyCache,
     /// Whether to record [`DistributionStep`]s (`--explain`).
@@ -259,6 +262,7 @@ impl<'p> Router<'p> {
             staffing,
             state,
             now,
+            moment: program.moment(now),
             duty: DutyCache::default(),
             explain: false,
             eligible: Vec::new(),
@@ -302,7 +306,7 @@ impl<'p> Router<'p> {
     /// Fills a lead's derived fields at the router's instant (see
     /// [`Program::derive`]): call it on every lead before routing it.
     pub fn derive(&self, lead: &mut Lead) {
-        self.program.derive(lead, self.now);
+        self.program.derive_at(lead, &self.moment);
     }
 
     /// The rule a lead matches, without distributing it.

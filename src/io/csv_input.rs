@@ -479,7 +479,9 @@ impl CsvLayout {
         // and end on character boundaries. Only a row that is not valid
         // checks cell by cell, to blame the right field.
         let whole = std::str::from_utf8(row.fields).ok();
-        let mut values = Vec::with_capacity(self.columns.len());
+        // Room for the derived fields too: the derive step fills them in
+        // place instead of growing the vector for every lead.
+        let mut values = Vec::with_capacity(schema.fields.len());
         for &(field, column) in &self.columns {
             let cell = column.map(|c| (whole.and_then(|text| text.get(row.range(c))), row.field(c)));
             let result = match cell {

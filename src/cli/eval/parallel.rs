@@ -18,6 +18,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use super::Failure;
 use crate::check::program::RuleId;
+use crate::eval::derive::Moment;
 use crate::eval::Compiled;
 use crate::io::{Batch, Cook, InputRecord, LeadReader};
 
@@ -48,9 +49,9 @@ type Work = (Batch, Vec<InputRecord>);
 /// rule matches), after filling in its derived values (table columns,
 /// scores, dates relative to `now`): both are pure, so both run on the
 /// workers.
-pub(super) fn match_record(compiled: &Compiled, record: &mut InputRecord, now: jiff::Timestamp) -> Option<RuleId> {
+pub(super) fn match_record(compiled: &Compiled, record: &mut InputRecord, moment: &Moment) -> Option<RuleId> {
     let lead = record.lead.as_mut().ok()?;
-    compiled.program.derive(lead, now);
+    compiled.program.derive_at(lead, moment);
     compiled.dag.route(lead, &compiled.program.lookups)
 }
 
@@ -61,7 +62,7 @@ pub(super) fn match_record(compiled: &Compiled, record: &mut InputRecord, now: j
 pub(super) fn route_all(
     reader: &mut LeadReader<'_>,
     compiled: &Compiled,
-    now: jiff::Timestamp,
+    moment: &Moment,
     jobs: usize,
     tick: &mut dyn FnMut(u64),
     sink: &mut Sink<'_>,
@@ -69,7 +70,7 @@ pub(super) fn route_all(
     if jobs <= 1 {
         let mut routed = 0u64;
         for mut record in reader.by_ref() {
-            let rule = match_record(compiled, &mut record, now);
+            let rule = match_record(compiled, &mut record, moment);
             sink(&mut record, rule)?;
             routed += 1;
             if routed.is_multiple_of(BATCH as u64) {
@@ -85,7 +86,7 @@ pub(super) fn route_all(
         for mut cook in cooks {
             let (to_worker, work) = sync_channel::<Work>(IN_FLIGHT);
             let (to_main, done) = sync_channel::<Done>(IN_FLIGHT);
-            scope.spawn(move || work_on(&mut cook, (compiled, now), &work, &to_main));
+            scope.spawn(move || work_on(&mut cook, (compiled, moment), &work, &to_main));
             lanes.push(Lane { to_worker, done });
         }
         // The lanes (and so the channels) are dropped when this returns,
@@ -105,14 +106,14 @@ struct Lane {
 /// emptied batch (for reuse).
 fn work_on(
     cook: &mut Cook<'_>,
-    (compiled, now): (&Compiled, jiff::Timestamp),
+    (compiled, moment): (&Compiled, &Moment),
     work: &Receiver<Work>,
     to_main: &SyncSender<Done>,
 ) {
     while let Ok((mut batch, mut records)) = work.recv() {
         records.clear();
         cook.cook(&mut batch, &mut records);
-        let rules = records.iter_mut().map(|record| match_record(compiled, record, now)).collect();
+        let rules = records.iter_mut().map(|record| match_record(compiled, record, moment)).collect();
         if to_main.send((batch, records, rules)).is_err() {
             return;
         }
