@@ -133,36 +133,32 @@ pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option
     push_key(out, "reason", false);
     push_str(out, decision.reason.as_str());
     // The optional parts, in the field order serde writes: the rarer ones
-    // (a split, a second owner, scores) through serde_json itself.
-    if let Some(split) = &decision.split {
-        push_key(out, "split", false);
-        serde_json::to_writer(&mut *out, split)?;
-    }
-    if let Some(secondary) = &decision.secondary {
-        push_key(out, "secondary", false);
-        serde_json::to_writer(&mut *out, secondary)?;
-    }
+    // (a split, a second owner, the explanation, scores) through
+    // serde_json itself.
+    push_serde(out, "split", decision.split.as_ref())?;
+    push_serde(out, "secondary", decision.secondary.as_ref())?;
     if let Some(error) = &decision.error {
         push_key(out, "error", false);
         push_error(out, error);
     }
-    if let Some(trace) = &decision.trace {
-        push_key(out, "trace", false);
-        serde_json::to_writer(&mut *out, trace)?;
-    }
-    if let Some(distribution) = &decision.distribution {
-        push_key(out, "distribution", false);
-        serde_json::to_writer(&mut *out, distribution)?;
-    }
-    if let Some(scores) = &decision.scores {
-        push_key(out, "scores", false);
-        serde_json::to_writer(&mut *out, scores)?;
-    }
+    push_serde(out, "trace", decision.trace.as_ref())?;
+    push_serde(out, "distribution", decision.distribution.as_ref())?;
+    push_serde(out, "scores", decision.scores.as_ref())?;
     if let Some(kept) = kept {
         push_key(out, "kept", false);
         push_kept(out, kept);
     }
     out.push(b'}');
+    Ok(())
+}
+
+/// Appends `,"key":VALUE` through serde_json when there is a value (the
+/// `skip_serializing_if = "Option::is_none"` of [`Decision`]'s fields).
+fn push_serde(out: &mut Vec<u8>, key: &str, value: Option<&impl serde::Serialize>) -> io::Result<()> {
+    if let Some(value) = value {
+        push_key(out, key, false);
+        serde_json::to_writer(&mut *out, value)?;
+    }
     Ok(())
 }
 
