@@ -3,17 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
 
-use assert_cmd::Command;
+mod cli_support;
 
-fn route(args: &[&str]) -> (i32, String, String) {
-    let output =
-        Command::cargo_bin("route").unwrap().current_dir(env!("CARGO_MANIFEST_DIR")).args(args).output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
+use cli_support::route;
 
 #[test]
 fn version_names_the_release_and_the_commit() {

@@ -4,7 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
 
+mod cli_support;
+
 use std::path::Path;
+
+use cli_support::route;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -12,16 +16,6 @@ use serde_json::Value;
 const PROJECT: &str = "tests/fixtures/dates/routing.route";
 const LEADS: &str = "tests/fixtures/dates/leads.csv";
 const NOW: &str = "2026-11-25T16:00:00Z";
-
-fn route(args: &[&str]) -> (i32, String, String) {
-    let output =
-        Command::cargo_bin("route").unwrap().current_dir(env!("CARGO_MANIFEST_DIR")).args(args).output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
 
 fn decisions(stdout: &str) -> Vec<Value> {
     stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()

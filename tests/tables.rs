@@ -5,17 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
 
-use assert_cmd::Command;
+mod cli_support;
+
+use cli_support::route;
 use serde_json::Value;
 
 const PROJECT: &str = "tests/fixtures/tables";
-
-fn route(args: &[&str]) -> (i32, String, String) {
-    let output =
-        Command::cargo_bin("route").unwrap().current_dir(env!("CARGO_MANIFEST_DIR")).args(args).output().unwrap();
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
-    (output.status.code().unwrap_or(-1), text(output.stdout), text(output.stderr))
-}
 
 fn eval(lead: &str, extra: &[&str]) -> Value {
     let mut args = vec!["eval", PROJECT, "--lead", lead, "--now", "2026-11-25T10:00:00Z"];
