@@ -20,7 +20,7 @@ const SHOWN: usize = 5;
 /// The diagnostics of step 5.
 pub(crate) fn check(program: &Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let actions: Vec<&Action> = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref()).collect();
+    let actions: Vec<&Action> = program.actions().collect();
     // Every arm of a split and every second owner counts as a use.
     let targets: Vec<&Target> = actions.iter().flat_map(|a| a.targets()).collect();
 

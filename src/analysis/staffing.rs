@@ -547,7 +547,7 @@ fn percent(weight: u32, total: u64) -> f64 {
 /// owner), with the strategies it is named with.
 fn used_teams(program: &Program) -> BTreeMap<usize, Vec<Strategy>> {
     let mut used: BTreeMap<usize, Vec<Strategy>> = BTreeMap::new();
-    let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
+    let actions = program.actions();
     for action in actions.flat_map(chains) {
         for target in chain(action) {
             if let Target::Team { team, strategy } = target {

@@ -273,6 +273,11 @@ impl Program {
         &self.lookups[id.0 as usize]
     }
 
+    /// Every action: the rules' in priority order, then `on invalid`'s.
+    pub fn actions(&self) -> impl Iterator<Item = &Action> {
+        self.rules.iter().map(|r| &r.action).chain(self.on_invalid.as_ref())
+    }
+
     /// The rule behind an id.
     #[expect(
         clippy::indexing_slicing,

@@ -191,12 +191,8 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         OutputFormatArg::Jsonl => OutputFormat::Jsonl,
         OutputFormatArg::Csv => OutputFormat::Csv,
     };
-    let owners = program
-        .rules
-        .iter()
-        .map(|r| &r.action)
-        .chain(program.on_invalid.as_ref())
-        .any(|a| a.secondary.is_some() || matches!(a.target, crate::check::program::Target::Split(_)));
+    let owners =
+        program.actions().any(|a| a.secondary.is_some() || matches!(a.target, crate::check::program::Target::Split(_)));
     let mut writer = DecisionWriter::new(output.writer(), format)
         .with_owner_columns(owners)
         .with_explain_columns(explain.on())

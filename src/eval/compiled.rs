@@ -74,7 +74,7 @@ impl RepIndex {
         for team in &program.teams {
             team.members.iter().for_each(|m| reps.add(&m.id));
         }
-        let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
+        let actions = program.actions();
         for action in actions {
             action.for_each_target(&mut |target| match target {
                 Target::Rep(rep) => reps.add(rep),

@@ -153,7 +153,7 @@ impl Tally {
     /// Each split that took leads: every arm as written, its leads and its
     /// share of the split's leads beside the share asked for.
     fn splits(&self, program: &Program) -> Vec<SplitSummary> {
-        let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
+        let actions = program.actions();
         let mut out: Vec<SplitSummary> = Vec::new();
         for split in actions.filter_map(|a| match &a.target {
             Target::Split(split) => Some(split),

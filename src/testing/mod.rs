@@ -216,7 +216,7 @@ impl Names {
     pub fn of(program: &Program) -> Names {
         let mut queues = Vec::new();
         let mut seen = FxHashSet::default();
-        let actions = program.rules.iter().map(|r| &r.action).chain(program.on_invalid.as_ref());
+        let actions = program.actions();
         for action in actions {
             for target in action.targets() {
                 if let Target::Queue(name) = target {
