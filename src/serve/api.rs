@@ -17,7 +17,7 @@ use super::problem::{self, Problem};
 use super::Shared;
 use crate::eval::{reference, Decision, Router as LeadRouter, RunState};
 use crate::io::{self, DecisionWriter, InputFormat, InputRecord, OutputFormat};
-use crate::store::{Assignment, Decided, Outcome};
+use crate::store::{Assignment, Decided, Outcome, Staged};
 
 /// The application: every route with its limits, auth and metrics.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -93,13 +93,49 @@ async fn route_one(
     };
     let explain = query.explain;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let result = tokio::task::spawn_blocking(move || {
-        let loaded = shared.loaded.load_full();
-        let record = io::single_lead(&loaded.compiled.program.schema, &text);
-        decide(&shared, &loaded, record, &text, key.as_deref(), explain)
-    })
-    .await;
+    let result = if shared.store.in_process() {
+        route_in_place(&shared, &text, key.as_deref(), explain).await
+    } else {
+        joined(
+            tokio::task::spawn_blocking(move || {
+                let loaded = shared.loaded.load_full();
+                let record = io::single_lead(&loaded.compiled.program.schema, &text);
+                let routed = stage(&shared, &loaded, record, key.as_deref(), explain)?;
+                let outcome = commit_now(&shared, routed.staged)?;
+                Ok(settle(&shared, &loaded, outcome, routed.made, &routed.id, &text))
+            })
+            .await,
+        )
+    };
     respond(result, "application/json")
+}
+
+/// Routes one lead on this thread, for a store whose assignments take
+/// microseconds: stages it in the store's open group and waits for that
+/// group to commit. The first member of a group commits it after the
+/// requests already read on this thread have run (one `yield_now`), so a
+/// burst shares one commit.
+async fn route_in_place(shared: &Arc<Shared>, text: &str, key: Option<&str>, explain: bool) -> Result<String, Problem> {
+    let loaded = shared.loaded.load_full();
+    let record = io::single_lead(&loaded.compiled.program.schema, text);
+    let routed = stage(shared, &loaded, record, key, explain)?;
+    let outcome = match routed.staged.pending {
+        None => routed.staged.outcome,
+        Some(pending) => {
+            if pending.opened {
+                // A task of its own, so that a request cancelled while it
+                // waits (timeout, closed connection) still commits its group.
+                let (shared, group) = (Arc::clone(shared), pending.group);
+                tokio::spawn(async move {
+                    tokio::task::yield_now().await;
+                    shared.store.commit(group);
+                });
+            }
+            pending.durable().await.map_err(|e| Problem::unavailable(e.to_string()))?;
+            routed.staged.outcome
+        }
+    };
+    Ok(settle(shared, &loaded, outcome, routed.made, &routed.id, text))
 }
 
 /// `POST /v1/route/batch`: JSONL in, JSONL out, in order. Each line is
@@ -132,12 +168,14 @@ async fn route_batch(
             // line for the reader too).
             let at = usize::try_from(record.line.saturating_sub(1)).unwrap_or(usize::MAX);
             let raw = lines.get(at).copied().unwrap_or("{}");
-            out.push_str(&decide(&shared, &loaded, record, raw, None, explain)?);
+            let id_routed = stage(&shared, &loaded, record, None, explain)?;
+            let outcome = commit_now(&shared, id_routed.staged)?;
+            out.push_str(&settle(&shared, &loaded, outcome, id_routed.made, &id_routed.id, raw));
         }
         Ok::<_, Problem>(out)
     })
     .await;
-    respond(result, "application/jsonl")
+    respond(joined(result), "application/jsonl")
 }
 
 /// The lines of `text` as the lead readers number them: each ends at `\n`,
@@ -169,12 +207,16 @@ fn accept(
 }
 
 /// The answer of a routing task: its text as `content_type`, or its problem.
-fn respond(result: Result<Result<String, Problem>, tokio::task::JoinError>, content_type: &'static str) -> Response {
+fn respond(result: Result<String, Problem>, content_type: &'static str) -> Response {
     match result {
-        Ok(Ok(body)) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
-        Ok(Err(problem)) => problem.into_response(),
-        Err(e) => Problem::unavailable(format!("the routing task stopped: {e}")).into_response(),
+        Ok(body) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Err(problem) => problem.into_response(),
     }
+}
+
+/// The routing task's answer, or a problem saying it stopped.
+fn joined(result: Result<Result<String, Problem>, tokio::task::JoinError>) -> Result<String, Problem> {
+    result.unwrap_or_else(|e| Err(Problem::unavailable(format!("the routing task stopped: {e}"))))
 }
 
 /// The body as one JSON object's text, or a problem saying why not.
@@ -191,17 +233,23 @@ fn json_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// One lead staged in the store: the outcome (durable once its group
+/// commits), the decision when it is new, and the lead's id.
+struct Routed {
+    staged: Staged,
+    made: Option<Decision>,
+    id: String,
+}
+
 /// Routes one record through the store: replays the recorded decision of
-/// its key, or decides anew in one store transaction. Returns the
-/// decision line (with its newline) as `route eval` writes it.
-fn decide(
+/// its key, or decides anew in the store's transaction.
+fn stage(
     shared: &Shared,
     loaded: &super::project::Loaded,
     record: InputRecord,
-    raw: &str,
     header_key: Option<&str>,
     explain: bool,
-) -> Result<String, Problem> {
+) -> Result<Routed, Problem> {
     let compiled = &loaded.compiled;
     let now = shared.config.now.unwrap_or_else(jiff::Timestamp::now);
     let id = record.id.clone().unwrap_or_else(|| record.record.to_string());
@@ -235,7 +283,29 @@ fn decide(
         made = Some(decision);
         Decided { body: line_of(&shown), state }
     };
-    let outcome = shared.store.assign(&assignment, &mut decide).map_err(|e| Problem::unavailable(e.to_string()))?;
+    let staged = shared.store.stage(&assignment, &mut decide).map_err(|e| Problem::unavailable(e.to_string()))?;
+    Ok(Routed { staged, made, id })
+}
+
+/// Makes a staged outcome durable on this thread: commits its group now.
+fn commit_now(shared: &Shared, staged: Staged) -> Result<Outcome, Problem> {
+    if let Some(pending) = &staged.pending {
+        shared.store.commit(pending.group);
+        pending.committed().map_err(|e| Problem::unavailable(e.to_string()))?;
+    }
+    Ok(staged.outcome)
+}
+
+/// Counts a durable outcome and logs a new decision (with the lead's own
+/// text, `raw`); the decision line to answer with.
+fn settle(
+    shared: &Shared,
+    loaded: &super::project::Loaded,
+    outcome: Outcome,
+    made: Option<Decision>,
+    id: &str,
+    raw: &str,
+) -> String {
     match (&outcome, made) {
         (Outcome::New(_), Some(decision)) => {
             shared.metrics.decision(
@@ -244,12 +314,14 @@ fn decide(
                 decision.rule.as_deref().unwrap_or(""),
             );
             if let Some(log) = &shared.audit {
-                log.append(&loaded.version, &id, raw, line_of(&decision).trim_end());
+                log.append(&loaded.version, id, raw, line_of(&decision).trim_end());
             }
         }
         _ => shared.metrics.replay(),
     }
-    Ok(outcome.body().to_string())
+    match outcome {
+        Outcome::New(body) | Outcome::Replayed(body) => body,
+    }
 }
 
 /// A decision as `route eval` writes it: one JSON line.

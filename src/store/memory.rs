@@ -64,4 +64,8 @@ impl Store for MemoryStore {
     fn describe(&self) -> String {
         "memory".to_string()
     }
+
+    fn in_process(&self) -> bool {
+        true
+    }
 }

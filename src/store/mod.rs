@@ -16,12 +16,14 @@
 //! transaction: a crash (even `kill -9`) leaves either the whole
 //! assignment or none of it.
 
+mod group;
 mod memory;
 mod postgres;
 mod sqlite;
 
 use std::time::Duration;
 
+pub use group::{Pending, Staged};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -85,6 +87,23 @@ pub trait Store: Send + Sync {
     /// When the database fails; nothing is then changed.
     fn assign(&self, assignment: &Assignment<'_>, decide: &mut Decide<'_>) -> Result<Outcome, StoreError>;
 
+    /// Runs one assignment as [`Store::assign`] does, but a store that
+    /// commits in groups ([`group`]) may leave it in the open group: the
+    /// outcome is then pending until that group commits, and must not be
+    /// shown before [`Pending::durable`] says so.
+    ///
+    /// # Errors
+    /// When the database fails; nothing of this assignment is then kept.
+    fn stage(&self, assignment: &Assignment<'_>, decide: &mut Decide<'_>) -> Result<Staged, StoreError> {
+        self.assign(assignment, decide).map(Staged::durable)
+    }
+
+    /// Commits group `group` when it is still open (a no-op otherwise, and
+    /// for stores that do not group); its members learn the verdict.
+    fn commit(&self, group: u64) {
+        let _ = group;
+    }
+
     /// Every row, as a `--state` file would hold them.
     ///
     /// # Errors
@@ -99,6 +118,14 @@ pub trait Store: Send + Sync {
 
     /// The backend, for `/v1/status` (no credentials).
     fn describe(&self) -> String;
+
+    /// Whether an assignment finishes in microseconds, without waiting on
+    /// a network or a disk sync, so that `route serve` may run it on the
+    /// thread that read the request rather than hand it to a blocking
+    /// pool (two thread switches, which cost more than the assignment).
+    fn in_process(&self) -> bool {
+        false
+    }
 }
 
 /// The default retention of idempotency records: 24 hours.
@@ -123,10 +150,38 @@ pub enum StoreError {
     #[error("cannot create `{0}`")]
     #[diagnostic(code(route::state))]
     Io(std::path::PathBuf, #[source] std::io::Error),
+    /// The group an assignment was staged in failed to commit.
+    #[error("the state database failed to commit: {0}")]
+    #[diagnostic(code(route::state))]
+    Group(String),
     /// The embedded store's checkpoint thread could not start.
     #[error("cannot start the state database's checkpoint thread")]
     #[diagnostic(code(route::state))]
     Thread(#[source] std::io::Error),
+}
+
+/// The backend a `--state` value names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `memory`.
+    Memory,
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres,
+    /// Anything else: a SQLite file path.
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend `spec` names.
+    pub fn of(spec: &str) -> Backend {
+        if spec == "memory" {
+            Backend::Memory
+        } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
 }
 
 /// Opens the store named by `--state`: `memory`, a `postgres://` or
@@ -135,13 +190,11 @@ pub enum StoreError {
 /// # Errors
 /// When the database cannot be opened or its tables made.
 pub fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
-    if spec == "memory" {
-        Ok(Box::new(MemoryStore::default()))
-    } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        Ok(Box::new(PostgresStore::connect(spec)?))
-    } else {
-        Ok(Box::new(SqliteStore::open(std::path::Path::new(spec))?))
-    }
+    Ok(match Backend::of(spec) {
+        Backend::Memory => Box::new(MemoryStore::default()),
+        Backend::Postgres => Box::new(PostgresStore::connect(spec)?),
+        Backend::Sqlite => Box::new(SqliteStore::open(std::path::Path::new(spec))?),
+    })
 }
 
 /// The part of `saved` its footprint names, and nothing else.

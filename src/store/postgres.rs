@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use postgres::{Client, NoTls, Transaction};
 
-use super::sqlite::{rep_row, SCHEMA};
+use super::sqlite::{rep_row, schema};
 use super::{caps_cell, signed, Assignment, Decide, Outcome, Store, StoreError, ADD_CAPS_COLUMN};
 use crate::eval::state::{SavedState, SavedTeam, VERSION};
 
@@ -45,7 +45,7 @@ impl PostgresStore {
         // Several instances may start at once: one makes the tables.
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock(7318)", &[])?;
-        tx.batch_execute(SCHEMA)?;
+        tx.batch_execute(&schema(""))?;
         let has_caps = tx.query_one(
             "SELECT COUNT(*) > 0 FROM information_schema.columns WHERE table_name = 'route_reps' AND column_name = 'caps'",
             &[],

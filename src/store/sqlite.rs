@@ -1,9 +1,12 @@
-//! The embedded store: a SQLite file in WAL mode, one `BEGIN IMMEDIATE`
-//! transaction per assignment (SQLite has one writer at a time, so the
-//! transaction is the lock; other processes opening the same file wait
-//! for it up to the busy timeout). `synchronous = NORMAL` with WAL makes
-//! every committed assignment survive the process being killed (`kill
-//! -9`); only a power cut can lose the last few, never half of one.
+//! The embedded store: a SQLite file in WAL mode. Assignments are
+//! committed in groups ([`super::group`]): each runs inside a savepoint of
+//! the open `BEGIN IMMEDIATE` transaction, so a failing one is undone
+//! alone, and the group commits as one (SQLite has one writer at a time,
+//! so the transaction is the lock; other processes opening the same file
+//! wait for it up to the busy timeout). [`Store::assign`] commits its own
+//! group at once. `synchronous = NORMAL` with WAL makes every committed
+//! assignment survive the process being killed (`kill -9`); only a power
+//! cut can lose the last few, never half of one.
 //!
 //! Checkpoints (copying the log back into the database, the only step
 //! that syncs to disk) run on a thread of their own ([`Checkpointer`]),
@@ -16,19 +19,26 @@ use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
+use super::group::{Group, Staged};
 use super::{caps_cell, caps_of, count, signed, Assignment, Decide, Outcome, Store, StoreError, ADD_CAPS_COLUMN};
 use crate::eval::state::{SavedRep, SavedState, SavedTeam, VERSION};
 
 /// The tables, shared with the PostgreSQL store (the SQL is plain enough
-/// for both).
-pub(super) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS route_teams (name TEXT PRIMARY KEY, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS route_reps (id TEXT PRIMARY KEY, assigned BIGINT NOT NULL, basis BIGINT NOT NULL);
+/// for both); `keyed` ends the tables keyed by text. SQLite is given
+/// `WITHOUT ROWID` there, so that each table is one b-tree (its key) rather
+/// than a rowid tree plus an index: one page fewer to write per row an
+/// assignment changes. Tables made before keep their rowids and work alike.
+pub(super) fn schema(keyed: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS route_teams (name TEXT PRIMARY KEY, state TEXT NOT NULL){keyed};
+CREATE TABLE IF NOT EXISTS route_reps (id TEXT PRIMARY KEY, assigned BIGINT NOT NULL, basis BIGINT NOT NULL){keyed};
 CREATE TABLE IF NOT EXISTS route_meta (id INTEGER PRIMARY KEY, rng BIGINT);
-CREATE TABLE IF NOT EXISTS route_idempotency (key TEXT PRIMARY KEY, created BIGINT NOT NULL, decision TEXT);
-";
+CREATE TABLE IF NOT EXISTS route_idempotency (key TEXT PRIMARY KEY, created BIGINT NOT NULL, decision TEXT){keyed};
+"
+    )
+}
 
 /// How often the background thread checkpoints the log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
@@ -41,7 +51,7 @@ const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 #[derive(Debug)]
 pub struct SqliteStore {
     path: std::path::PathBuf,
-    connection: Mutex<Connection>,
+    writer: Mutex<Writer>,
     /// Stops the checkpoint thread when the store is dropped (the thread
     /// sees the channel close).
     _checkpointer: Checkpointer,
@@ -64,7 +74,7 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         // Checkpoints are the background thread's job, not the writer's.
         connection.pragma_update(None, "wal_autocheckpoint", 0)?;
-        connection.execute_batch(SCHEMA)?;
+        connection.execute_batch(&schema(" WITHOUT ROWID"))?;
         let has_caps: bool = connection.query_row(
             "SELECT COUNT(*) > 0 FROM pragma_table_info('route_reps') WHERE name = 'caps'",
             [],
@@ -74,73 +84,99 @@ impl SqliteStore {
             connection.execute_batch(ADD_CAPS_COLUMN)?;
         }
         let checkpointer = Checkpointer::start(path, CHECKPOINT_EVERY)?;
-        Ok(SqliteStore { path: path.to_path_buf(), connection: Mutex::new(connection), _checkpointer: checkpointer })
+        let writer = Writer { connection, open: None, groups: 0 };
+        Ok(SqliteStore { path: path.to_path_buf(), writer: Mutex::new(writer), _checkpointer: checkpointer })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // Transactions roll back when dropped, so a poisoned lock holds a
+    fn lock(&self) -> std::sync::MutexGuard<'_, Writer> {
+        // Every assignment runs in a savepoint that is released or rolled
+        // back before the lock is let go, so a poisoned lock holds a
         // usable connection.
-        self.connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The connection and the group open on it.
+#[derive(Debug)]
+struct Writer {
+    connection: Connection,
+    /// The group whose transaction is open, if any.
+    open: Option<Group>,
+    /// How many groups were opened.
+    groups: u64,
+}
+
+impl Writer {
+    /// Opens a group (`BEGIN IMMEDIATE`) unless one is open; whether it did.
+    fn join(&mut self) -> Result<bool, StoreError> {
+        if self.open.is_some() {
+            return Ok(false);
+        }
+        control(&self.connection, "BEGIN IMMEDIATE")?;
+        self.groups += 1;
+        self.open = Some(Group::open(self.groups));
+        Ok(true)
+    }
+
+    /// Commits the open group when it is `group` (or any, for `None`), and
+    /// tells its members.
+    fn commit(&mut self, group: Option<u64>) {
+        if self.open.as_ref().is_some_and(|g| group.is_none_or(|id| id == g.id)) {
+            let result = control(&self.connection, "COMMIT").map_err(|e| e.to_string());
+            if result.is_err() {
+                // A failed COMMIT may leave the transaction open.
+                let _ = self.connection.execute_batch("ROLLBACK");
+            }
+            if let Some(open) = self.open.take() {
+                open.finish(result);
+            }
+        }
     }
 }
 
 impl Store for SqliteStore {
     fn assign(&self, assignment: &Assignment<'_>, decide: &mut Decide<'_>) -> Result<Outcome, StoreError> {
-        let mut connection = self.lock();
-        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(key) = assignment.key {
-            let cutoff = assignment.at_ms.saturating_sub(assignment.retention_ms);
-            let found: Option<String> = tx
-                .prepare_cached("SELECT decision FROM route_idempotency WHERE key = ?1 AND created >= ?2")?
-                .query_row(params![key, cutoff], |row| row.get(0))
-                .optional()?;
-            if let Some(body) = found {
-                return Ok(Outcome::Replayed(body));
+        let staged = self.stage(assignment, decide)?;
+        if let Some(pending) = &staged.pending {
+            self.commit(pending.group);
+            pending.committed()?;
+        }
+        Ok(staged.outcome)
+    }
+
+    fn stage(&self, assignment: &Assignment<'_>, decide: &mut Decide<'_>) -> Result<Staged, StoreError> {
+        let mut writer = self.lock();
+        let opened = writer.join()?;
+        let run = control(&writer.connection, "SAVEPOINT assignment").and_then(|()| {
+            let outcome = run_assignment(&writer.connection, assignment, decide);
+            if outcome.is_err() {
+                control(&writer.connection, "ROLLBACK TO assignment")?;
+            }
+            control(&writer.connection, "RELEASE assignment")?;
+            outcome
+        });
+        match (run, &writer.open) {
+            (Ok(outcome), Some(group)) => Ok(Staged { outcome, pending: Some(group.member(opened)) }),
+            (Ok(outcome), None) => Ok(Staged::durable(outcome)),
+            (Err(error), _) => {
+                // Nobody else will commit a group this assignment opened.
+                if opened {
+                    writer.commit(None);
+                }
+                Err(error)
             }
         }
-        let footprint = assignment.footprint;
-        let mut rows = SavedState { version: VERSION, ..SavedState::default() };
-        for name in &footprint.teams {
-            let text: Option<String> = tx
-                .prepare_cached("SELECT state FROM route_teams WHERE name = ?1")?
-                .query_row([name], |row| row.get(0))
-                .optional()?;
-            if let Some(text) = text {
-                rows.teams.insert(name.clone(), serde_json::from_str(&text)?);
-            }
-        }
-        for id in &footprint.reps {
-            let rep = tx
-                .prepare_cached("SELECT assigned, basis, caps FROM route_reps WHERE id = ?1")?
-                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-                .optional()?;
-            if let Some((assigned, basis, caps)) = rep {
-                rows.reps.insert(id.clone(), rep_row(assigned, basis, caps)?);
-            }
-        }
-        if footprint.random {
-            rows.rng = tx
-                .prepare_cached("SELECT rng FROM route_meta WHERE id = 1")?
-                .query_row([], |row| row.get::<_, Option<i64>>(0))
-                .optional()?
-                .flatten()
-                .map(|r| r as u64);
-        }
-        let decided = decide(&rows);
-        write_rows(&tx, &decided.state)?;
-        if let Some(key) = assignment.key {
-            tx.prepare_cached(
-                "INSERT INTO route_idempotency (key, created, decision) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET created = excluded.created, decision = excluded.decision",
-            )?
-            .execute(params![key, assignment.at_ms, decided.body])?;
-        }
-        tx.commit()?;
-        Ok(Outcome::New(decided.body))
+    }
+
+    fn commit(&self, group: u64) {
+        self.lock().commit(Some(group));
     }
 
     fn snapshot(&self) -> Result<SavedState, StoreError> {
-        let connection = self.lock();
+        let mut writer = self.lock();
+        // What is staged is not yet state: commit it first.
+        writer.commit(None);
+        let connection = &writer.connection;
         let mut saved = SavedState { version: VERSION, ..SavedState::default() };
         let mut teams = connection.prepare("SELECT name, state FROM route_teams")?;
         for row in teams.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
@@ -162,12 +198,20 @@ impl Store for SqliteStore {
     }
 
     fn purge(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let n = self.lock().execute("DELETE FROM route_idempotency WHERE created < ?1", [before_ms])?;
+        let mut writer = self.lock();
+        writer.commit(None);
+        let n = writer.connection.execute("DELETE FROM route_idempotency WHERE created < ?1", [before_ms])?;
         Ok(n as u64)
     }
 
     fn describe(&self) -> String {
         format!("sqlite:{}", self.path.display())
+    }
+
+    /// Commits write to the log without syncing it (`synchronous =
+    /// NORMAL`; checkpoints sync on their own thread).
+    fn in_process(&self) -> bool {
+        true
     }
 }
 
@@ -200,13 +244,82 @@ impl Checkpointer {
     }
 }
 
+/// Runs a transaction-control statement (`BEGIN`, `COMMIT`, `SAVEPOINT`,
+/// ...) from the statement cache: each request runs four of them, and
+/// `execute_batch` would parse them anew every time.
+fn control(connection: &Connection, sql: &str) -> Result<(), StoreError> {
+    connection.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// One assignment's statements, inside the open transaction: replays the
+/// key's record, or reads the footprint's rows, decides and writes them.
+fn run_assignment(
+    tx: &Connection,
+    assignment: &Assignment<'_>,
+    decide: &mut Decide<'_>,
+) -> Result<Outcome, StoreError> {
+    if let Some(key) = assignment.key {
+        let cutoff = assignment.at_ms.saturating_sub(assignment.retention_ms);
+        let found: Option<String> = tx
+            .prepare_cached("SELECT decision FROM route_idempotency WHERE key = ?1 AND created >= ?2")?
+            .query_row(params![key, cutoff], |row| row.get(0))
+            .optional()?;
+        if let Some(body) = found {
+            return Ok(Outcome::Replayed(body));
+        }
+    }
+    let decided = decide(&read_rows(tx, assignment.footprint)?);
+    write_rows(tx, &decided.state)?;
+    if let Some(key) = assignment.key {
+        tx.prepare_cached(
+            "INSERT INTO route_idempotency (key, created, decision) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET created = excluded.created, decision = excluded.decision",
+        )?
+        .execute(params![key, assignment.at_ms, decided.body])?;
+    }
+    Ok(Outcome::New(decided.body))
+}
+
+/// The rows `footprint` names.
+fn read_rows(tx: &Connection, footprint: &crate::eval::Footprint) -> Result<SavedState, StoreError> {
+    let mut rows = SavedState { version: VERSION, ..SavedState::default() };
+    for name in &footprint.teams {
+        let text: Option<String> = tx
+            .prepare_cached("SELECT state FROM route_teams WHERE name = ?1")?
+            .query_row([name], |row| row.get(0))
+            .optional()?;
+        if let Some(text) = text {
+            rows.teams.insert(name.clone(), serde_json::from_str(&text)?);
+        }
+    }
+    for id in &footprint.reps {
+        let rep = tx
+            .prepare_cached("SELECT assigned, basis, caps FROM route_reps WHERE id = ?1")?
+            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()?;
+        if let Some((assigned, basis, caps)) = rep {
+            rows.reps.insert(id.clone(), rep_row(assigned, basis, caps)?);
+        }
+    }
+    if footprint.random {
+        rows.rng = tx
+            .prepare_cached("SELECT rng FROM route_meta WHERE id = 1")?
+            .query_row([], |row| row.get::<_, Option<i64>>(0))
+            .optional()?
+            .flatten()
+            .map(|r| r as u64);
+    }
+    Ok(rows)
+}
+
 /// A rep row as read.
 pub(super) fn rep_row(assigned: i64, basis: i64, caps: Option<String>) -> Result<SavedRep, StoreError> {
     Ok(SavedRep { assigned: count(assigned), open_leads_basis: count(basis), caps: caps_of(caps)? })
 }
 
 /// Writes the rows of `state` back (upserts).
-fn write_rows(tx: &rusqlite::Transaction<'_>, state: &SavedState) -> Result<(), StoreError> {
+fn write_rows(tx: &Connection, state: &SavedState) -> Result<(), StoreError> {
     for (name, team) in &state.teams {
         tx.prepare_cached(
             "INSERT INTO route_teams (name, state) VALUES (?1, ?2)
@@ -238,6 +351,35 @@ mod tests {
     use super::*;
     use crate::eval::Footprint;
     use crate::store::Decided;
+
+    /// Assignments staged together are one group: invisible to any other
+    /// connection until the group commits, then all there.
+    #[test]
+    fn a_group_commits_its_members_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let store = SqliteStore::open(&path).unwrap();
+        let footprint = Footprint::default();
+        let stage = |key: &str| {
+            let assignment = Assignment { key: Some(key), footprint: &footprint, at_ms: 0, retention_ms: 1 };
+            let mut decide = |_: &SavedState| Decided { body: format!("decision {key}"), state: SavedState::default() };
+            store.stage(&assignment, &mut decide).unwrap()
+        };
+        let (first, second, again) = (stage("a"), stage("b"), stage("a"));
+        let (p1, p2, p3) = (first.pending.unwrap(), second.pending.unwrap(), again.pending.unwrap());
+        assert_eq!((p1.opened, p2.opened, p1.group), (true, false, p2.group));
+        // Within the group, a duplicate already finds the first decision.
+        assert_eq!(again.outcome, Outcome::Replayed("decision a".to_string()));
+        let reader = Connection::open(&path).unwrap();
+        let kept = || reader.query_row("SELECT COUNT(*) FROM route_idempotency", [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!(kept(), 0, "nothing is visible before the group commits");
+        assert!(p2.committed().is_err(), "no verdict yet");
+        store.commit(p1.group);
+        assert_eq!(kept(), 2);
+        assert!(p1.committed().is_ok() && p2.committed().is_ok() && p3.committed().is_ok());
+        // The next assignment opens the next group.
+        assert_eq!(stage("c").pending.map(|p| (p.opened, p.group)), Some((true, p1.group + 1)));
+    }
 
     /// The database file only grows when the log is copied back into it:
     /// with automatic checkpoints off, that is the background thread's doing.
