@@ -7,7 +7,7 @@
 //! against the rep index as a [`Staffing`], so either can be replaced
 //! without touching the other.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
 
@@ -45,7 +45,8 @@ impl Compiled {
     /// The state rows a lead matched by `rule` (or, for `None`, an invalid
     /// lead) can read or change.
     pub fn footprint(&self, rule: Option<RuleId>) -> &Footprint {
-        static EMPTY: Footprint = Footprint { teams: Vec::new(), reps: Vec::new(), random: false };
+        static EMPTY: Footprint =
+            Footprint { teams: Vec::new(), reps: Vec::new(), random: false, team_at: Vec::new(), rep_at: Vec::new() };
         let index = rule.map_or(self.footprints.len().saturating_sub(1), RuleId::index);
         self.footprints.get(index).unwrap_or(&EMPTY)
     }
@@ -65,6 +66,8 @@ pub struct RepIndex {
     index: FxHashMap<String, u32>,
     /// Per team, per member: the member's rep index.
     pub(crate) team_reps: Vec<Vec<u32>>,
+    /// Team name to team index: saved rows name their team.
+    teams: FxHashMap<String, u32>,
 }
 
 impl RepIndex {
@@ -92,6 +95,7 @@ impl RepIndex {
             .iter()
             .map(|t| t.members.iter().map(|m| reps.index.get(m.id.as_str()).copied().unwrap_or(0)).collect())
             .collect();
+        reps.teams = (0u32..).zip(&program.teams).map(|(t, team)| (team.name.clone(), t)).collect();
         reps
     }
 
@@ -105,6 +109,11 @@ impl RepIndex {
     /// The index of rep `id`.
     pub(crate) fn get(&self, id: &str) -> Option<usize> {
         self.index.get(id).map(|&i| i as usize)
+    }
+
+    /// The index of the team named `name`.
+    pub(crate) fn team(&self, name: &str) -> Option<usize> {
+        self.teams.get(name).map(|&t| t as usize)
     }
 
     /// How many reps.
@@ -126,11 +135,15 @@ pub struct Footprint {
     pub reps: Vec<String>,
     /// Whether a `random` team is among the targets.
     pub random: bool,
+    /// The program's index of each team of `teams`, in the same order.
+    pub(crate) team_at: Vec<usize>,
+    /// The rep index of each rep of `reps`, in the same order.
+    pub(crate) rep_at: Vec<usize>,
 }
 
 impl Footprint {
     fn of(program: &Program, reps: &RepIndex, action: Option<&Action>) -> Footprint {
-        let mut teams = BTreeSet::new();
+        let mut teams = BTreeMap::new();
         let mut ids = BTreeSet::new();
         let mut random = false;
         // Every arm of a split and the second owner too: a store must lock
@@ -139,8 +152,9 @@ impl Footprint {
         for target in targets {
             match target {
                 Target::Team { team, strategy } => {
+                    let index = team.0 as usize;
                     let team = program.team(*team);
-                    teams.insert(team.name.clone());
+                    teams.insert(team.name.clone(), index);
                     ids.extend(team.members.iter().map(|m| m.id.clone()));
                     random |= *strategy == Strategy::Random;
                 }
@@ -154,8 +168,9 @@ impl Footprint {
                 Target::Queue(_) | Target::Split(_) => {}
             }
         }
-        ids.retain(|id| reps.get(id).is_some());
-        Footprint { teams: teams.into_iter().collect(), reps: ids.into_iter().collect(), random }
+        let (teams, team_at) = teams.into_iter().unzip();
+        let (reps, rep_at) = ids.into_iter().filter_map(|id| Some((reps.get(&id)?, id))).map(|(i, id)| (id, i)).unzip();
+        Footprint { teams, reps, random, team_at, rep_at }
     }
 }
 

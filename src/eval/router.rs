@@ -106,8 +106,10 @@ impl RunState {
         if let Some(rng) = saved.rng {
             self.dist.rng = rng;
         }
-        for (t, team) in program.teams.iter().enumerate() {
-            let Some(saved_team) = saved.teams.get(&team.name) else { continue };
+        // By the saved rows, not the program's teams: `route serve` restores
+        // the few rows of one lead's footprint into a program of hundreds.
+        for (name, saved_team) in &saved.teams {
+            let Some((t, team)) = reps.team(name).and_then(|t| Some((t, program.teams.get(t)?))) else { continue };
             let position = |id: &str| team.members.iter().position(|m| m.id == id);
             let cursor = saved_team.next.as_deref().and_then(|next| {
                 position(next).or_else(|| {
@@ -123,7 +125,7 @@ impl RunState {
             // INVARIANT (no burst): a credit never exceeds one cycle of the
             // team as it is now, whatever the weights were when it was saved.
             let total: i64 = team.members.iter().map(|m| i64::from(m.weight)).sum();
-            if let Some(credits) = self.dist.current_weights.get_mut(t) {
+            if let Some(credits) = self.dist.credits_mut(t) {
                 for (slot, member) in credits.iter_mut().zip(&team.members) {
                     *slot = saved_team.weights.get(&member.id).copied().unwrap_or(0).clamp(-total, total);
                 }
@@ -153,14 +155,18 @@ impl RunState {
         staffing: &Staffing,
         only: Option<&Footprint>,
     ) -> SavedState {
-        let teams = program
-            .teams
-            .iter()
-            .enumerate()
-            .filter(|(_, team)| only.is_none_or(|f| f.teams.binary_search(&team.name).is_ok()))
+        // With a footprint, its rows only (by their indexes), not a pass
+        // over every team and rep of the program.
+        let team_indexes: Vec<usize> = match only {
+            Some(f) => f.team_at.clone(),
+            None => (0..program.teams.len()).collect(),
+        };
+        let teams = team_indexes
+            .into_iter()
+            .filter_map(|t| Some((t, program.teams.get(t)?)))
             .map(|(t, team)| {
                 let cursor = self.dist.cursors.get(t).copied().unwrap_or(0);
-                let credits = self.dist.current_weights.get(t);
+                let credits = self.dist.credits(t);
                 let saved = SavedTeam {
                     members: team.members.iter().map(|m| m.id.clone()).collect(),
                     next: team.members.get(cursor).map(|m| m.id.clone()),
@@ -176,12 +182,16 @@ impl RunState {
             })
             .collect();
         let caps = |i: usize| self.caps.get(i).map(CapCounts::saved).unwrap_or_default();
-        let rep_rows = reps.ids.iter().zip(&self.assigned).enumerate().filter(|(i, (id, &n))| match only {
-            Some(f) => f.reps.binary_search(id).is_ok(),
-            None => n > 0 || !caps(*i).is_empty(),
-        });
-        let reps = rep_rows
-            .map(|(i, (id, &assigned))| {
+        let rep_indexes: Vec<usize> = match only {
+            Some(f) => f.rep_at.clone(),
+            None => (0..reps.len())
+                .filter(|&i| self.assigned.get(i).is_some_and(|&n| n > 0) || !caps(i).is_empty())
+                .collect(),
+        };
+        let reps = rep_indexes
+            .into_iter()
+            .filter_map(|i| Some((i, reps.ids.get(i)?, *self.assigned.get(i)?)))
+            .map(|(i, id, assigned)| {
                 let open_leads_basis = staffing.status(i).map_or(0, |s| s.open_leads);
                 (id.clone(), SavedRep { assigned, open_leads_basis, caps: caps(i) })
             })

@@ -37,8 +37,12 @@ use crate::eval::roster::Load;
 pub struct DistributionState {
     /// Per team: index of the member round robin tries next.
     pub cursors: Vec<usize>,
-    /// Per team, per member: smooth weighted round-robin credit.
-    pub current_weights: Vec<Vec<i64>>,
+    /// Smooth weighted round-robin credit of every member of every team,
+    /// team after team: one allocation, not one per team (`route serve`
+    /// makes a state for every assignment).
+    credits: Vec<i64>,
+    /// Where each team's credits start in `credits`, and where the last ends.
+    starts: Vec<usize>,
     /// Random generator state (`--seed`).
     pub rng: u64,
 }
@@ -46,11 +50,27 @@ pub struct DistributionState {
 impl DistributionState {
     /// Fresh state for teams of the given sizes, seeded.
     pub fn new(team_sizes: &[usize], seed: u64) -> DistributionState {
+        let mut starts = Vec::with_capacity(team_sizes.len() + 1);
+        starts.push(0);
+        for n in team_sizes {
+            starts.push(starts.last().copied().unwrap_or(0) + n);
+        }
         DistributionState {
             cursors: vec![0; team_sizes.len()],
-            current_weights: team_sizes.iter().map(|&n| vec![0; n]).collect(),
+            credits: vec![0; starts.last().copied().unwrap_or(0)],
+            starts,
             rng: seed,
         }
+    }
+
+    /// Team `t`'s credits, one per member.
+    pub fn credits(&self, t: usize) -> Option<&[i64]> {
+        self.credits.get(*self.starts.get(t)?..*self.starts.get(t + 1)?)
+    }
+
+    /// Team `t`'s credits, to change.
+    pub fn credits_mut(&mut self, t: usize) -> Option<&mut [i64]> {
+        self.credits.get_mut(*self.starts.get(t)?..*self.starts.get(t + 1)?)
     }
 
     /// The next number of the generator.
@@ -108,7 +128,7 @@ pub fn pick(
             None => Some(round_robin(state, t, eligible, n)),
         },
         Strategy::FirstAvailable => Some(first),
-        Strategy::Weighted => smooth_weighted(state.current_weights.get_mut(t)?, members, eligible),
+        Strategy::Weighted => smooth_weighted(state.credits_mut(t)?, members, eligible),
         Strategy::LoadBalanced => {
             let load = candidates.load;
             // min_by keeps the first minimum: ties go to member order.
