@@ -165,7 +165,7 @@ fn measure(c: &mut Criterion, w: &Workload, read: bool) {
     if read {
         group.bench_function("read_csv", |b| {
             b.iter(|| {
-                let input: Box<dyn BufRead + '_> = Box::new(Cursor::new(black_box(csv.as_slice())));
+                let input: Box<dyn BufRead + Send + '_> = Box::new(Cursor::new(black_box(csv.as_slice())));
                 leads(&program.schema, input, InputFormat::Csv).unwrap().filter(|r| r.lead.is_ok()).count()
             });
         });

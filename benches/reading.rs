@@ -33,7 +33,7 @@ fn benches(c: &mut Criterion, work: &Workloads) {
         group.throughput(Throughput::Elements(records as u64));
         group.bench_function(label(records), |b| {
             b.iter(|| {
-                let input: Box<dyn BufRead + '_> = Box::new(Cursor::new(black_box(bytes.as_slice())));
+                let input: Box<dyn BufRead + Send + '_> = Box::new(Cursor::new(black_box(bytes.as_slice())));
                 leads(&program.schema, input, format).unwrap().filter(|r| r.lead.is_ok()).count()
             });
         });

@@ -5,11 +5,11 @@
 
 mod io_support;
 
-use std::cell::Cell;
 use std::fmt::Write as _;
 use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use io_support::{field, fixture, lead_schema, read, read_fixture, render, show, x_education_schema};
 use proptest::prelude::*;
@@ -502,7 +502,7 @@ fn jsonl_deep_nesting_is_an_error_not_a_crash() {
 /// produced so far.
 struct Generator {
     rows: u64,
-    produced: Rc<Cell<u64>>,
+    produced: Arc<AtomicU64>,
     format: InputFormat,
     pending: Vec<u8>,
     offset: usize,
@@ -510,8 +510,8 @@ struct Generator {
 }
 
 impl Generator {
-    fn new(rows: u64, format: InputFormat) -> (Generator, Rc<Cell<u64>>) {
-        let produced = Rc::new(Cell::new(0));
+    fn new(rows: u64, format: InputFormat) -> (Generator, Arc<AtomicU64>) {
+        let produced = Arc::new(AtomicU64::new(0));
         let generator =
             Generator { rows, produced: produced.clone(), format, pending: Vec::new(), offset: 0, header_done: false };
         (generator, produced)
@@ -529,11 +529,11 @@ impl Generator {
                 return true;
             }
         }
-        let n = self.produced.get();
+        let n = self.produced.load(Ordering::Relaxed);
         if n == self.rows {
             return false;
         }
-        self.produced.set(n + 1);
+        self.produced.store(n + 1, Ordering::Relaxed);
         let row = match self.format {
             InputFormat::Csv => format!("L{n},lead{n}@acme.io,EMEA,CA,{n},1.5,yes,a;b,NA\n"),
             InputFormat::Jsonl => format!(
@@ -564,13 +564,14 @@ fn assert_streams(format: InputFormat) {
     let mut reader = io::leads(&schema, Box::new(BufReader::new(generator)), format).unwrap();
     let first = reader.next().unwrap();
     assert!(first.lead.is_ok(), "{:?}", first.lead);
-    assert!(produced.get() < 1_000, "the first lead came out after {} of {ROWS} rows were generated", produced.get());
+    let made = || produced.load(Ordering::Relaxed);
+    assert!(made() < 1_000, "the first lead came out after {} of {ROWS} rows were generated", made());
     let mut count = 1;
     let mut last_line = first.line;
     for record in reader.by_ref() {
         assert!(record.lead.is_ok(), "{:?}", record.lead);
         // Still streaming: never far ahead of what has been handed out.
-        assert!(produced.get() - record.record < 1_000);
+        assert!(made() - record.record < 1_000);
         last_line = record.line;
         count += 1;
     }

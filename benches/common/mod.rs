@@ -243,7 +243,7 @@ pub fn head_bytes(path: &Path, limit: usize, header: bool) -> (Vec<u8>, usize) {
 
 /// Reads every valid lead of `bytes`.
 pub fn read_leads(program: &Program, bytes: &[u8], format: InputFormat) -> Vec<Lead> {
-    let input: Box<dyn BufRead + '_> = Box::new(Cursor::new(bytes));
+    let input: Box<dyn BufRead + Send + '_> = Box::new(Cursor::new(bytes));
     leads(&program.schema, input, format).unwrap().filter_map(|record| record.lead.ok()).collect()
 }
 
@@ -257,7 +257,7 @@ pub fn now() -> jiff::Timestamp {
 pub fn eval(program: &Program, dag: &Dag, roster: &Roster, bytes: &[u8], format: InputFormat) {
     let mut router = Router::new(program, dag, roster, now(), 0);
     let mut writer = DecisionWriter::new(std::io::sink(), OutputFormat::Jsonl);
-    let input: Box<dyn BufRead + '_> = Box::new(Cursor::new(bytes));
+    let input: Box<dyn BufRead + Send + '_> = Box::new(Cursor::new(bytes));
     for record in leads(&program.schema, input, format).unwrap() {
         let id = record.id.clone().unwrap_or_else(|| record.record.to_string());
         let decision = match record.lead {

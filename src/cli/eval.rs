@@ -415,7 +415,7 @@ fn open_input<'s>(
 
 /// An opened `--leads`: the input, its format, and its size when it is a
 /// regular file.
-type Opened = (Box<dyn BufRead>, InputFormat, Option<u64>);
+type Opened = (Box<dyn BufRead + Send>, InputFormat, Option<u64>);
 
 /// Opens `--leads`, counting the bytes read into `read`.
 fn open_leads(path: &PathBuf, format: Option<InputFormatArg>, read: &Arc<AtomicU64>) -> Result<Opened, AppError> {
@@ -425,8 +425,8 @@ fn open_leads(path: &PathBuf, format: Option<InputFormatArg>, read: &Arc<AtomicU
         None => None,
     };
     if path.as_os_str() == "-" {
-        let counted = Counting::new(std::io::stdin().lock(), Arc::clone(read));
-        let stdin: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, counted));
+        let counted = Counting::new(std::io::stdin(), Arc::clone(read));
+        let stdin: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, counted));
         return match format {
             Some(format) => Ok((stdin, format, None)),
             None => sniff(stdin)
@@ -445,7 +445,7 @@ fn open_leads(path: &PathBuf, format: Option<InputFormatArg>, read: &Arc<AtomicU
 /// The format of a pipe, told by its first byte that is not whitespace (or
 /// a BOM): `{` is JSON Lines, anything else CSV. The bytes looked at are
 /// put back in front of the rest.
-fn sniff(mut input: Box<dyn BufRead>) -> std::io::Result<(Box<dyn BufRead>, InputFormat)> {
+fn sniff(mut input: Box<dyn BufRead + Send>) -> std::io::Result<(Box<dyn BufRead + Send>, InputFormat)> {
     let skipped = |b: &u8| b.is_ascii_whitespace() || matches!(b, 0xEF | 0xBB | 0xBF);
     let mut seen = Vec::new();
     let first = loop {

@@ -117,7 +117,7 @@ pub fn replay(old: &Program, new: &Program, leads: &Leads<'_>) -> Result<Measure
     let (old_dag, new_dag) = (compile(old, Budget::for_program(old)), compile(new, Budget::for_program(new)));
     let mut old_router = Router::new(old, &old_dag, roster, leads.now, 0);
     let mut new_router = Router::new(new, &new_dag, roster, leads.now, 0);
-    let input = |bytes| -> Box<dyn BufRead + '_> { Box::new(bytes) };
+    let input = |bytes| -> Box<dyn BufRead + Send + '_> { Box::new(bytes) };
     let mut old_reader = io::leads(&old.schema, input(leads.bytes), leads.format)?;
     let mut new_reader = io::leads(&new.schema, input(leads.bytes), leads.format)?;
     let mut tally = Tally::new(leads.roster.is_some());

@@ -108,7 +108,7 @@ impl<'s> CsvSource<'s> {
     /// columns to header cells).
     pub(crate) fn new(
         schema: &'s Schema,
-        input: Box<dyn BufRead + 's>,
+        input: Box<dyn BufRead + Send + 's>,
         options: &ReadOptions,
     ) -> Result<CsvSource<'s>, ReadError> {
         let mut source = CsvSource {

@@ -35,7 +35,7 @@ pub(crate) struct JsonlSource<'s> {
 }
 
 impl<'s> JsonlSource<'s> {
-    pub(crate) fn new(schema: &'s Schema, input: Box<dyn BufRead + 's>) -> JsonlSource<'s> {
+    pub(crate) fn new(schema: &'s Schema, input: Box<dyn BufRead + Send + 's>) -> JsonlSource<'s> {
         JsonlSource { lines: Lines::new(input, MAX_LINE_BYTES), parser: ObjectParser::new(schema), done: false }
     }
 

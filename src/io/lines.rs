@@ -16,7 +16,7 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// A bounded reader of physical lines.
 pub(crate) struct Lines<'s> {
-    input: Box<dyn BufRead + 's>,
+    input: Box<dyn BufRead + Send + 's>,
     /// The current line, its terminator included (cut at the limit).
     pub(crate) buf: Vec<u8>,
     /// Lines read so far: the number of the current line.
@@ -28,7 +28,7 @@ pub(crate) struct Lines<'s> {
 }
 
 impl<'s> Lines<'s> {
-    pub(crate) fn new(input: Box<dyn BufRead + 's>, limit: usize) -> Lines<'s> {
+    pub(crate) fn new(input: Box<dyn BufRead + Send + 's>, limit: usize) -> Lines<'s> {
         Lines { input, buf: Vec::new(), line: 0, limit, skip_lf: false }
     }
 

@@ -365,7 +365,7 @@ impl Iterator for LeadReader<'_> {
 /// be read, or a CSV header has no column for a required field.
 pub fn leads<'s>(
     schema: &'s Schema,
-    input: Box<dyn BufRead + 's>,
+    input: Box<dyn BufRead + Send + 's>,
     format: InputFormat,
 ) -> Result<LeadReader<'s>, ReadError> {
     leads_with(schema, input, format, &ReadOptions::default())
@@ -377,7 +377,7 @@ pub fn leads<'s>(
 /// As [`leads`]; and when a CSV header has no column a `keep` name names.
 pub fn leads_with<'s>(
     schema: &'s Schema,
-    input: Box<dyn BufRead + 's>,
+    input: Box<dyn BufRead + Send + 's>,
     format: InputFormat,
     options: &ReadOptions,
 ) -> Result<LeadReader<'s>, ReadError> {
