@@ -30,9 +30,10 @@ use crate::io::{Batch, Cook, InputRecord, LeadReader};
 pub(super) const BATCH: usize = 1024;
 
 /// Batches each worker may have waiting or done before the main thread
-/// takes them: one being worked on, one waiting, so a worker never idles
-/// while the main thread distributes.
-const IN_FLIGHT: usize = 2;
+/// takes them. With the framer, the workers and the main thread sharing
+/// the cores, two left the threads waiting on each other; four was about
+/// 8% faster at `--jobs 2` on two cores (docs/performance.md).
+const IN_FLIGHT: usize = 4;
 
 /// What the main thread does with each record and the rule it matched. It
 /// may take what it keeps (the id); the rest (the lead's values) goes back
