@@ -8,7 +8,7 @@ mod dag_support;
 use dag_support::random::*;
 use proptest::prelude::*;
 use route::check::program::Program;
-use route::compile::{compile, Budget, Node};
+use route::compile::{compile, compile_for_routing, Budget, Node};
 use route::eval::reference;
 use route::schema::{Lead, Value};
 
@@ -174,6 +174,15 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             let walked = dag.walk(&lead, lookups);
             prop_assert_eq!(walked, expected, "walk, budget {:?}, lead {:?}\n{}", budget, lead, dag.listing(&program));
         }
+    }
+    // The DAG `route eval` routes with: the full filter beside a small
+    // DAG, and both agree with the reference.
+    let routing = compile_for_routing(&program);
+    for choices in &case.leads {
+        let lead = lead(choices, case.enum_size);
+        let expected = reference::first_match(&program, &lead);
+        prop_assert_eq!(routing.route(&lead, lookups), expected, "routing DAG, lead {:?}", lead);
+        prop_assert_eq!(routing.walk(&lead, lookups), expected, "routing DAG walked, lead {:?}", lead);
     }
     Ok(())
 }

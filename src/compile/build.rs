@@ -99,6 +99,8 @@ pub(super) struct Builder<'p> {
     max_work: usize,
     work: usize,
     work_budget_hit: bool,
+    /// The bitset filter's own work budget (see [`Builder::with_filter_work`]).
+    filter_work: usize,
     /// Within one `specialise` call.
     spec_cache: FxHashMap<CondId, CondId>,
     split: SplitMemo,
@@ -123,11 +125,19 @@ impl<'p> Builder<'p> {
             max_work: budget.max_work(),
             work: 0,
             work_budget_hit: false,
+            filter_work: budget.max_work(),
             spec_cache: FxHashMap::default(),
             split: SplitMemo::default(),
             needed_cache: FxHashMap::default(),
             drop_shares: Vec::new(),
         }
+    }
+
+    /// Gives the bitset filter a work budget of its own instead of the
+    /// DAG's (a small DAG beside a full filter: [`super::compile_for_routing`]).
+    pub(super) fn with_filter_work(mut self, work: usize) -> Builder<'p> {
+        self.filter_work = work;
+        self
     }
 
     /// Builds the whole DAG.
@@ -1082,8 +1092,10 @@ impl<'b, 'p> Finisher<'b, 'p> {
         };
         dag.symbol_index = dag.symbols.iter().zip(0u32..).map(|(s, i)| (s.clone(), i)).collect();
         // The filter gets a work budget of its own, as large as the
-        // builder's: together they spend at most twice `max_work`.
-        let mut filters = FilterBuilder::new(&self.builder.arena, &self.builder.program.schema, self.builder.max_work);
+        // builder's unless told otherwise: together they spend at most
+        // twice `max_work`.
+        let mut filters =
+            FilterBuilder::new(&self.builder.arena, &self.builder.program.schema, self.builder.filter_work);
         encode_atoms(&self.builder.arena, &self.builder.program.schema, &mut dag);
         let mut copied: FxHashMap<CondId, CondId> = FxHashMap::default();
         let mut stats = Stats { built, budget_hit, ..limits };

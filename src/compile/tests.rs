@@ -323,3 +323,23 @@ fn filtered_rule_lists_agree_with_the_reference_on_odd_values() {
         assert_eq!(dag.walk(&lead, &program.lookups), expected, "{lead:?}");
     }
 }
+
+/// The DAG `route eval` and `route serve` route with keeps the whole
+/// filter but a small DAG (the full one is the analyses'), and routes
+/// every lead as the reference does, through the filter and by the walk.
+#[test]
+fn the_routing_dag_is_small_and_filters_every_rule() {
+    let program = synthetic_program(2_000, 11);
+    let full = compile(&program, Budget::for_program(&program));
+    let routing = compile_for_routing(&program);
+    let (f, r) = (full.stats(), routing.stats());
+    assert_eq!((f.filters, r.filters), (1, 1), "{f:?}\n{r:?}");
+    assert!(r.built <= ROUTING_NODES && f.built > 4 * ROUTING_NODES, "{f:?}\n{r:?}");
+    let mut rng = Rng(5);
+    for _ in 0..2_000 {
+        let lead = random_lead(&mut rng);
+        let expected = reference::first_match(&program, &lead);
+        assert_eq!(routing.route(&lead, &program.lookups), expected, "{lead:?}");
+        assert_eq!(routing.walk(&lead, &program.lookups), expected, "{lead:?}");
+    }
+}

@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 
 use super::roster::{MemberStatus, Roster};
 use crate::check::program::{Action, Program, RuleId, Strategy, Target};
-use crate::compile::{compile, Budget, Dag};
+use crate::compile::{compile_for_routing, Dag};
 use crate::source::SourceMap;
 
 /// A checked and compiled project, ready to route leads from any thread.
@@ -35,7 +35,7 @@ pub struct Compiled {
 impl Compiled {
     /// Compiles `program` (with the default DAG size budget).
     pub fn new(program: Program, sources: SourceMap) -> Compiled {
-        let dag = compile(&program, Budget::for_program(&program));
+        let dag = compile_for_routing(&program);
         let reps = RepIndex::new(&program);
         let actions = program.rules.iter().map(|r| Some(&r.action)).chain(std::iter::once(program.on_invalid.as_ref()));
         let footprints = actions.map(|action| Footprint::of(&program, &reps, action)).collect();
