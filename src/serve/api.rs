@@ -100,9 +100,7 @@ async fn route_one(
             tokio::task::spawn_blocking(move || {
                 let loaded = shared.loaded.load_full();
                 let record = io::single_lead(&loaded.compiled.program.schema, &text);
-                let routed = stage(&shared, &loaded, record, key.as_deref(), explain)?;
-                let outcome = commit_now(&shared, routed.staged)?;
-                Ok(settle(&shared, &loaded, outcome, routed.made, &routed.id, &text))
+                route_now(&shared, &loaded, record, &text, key.as_deref(), explain)
             })
             .await,
         )
@@ -168,9 +166,7 @@ async fn route_batch(
             // line for the reader too).
             let at = usize::try_from(record.line.saturating_sub(1)).unwrap_or(usize::MAX);
             let raw = lines.get(at).copied().unwrap_or("{}");
-            let id_routed = stage(&shared, &loaded, record, None, explain)?;
-            let outcome = commit_now(&shared, id_routed.staged)?;
-            out.push_str(&settle(&shared, &loaded, outcome, id_routed.made, &id_routed.id, raw));
+            out.push_str(&route_now(&shared, &loaded, record, raw, None, explain)?);
         }
         Ok::<_, Problem>(out)
     })
@@ -287,13 +283,22 @@ fn stage(
     Ok(Routed { staged, made, id })
 }
 
-/// Makes a staged outcome durable on this thread: commits its group now.
-fn commit_now(shared: &Shared, staged: Staged) -> Result<Outcome, Problem> {
-    if let Some(pending) = &staged.pending {
+/// Routes one record on this (blocking) thread: stages it, commits its
+/// group at once and settles it; the decision line to answer with.
+fn route_now(
+    shared: &Shared,
+    loaded: &super::project::Loaded,
+    record: InputRecord,
+    raw: &str,
+    header_key: Option<&str>,
+    explain: bool,
+) -> Result<String, Problem> {
+    let routed = stage(shared, loaded, record, header_key, explain)?;
+    if let Some(pending) = &routed.staged.pending {
         shared.store.commit(pending.group);
         pending.committed().map_err(|e| Problem::unavailable(e.to_string()))?;
     }
-    Ok(staged.outcome)
+    Ok(settle(shared, loaded, routed.staged.outcome, routed.made, &routed.id, raw))
 }
 
 /// Counts a durable outcome and logs a new decision (with the lead's own
