@@ -8,20 +8,9 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use cli_support::{run_in as route_in, Run};
 
-fn route_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::cargo_bin("route").unwrap().current_dir(dir).args(args).output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+mod cli_support;
 
 fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);

@@ -7,8 +7,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use cli_support::run;
 use serde_json::Value;
+
+mod cli_support;
 
 fn manifest(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -17,22 +19,6 @@ fn manifest(path: &str) -> PathBuf {
 const PIPELINE: &str = "tests/fixtures/real/pipeline";
 const DESK: &str = "tests/fixtures/distribution/desk";
 const NOW: &str = "2026-11-25T10:00:00Z";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let output =
-        Command::cargo_bin("route").unwrap().current_dir(env!("CARGO_MANIFEST_DIR")).args(args).output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
 
 fn records(stdout: &str) -> Vec<Value> {
     stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()

@@ -8,31 +8,15 @@ use std::path::Path;
 use std::process::Command as Process;
 
 use assert_cmd::Command;
+use cli_support::{run, run_in};
 use serde_json::Value as Json;
+
+mod cli_support;
 
 const BASE: &str = "tests/fixtures/diff/base";
 const LEADS: &str = "tests/fixtures/diff/leads.csv";
 const ROSTER: &str = "tests/fixtures/diff/roster.json";
 const NOW: &str = "2026-11-25T10:00:00Z";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::cargo_bin("route").unwrap().current_dir(dir).args(args).output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
 
 fn fixture(name: &str) -> String {
     format!("tests/fixtures/diff/{name}")

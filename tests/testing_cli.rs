@@ -5,22 +5,13 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use cli_support::Run;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod cli_support;
 
+/// `route test ARGS` in the crate's root.
 fn run(args: &[&str]) -> Run {
-    let mut cmd = Command::cargo_bin("route").unwrap();
-    let output = cmd.current_dir(env!("CARGO_MANIFEST_DIR")).arg("test").args(args).output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    cli_support::run(&[&["test"], args].concat())
 }
 
 /// The totals line, which must be the last line of the text report.
