@@ -157,12 +157,17 @@ impl RunState {
     ) -> SavedState {
         // With a footprint, its rows only (by their indexes), not a pass
         // over every team and rep of the program.
-        let team_indexes: Vec<usize> = match only {
-            Some(f) => f.team_at.clone(),
-            None => (0..program.teams.len()).collect(),
+        let every_team: Vec<usize>;
+        let team_indexes: &[usize] = match only {
+            Some(f) => &f.team_at,
+            None => {
+                every_team = (0..program.teams.len()).collect();
+                &every_team
+            }
         };
         let teams = team_indexes
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|t| Some((t, program.teams.get(t)?)))
             .map(|(t, team)| {
                 let cursor = self.dist.cursors.get(t).copied().unwrap_or(0);
@@ -182,14 +187,19 @@ impl RunState {
             })
             .collect();
         let caps = |i: usize| self.caps.get(i).map(CapCounts::saved).unwrap_or_default();
-        let rep_indexes: Vec<usize> = match only {
-            Some(f) => f.rep_at.clone(),
-            None => (0..reps.len())
-                .filter(|&i| self.assigned.get(i).is_some_and(|&n| n > 0) || !caps(i).is_empty())
-                .collect(),
+        let given: Vec<usize>;
+        let rep_indexes: &[usize] = match only {
+            Some(f) => &f.rep_at,
+            None => {
+                given = (0..reps.len())
+                    .filter(|&i| self.assigned.get(i).is_some_and(|&n| n > 0) || !caps(i).is_empty())
+                    .collect();
+                &given
+            }
         };
         let reps = rep_indexes
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|i| Some((i, reps.ids.get(i)?, *self.assigned.get(i)?)))
             .map(|(i, id, assigned)| {
                 let open_leads_basis = staffing.status(i).map_or(0, |s| s.open_leads);

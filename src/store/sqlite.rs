@@ -166,10 +166,10 @@ impl Store for SqliteStore {
             control(&writer.connection, "RELEASE assignment")?;
             outcome
         });
-        match (run, &writer.open) {
-            (Ok(outcome), Some(group)) => Ok(Staged { outcome, pending: Some(group.member(opened)) }),
-            (Ok(outcome), None) => Ok(Staged::durable(outcome)),
-            (Err(error), _) => {
+        match run {
+            // `join` left a group open: the outcome waits on it.
+            Ok(outcome) => Ok(Staged { outcome, pending: writer.open.as_ref().map(|group| group.member(opened)) }),
+            Err(error) => {
                 // Nobody else will commit a group this assignment opened.
                 if opened {
                     writer.commit(None);
