@@ -144,7 +144,7 @@ otherwise -> team ae with team both else fallback queue nobody
 "#,
     );
     let (decisions, _) = run(&project, &Roster::default(), noon(), 0, None, &leads(6, ""));
-    let pairs: Vec<(String, String)> = decisions
+    let pairs: Vec<(route::eval::Name, route::eval::Name)> = decisions
         .iter()
         .map(|d| (d.assignee.clone().unwrap(), d.secondary.as_ref().unwrap().assignee.clone().unwrap()))
         .collect();
@@ -238,7 +238,8 @@ fn a_weekly_cap_counts_from_monday_and_sends_leads_to_the_fallback() {
         "2026-11-30T00:00:00Z",
     ];
     let decisions = route_at(&capped_project(), &roster, &instants);
-    let who: Vec<String> = decisions.iter().map(|d| d.assignee.clone().or_else(|| d.queue.clone()).unwrap()).collect();
+    let who: Vec<String> =
+        decisions.iter().map(|d| d.assignee.as_deref().or(d.queue.as_deref()).unwrap().to_string()).collect();
     assert_eq!(who, ["ana@x.io", "ana@x.io", "ben@x.io", "overflow", "ana@x.io"]);
     let skipped: Vec<&str> = decisions[3].distribution.as_ref().unwrap()[0].skipped.iter().map(|s| s.reason).collect();
     assert_eq!(skipped, ["at_weekly_cap", "at_weekly_cap"]);
@@ -255,7 +256,8 @@ fn caps_are_carried_in_the_state_file_and_an_old_state_file_still_loads() {
     let reloaded: SavedState = serde_json::from_str(&text).unwrap();
     // The next run (same day) has one lead left for ana, one for ben.
     let (second, _) = run(&project, &roster, noon(), 0, Some(&reloaded), &leads(3, ""));
-    let who: Vec<String> = second.iter().map(|d| d.assignee.clone().or_else(|| d.queue.clone()).unwrap()).collect();
+    let who: Vec<String> =
+        second.iter().map(|d| d.assignee.as_deref().or(d.queue.as_deref()).unwrap().to_string()).collect();
     assert_eq!(who, ["ana@x.io", "ben@x.io", "overflow"]);
     // The next day starts afresh.
     let (tomorrow, _) = run(&project, &roster, at("2026-11-26T12:00:00Z"), 0, Some(&reloaded), &leads(1, ""));

@@ -140,7 +140,7 @@ otherwise -> team a else fallback b
             Some(TargetKind::Queue) => "queue",
             None => "none",
         };
-        let who = d.assignee.clone().or_else(|| d.queue.clone()).unwrap_or_default();
+        let who = d.assignee.as_deref().or(d.queue.as_deref()).unwrap_or_default().to_string();
         assert_eq!(format!("{kind} {who} {}", d.reason.as_str()), expected, "lead {lead}");
         assert_eq!(d.fallback, d.reason == Reason::Fallback);
     }

@@ -1133,3 +1133,80 @@ proptest! {
         }
     }
 }
+
+/// Lines of cells without quotes (none blank: a blank line is no record,
+/// its quoted twin `""` is one): the CSV reader's quote-free fast path.
+fn plain_lines() -> impl Strategy<Value = Vec<(Vec<String>, &'static str)>> {
+    let cell = prop::sample::select(vec!["", " ", "L1", " 7 ", "x", "-", "true", "NA", "emea", "a;b", "1e3", "é"]);
+    let end = prop::sample::select(vec!["\n", "\r\n", "\r"]);
+    let cells = prop::collection::vec(cell.prop_map(str::to_string), 1..7).prop_map(|cells| {
+        if cells.len() == 1 && cells[0].trim().is_empty() {
+            vec!["x".to_string()]
+        } else {
+            cells
+        }
+    });
+    prop::collection::vec((cells, end), 0..12)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// A line without quotes is split at its delimiters by a fast path
+    /// rather than by `csv_core`'s state machine; quoting every cell sends
+    /// the same cells through the state machine, and the records (values,
+    /// ids, errors, line and record numbers, ragged rows) must be the same.
+    #[test]
+    fn plain_lines_read_as_their_quoted_twins(lines in plain_lines(), last_end in any::<bool>()) {
+        let schema = optional_schema();
+        let mut plain = b"id,n,flag,tags,region\n".to_vec();
+        let mut quoted = plain.clone();
+        for (i, (cells, end)) in lines.iter().enumerate() {
+            plain.extend_from_slice(cells.join(",").as_bytes());
+            let twin: Vec<String> = cells.iter().map(|c| format!("\"{c}\"")).collect();
+            quoted.extend_from_slice(twin.join(",").as_bytes());
+            if last_end || i + 1 < lines.len() {
+                plain.extend_from_slice(end.as_bytes());
+                quoted.extend_from_slice(end.as_bytes());
+            }
+        }
+        let plain_records = read_any(&schema, &plain, InputFormat::Csv);
+        prop_assert_eq!(plain_records.len(), lines.len());
+        prop_assert_eq!(plain_records, read_any(&schema, &quoted, InputFormat::Csv));
+    }
+}
+
+/// A field no rule reads is checked as any other but, a string, not kept:
+/// a required one still may not be missing, an int still must be one.
+#[test]
+fn unread_fields_are_checked_but_strings_not_kept() {
+    let schema = Schema {
+        fields: vec![
+            field("id", "id", FieldType::String, false),
+            field("notes", "notes", FieldType::String, false),
+            field("n", "n", FieldType::Int, false),
+            field("owner", "owner", FieldType::String, true),
+        ],
+        ..Schema::default()
+    };
+    let read = [true, false, false, true];
+    let mut coercer = Coercer::new(&schema).keeping(&read);
+    assert_eq!(coercer.cell(FieldId(1), " long notes nobody reads "), Ok(Value::Str("".into())));
+    assert_eq!(coercer.cell(FieldId(3), " ana "), Ok(Value::Str("ana".into())));
+    assert_eq!(coercer.cell(FieldId(2), "12"), Ok(Value::Int(12)));
+    let missing = coercer.cell(FieldId(1), "  ").unwrap_err();
+    assert!(missing.message.contains("missing required"), "{missing:?}");
+    let not_int = coercer.cell(FieldId(2), "twelve").unwrap_err();
+    assert_eq!(not_int.value.as_deref(), Some("twelve"));
+    // Through a reader: the same lead is valid or invalid either way.
+    let csv = "id,notes,n,owner\nL1,hello,3,ana\nL2,,3,ana\nL3,hi,x,ana\n";
+    let options = io::ReadOptions { read: Some(read.to_vec()), ..io::ReadOptions::default() };
+    let projected: Vec<InputRecord> =
+        io::leads_with(&schema, Box::new(Cursor::new(csv)), InputFormat::Csv, &options).unwrap().collect();
+    let full = read_any(&schema, csv.as_bytes(), InputFormat::Csv);
+    let valid = |records: &[InputRecord]| records.iter().map(|r| r.lead.is_ok()).collect::<Vec<_>>();
+    assert_eq!(valid(&projected), [true, false, false]);
+    assert_eq!(valid(&projected), valid(&full));
+    assert_eq!(projected[0].lead.as_ref().unwrap().values[1], Value::Str("".into()));
+    assert_eq!(full[0].lead.as_ref().unwrap().values[1], Value::Str("hello".into()));
+}

@@ -8,11 +8,11 @@ use route::io::{DecisionWriter, OutputFormat, CSV_HEADER};
 
 fn matched() -> Decision {
     Decision {
-        rule: Some("emea_enterprise".to_string()),
+        rule: Some("emea_enterprise".into()),
         line: Some(12),
         target: Some(TargetKind::Team),
-        team: Some("enterprise_emea".to_string()),
-        assignee: Some("ana@acme.io".to_string()),
+        team: Some("enterprise_emea".into()),
+        assignee: Some("ana@acme.io".into()),
         strategy: Some("round_robin"),
         ..Decision::nowhere("L000001".to_string(), Reason::Matched)
     }
@@ -21,17 +21,17 @@ fn matched() -> Decision {
 fn queued() -> Decision {
     Decision {
         target: Some(TargetKind::Queue),
-        queue: Some("unassigned".to_string()),
+        queue: Some("unassigned".into()),
         ..Decision::nowhere("L000002".to_string(), Reason::NoRuleMatched)
     }
 }
 
 fn fell_back() -> Decision {
     Decision {
-        rule: Some("line:20".to_string()),
+        rule: Some("line:20".into()),
         line: Some(20),
         target: Some(TargetKind::Rep),
-        assignee: Some("maria@acme.io".to_string()),
+        assignee: Some("maria@acme.io".into()),
         fallback: true,
         ..Decision::nowhere("L000003".to_string(), Reason::Fallback)
     }
@@ -143,6 +143,8 @@ mod direct_json {
     fn text() -> impl Strategy<Value = String> {
         prop_oneof![
             "[\\x00-\\x7f]{0,12}",
+            // Long enough for several eight-byte words before an escape.
+            "[a-z@.]{0,30}[\\x00-\\x7f]{0,3}",
             "\\PC{0,8}",
             proptest::collection::vec(
                 prop_oneof![Just('"'), Just('\\'), Just('\u{7f}'), Just('\u{2028}'), any::<char>()],
@@ -205,21 +207,21 @@ mod direct_json {
                     }]
                 });
                 Decision {
-                    rule,
+                    rule: rule.map(Into::into),
                     line,
                     target,
-                    team,
-                    queue,
-                    assignee,
+                    team: team.map(Into::into),
+                    queue: queue.map(Into::into),
+                    assignee: assignee.map(Into::into),
                     strategy,
                     fallback,
                     error,
                     distribution,
                     split: split.map(|(name, arm, bucket)| SplitChoice { name, arm, bucket }),
                     secondary: secondary.map(|(team, fallback)| Secondary {
-                        team,
+                        team: team.map(Into::into),
                         queue: None,
-                        assignee: Some("ana@acme.io".to_string()),
+                        assignee: Some("ana@acme.io".into()),
                         strategy: Some("round_robin"),
                         fallback,
                         reason: Reason::Matched,
@@ -248,7 +250,7 @@ mod direct_json {
     #[test]
     fn every_control_character_is_escaped_as_serde_json_does() {
         let all: String = (0u8..0x80).map(char::from).collect();
-        let decision = Decision { rule: Some(all), ..matched() };
+        let decision = Decision { rule: Some(all.into()), ..matched() };
         assert_eq!(
             written(OutputFormat::Jsonl, std::slice::from_ref(&decision)),
             serde_json::to_string(&decision).unwrap() + "\n"

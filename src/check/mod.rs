@@ -12,6 +12,7 @@ pub mod files;
 mod load;
 pub mod overlay;
 pub mod program;
+mod reads;
 mod resolve;
 mod split;
 mod tables;

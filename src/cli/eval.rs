@@ -396,7 +396,7 @@ fn open_input<'s>(
     }
     let Some(path) = &args.leads else { return Err(AppError::NoLeads) };
     let (input, format, size) = open_leads(path, args.input_format, read)?;
-    let options = ReadOptions { delimiter: args.delimiter, keep: args.keep.clone() };
+    let options = ReadOptions { delimiter: args.delimiter, keep: args.keep.clone(), read: Some(program.fields_read()) };
     let reader = io::leads_with(&program.schema, input, format, &options).map_err(|source| match source {
         io::ReadError::Io(source) => AppError::ReadInput { path: path.clone(), source },
         other => AppError::Input { path: path.clone(), source: other },

@@ -9,8 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::decision::Name;
 use super::roster::{MemberStatus, Roster};
 use crate::check::program::{Action, Program, RuleId, Strategy, Target};
 use crate::compile::{compile_for_routing, Dag};
@@ -53,35 +54,42 @@ impl Compiled {
 
     /// Every rep id the program can name, in index order.
     pub fn rep_ids(&self) -> impl Iterator<Item = &str> {
-        self.reps.ids.iter().map(String::as_str)
+        self.reps.ids.iter().map(|id| &**id)
     }
 }
 
 /// Every rep the program can name (team members, `rep "id"` targets,
-/// lookup values) by a small index, so routing a lead allocates nothing
-/// but its output strings.
+/// lookup values) by a small index, and every name a decision can carry
+/// (rules, teams, queues, reps) shared, so routing a lead copies no name.
 #[derive(Debug, Clone, Default)]
 pub struct RepIndex {
-    pub(crate) ids: Vec<String>,
-    index: FxHashMap<String, u32>,
+    pub(crate) ids: Vec<Name>,
+    index: FxHashMap<Name, u32>,
     /// Per team, per member: the member's rep index.
     pub(crate) team_reps: Vec<Vec<u32>>,
     /// Team name to team index: saved rows name their team.
     teams: FxHashMap<String, u32>,
+    /// Per team (by [`crate::check::program::TeamId`]): its name.
+    pub(crate) team_names: Vec<Name>,
+    /// Per rule (by [`RuleId`]): its name.
+    pub(crate) rule_names: Vec<Name>,
+    /// Every queue a target names, and `unassigned`.
+    queues: FxHashSet<Name>,
 }
 
 impl RepIndex {
-    /// Indexes the reps of `program`.
+    /// Indexes the reps and names of `program`.
     pub fn new(program: &Program) -> RepIndex {
         let mut reps = RepIndex::default();
         for team in &program.teams {
             team.members.iter().for_each(|m| reps.add(&m.id));
         }
-        let actions = program.actions();
-        for action in actions {
+        let mut queues = vec![super::router::UNASSIGNED];
+        for action in program.actions() {
             action.for_each_target(&mut |target| match target {
                 Target::Rep(rep) => reps.add(rep),
                 Target::RepField(field) => program.rep_ids(*field).into_iter().for_each(|id| reps.add(id)),
+                Target::Queue(queue) => queues.push(queue),
                 _ => {}
             });
         }
@@ -96,14 +104,28 @@ impl RepIndex {
             .map(|t| t.members.iter().map(|m| reps.index.get(m.id.as_str()).copied().unwrap_or(0)).collect())
             .collect();
         reps.teams = (0u32..).zip(&program.teams).map(|(t, team)| (team.name.clone(), t)).collect();
+        reps.team_names = program.teams.iter().map(|t| Name::from(t.name.as_str())).collect();
+        reps.rule_names = program.rules.iter().map(|r| Name::from(r.name.as_str())).collect();
+        reps.queues = queues.into_iter().map(Name::from).collect();
         reps
     }
 
     fn add(&mut self, id: &str) {
         if !self.index.contains_key(id) {
-            self.index.insert(id.to_string(), u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
-            self.ids.push(id.to_string());
+            let name = Name::from(id);
+            self.index.insert(name.clone(), u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
+            self.ids.push(name);
         }
+    }
+
+    /// Rep `i`'s id, shared.
+    pub(crate) fn rep_name(&self, i: usize) -> Option<Name> {
+        self.ids.get(i).cloned()
+    }
+
+    /// The name of queue `queue`, shared when a target names it.
+    pub(crate) fn queue_name(&self, queue: &str) -> Name {
+        self.queues.get(queue).map_or_else(|| Name::from(queue), Name::clone)
     }
 
     /// The index of rep `id`.

@@ -2,6 +2,11 @@
 
 use serde::Serialize;
 
+/// A name a decision carries (a rule, a team, a queue, a rep): shared with
+/// the compiled project ([`crate::eval::compiled::RepIndex`]) rather than
+/// copied for every lead.
+pub type Name = std::sync::Arc<str>;
+
 /// What finally received the lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -109,17 +114,17 @@ pub struct Decision {
     /// The lead's id field, else its 1-based record number.
     pub lead: String,
     /// The rule that matched.
-    pub rule: Option<String>,
+    pub rule: Option<Name>,
     /// Its line.
     pub line: Option<u32>,
     /// What received the lead (null for an invalid lead nobody took).
     pub target: Option<TargetKind>,
     /// The team's name, when a team took it.
-    pub team: Option<String>,
+    pub team: Option<Name>,
     /// The queue's name, when a queue took it.
-    pub queue: Option<String>,
+    pub queue: Option<Name>,
     /// The rep, when one was assigned.
-    pub assignee: Option<String>,
+    pub assignee: Option<Name>,
     /// The strategy that picked the rep.
     pub strategy: Option<&'static str>,
     /// Whether a fallback took the lead.
@@ -201,12 +206,12 @@ pub struct SplitChoice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Secondary {
     /// The team's name, when a team member was chosen.
-    pub team: Option<String>,
+    pub team: Option<Name>,
     /// The queue's name, when a queue took the second place (`queue
     /// unassigned` when nobody in the chain was eligible).
-    pub queue: Option<String>,
+    pub queue: Option<Name>,
     /// The rep, when one was chosen.
-    pub assignee: Option<String>,
+    pub assignee: Option<Name>,
     /// The strategy that picked the rep.
     pub strategy: Option<&'static str>,
     /// Whether a fallback of the `with` chain took it.

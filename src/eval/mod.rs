@@ -17,6 +17,6 @@ pub mod summary;
 pub mod zones;
 
 pub use compiled::{Compiled, Footprint, Staffing};
-pub use decision::{Decision, DistributionStep, LeadError, Reason, ScoreValue, Skipped, TargetKind};
+pub use decision::{Decision, DistributionStep, LeadError, Name, Reason, ScoreValue, Skipped, TargetKind};
 pub use roster::Roster;
 pub use router::{Router, RunState};

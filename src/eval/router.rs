@@ -17,7 +17,9 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::compiled::{Compiled, Footprint, RepIndex, Staffing};
-use super::decision::{Decision, DistributionStep, LeadError, Reason, Secondary, Skipped, SplitChoice, TargetKind};
+use super::decision::{
+    Decision, DistributionStep, LeadError, Name, Reason, Secondary, Skipped, SplitChoice, TargetKind,
+};
 use super::derive::Moment;
 use super::roster::{Ineligible, Periods, Roster};
 use super::state::{SavedCaps, SavedPeriod, SavedRep, SavedState, SavedTeam};
@@ -203,7 +205,7 @@ impl RunState {
             .filter_map(|i| Some((i, reps.ids.get(i)?, *self.assigned.get(i)?)))
             .map(|(i, id, assigned)| {
                 let open_leads_basis = staffing.status(i).map_or(0, |s| s.open_leads);
-                (id.clone(), SavedRep { assigned, open_leads_basis, caps: caps(i) })
+                (id.to_string(), SavedRep { assigned, open_leads_basis, caps: caps(i) })
             })
             .collect();
         let rng = only.is_none_or(|f| f.random).then_some(self.dist.rng);
@@ -238,9 +240,9 @@ pub struct Router<'p> {
 /// Who took a lead.
 struct Taken {
     kind: TargetKind,
-    team: Option<String>,
-    queue: Option<String>,
-    assignee: Option<String>,
+    team: Option<Name>,
+    queue: Option<Name>,
+    assignee: Option<Name>,
     strategy: Option<&'static str>,
 }
 
@@ -320,7 +322,7 @@ impl<'p> Router<'p> {
     /// Leads given to each rep so far (this run, plus a restored state's),
     /// for every rep given at least one.
     pub fn assigned(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
-        self.reps.ids.iter().zip(&self.state.assigned).filter(|(_, &n)| n > 0).map(|(id, &n)| (id.as_str(), n))
+        self.reps.ids.iter().zip(&self.state.assigned).filter(|(_, &n)| n > 0).map(|(id, &n)| (&**id, n))
     }
 
     /// Fills a lead's derived fields at the router's instant (see
@@ -357,16 +359,17 @@ impl<'p> Router<'p> {
     ) -> Decision {
         self.judge_at(now);
         let Some(rule_id) = rule else {
-            return unassigned(id, None, None, Reason::NoRuleMatched);
+            return unassigned(id, None, None, Reason::NoRuleMatched, self.reps.queue_name(UNASSIGNED));
         };
         let program = self.program;
         let rule = program.rule(rule_id);
-        let (name, line) = (Some(rule.name.clone()), Some(rule.line));
+        let name = self.reps.rule_names.get(rule_id.index()).cloned();
+        let line = Some(rule.line);
         let mut steps = Vec::new();
         let (action, split) = self.choose_arm(&rule.action, Some(lead), &mut steps);
         let mut decision = match self.take(action, Some(lead), &mut steps) {
             Some((taken, fallback)) => decision(id, name, line, taken, fallback),
-            None => unassigned(id, name, line, Reason::NoEligibleMember),
+            None => unassigned(id, name, line, Reason::NoEligibleMember, self.reps.queue_name(UNASSIGNED)),
         };
         decision.split = split;
         decision.secondary = self.second_owner(action, Some(lead), decision.assignee.as_deref(), &mut steps);
@@ -435,7 +438,7 @@ impl<'p> Router<'p> {
             },
             None => Secondary {
                 team: None,
-                queue: Some(UNASSIGNED.to_string()),
+                queue: Some(self.reps.queue_name(UNASSIGNED)),
                 assignee: None,
                 strategy: None,
                 fallback: false,
@@ -517,7 +520,7 @@ impl<'p> Router<'p> {
             Target::Queue(name) => Some(Taken {
                 kind: TargetKind::Queue,
                 team: None,
-                queue: Some(name.clone()),
+                queue: Some(self.reps.queue_name(name)),
                 assignee: None,
                 strategy: None,
             }),
@@ -558,7 +561,7 @@ impl<'p> Router<'p> {
             Target::Split(_) => None,
         };
         if let Some(mut step) = step {
-            step.took = taken.as_ref().and_then(|t| t.assignee.clone().or_else(|| t.queue.clone()));
+            step.took = taken.as_ref().and_then(|t| t.assignee.as_deref().or(t.queue.as_deref())).map(str::to_string);
             steps.push(step);
         }
         taken
@@ -583,7 +586,7 @@ impl<'p> Router<'p> {
                 duty.ineligible(staffing, state, rep as usize)
             };
             if let (Some(reason), Some(step)) = (why, step.as_deref_mut()) {
-                let rep = index.ids.get(rep as usize).cloned().unwrap_or_default();
+                let rep = index.ids.get(rep as usize).map(|id| id.to_string()).unwrap_or_default();
                 step.skipped.push(Skipped { rep, reason: reason.as_str() });
             }
             eligible.push(why.is_none());
@@ -609,9 +612,9 @@ impl<'p> Router<'p> {
         state.give(rep, duty.periods(staffing, rep));
         Some(Taken {
             kind: TargetKind::Team,
-            team: Some(program.team(team).name.clone()),
+            team: index.team_names.get(team.0 as usize).cloned(),
             queue: None,
-            assignee: Some(members.get(chosen)?.id.clone()),
+            assignee: index.rep_name(rep),
             strategy: Some(strategy.as_str()),
         })
     }
@@ -627,7 +630,7 @@ impl<'p> Router<'p> {
         }
         let periods = self.duty.periods(&self.staffing, i);
         self.state.give(i, periods);
-        Some(Taken { kind: TargetKind::Rep, team: None, queue: None, assignee: Some(rep.to_string()), strategy: None })
+        Some(Taken { kind: TargetKind::Rep, team: None, queue: None, assignee: self.reps.rep_name(i), strategy: None })
     }
 }
 
@@ -758,7 +761,7 @@ fn key_text(schema: &Schema, field: FieldId, value: &Value, out: &mut String) ->
     !out.is_empty()
 }
 
-fn decision(id: String, rule: Option<String>, line: Option<u32>, taken: Taken, fallback: bool) -> Decision {
+fn decision(id: String, rule: Option<Name>, line: Option<u32>, taken: Taken, fallback: bool) -> Decision {
     let reason = if fallback { Reason::Fallback } else { Reason::Matched };
     Decision {
         rule,
@@ -773,12 +776,6 @@ fn decision(id: String, rule: Option<String>, line: Option<u32>, taken: Taken, f
     }
 }
 
-fn unassigned(id: String, rule: Option<String>, line: Option<u32>, reason: Reason) -> Decision {
-    Decision {
-        rule,
-        line,
-        target: Some(TargetKind::Queue),
-        queue: Some(UNASSIGNED.to_string()),
-        ..Decision::nowhere(id, reason)
-    }
+fn unassigned(id: String, rule: Option<Name>, line: Option<u32>, reason: Reason, queue: Name) -> Decision {
+    Decision { rule, line, target: Some(TargetKind::Queue), queue: Some(queue), ..Decision::nowhere(id, reason) }
 }

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::decision::{Decision, Reason, Secondary, TargetKind};
+use super::decision::{Decision, Name, Reason, Secondary, TargetKind};
 use crate::check::program::{Target, SPLIT_BUCKETS};
 use crate::check::Program;
 
@@ -25,13 +25,13 @@ pub struct Tally {
     nowhere: u64,
     unrouted: u64,
     by_reason: BTreeMap<&'static str, u64>,
-    by_rule: BTreeMap<String, u64>,
-    by_queue: BTreeMap<String, u64>,
-    by_assignee: BTreeMap<String, u64>,
+    by_rule: BTreeMap<Name, u64>,
+    by_queue: BTreeMap<Name, u64>,
+    by_assignee: BTreeMap<Name, u64>,
     /// Team name -> member -> leads the team gave that member.
-    by_team: BTreeMap<String, BTreeMap<String, u64>>,
+    by_team: BTreeMap<Name, BTreeMap<Name, u64>>,
     /// Team name -> strategies it was used with.
-    strategies: BTreeMap<String, Vec<&'static str>>,
+    strategies: BTreeMap<Name, Vec<&'static str>>,
     /// Split name -> arm (from 1) -> leads.
     by_arm: BTreeMap<String, BTreeMap<u32, u64>>,
     /// Second owners (`with`): who took the second place.
@@ -91,14 +91,14 @@ impl Tally {
             .teams
             .iter()
             .filter_map(|team| {
-                let given = self.by_team.get(&team.name)?;
+                let given = self.by_team.get(team.name.as_str())?;
                 let total: u64 = given.values().sum();
                 let weights: u64 = team.members.iter().map(|m| u64::from(m.weight)).sum();
                 let members: Vec<MemberShare> = team
                     .members
                     .iter()
                     .map(|m| {
-                        let leads = given.get(&m.id).copied().unwrap_or(0);
+                        let leads = given.get(m.id.as_str()).copied().unwrap_or(0);
                         let expected = if weights == 0 { 0.0 } else { f64::from(m.weight) / weights as f64 };
                         let share = if total == 0 { 0.0 } else { leads as f64 / total as f64 };
                         MemberShare {
@@ -114,7 +114,7 @@ impl Tally {
                 let worst = members.iter().map(|m| m.deviation.abs()).fold(0.0, f64::max);
                 Some(TeamSummary {
                     team: team.name.clone(),
-                    strategies: self.strategies.get(&team.name).cloned().unwrap_or_default(),
+                    strategies: self.strategies.get(team.name.as_str()).cloned().unwrap_or_default(),
                     leads: total,
                     members,
                     worst_deviation: worst,
@@ -138,12 +138,12 @@ impl Tally {
                 program
                     .rules
                     .iter()
-                    .map(|rule| (rule.name.clone(), self.by_rule.get(&rule.name).copied().unwrap_or(0)))
+                    .map(|rule| (rule.name.clone(), self.by_rule.get(rule.name.as_str()).copied().unwrap_or(0)))
                     .collect(),
             ),
             invalid_by_field: self.invalid_counts(),
-            queues: self.by_queue.clone(),
-            assignees: self.by_assignee.clone(),
+            queues: self.by_queue.iter().map(|(queue, &n)| (queue.to_string(), n)).collect(),
+            assignees: self.by_assignee.iter().map(|(rep, &n)| (rep.to_string(), n)).collect(),
             teams,
             splits: self.splits(program),
             secondaries: (self.secondary.leads > 0).then(|| self.secondary.clone()),
@@ -216,9 +216,12 @@ impl SecondaryCounts {
         self.leads += 1;
         self.fallback += u64::from(secondary.fallback);
         self.no_eligible_member += u64::from(secondary.reason == Reason::NoEligibleMember);
-        let count = |map: &mut BTreeMap<String, u64>, key: &Option<String>| {
-            if let Some(key) = key {
-                *map.entry(key.clone()).or_default() += 1;
+        let count = |map: &mut BTreeMap<String, u64>, key: &Option<Name>| {
+            if let Some(key) = key.as_deref() {
+                match map.get_mut(key) {
+                    Some(n) => *n += 1,
+                    None => drop(map.insert(key.to_string(), 1)),
+                }
             }
         };
         count(&mut self.teams, &secondary.team);

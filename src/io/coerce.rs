@@ -112,6 +112,9 @@ pub struct Coercer<'s> {
     canonical: Vec<FxHashMap<&'s str, u32>>,
     /// Lowercasing buffer for case-insensitive enum lookups.
     scratch: String,
+    /// Per field: a string the run never reads, checked but not kept
+    /// (see [`Coercer::keeping`]).
+    unread: Vec<bool>,
 }
 
 impl<'s> Coercer<'s> {
@@ -128,7 +131,24 @@ impl<'s> Coercer<'s> {
                 map
             })
             .collect();
-        Coercer { schema, canonical, scratch: String::new() }
+        Coercer { schema, canonical, scratch: String::new(), unread: Vec::new() }
+    }
+
+    /// Keeps only the string fields `read` marks (by [`FieldId`]; see
+    /// [`crate::check::program::Program::fields_read`]). Every field is
+    /// still checked (a required one present, a value of its type), but a
+    /// present string nobody reads becomes the empty string, which costs no
+    /// allocation, instead of a copy of the input.
+    #[must_use]
+    pub fn keeping(mut self, read: &[bool]) -> Coercer<'s> {
+        self.unread = self
+            .schema
+            .fields
+            .iter()
+            .zip(read.iter().chain(std::iter::repeat(&true)))
+            .map(|(field, &read)| field.ty == FieldType::String && !read)
+            .collect();
+        self
     }
 
     /// The schema coerced to.
@@ -168,6 +188,9 @@ impl<'s> Coercer<'s> {
         let means_absent = text.is_empty() || self.schema.is_missing_marker(text);
         match Shape::of(f.ty) {
             Shape::Scalar(_) if means_absent => Ok(Value::Absent),
+            Shape::Scalar(_) if self.unread.get(field.index()).copied().unwrap_or(false) => {
+                Ok(Value::Str(Box::default()))
+            }
             Shape::Scalar(ty) => self.scalar_text(ty, text, f.format.as_deref()),
             Shape::List(_) if means_absent => Ok(Value::List(Vec::new())),
             Shape::List(ty) => {

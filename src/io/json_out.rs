@@ -20,16 +20,45 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
-        if !needs_escape(byte) {
-            continue;
+    let mut at = clean_prefix(bytes);
+    while let Some(&byte) = bytes.get(at) {
+        if needs_escape(byte) {
+            out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
+            push_escape(out, byte);
+            start = at + 1;
         }
-        out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
-        push_escape(out, byte);
-        start = at + 1;
+        at += 1;
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// How many leading bytes of `bytes` need no escape, found eight at a time
+/// (names and ids rarely hold one; the per-byte loop was most of writing a
+/// decision): a whole word when it holds no byte below 0x20, `"` or `\`.
+/// May stop early, at the start of the first word that has one.
+fn clean_prefix(bytes: &[u8]) -> usize {
+    const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether some byte of `word` is zero: the classic bit trick, exact as
+    // a yes or no (it may misplace which byte, which does not matter here).
+    let has_zero = |word: u64| word.wrapping_sub(LOW) & !word & HIGH != 0;
+    let mut clean = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_ne_bytes(word);
+        // Below 0x20: some byte of `word & !0x1f` is zero (0x80 and up
+        // never are).
+        let control = has_zero(word & u64::from_ne_bytes([0xE0; 8]));
+        let quote = has_zero(word ^ u64::from_ne_bytes([b'"'; 8]));
+        let backslash = has_zero(word ^ u64::from_ne_bytes([b'\\'; 8]));
+        if control || quote || backslash {
+            break;
+        }
+        clean += 8;
+    }
+    clean
 }
 
 /// The escape of one byte that needs one, in serde_json's spelling: the
@@ -109,28 +138,28 @@ pub(crate) fn target_name(kind: TargetKind) -> &'static str {
 /// for these types).
 pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option<Kept<'_>>) -> io::Result<()> {
     out.push(b'{');
-    push_key(out, "lead", true);
+    out.extend_from_slice(b"\"lead\":");
     push_str(out, &decision.lead);
-    push_key(out, "rule", false);
+    out.extend_from_slice(b",\"rule\":");
     push_opt_str(out, decision.rule.as_deref());
-    push_key(out, "line", false);
+    out.extend_from_slice(b",\"line\":");
     match decision.line {
         Some(line) => push_u64(out, u64::from(line)),
         None => out.extend_from_slice(b"null"),
     }
-    push_key(out, "target", false);
+    out.extend_from_slice(b",\"target\":");
     push_opt_str(out, decision.target.map(target_name));
-    push_key(out, "team", false);
+    out.extend_from_slice(b",\"team\":");
     push_opt_str(out, decision.team.as_deref());
-    push_key(out, "queue", false);
+    out.extend_from_slice(b",\"queue\":");
     push_opt_str(out, decision.queue.as_deref());
-    push_key(out, "assignee", false);
+    out.extend_from_slice(b",\"assignee\":");
     push_opt_str(out, decision.assignee.as_deref());
-    push_key(out, "strategy", false);
+    out.extend_from_slice(b",\"strategy\":");
     push_opt_str(out, decision.strategy);
-    push_key(out, "fallback", false);
+    out.extend_from_slice(b",\"fallback\":");
     out.extend_from_slice(if decision.fallback { b"true" } else { b"false" });
-    push_key(out, "reason", false);
+    out.extend_from_slice(b",\"reason\":");
     push_str(out, decision.reason.as_str());
     // The optional parts, in the field order serde writes: the rarer ones
     // (a split, a second owner, the explanation, scores) through
@@ -138,14 +167,14 @@ pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option
     push_serde(out, "split", decision.split.as_ref())?;
     push_serde(out, "secondary", decision.secondary.as_ref())?;
     if let Some(error) = &decision.error {
-        push_key(out, "error", false);
+        out.extend_from_slice(b",\"error\":");
         push_error(out, error);
     }
     push_serde(out, "trace", decision.trace.as_ref())?;
     push_serde(out, "distribution", decision.distribution.as_ref())?;
     push_serde(out, "scores", decision.scores.as_ref())?;
     if let Some(kept) = kept {
-        push_key(out, "kept", false);
+        out.extend_from_slice(b",\"kept\":");
         push_kept(out, kept);
     }
     out.push(b'}');
@@ -187,15 +216,15 @@ fn push_kept(out: &mut Vec<u8>, kept: Kept<'_>) {
 /// Appends a [`LeadError`] object.
 fn push_error(out: &mut Vec<u8>, error: &LeadError) {
     out.push(b'{');
-    push_key(out, "field", true);
+    out.extend_from_slice(b"\"field\":");
     push_opt_str(out, error.field.as_deref());
-    push_key(out, "value", false);
+    out.extend_from_slice(b",\"value\":");
     push_opt_str(out, error.value.as_deref());
-    push_key(out, "message", false);
+    out.extend_from_slice(b",\"message\":");
     push_str(out, &error.message);
-    push_key(out, "record", false);
+    out.extend_from_slice(b",\"record\":");
     push_u64(out, error.record);
-    push_key(out, "line", false);
+    out.extend_from_slice(b",\"line\":");
     push_u64(out, error.line);
     out.push(b'}');
 }

@@ -51,11 +51,16 @@ pub struct ReadOptions {
     /// Input columns (CSV header cells, JSON keys) to copy into
     /// [`InputRecord::kept`] (`--keep`).
     pub keep: Vec<String>,
+    /// Per field, whether the run reads it
+    /// ([`crate::check::program::Program::fields_read`]): the strings it
+    /// does not read are checked but not kept ([`Coercer::keeping`]).
+    /// `None` keeps every field.
+    pub read: Option<Vec<bool>>,
 }
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions { delimiter: b',', keep: Vec::new() }
+        ReadOptions { delimiter: b',', keep: Vec::new(), read: None }
     }
 }
 
@@ -141,6 +146,8 @@ pub struct LeadReader<'s> {
     source: Source<'s>,
     /// `--keep` columns (JSONL: looked up per line).
     keep: Vec<String>,
+    /// The fields the run reads ([`ReadOptions::read`]).
+    read: Option<Vec<bool>>,
 }
 
 impl std::fmt::Debug for LeadReader<'_> {
@@ -245,7 +252,7 @@ impl<'s> LeadReader<'s> {
             Source::Csv(csv) => CookKind::Csv(csv.layout().clone()),
             Source::Jsonl(_) => CookKind::Jsonl(Box::new(ObjectParser::new(self.shared.schema))),
         };
-        Cook { coercer: Coercer::new(self.shared.schema), kind, keep: self.keep.clone() }
+        Cook { coercer: coercer(self.shared.schema, self.read.as_deref()), kind, keep: self.keep.clone() }
     }
 }
 
@@ -381,14 +388,24 @@ pub fn leads_with<'s>(
     format: InputFormat,
     options: &ReadOptions,
 ) -> Result<LeadReader<'s>, ReadError> {
-    let shared = Shared { schema, coercer: Coercer::new(schema), records: 0, error: None };
+    let read = options.read.clone();
+    let shared = Shared { schema, coercer: coercer(schema, read.as_deref()), records: 0, error: None };
     let source = match format {
         InputFormat::Csv => Source::Csv(Box::new(CsvSource::new(schema, input, options)?)),
         InputFormat::Jsonl => Source::Jsonl(Box::new(JsonlSource::new(schema, input))),
     };
     // CSV resolves its kept columns against the header; JSONL per line.
     let keep = if format == InputFormat::Jsonl { options.keep.clone() } else { Vec::new() };
-    Ok(LeadReader { shared, source, keep })
+    Ok(LeadReader { shared, source, keep, read })
+}
+
+/// A coercer for `schema` keeping the fields `read` marks (all without).
+fn coercer<'s>(schema: &'s Schema, read: Option<&[bool]>) -> Coercer<'s> {
+    let coercer = Coercer::new(schema);
+    match read {
+        Some(read) => coercer.keeping(read),
+        None => coercer,
+    }
 }
 
 /// One lead given as a JSON object (`route eval --lead '<json>'`): record 1,

@@ -291,13 +291,13 @@ fn json_string(text: &str) -> String {
 /// What a decision shows for expectation column `i`.
 fn observed(decision: &Decision, i: usize) -> String {
     let text = match i {
-        0 => decision.rule.clone(),
-        1 => decision.team.clone(),
-        2 => decision.queue.clone(),
-        3 => decision.assignee.clone(),
-        _ => Some(decision.reason.as_str().to_string()),
+        0 => decision.rule.as_deref(),
+        1 => decision.team.as_deref(),
+        2 => decision.queue.as_deref(),
+        3 => decision.assignee.as_deref(),
+        _ => Some(decision.reason.as_str()),
     };
-    text.unwrap_or_default()
+    text.unwrap_or_default().to_string()
 }
 
 fn expectations(

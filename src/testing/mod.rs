@@ -136,7 +136,7 @@ pub enum Expected {
 impl Expectation {
     /// Whether the decision meets the expectation.
     pub fn holds(&self, decision: &Decision) -> bool {
-        let is = |actual: &Option<String>, wanted: &str| actual.as_deref() == Some(wanted);
+        let is = |actual: &Option<crate::eval::Name>, wanted: &str| actual.as_deref() == Some(wanted);
         let met = match &self.expected {
             Expected::Rule(name) => is(&decision.rule, name),
             Expected::Team(name) => is(&decision.team, name),
@@ -170,7 +170,7 @@ impl Expectation {
 
     /// What the decision shows for the aspect this expectation looks at.
     pub fn actual(&self, decision: &Decision) -> String {
-        let named = |kind: &str, value: &Option<String>| match value {
+        let named = |kind: &str, value: &Option<crate::eval::Name>| match value {
             Some(v) => format!("{kind} `{v}`"),
             None => format!("no {kind}"),
         };

@@ -65,7 +65,7 @@ pub fn run(
             for case in &test.cases {
                 let decision = route(&mut router, case);
                 if let Some(rule) = &decision.rule {
-                    reached.insert(rule.clone());
+                    reached.insert(rule.to_string());
                 }
                 let failed = case.expects.iter().filter(|e| !e.holds(&decision));
                 failures.extend(failed.map(|e| failure(program, sources, case, e, &decision)));
@@ -97,7 +97,7 @@ fn failure(
 ) -> Failure {
     let matched = decision.rule.as_ref().map(|rule| match decision.line {
         Some(line) => format!("{rule} (line {line})"),
-        None => rule.clone(),
+        None => rule.to_string(),
     });
     Failure {
         lead: case.id.clone(),

@@ -72,7 +72,7 @@ pub fn run(
 
 /// The assignee of each decision (`-` for none).
 pub fn assignees(decisions: &[Decision]) -> Vec<String> {
-    decisions.iter().map(|d| d.assignee.clone().unwrap_or_else(|| "-".to_string())).collect()
+    decisions.iter().map(|d| d.assignee.as_deref().unwrap_or("-").to_string()).collect()
 }
 
 /// Assignees as short names (the part before `@`), space-separated.
