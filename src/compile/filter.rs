@@ -119,6 +119,10 @@ pub struct Filter {
     fields: Box<[FieldRows]>,
     /// Every distinct row, `width` words each.
     words: Box<[u64]>,
+    /// The candidates whose whole condition the rows decide (every part
+    /// constrains one of `fields`, or it is `True`): `width` words. A set
+    /// bit of the AND is the answer for these without evaluating anything.
+    exact: Box<[u64]>,
 }
 
 impl Filter {
@@ -146,9 +150,10 @@ impl Filter {
                     break;
                 }
             }
+            let exact = self.exact.get(w).copied().unwrap_or(0);
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
-                if holds(i) {
+                if exact >> (i % 64) & 1 == 1 || holds(i) {
                     return Some(Some(i));
                 }
                 bits &= bits - 1;
@@ -259,11 +264,7 @@ impl<'a> FilterBuilder<'a> {
         // (field, candidate position, part), grouped by field below.
         let mut constraints: Vec<(FieldId, usize, CondId)> = Vec::new();
         for (i, c) in list.iter().enumerate() {
-            let parts: Vec<CondId> = match self.arena.node(c.cond) {
-                CondNode::All(parts) => parts.to_vec(),
-                _ => vec![c.cond],
-            };
-            for part in parts {
+            for part in self.parts(c.cond) {
                 if let Some(field) = self.constrained_field(part) {
                     constraints.push((field, i, part));
                 }
@@ -283,11 +284,39 @@ impl<'a> FilterBuilder<'a> {
         }
         fields.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         fields.truncate(MAX_FIELDS);
-        Some(Self::assemble(width, fields))
+        let exact = self.exact(list, width, &fields);
+        Some(Self::assemble(width, fields, exact))
+    }
+
+    /// A condition's parts: a conjunction's operands, else the condition.
+    fn parts(&self, cond: CondId) -> Vec<CondId> {
+        match self.arena.node(cond) {
+            CondNode::All(parts) => parts.to_vec(),
+            _ => vec![cond],
+        }
+    }
+
+    /// The candidates the rows of `fields` decide whole (see
+    /// [`Filter::exact`]), as `width` words.
+    fn exact(&mut self, list: &[Candidate], width: usize, fields: &[(f64, FieldId, Classes, Vec<u64>)]) -> Box<[u64]> {
+        let mut exact = vec![0u64; width];
+        for (i, c) in list.iter().enumerate() {
+            let decided = match self.arena.node(c.cond) {
+                CondNode::True => true,
+                _ => self
+                    .parts(c.cond)
+                    .into_iter()
+                    .all(|part| self.constrained_field(part).is_some_and(|field| fields.iter().any(|f| f.1 == field))),
+            };
+            if decided {
+                set_bit(&mut exact, i);
+            }
+        }
+        exact.into()
     }
 
     /// Stores each field's distinct rows once.
-    fn assemble(width: usize, fields: Vec<(f64, FieldId, Classes, Vec<u64>)>) -> Filter {
+    fn assemble(width: usize, fields: Vec<(f64, FieldId, Classes, Vec<u64>)>, exact: Box<[u64]>) -> Filter {
         let mut words: Vec<u64> = Vec::new();
         let mut out = Vec::with_capacity(fields.len());
         for (_, field, classes, rows) in fields {
@@ -304,7 +333,7 @@ impl<'a> FilterBuilder<'a> {
                 .collect();
             out.push(FieldRows { field, classes, rows: starts });
         }
-        Filter { width, fields: out.into(), words: words.into() }
+        Filter { width, fields: out.into(), words: words.into(), exact }
     }
 
     /// One field's classes and rows (`classes × width` words, row-major),
