@@ -206,7 +206,11 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
         if let Some(tally) = tally.as_mut() {
             tally.observe(&decision);
         }
-        writer.write_kept(&decision, &record.kept).map_err(Failure::Write)
+        let written = writer.write_kept(&decision, &record.kept).map_err(Failure::Write);
+        // The id's buffer goes back with the record, to hold the id of the
+        // record written over it.
+        record.id = Some(decision.lead);
+        written
     };
     let mut progress = Progress::new(std::io::stderr().is_terminal(), size, read);
     let routed = match input {

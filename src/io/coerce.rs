@@ -43,6 +43,10 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    // Cold: the paths that lead here (every error) are laid out away from
+    // the coercion of well-formed values.
+    #[cold]
+    #[inline(never)]
     fn new(value: impl Into<String>, message: String) -> FieldError {
         FieldError { value: Some(value.into()), message }
     }
@@ -162,9 +166,12 @@ impl<'s> Coercer<'s> {
     /// # Errors
     /// When the text is not a value of the field's type, or the field is
     /// required and the text means absent.
+    #[inline]
     pub fn cell(&mut self, field: FieldId, raw: &str) -> Result<Value, FieldError> {
-        let value = self.text(field, raw)?;
-        self.present(field, value)
+        match self.text(field, raw)? {
+            Value::Absent => self.present(field, Value::Absent),
+            value => Ok(value),
+        }
     }
 
     /// Checks that a required field is not absent.
@@ -173,7 +180,7 @@ impl<'s> Coercer<'s> {
     /// `missing required field` when `value` is absent and the field required.
     pub fn present(&self, field: FieldId, value: Value) -> Result<Value, FieldError> {
         match self.schema.fields.get(field.index()) {
-            Some(f) if !f.optional && value == Value::Absent => {
+            Some(f) if !f.optional && matches!(value, Value::Absent) => {
                 Err(FieldError { value: None, message: messages::missing_required(&f.name) })
             }
             _ => Ok(value),
@@ -182,6 +189,7 @@ impl<'s> Coercer<'s> {
 
     /// Text for `field` (a CSV cell or a JSON string), without the required
     /// check.
+    #[inline]
     pub(crate) fn text(&mut self, field: FieldId, raw: &str) -> Result<Value, FieldError> {
         let Some(f) = self.schema.fields.get(field.index()) else { return Ok(Value::Absent) };
         let text = trim(raw);
@@ -267,6 +275,7 @@ impl<'s> Coercer<'s> {
 
     /// Trimmed, non-empty, non-marker text as a scalar of type `ty`
     /// (`format`: a date or datetime field's input format).
+    #[inline]
     fn scalar_text(&mut self, ty: ElementType, text: &str, format: Option<&str>) -> Result<Value, FieldError> {
         match ty {
             ElementType::String => Ok(Value::Str(Box::from(text))),
@@ -351,15 +360,19 @@ pub(crate) fn trim(raw: &str) -> &str {
 /// A plain integer: optional sign and digits only (`5,000`, `5.0` and `1e3`
 /// are not integers).
 fn parse_int(text: &str) -> Result<i64, FieldError> {
-    text.parse::<i64>().map_err(|_| {
-        let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-        let message = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            messages::integer_out_of_range(text)
-        } else {
-            messages::not_integer(text)
-        };
-        FieldError::new(text, message)
-    })
+    text.parse::<i64>().map_err(|_| not_an_int(text))
+}
+
+/// Why `text` is not a plain integer.
+#[cold]
+fn not_an_int(text: &str) -> FieldError {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let message = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        messages::integer_out_of_range(text)
+    } else {
+        messages::not_integer(text)
+    };
+    FieldError::new(text, message)
 }
 
 /// A plain decimal number, with an optional exponent; never `nan` or `inf`.

@@ -33,6 +33,7 @@ use super::coerce::FieldError;
 use super::lines::{Lines, MAX_LINE_BYTES};
 use super::messages;
 use super::read::{ColumnMap, ColumnWarning, Framed, InputRecord, Match, ReadError, ReadOptions, Shared};
+use crate::eval::LeadError;
 use crate::schema::{FieldId, Lead, Schema, Value};
 
 /// The most fields a CSV record may have: 65,536 (a real export has tens);
@@ -346,6 +347,22 @@ impl<'s> CsvSource<'s> {
         }
     }
 
+    /// The next record written over `out` (its buffers reused); `false`
+    /// at the end of the input.
+    pub(crate) fn next_record_into(&mut self, shared: &mut Shared<'s>, out: &mut InputRecord) -> bool {
+        match self.next_item(shared) {
+            None => false,
+            Some(Item::Ready(record)) => {
+                *out = record;
+                true
+            }
+            Some(Item::Row { record, line }) => {
+                self.layout.cook_into(&mut shared.coercer, self.row(), (record, line), out);
+                true
+            }
+        }
+    }
+
     /// The next record framed: a row's bytes copied to the end of `bytes`
     /// and its field ends to `ends`; `None` at the end of the input.
     pub(crate) fn next_framed(
@@ -519,30 +536,55 @@ pub(crate) struct CsvLayout {
 impl CsvLayout {
     /// A row as an input record.
     pub(crate) fn cook(&self, coercer: &mut Coercer<'_>, row: Row<'_>, record: u64, line: u64) -> InputRecord {
+        let mut out = InputRecord::empty();
+        self.cook_into(coercer, row, (record, line), &mut out);
+        out
+    }
+
+    /// A row as an input record, written over `out`: its id's text and its
+    /// values reuse `out`'s buffers, so a reader that recycles its records
+    /// allocates nothing per lead but the strings it keeps.
+    pub(crate) fn cook_into(
+        &self,
+        coercer: &mut Coercer<'_>,
+        row: Row<'_>,
+        (record, line): (u64, u64),
+        out: &mut InputRecord,
+    ) {
         let schema = coercer.schema();
-        let id = self.id_text(schema, row);
-        let kept = self.kept_cells(row);
+        (out.record, out.line) = (record, line);
+        self.id_into(schema, row, &mut out.id);
+        out.kept = self.kept_cells(row);
         if row.ends.len() != self.header_len {
             let ragged = messages::ragged(row.ends.len(), self.header_len);
-            return InputRecord { kept, ..Shared::unreadable(record, line, id, ragged) };
+            out.lead = Err(LeadError { field: None, value: None, message: ragged, record, line });
+            return;
         }
         // One UTF-8 check for the row rather than one per cell: fields end
         // at ASCII delimiters, so a valid row's fields are valid and start
         // and end on character boundaries. Only a row that is not valid
         // checks cell by cell, to blame the right field.
         let whole = std::str::from_utf8(row.fields).ok();
+        let mut values = match std::mem::replace(&mut out.lead, Ok(Lead { values: Vec::new() })) {
+            Ok(lead) => lead.values,
+            Err(_) => Vec::new(),
+        };
+        values.clear();
         // Room for the derived fields too: the derive step fills them in
         // place instead of growing the vector for every lead.
-        let mut values = Vec::with_capacity(schema.fields.len());
+        values.reserve(schema.fields.len());
         for &(field, column) in &self.columns {
-            let cell = column.map(|c| (whole.and_then(|text| text.get(row.range(c))), row.field(c)));
+            let cell =
+                column.map(|c| row.range(c)).map(|range| (whole.and_then(|text| text.get(range.clone())), range));
             let result = match cell {
                 None => coercer.present(field, Value::Absent),
                 Some((Some(text), _)) => coercer.cell(field, text),
-                Some((None, bytes)) => match std::str::from_utf8(bytes) {
+                Some((None, range)) => match std::str::from_utf8(row.fields.get(range.clone()).unwrap_or_default()) {
                     Ok(text) => coercer.cell(field, text),
                     Err(_) => Err(FieldError {
-                        value: Some(String::from_utf8_lossy(bytes).trim().to_string()),
+                        value: Some(
+                            String::from_utf8_lossy(row.fields.get(range).unwrap_or_default()).trim().to_string(),
+                        ),
                         message: messages::not_utf8(),
                     }),
                 },
@@ -550,24 +592,41 @@ impl CsvLayout {
             match result {
                 Ok(value) => values.push(value),
                 Err(error) => {
-                    let error = error.into_lead_error(schema.fields.get(field.index()), record, line);
-                    return InputRecord { record, line, id, lead: Err(error), kept };
+                    out.lead = Err(error.into_lead_error(schema.fields.get(field.index()), record, line));
+                    return;
                 }
             }
         }
-        InputRecord { record, line, id, lead: Ok(Lead { values }), kept }
+        out.lead = Ok(Lead { values });
+    }
+
+    /// The id cell's trimmed text into `id` (reusing its buffer), when it
+    /// holds one (see [`CsvLayout::id_text`]); `None` else.
+    fn id_into(&self, schema: &Schema, row: Row<'_>, id: &mut Option<String>) {
+        match (self.usable_id(schema, row), id.as_mut()) {
+            (Some(text), Some(buffer)) => {
+                buffer.clear();
+                buffer.push_str(text);
+            }
+            (text, _) => *id = text.map(str::to_string),
+        }
     }
 
     /// The id cell's trimmed text, when it holds one (valid UTF-8, not empty,
     /// not a missing marker, not spread over several lines).
     fn id_text(&self, schema: &Schema, row: Row<'_>) -> Option<String> {
+        self.usable_id(schema, row).map(str::to_string)
+    }
+
+    /// The id cell's trimmed text, when usable (see [`CsvLayout::id_text`]).
+    fn usable_id<'r>(&self, schema: &Schema, row: Row<'r>) -> Option<&'r str> {
         let column = self.id_column?;
         if column >= row.ends.len() {
             return None;
         }
         let text = super::coerce::trim(std::str::from_utf8(row.field(column)).ok()?);
         let usable = !text.is_empty() && !text.contains('\n') && !schema.is_missing_marker(text);
-        usable.then(|| text.to_string())
+        usable.then_some(text)
     }
 
     /// The kept columns' trimmed text (`None` for a cell the row lacks).

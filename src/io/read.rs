@@ -43,6 +43,14 @@ pub struct InputRecord {
     pub kept: Vec<Option<String>>,
 }
 
+impl InputRecord {
+    /// A record to be written over by a reader that recycles records
+    /// ([`LeadReader::next_into`]): a valid lead of no values.
+    pub fn empty() -> InputRecord {
+        InputRecord { record: 0, line: 0, id: None, lead: Ok(Lead { values: Vec::new() }), kept: Vec::new() }
+    }
+}
+
 /// How to read an input beyond its format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -309,11 +317,14 @@ enum CookKind<'s> {
 }
 
 impl Cook<'_> {
-    /// The records of `batch`, in order, into `out` (the batch is left
-    /// empty of records).
+    /// The records of `batch`, in order, into `out`, written over the
+    /// records `out` already holds (their buffers reused) and then
+    /// appended; `out` ends as long as the batch was. The batch is left
+    /// empty of records.
     pub fn cook(&mut self, batch: &mut Batch, out: &mut Vec<InputRecord>) {
         let Batch { items, bytes, ends } = batch;
-        for item in items.drain(..) {
+        out.resize_with(items.len(), InputRecord::empty);
+        for (item, slot) in items.drain(..).zip(out.iter_mut()) {
             let record = match item {
                 Framed::Ready(record) => record,
                 Framed::Row { record, line, bytes: (b0, b1), ends: (e0, e1) } => {
@@ -322,7 +333,10 @@ impl Cook<'_> {
                         ends: ends.get(e0..e1).unwrap_or_default(),
                     };
                     match &self.kind {
-                        CookKind::Csv(layout) => layout.cook(&mut self.coercer, row, record, line),
+                        CookKind::Csv(layout) => {
+                            layout.cook_into(&mut self.coercer, row, (record, line), slot);
+                            continue;
+                        }
                         CookKind::Jsonl(_) => Shared::unreadable(record, line, None, messages::other_format()),
                     }
                 }
@@ -340,7 +354,25 @@ impl Cook<'_> {
                     }
                 }
             };
-            out.push(record);
+            *slot = record;
+        }
+    }
+}
+
+impl LeadReader<'_> {
+    /// The next record written over `out`, reusing its buffers (the id's
+    /// text, the values) where the format allows: what [`Iterator::next`]
+    /// gives, without allocating per lead. `false` at the end.
+    pub fn next_into(&mut self, out: &mut InputRecord) -> bool {
+        match &mut self.source {
+            Source::Csv(csv) => csv.next_record_into(&mut self.shared, out),
+            Source::Jsonl(_) => match self.next() {
+                Some(record) => {
+                    *out = record;
+                    true
+                }
+                None => false,
+            },
         }
     }
 }

@@ -35,10 +35,12 @@ pub(super) const BATCH: usize = 1024;
 /// 8% faster at `--jobs 2` on two cores (docs/performance.md).
 const IN_FLIGHT: usize = 4;
 
-/// What the main thread does with each record and the rule it matched. It
-/// may take what it keeps (the id); the rest (the lead's values) goes back
-/// to the worker that made it, to be freed there: freeing another thread's
-/// memory cost the main thread a fifth of its time.
+/// What the main thread does with each record and the rule it matched.
+/// The record then goes back to the worker that made it, to be written over
+/// by a later one: its buffers (the id's text, the values) are reused on the
+/// thread that allocated them, as freeing another thread's memory cost the
+/// main thread a fifth of its time. A sink that takes the id should give its
+/// buffer back.
 pub(super) type Sink<'a> = dyn FnMut(&mut InputRecord, Option<RuleId>) -> Result<(), Failure> + 'a;
 
 /// A batch on its way back to the main thread: the emptied batch (for
@@ -72,7 +74,8 @@ pub(super) fn route_all(
 ) -> Result<(), Failure> {
     if jobs <= 1 {
         let mut routed = 0u64;
-        for mut record in reader.by_ref() {
+        let mut record = InputRecord::empty();
+        while reader.next_into(&mut record) {
             let rule = match_record(compiled, &mut record, moment);
             sink(&mut record, rule)?;
             routed += 1;
@@ -117,7 +120,8 @@ fn work_on(
     to_main: &SyncSender<Done>,
 ) {
     while let Ok((mut batch, mut records)) = work.recv() {
-        records.clear();
+        // The spent records are written over: their buffers are reused
+        // here, on the thread that allocated them.
         cook.cook(&mut batch, &mut records);
         let rules = records.iter_mut().map(|record| match_record(compiled, record, moment)).collect();
         if to_main.send((batch, records, rules)).is_err() {
