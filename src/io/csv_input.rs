@@ -90,6 +90,10 @@ pub(crate) struct CsvSource<'s> {
     ends: Vec<usize>,
     out_len: usize,
     field_count: usize,
+    /// Bytes between one field's end and the next one's start: 0 for a
+    /// record `csv_core` read into `fields` (it drops delimiters), 1 for a
+    /// line without quotes, read where it is, in `lines.buf` ([`Row::gap`]).
+    gap: usize,
     /// The line the record being read starts on.
     record_first: Option<u64>,
     /// How the header's columns map to fields (what coercing a row needs).
@@ -122,6 +126,7 @@ impl<'s> CsvSource<'s> {
             ends: vec![0; 64],
             out_len: 0,
             field_count: 0,
+            gap: 0,
             record_first: None,
             layout: CsvLayout::default(),
             delimiter: options.delimiter,
@@ -216,9 +221,11 @@ impl<'s> CsvSource<'s> {
 
     /// The record just read.
     fn row(&self) -> Row<'_> {
+        let bytes = if self.gap == 0 { &self.fields } else { &self.lines.buf };
         Row {
-            fields: self.fields.get(..self.out_len).unwrap_or_default(),
+            fields: bytes.get(..self.out_len).unwrap_or_default(),
             ends: self.ends.get(..self.field_count).unwrap_or_default(),
+            gap: self.gap,
         }
     }
 
@@ -231,6 +238,7 @@ impl<'s> CsvSource<'s> {
     fn read_raw(&mut self) -> std::io::Result<Raw> {
         self.out_len = 0;
         self.field_count = 0;
+        self.gap = 0;
         self.record_first = None;
         loop {
             if !self.eof && self.pos >= self.lines.buf.len() {
@@ -299,29 +307,24 @@ impl<'s> CsvSource<'s> {
         if content.is_empty() {
             return None;
         }
-        if self.fields.len() < content.len() {
-            self.fields.resize(content.len(), 0);
-        }
-        // Field bytes are the line's without its delimiters.
-        let (mut written, mut ended, mut start) = (0, 0, 0);
+        // The fields are read where the line is (see `row`), delimiters
+        // included: a field ends at a delimiter, the next starts a byte later.
+        let mut ended = 0;
         let cuts = memchr::memchr_iter(self.delimiter, content).chain(std::iter::once(content.len()));
         for cut in cuts {
             if ended >= MAX_FIELDS {
                 return None;
             }
-            let cell = content.get(start..cut).unwrap_or_default();
-            let end = written + cell.len();
-            if let Some(out) = self.fields.get_mut(written..end) {
-                out.copy_from_slice(cell);
-            }
             if self.ends.len() <= ended {
                 self.ends.resize(ended * 2 + 1, 0);
             }
             if let Some(slot) = self.ends.get_mut(ended) {
-                *slot = end;
+                *slot = cut;
             }
-            (written, ended, start) = (end, ended + 1, cut + 1);
+            ended += 1;
         }
+        let written = content.len();
+        self.gap = 1;
         self.out_len = written;
         self.field_count = ended;
         self.pos = line.len();
@@ -378,7 +381,7 @@ impl<'s> CsvSource<'s> {
                 let (b0, e0) = (bytes.len(), ends.len());
                 bytes.extend_from_slice(row.fields);
                 ends.extend_from_slice(row.ends);
-                Framed::Row { record, line, bytes: (b0, bytes.len()), ends: (e0, ends.len()) }
+                Framed::Row { record, line, bytes: (b0, bytes.len()), ends: (e0, ends.len()), gap: row.gap }
             }
         })
     }
@@ -500,13 +503,16 @@ enum Item {
 pub(crate) struct Row<'a> {
     pub(crate) fields: &'a [u8],
     pub(crate) ends: &'a [usize],
+    /// Bytes from one field's end to the next one's start: 0 when the
+    /// delimiters were dropped, 1 when `fields` is the line as written.
+    pub(crate) gap: usize,
 }
 
 impl<'a> Row<'a> {
     /// Where field `index` is in `fields`.
     fn range(&self, index: usize) -> std::ops::Range<usize> {
         let start = match index.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            Some(before) => self.ends.get(before).map_or(0, |end| end + self.gap),
             None => 0,
         };
         start..self.ends.get(index).copied().unwrap_or(start)

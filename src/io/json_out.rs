@@ -35,30 +35,53 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
 
 /// How many leading bytes of `bytes` need no escape, found eight at a time
 /// (names and ids rarely hold one; the per-byte loop was most of writing a
-/// decision): a whole word when it holds no byte below 0x20, `"` or `\`.
-/// May stop early, at the start of the first word that has one.
+/// decision): every byte when none is below 0x20, `"` or `\`, else at
+/// least up to the word that holds the first such byte. The last few bytes
+/// are tested as a word too, padded with a byte that needs no escape.
 fn clean_prefix(bytes: &[u8]) -> usize {
+    let mut clean = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if !clean_word(u64::from_ne_bytes(word)) {
+            return clean;
+        }
+        clean += 8;
+    }
+    let tail = chunks.remainder();
+    let mut word = [b'a'; 8];
+    if let Some(head) = word.get_mut(..tail.len()) {
+        head.copy_from_slice(tail);
+    }
+    if clean_word(u64::from_ne_bytes(word)) {
+        clean += tail.len();
+    }
+    clean
+}
+
+/// Whether no byte of `word` needs an escape.
+fn clean_word(word: u64) -> bool {
     const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     // Whether some byte of `word` is zero: the classic bit trick, exact as
     // a yes or no (it may misplace which byte, which does not matter here).
     let has_zero = |word: u64| word.wrapping_sub(LOW) & !word & HIGH != 0;
-    let mut clean = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_ne_bytes(word);
-        // Below 0x20: some byte of `word & !0x1f` is zero (0x80 and up
-        // never are).
-        let control = has_zero(word & u64::from_ne_bytes([0xE0; 8]));
-        let quote = has_zero(word ^ u64::from_ne_bytes([b'"'; 8]));
-        let backslash = has_zero(word ^ u64::from_ne_bytes([b'\\'; 8]));
-        if control || quote || backslash {
-            break;
-        }
-        clean += 8;
-    }
-    clean
+    // Below 0x20: some byte of `word & !0x1f` is zero (0x80 and up never
+    // are).
+    let control = has_zero(word & u64::from_ne_bytes([0xE0; 8]));
+    let quote = has_zero(word ^ u64::from_ne_bytes([b'"'; 8]));
+    let backslash = has_zero(word ^ u64::from_ne_bytes([b'\\'; 8]));
+    !(control || quote || backslash)
+}
+
+/// Appends one of this module's fixed names (a target kind, a strategy, a
+/// reason: lowercase ASCII words) as a JSON string, with nothing to escape.
+fn push_name(out: &mut Vec<u8>, name: &str) {
+    debug_assert!(name.bytes().all(|b| !needs_escape(b)), "{name}");
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
 }
 
 /// The escape of one byte that needs one, in serde_json's spelling: the
@@ -148,7 +171,10 @@ pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"target\":");
-    push_opt_str(out, decision.target.map(target_name));
+    match decision.target {
+        Some(kind) => push_name(out, target_name(kind)),
+        None => out.extend_from_slice(b"null"),
+    }
     out.extend_from_slice(b",\"team\":");
     push_opt_str(out, decision.team.as_deref());
     out.extend_from_slice(b",\"queue\":");
@@ -156,11 +182,14 @@ pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option
     out.extend_from_slice(b",\"assignee\":");
     push_opt_str(out, decision.assignee.as_deref());
     out.extend_from_slice(b",\"strategy\":");
-    push_opt_str(out, decision.strategy);
+    match decision.strategy {
+        Some(strategy) => push_name(out, strategy),
+        None => out.extend_from_slice(b"null"),
+    }
     out.extend_from_slice(b",\"fallback\":");
     out.extend_from_slice(if decision.fallback { b"true" } else { b"false" });
     out.extend_from_slice(b",\"reason\":");
-    push_str(out, decision.reason.as_str());
+    push_name(out, decision.reason.as_str());
     // The optional parts, in the field order serde writes: the rarer ones
     // (a split, a second owner, the explanation, scores) through
     // serde_json itself.

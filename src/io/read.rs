@@ -299,7 +299,7 @@ pub(crate) enum Framed {
     /// Broken or unreadable: its invalid record, complete.
     Ready(InputRecord),
     /// A CSV row: `bytes` and `ends` are ranges of the batch's buffers.
-    Row { record: u64, line: u64, bytes: (usize, usize), ends: (usize, usize) },
+    Row { record: u64, line: u64, bytes: (usize, usize), ends: (usize, usize), gap: usize },
     /// A JSONL line: `bytes` is a range of the batch's bytes.
     Line { record: u64, line: u64, bytes: (usize, usize) },
 }
@@ -327,10 +327,11 @@ impl Cook<'_> {
         for (item, slot) in items.drain(..).zip(out.iter_mut()) {
             let record = match item {
                 Framed::Ready(record) => record,
-                Framed::Row { record, line, bytes: (b0, b1), ends: (e0, e1) } => {
+                Framed::Row { record, line, bytes: (b0, b1), ends: (e0, e1), gap } => {
                     let row = Row {
                         fields: bytes.get(b0..b1).unwrap_or_default(),
                         ends: ends.get(e0..e1).unwrap_or_default(),
+                        gap,
                     };
                     match &self.kind {
                         CookKind::Csv(layout) => {
