@@ -237,6 +237,7 @@ impl Schema {
     }
 
     /// Whether an input value is a declared placeholder for "absent".
+    #[inline]
     pub fn is_missing_marker(&self, value: &str) -> bool {
         self.missing.iter().any(|m| m == value)
     }

@@ -405,7 +405,7 @@ impl Dag {
         let filter = self.filter.as_ref()?;
         let list = self.unchecked_candidates();
         let holds = |i: usize| list.get(i).is_some_and(|c| self.holds(c.cond, lead, lookups));
-        let found = filter.first(lead, &self.symbol_index, holds)?;
+        let found = filter.first(lead, holds)?;
         Some(found.and_then(|i| list.get(i)).map(|c| c.rule))
     }
 

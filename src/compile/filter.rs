@@ -55,8 +55,9 @@ enum Classes {
     /// `false` is class 0, `true` 1, absent 2.
     Bool,
     /// The `k`-th of these sorted string symbols is class `k`; any other
-    /// string is class `K`, absent `K + 1`.
-    Str(Box<[u32]>),
+    /// string is class `K`, absent `K + 1`. `class_of` maps each symbol's
+    /// text to its class, so a lead's string is classed in one lookup.
+    Str { symbols: Box<[u32]>, class_of: FxHashMap<Box<str>, u32> },
     /// A number `x` is in class `i`, the number of cuts `<= x`; absent is
     /// class `cuts.len() + 1`.
     Interval { cuts: Box<[f64]>, integer: bool },
@@ -67,20 +68,19 @@ impl Classes {
         match self {
             Classes::Enum(n) => *n as usize + 1,
             Classes::Bool => 3,
-            Classes::Str(symbols) => symbols.len() + 2,
+            Classes::Str { symbols, .. } => symbols.len() + 2,
             Classes::Interval { cuts, .. } => cuts.len() + 2,
         }
     }
 
     /// The class of a value; `None` for a value of another type (or NaN).
-    fn of(&self, value: &Value, symbols: &FxHashMap<Box<str>, u32>) -> Option<usize> {
+    fn of(&self, value: &Value) -> Option<usize> {
         Some(match (self, value) {
             (_, Value::Absent) => self.count() - 1,
             (Classes::Enum(n), Value::Enum(i)) if i < n => *i as usize,
             (Classes::Bool, Value::Bool(b)) => usize::from(*b),
-            (Classes::Str(known), Value::Str(s)) => {
-                let symbol = symbols.get(&**s);
-                symbol.and_then(|symbol| known.binary_search(symbol).ok()).unwrap_or(known.len())
+            (Classes::Str { symbols, class_of }, Value::Str(s)) => {
+                class_of.get(&**s).map_or(symbols.len(), |&class| class as usize)
             }
             (Classes::Interval { cuts, integer }, Value::Int(_) | Value::Float(_)) => {
                 // As the interval nodes do: an int widens; a float is a
@@ -130,15 +130,10 @@ impl Filter {
     /// every row allows, in order, with `holds`; `None` when a value
     /// cannot be classed (then scan the list).
     #[inline]
-    pub(super) fn first(
-        &self,
-        lead: &Lead,
-        symbols: &FxHashMap<Box<str>, u32>,
-        mut holds: impl FnMut(usize) -> bool,
-    ) -> Option<Option<usize>> {
+    pub(super) fn first(&self, lead: &Lead, mut holds: impl FnMut(usize) -> bool) -> Option<Option<usize>> {
         let mut starts = [0usize; MAX_FIELDS];
         for (start, f) in starts.iter_mut().zip(self.fields.iter()) {
-            let class = f.classes.of(lead.get(f.field), symbols)?;
+            let class = f.classes.of(lead.get(f.field))?;
             *start = f.rows.get(class).copied()? as usize;
         }
         let starts = starts.get(..self.fields.len())?;
@@ -400,7 +395,9 @@ impl<'a> FilterBuilder<'a> {
                 }
                 symbols.sort_unstable();
                 symbols.dedup();
-                Classes::Str(symbols.into())
+                let class_of =
+                    (0u32..).zip(&symbols).map(|(k, &symbol)| (self.arena.symbol(symbol).into(), k)).collect();
+                Classes::Str { symbols: symbols.into(), class_of }
             }
             // Dates and datetimes are ints (days, milliseconds) to matching.
             FieldType::Int | FieldType::Float | FieldType::Date | FieldType::DateTime => {
@@ -498,7 +495,7 @@ fn atom_classes(form: &AtomForm, classes: &Classes) -> ClassSet {
                 set.insert(key as usize);
             }
         }
-        (AtomForm::OneOf(keys), Classes::Str(symbols)) => {
+        (AtomForm::OneOf(keys), Classes::Str { symbols, .. }) => {
             for key in keys.iter() {
                 if let Ok(class) = symbols.binary_search(key) {
                     set.insert(class);
