@@ -175,3 +175,32 @@ pub(super) fn same_file(a: &Path, b: &Path) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests may fail loudly")]
+mod tests {
+    use std::io::{Read, Seek, Write};
+
+    use super::{WriteBehind, WRITE_BEHIND};
+
+    #[test]
+    fn write_behind_hands_each_stretch_to_the_kernel_and_keeps_every_byte() {
+        let mut file = tempfile::tempfile().unwrap();
+        let chunk: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+        let mut writer = WriteBehind::new(&file);
+        for _ in 0..(WRITE_BEHIND / (1 << 20) * 2 + 3) {
+            writer.write_all(&chunk).unwrap();
+        }
+        writer.flush().unwrap();
+        let written = writer.written;
+        assert_eq!(written, (WRITE_BEHIND * 2 + 3 * (1 << 20)));
+        // Two full stretches started; the last three megabytes wait for
+        // the final fsync.
+        assert_eq!(writer.started, WRITE_BEHIND * 2);
+        file.rewind().unwrap();
+        let mut back = Vec::new();
+        file.read_to_end(&mut back).unwrap();
+        assert_eq!(back.len() as u64, written);
+        assert!(back.chunks(1 << 20).all(|c| c == chunk.as_slice()));
+    }
+}
