@@ -174,6 +174,19 @@ impl<'s> Coercer<'s> {
         }
     }
 
+    /// A JSON string for `field` (see [`Coercer::text`]): plain values in
+    /// one step, as [`Coercer::cell`] reads them.
+    ///
+    /// # Errors
+    /// As [`Coercer::text`].
+    #[inline]
+    pub(crate) fn json_text(&mut self, field: FieldId, raw: &str) -> Result<Value, FieldError> {
+        match self.plain_cell(field, raw) {
+            Some(value) => Ok(value),
+            None => self.text(field, raw),
+        }
+    }
+
     /// [`Coercer::cell`] by the general path, every rule in its place.
     fn any_cell(&mut self, field: FieldId, raw: &str) -> Result<Value, FieldError> {
         match self.text(field, raw)? {

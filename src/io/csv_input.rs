@@ -571,11 +571,7 @@ impl CsvLayout {
         // and end on character boundaries. Only a row that is not valid
         // checks cell by cell, to blame the right field.
         let whole = std::str::from_utf8(row.fields).ok();
-        let mut values = match std::mem::replace(&mut out.lead, Ok(Lead { values: Vec::new() })) {
-            Ok(lead) => lead.values,
-            Err(_) => Vec::new(),
-        };
-        clear_values(&mut values);
+        let mut values = super::read::recycle_values(&mut out.lead);
         // Room for the derived fields too: the derive step fills them in
         // place instead of growing the vector for every lead.
         values.reserve(schema.fields.len());
@@ -641,20 +637,6 @@ impl CsvLayout {
             .iter()
             .map(|&c| (c < row.ends.len()).then(|| String::from_utf8_lossy(row.field(c)).trim().to_string()))
             .collect()
-    }
-}
-
-/// Empties `values` for reuse. Only strings and lists own memory: the
-/// others are let go without a call to their drop glue, which the
-/// compiler may leave out of line, once per value of every lead.
-fn clear_values(values: &mut Vec<Value>) {
-    for value in values.drain(..) {
-        match value {
-            Value::Str(_) | Value::List(_) => drop(value),
-            Value::Absent | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Enum(_) => {
-                std::mem::forget(value);
-            }
-        }
     }
 }
 

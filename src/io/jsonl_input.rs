@@ -41,11 +41,23 @@ impl<'s> JsonlSource<'s> {
 
     /// The next record, or `None` at the end of the input.
     pub(crate) fn next_record(&mut self, shared: &mut Shared<'s>) -> Option<InputRecord> {
-        match self.next_item(shared)? {
-            Item::Ready(record) => Some(record),
-            Item::Line { record, line, start } => {
+        let mut out = InputRecord::empty();
+        self.next_record_into(shared, &mut out).then_some(out)
+    }
+
+    /// The next record written over `out` (its buffers reused); `false` at
+    /// the end of the input.
+    pub(crate) fn next_record_into(&mut self, shared: &mut Shared<'s>, out: &mut InputRecord) -> bool {
+        match self.next_item(shared) {
+            None => false,
+            Some(Item::Ready(record)) => {
+                *out = record;
+                true
+            }
+            Some(Item::Line { record, line, start }) => {
                 let bytes = self.lines.buf.get(start..).unwrap_or_default();
-                Some(parse_object(&mut self.parser, &mut shared.coercer, bytes, record, line))
+                parse_object_into(&mut self.parser, &mut shared.coercer, bytes, (record, line), out);
+                true
             }
         }
     }
@@ -136,6 +148,15 @@ impl<'s> ObjectParser<'s> {
     }
 }
 
+/// Reads one whole object through `seed`: nothing but whitespace may
+/// follow it.
+fn read_object<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    seed: ObjectSeed<'_, '_>,
+) -> Result<(), serde_json::Error> {
+    seed.deserialize(&mut de).and_then(|()| de.end())
+}
+
 /// Parses one JSON object (one line, or the text of `--lead`) into record
 /// number `record`.
 pub(crate) fn parse_object<'s>(
@@ -145,15 +166,29 @@ pub(crate) fn parse_object<'s>(
     record: u64,
     line: u64,
 ) -> InputRecord {
+    let mut out = InputRecord::empty();
+    parse_object_into(parser, coercer, bytes, (record, line), &mut out);
+    out
+}
+
+/// [`parse_object`] written over `out`, its values' buffer reused.
+pub(crate) fn parse_object_into<'s>(
+    parser: &mut ObjectParser<'s>,
+    coercer: &mut Coercer<'s>,
+    bytes: &[u8],
+    (record, line): (u64, u64),
+    out: &mut InputRecord,
+) {
     let schema = coercer.schema();
     let field_count = schema.fields.len();
-    let mut values = vec![Value::Absent; field_count];
+    let mut values = super::read::recycle_values(&mut out.lead);
+    values.resize(field_count, Value::Absent);
+    out.kept.clear();
     parser.matched.fill(Match::None);
     parser.errors.fill(None);
     let mut id = None;
     let mut found = None;
 
-    let mut de = serde_json::Deserializer::from_slice(bytes);
     let seed = ObjectSeed {
         parser: &mut *parser,
         coercer: &mut *coercer,
@@ -161,12 +196,20 @@ pub(crate) fn parse_object<'s>(
         id: &mut id,
         found: &mut found,
     };
-    if let Err(error) = seed.deserialize(&mut de).and_then(|()| de.end()) {
+    // A line checked as UTF-8 once spares serde_json checking every string
+    // in it (a tenth of reading JSONL); a line that is not valid UTF-8 is
+    // read as bytes, and serde_json says where it goes wrong.
+    let read = match std::str::from_utf8(bytes) {
+        Ok(text) => read_object(serde_json::Deserializer::from_str(text), seed),
+        Err(_) => read_object(serde_json::Deserializer::from_slice(bytes), seed),
+    };
+    if let Err(error) = read {
         let message = match found {
             Some(found) => messages::not_object(found),
             None => messages::invalid_json(&error),
         };
-        return Shared::unreadable(record, line, id, message);
+        *out = Shared::unreadable(record, line, id, message);
+        return;
     }
 
     for (index, (value, error)) in values.iter_mut().zip(parser.errors.iter_mut()).enumerate() {
@@ -177,10 +220,11 @@ pub(crate) fn parse_object<'s>(
         };
         if let Err(error) = checked {
             let error = error.into_lead_error(schema.fields.get(field.index()), record, line);
-            return InputRecord { record, line, id, lead: Err(error), kept: Vec::new() };
+            *out = InputRecord { record, line, id, lead: Err(error), kept: Vec::new() };
+            return;
         }
     }
-    InputRecord { record, line, id, lead: Ok(Lead { values }), kept: Vec::new() }
+    (out.record, out.line, out.id, out.lead) = (record, line, id, Ok(Lead { values }));
 }
 
 /// The text of each `keep` key of one JSON object line, as `--keep` copies
@@ -428,7 +472,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         } else {
             None
         };
-        Ok(Read { value: self.coercer.text(self.field, v), id })
+        Ok(Read { value: self.coercer.json_text(self.field, v), id })
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Read, A::Error> {

@@ -11,7 +11,7 @@ use super::csv_input::{CsvLayout, CsvSource, Row};
 use super::jsonl_input::{self, JsonlSource, ObjectParser};
 use super::messages;
 use crate::eval::LeadError;
-use crate::schema::{FieldId, Lead, Schema};
+use crate::schema::{FieldId, Lead, Schema, Value};
 
 /// The format of a lead input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,6 +41,26 @@ pub struct InputRecord {
     /// The text of each column [`ReadOptions::keep`] names, in that order
     /// (`None` when the record has no such cell or key); empty without.
     pub kept: Vec<Option<String>>,
+}
+
+/// The values of a record about to be written over, emptied for reuse (a
+/// new vector when the record held no lead). Only strings and lists own
+/// memory: the other values are let go without a call to their drop glue,
+/// which the compiler may leave out of line, once per value of every lead.
+pub(crate) fn recycle_values(lead: &mut Result<Lead, LeadError>) -> Vec<Value> {
+    let mut values = match std::mem::replace(lead, Ok(Lead { values: Vec::new() })) {
+        Ok(lead) => lead.values,
+        Err(_) => Vec::new(),
+    };
+    for value in values.drain(..) {
+        match value {
+            Value::Str(_) | Value::List(_) => drop(value),
+            Value::Absent | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Enum(_) => {
+                std::mem::forget(value);
+            }
+        }
+    }
+    values
 }
 
 impl InputRecord {
@@ -345,11 +365,11 @@ impl Cook<'_> {
                     let text = bytes.get(b0..b1).unwrap_or_default();
                     match &mut self.kind {
                         CookKind::Jsonl(parser) => {
-                            let mut cooked = jsonl_input::parse_object(parser, &mut self.coercer, text, record, line);
+                            jsonl_input::parse_object_into(parser, &mut self.coercer, text, (record, line), slot);
                             if !self.keep.is_empty() {
-                                cooked.kept = jsonl_input::kept_values(text, &self.keep);
+                                slot.kept = jsonl_input::kept_values(text, &self.keep);
                             }
-                            cooked
+                            continue;
                         }
                         CookKind::Csv(_) => Shared::unreadable(record, line, None, messages::other_format()),
                     }
@@ -367,13 +387,13 @@ impl LeadReader<'_> {
     pub fn next_into(&mut self, out: &mut InputRecord) -> bool {
         match &mut self.source {
             Source::Csv(csv) => csv.next_record_into(&mut self.shared, out),
-            Source::Jsonl(_) => match self.next() {
-                Some(record) => {
-                    *out = record;
-                    true
+            Source::Jsonl(jsonl) => {
+                let more = jsonl.next_record_into(&mut self.shared, out);
+                if more && !self.keep.is_empty() {
+                    out.kept = jsonl.kept_of_last(&self.keep);
                 }
-                None => false,
-            },
+                more
+            }
         }
     }
 }
@@ -512,7 +532,7 @@ impl<'s> ColumnMap<'s> {
 
     /// The field an input name reads into, and how well it matched.
     pub(crate) fn lookup(&mut self, name: &str) -> Option<(FieldId, Match)> {
-        let name = name.trim();
+        let name = super::coerce::trim(name);
         if let Some(&field) = self.exact.get(name) {
             return Some((field, Match::Exact));
         }
