@@ -309,7 +309,9 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let ObjectSeed { parser, coercer, values, id, .. } = self;
-        while let Some(key) = map.next_key_seed(KeySeed { columns: &mut parser.columns })? {
+        let mut position = 0;
+        while let Some(key) = map.next_key_seed(KeySeed { columns: &mut parser.columns, position })? {
+            position += 1;
             let Some((field, quality)) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -379,6 +381,8 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
 /// Resolves one key to the field it reads, without allocating.
 struct KeySeed<'a, 's> {
     columns: &'a mut ColumnMap<'s>,
+    /// The key's position in its object.
+    position: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_> {
@@ -397,7 +401,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self.columns.lookup(key))
+        Ok(self.columns.lookup_at(self.position, key))
     }
 }
 
