@@ -134,6 +134,9 @@ pub(crate) struct ObjectParser<'s> {
     matched: Vec<Match>,
     /// Per field: why its value is invalid.
     errors: Vec<Option<FieldError>>,
+    /// Whether `errors` may hold one (it is emptied only then: nearly
+    /// every line has none).
+    dirty: bool,
     id_field: Option<FieldId>,
 }
 
@@ -143,6 +146,7 @@ impl<'s> ObjectParser<'s> {
             columns: ColumnMap::new(schema),
             matched: vec![Match::None; schema.fields.len()],
             errors: vec![None; schema.fields.len()],
+            dirty: false,
             id_field: schema.id_field,
         }
     }
@@ -185,7 +189,9 @@ pub(crate) fn parse_object_into<'s>(
     values.resize(field_count, Value::Absent);
     out.kept.clear();
     parser.matched.fill(Match::None);
-    parser.errors.fill(None);
+    if std::mem::take(&mut parser.dirty) {
+        parser.errors.fill(None);
+    }
     let mut id = None;
     let mut found = None;
 
@@ -212,17 +218,20 @@ pub(crate) fn parse_object_into<'s>(
         return;
     }
 
-    for (index, (value, error)) in values.iter_mut().zip(parser.errors.iter_mut()).enumerate() {
-        let Ok(field) = u32::try_from(index).map(FieldId) else { break };
-        let checked = match error.take() {
-            Some(error) => Err(error),
-            None => coercer.present(field, std::mem::replace(value, Value::Absent)).map(|v| *value = v),
-        };
-        if let Err(error) = checked {
-            let error = error.into_lead_error(schema.fields.get(field.index()), record, line);
-            *out = InputRecord { record, line, id, lead: Err(error), kept: Vec::new() };
-            return;
+    // The first problem in field order: a value that could not be read, or
+    // a required field left absent.
+    let problem = (0u32..).zip(values.iter().zip(&parser.errors)).find_map(|(index, (value, error))| {
+        let field = FieldId(index);
+        match (error, value) {
+            (Some(error), _) => Some((field, error.clone())),
+            (None, Value::Absent) => coercer.present(field, Value::Absent).err().map(|error| (field, error)),
+            (None, _) => None,
         }
+    });
+    if let Some((field, error)) = problem {
+        let error = error.into_lead_error(schema.fields.get(field.index()), record, line);
+        *out = InputRecord { record, line, id, lead: Err(error), kept: Vec::new() };
+        return;
     }
     (out.record, out.line, out.id, out.lead) = (record, line, id, Ok(Lead { values }));
 }
@@ -340,6 +349,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
                 Err(e) => {
                     *value = Value::Absent;
                     *error = Some(e);
+                    parser.dirty = true;
                 }
             }
             if want_id {
