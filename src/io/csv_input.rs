@@ -323,9 +323,8 @@ impl<'s> CsvSource<'s> {
             }
             ended += 1;
         }
-        let written = content.len();
         self.gap = 1;
-        self.out_len = written;
+        self.out_len = content.len();
         self.field_count = ended;
         self.pos = line.len();
         let at = self.lines.line;
@@ -344,10 +343,8 @@ impl<'s> CsvSource<'s> {
 
     /// The next record, or `None` at the end of the input.
     pub(crate) fn next_record(&mut self, shared: &mut Shared<'s>) -> Option<InputRecord> {
-        match self.next_item(shared)? {
-            Item::Ready(record) => Some(record),
-            Item::Row { record, line } => Some(self.layout.cook(&mut shared.coercer, self.row(), record, line)),
-        }
+        let mut out = InputRecord::empty();
+        self.next_record_into(shared, &mut out).then_some(out)
     }
 
     /// The next record written over `out` (its buffers reused); `false`
@@ -540,13 +537,6 @@ pub(crate) struct CsvLayout {
 }
 
 impl CsvLayout {
-    /// A row as an input record.
-    pub(crate) fn cook(&self, coercer: &mut Coercer<'_>, row: Row<'_>, record: u64, line: u64) -> InputRecord {
-        let mut out = InputRecord::empty();
-        self.cook_into(coercer, row, (record, line), &mut out);
-        out
-    }
-
     /// A row as an input record, written over `out`: its id's text and its
     /// values reuse `out`'s buffers, so a reader that recycles its records
     /// allocates nothing per lead but the strings it keeps.
