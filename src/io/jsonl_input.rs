@@ -39,12 +39,6 @@ impl<'s> JsonlSource<'s> {
         JsonlSource { lines: Lines::new(input, MAX_LINE_BYTES), parser: ObjectParser::new(schema), done: false }
     }
 
-    /// The next record, or `None` at the end of the input.
-    pub(crate) fn next_record(&mut self, shared: &mut Shared<'s>) -> Option<InputRecord> {
-        let mut out = InputRecord::empty();
-        self.next_record_into(shared, &mut out).then_some(out)
-    }
-
     /// The next record written over `out` (its buffers reused); `false` at
     /// the end of the input.
     pub(crate) fn next_record_into(&mut self, shared: &mut Shared<'s>, out: &mut InputRecord) -> bool {

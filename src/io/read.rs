@@ -402,16 +402,8 @@ impl Iterator for LeadReader<'_> {
     type Item = InputRecord;
 
     fn next(&mut self) -> Option<InputRecord> {
-        match &mut self.source {
-            Source::Csv(csv) => csv.next_record(&mut self.shared),
-            Source::Jsonl(jsonl) => {
-                let mut record = jsonl.next_record(&mut self.shared)?;
-                if !self.keep.is_empty() {
-                    record.kept = jsonl.kept_of_last(&self.keep);
-                }
-                Some(record)
-            }
-        }
+        let mut record = InputRecord::empty();
+        self.next_into(&mut record).then_some(record)
     }
 }
 
