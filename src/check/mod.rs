@@ -166,7 +166,13 @@ fn scope<'a>(
 ) -> types::Scope<'a> {
     let lets: FxHashMap<&str, &ast::LetDecl> = decls.lets.iter().rev().map(|l| (l.name.name.as_str(), *l)).collect();
     let scores = decls.scores.iter().rev().map(|s| (s.name.name.as_str(), *s)).collect();
-    types::Scope { teams, lookups, lets, sources, tables, scores }
+    // Looked up once per rule: a scan of every team was a twentieth of
+    // checking 10,000 rules over 1,000 teams.
+    let mut team_ids = FxHashMap::default();
+    for (i, team) in (0u32..).zip(teams) {
+        team_ids.entry(team.name.as_str()).or_insert(program::TeamId(i));
+    }
+    types::Scope { teams, team_ids, lookups, lets, sources, tables, scores }
 }
 
 /// The lets (their conditions and whether anything refers to them) and

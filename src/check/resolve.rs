@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::program::{Lookup, LookupId, Member, Team, TeamId};
+use super::program::{Lookup, LookupId, Member, Team};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Written};
 use crate::schema::{ElementType, EnumId, EnumType, Field, FieldId, FieldType, Numbers, Schema};
 use crate::source::Span;
@@ -342,11 +342,6 @@ fn weight(member: &ast::MemberDecl, diagnostics: &mut Diagnostics) -> u32 {
             1
         }
     }
-}
-
-/// The id of a team by name.
-pub fn team_id(teams: &[Team], name: &str) -> Option<TeamId> {
-    teams.iter().position(|t| t.name == name).and_then(|i| u32::try_from(i).ok()).map(TeamId)
 }
 
 /// The id of a lookup by name.

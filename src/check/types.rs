@@ -7,7 +7,7 @@ use super::program::{
     Action, Arm, Cond, Derivation, HoursId, Lookup, Number, Ordering, RuleInfo, Scalar, Score, ScoreId, ScoreTerm,
     Split, Strategy, Table, TableId, Target, Team, Test, TestKind, WorkingHours, SPLIT_BUCKETS,
 };
-use super::resolve::{lookup_id, team_id, unknown_field};
+use super::resolve::{lookup_id, unknown_field};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Written};
 use crate::schema::dates::{self, TimeKind};
 use crate::schema::{ElementType, Field, FieldId, FieldType, Schema};
@@ -27,6 +27,8 @@ pub const STRATEGIES: &[&str] = &["round_robin", "weighted", "load_balanced", "r
 pub struct Scope<'a> {
     /// Teams.
     pub teams: &'a [Team],
+    /// Team name to id (the first team of a name, as declared).
+    pub team_ids: FxHashMap<&'a str, super::program::TeamId>,
     /// Lookups.
     pub lookups: &'a [Lookup],
     /// `let` declarations by name.
@@ -1034,7 +1036,7 @@ impl<'a> Checker<'a> {
     fn target(&mut self, target: &'a ast::Target) -> Option<Target> {
         match target {
             ast::Target::Team { name, strategy, .. } => {
-                let team = team_id(self.scope.teams, &name.name);
+                let team = self.scope.team_ids.get(name.name.as_str()).copied();
                 if team.is_none() {
                     self.diagnostics.push(
                         Diagnostic::new(Code::UnknownTeam, name.span, format!("unknown team `{}`", name.name))
