@@ -131,4 +131,39 @@ otherwise -> split test by account_id { 50% team a; 50% team b }
         assert_eq!(inputs, ["email", "company", "account_id", "region"], "{names:?}");
         assert!(names.len() > inputs.len(), "the derived fields are marked too: {names:?}");
     }
+
+    /// A key read only by a rep target's table column (`rep T[key].col`):
+    /// the derived column is read, so its key is.
+    #[test]
+    #[allow(clippy::unwrap_used, reason = "tests may fail loudly")]
+    fn a_table_column_target_reads_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("owners.csv"), "account,owner\nA1,ana@x.io\n").unwrap();
+        let source = r#"
+schema lead {
+  id: string
+  account: string?
+  company: string?
+}
+table owners from "owners.csv" key account {
+  owner: string
+}
+team a = ["a@x.io"]
+otherwise -> rep owners[account].owner else fallback a
+"#;
+        let path = dir.path().join("routing.route");
+        std::fs::write(&path, source).unwrap();
+        let checked = crate::check::check_file(&path).unwrap();
+        let Some(program) = checked.program else { panic!("{:?}", checked.diagnostics) };
+        let read = program.fields_read();
+        let input: Vec<&str> = program
+            .schema
+            .input_fields()
+            .iter()
+            .zip(&read)
+            .filter(|(_, read)| **read)
+            .map(|(f, _)| f.name.as_str())
+            .collect();
+        assert_eq!(input, ["account"]);
+    }
 }

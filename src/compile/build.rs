@@ -1086,11 +1086,9 @@ impl<'b, 'p> Finisher<'b, 'p> {
             codes: Vec::new(),
             code_strs: Vec::new(),
             symbols: self.builder.arena.symbols().to_vec(),
-            symbol_index: FxHashMap::default(),
             filter: None,
             stats: Stats::default(),
         };
-        dag.symbol_index = dag.symbols.iter().zip(0u32..).map(|(s, i)| (s.clone(), i)).collect();
         // The filter gets a work budget of its own, as large as the
         // builder's unless told otherwise: together they spend at most
         // twice `max_work`.

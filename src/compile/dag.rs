@@ -287,8 +287,6 @@ pub struct Dag {
     /// String literals of [`AtomCode::StrIn`] atoms.
     pub(super) code_strs: Vec<Box<str>>,
     pub(super) symbols: Vec<Box<str>>,
-    /// String literal to symbol, for classing a lead's strings in filters.
-    pub(super) symbol_index: FxHashMap<Box<str>, u32>,
     /// The bitset filter over every rule (the candidates of
     /// [`Dag::unchecked`], in order), when it was built.
     pub(super) filter: Option<Filter>,

@@ -218,9 +218,11 @@ impl SecondaryCounts {
         self.no_eligible_member += u64::from(secondary.reason == Reason::NoEligibleMember);
         let count = |map: &mut BTreeMap<String, u64>, key: &Option<Name>| {
             if let Some(key) = key.as_deref() {
-                match map.get_mut(key) {
-                    Some(n) => *n += 1,
-                    None => drop(map.insert(key.to_string(), 1)),
+                // Copied only the first time a key is seen.
+                if let Some(n) = map.get_mut(key) {
+                    *n += 1;
+                } else {
+                    map.insert(key.to_string(), 1);
                 }
             }
         };

@@ -211,9 +211,7 @@ impl<'s> Coercer<'s> {
             return None;
         }
         match f.ty {
-            FieldType::String if self.unread.get(field.index()).copied().unwrap_or(false) => {
-                Some(Value::Str(Box::default()))
-            }
+            FieldType::String if self.is_unread(field) => Some(Value::Str(Box::default())),
             FieldType::String => Some(Value::Str(Box::from(text))),
             FieldType::Int => text.parse().ok().map(Value::Int),
             FieldType::Float => plain_float(text).map(Value::Float),
@@ -221,6 +219,11 @@ impl<'s> Coercer<'s> {
             FieldType::Enum(id) => self.canonical.get(id.0 as usize)?.get(text).map(|&i| Value::Enum(i)),
             FieldType::List(_) | FieldType::Date | FieldType::DateTime => None,
         }
+    }
+
+    /// Whether `field` is a string the run never reads ([`Coercer::keeping`]).
+    fn is_unread(&self, field: FieldId) -> bool {
+        self.unread.get(field.index()).copied().unwrap_or(false)
     }
 
     /// Checks that a required field is not absent.
@@ -245,9 +248,7 @@ impl<'s> Coercer<'s> {
         let means_absent = text.is_empty() || self.schema.is_missing_marker(text);
         match Shape::of(f.ty) {
             Shape::Scalar(_) if means_absent => Ok(Value::Absent),
-            Shape::Scalar(_) if self.unread.get(field.index()).copied().unwrap_or(false) => {
-                Ok(Value::Str(Box::default()))
-            }
+            Shape::Scalar(_) if self.is_unread(field) => Ok(Value::Str(Box::default())),
             Shape::Scalar(ty) => self.scalar_text(ty, text, f.format.as_deref()),
             Shape::List(_) if means_absent => Ok(Value::List(Vec::new())),
             Shape::List(ty) => {

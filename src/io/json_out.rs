@@ -117,6 +117,14 @@ fn push_key(out: &mut Vec<u8>, key: &str, first: bool) {
     out.extend_from_slice(b"\":");
 }
 
+/// Appends one of the fixed names ([`push_name`]) or `null`.
+fn push_opt_name(out: &mut Vec<u8>, name: Option<&str>) {
+    match name {
+        Some(name) => push_name(out, name),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
 /// Appends a string or `null`.
 fn push_opt_str(out: &mut Vec<u8>, text: Option<&str>) {
     match text {
@@ -171,10 +179,7 @@ pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"target\":");
-    match decision.target {
-        Some(kind) => push_name(out, target_name(kind)),
-        None => out.extend_from_slice(b"null"),
-    }
+    push_opt_name(out, decision.target.map(target_name));
     out.extend_from_slice(b",\"team\":");
     push_opt_str(out, decision.team.as_deref());
     out.extend_from_slice(b",\"queue\":");
@@ -182,10 +187,7 @@ pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option
     out.extend_from_slice(b",\"assignee\":");
     push_opt_str(out, decision.assignee.as_deref());
     out.extend_from_slice(b",\"strategy\":");
-    match decision.strategy {
-        Some(strategy) => push_name(out, strategy),
-        None => out.extend_from_slice(b"null"),
-    }
+    push_opt_name(out, decision.strategy);
     out.extend_from_slice(b",\"fallback\":");
     out.extend_from_slice(if decision.fallback { b"true" } else { b"false" });
     out.extend_from_slice(b",\"reason\":");
