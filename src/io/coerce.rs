@@ -116,9 +116,38 @@ pub struct Coercer<'s> {
     canonical: Vec<FxHashMap<&'s str, u32>>,
     /// Lowercasing buffer for case-insensitive enum lookups.
     scratch: String,
-    /// Per field: a string the run never reads, checked but not kept
-    /// (see [`Coercer::keeping`]).
-    unread: Vec<bool>,
+    /// Per field: how [`Coercer::plain_cell`] reads it, worked out once
+    /// rather than from the schema's types for every cell.
+    plain: Vec<Plain>,
+}
+
+/// How [`Coercer::plain_cell`] reads a field's plain cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plain {
+    /// A string the run never reads: checked, not kept ([`Coercer::keeping`]).
+    Unread,
+    Str,
+    Int,
+    Float,
+    Bool,
+    /// A value of this enum (an index into `Coercer::canonical`).
+    Enum(u32),
+    /// A list, a date or a time: never plain.
+    Never,
+}
+
+impl Plain {
+    fn of(ty: FieldType, read: bool) -> Plain {
+        match ty {
+            FieldType::String if read => Plain::Str,
+            FieldType::String => Plain::Unread,
+            FieldType::Int => Plain::Int,
+            FieldType::Float => Plain::Float,
+            FieldType::Bool => Plain::Bool,
+            FieldType::Enum(id) => Plain::Enum(id.0),
+            FieldType::List(_) | FieldType::Date | FieldType::DateTime => Plain::Never,
+        }
+    }
 }
 
 impl<'s> Coercer<'s> {
@@ -135,7 +164,8 @@ impl<'s> Coercer<'s> {
                 map
             })
             .collect();
-        Coercer { schema, canonical, scratch: String::new(), unread: Vec::new() }
+        let plain = schema.fields.iter().map(|f| Plain::of(f.ty, true)).collect();
+        Coercer { schema, canonical, scratch: String::new(), plain }
     }
 
     /// Keeps only the string fields `read` marks (by [`FieldId`]; see
@@ -145,12 +175,12 @@ impl<'s> Coercer<'s> {
     /// allocation, instead of a copy of the input.
     #[must_use]
     pub fn keeping(mut self, read: &[bool]) -> Coercer<'s> {
-        self.unread = self
+        self.plain = self
             .schema
             .fields
             .iter()
             .zip(read.iter().chain(std::iter::repeat(&true)))
-            .map(|(field, &read)| field.ty == FieldType::String && !read)
+            .map(|(field, &read)| Plain::of(field.ty, read))
             .collect();
         self
     }
@@ -203,27 +233,42 @@ impl<'s> Coercer<'s> {
     /// gives the same (a property test holds the two together). Going
     /// through the general path's layers for every cell was a fifth of
     /// reading a CSV export.
-    #[inline]
-    fn plain_cell(&self, field: FieldId, raw: &str) -> Option<Value> {
-        let f = self.schema.fields.get(field.index())?;
+    #[inline(always)]
+    pub(crate) fn plain_cell(&self, field: FieldId, raw: &str) -> Option<Value> {
+        self.plain_with(field, raw, |value| value)
+    }
+
+    /// [`Coercer::plain_cell`] pushed onto `values`; whether it was plain.
+    /// Each type pushes its own value: building one `Value` and then
+    /// moving it cost a store-forwarding stall per cell (its halves
+    /// written one way, read back the other).
+    #[inline(always)]
+    pub(crate) fn push_plain_cell(&self, field: FieldId, raw: &str, values: &mut Vec<Value>) -> bool {
+        self.plain_with(field, raw, |value| values.push(value)).is_some()
+    }
+
+    /// The plain cell's value given to `emit`, in each type's own branch.
+    #[inline(always)]
+    fn plain_with<R>(&self, field: FieldId, raw: &str, emit: impl FnOnce(Value) -> R) -> Option<R> {
+        let plain = *self.plain.get(field.index())?;
         let text = trim(raw);
         if text.is_empty() || self.schema.is_missing_marker(text) {
             return None;
         }
-        match f.ty {
-            FieldType::String if self.is_unread(field) => Some(Value::Str(Box::default())),
-            FieldType::String => Some(Value::Str(Box::from(text))),
-            FieldType::Int => text.parse().ok().map(Value::Int),
-            FieldType::Float => plain_float(text).map(Value::Float),
-            FieldType::Bool => parse_bool(text).map(Value::Bool),
-            FieldType::Enum(id) => self.canonical.get(id.0 as usize)?.get(text).map(|&i| Value::Enum(i)),
-            FieldType::List(_) | FieldType::Date | FieldType::DateTime => None,
-        }
+        Some(match plain {
+            Plain::Unread => emit(Value::Str(Box::default())),
+            Plain::Str => emit(Value::Str(Box::from(text))),
+            Plain::Int => emit(Value::Int(text.parse().ok()?)),
+            Plain::Float => emit(Value::Float(plain_float(text)?)),
+            Plain::Bool => emit(Value::Bool(parse_bool(text)?)),
+            Plain::Enum(id) => emit(Value::Enum(*self.canonical.get(id as usize)?.get(text)?)),
+            Plain::Never => return None,
+        })
     }
 
     /// Whether `field` is a string the run never reads ([`Coercer::keeping`]).
     fn is_unread(&self, field: FieldId) -> bool {
-        self.unread.get(field.index()).copied().unwrap_or(false)
+        self.plain.get(field.index()) == Some(&Plain::Unread)
     }
 
     /// Checks that a required field is not absent.

@@ -7,6 +7,7 @@
 
 use std::io;
 
+use super::swar;
 use crate::eval::{Decision, LeadError, TargetKind};
 
 /// What to escape, per byte, as serde_json does: `"` and `\`, and every
@@ -40,21 +41,15 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
 /// are tested as a word too, padded with a byte that needs no escape.
 fn clean_prefix(bytes: &[u8]) -> usize {
     let mut clean = 0;
-    let mut chunks = bytes.chunks_exact(8);
+    let mut chunks = bytes.as_chunks::<8>().0.iter();
     for chunk in chunks.by_ref() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        if !clean_word(u64::from_ne_bytes(word)) {
+        if !clean_word(swar::load(chunk)) {
             return clean;
         }
         clean += 8;
     }
-    let tail = chunks.remainder();
-    let mut word = [b'a'; 8];
-    if let Some(head) = word.get_mut(..tail.len()) {
-        head.copy_from_slice(tail);
-    }
-    if clean_word(u64::from_ne_bytes(word)) {
+    let tail = bytes.get(clean..).unwrap_or_default();
+    if clean_word(swar::load_padded(tail, b'a')) {
         clean += tail.len();
     }
     clean
@@ -62,16 +57,11 @@ fn clean_prefix(bytes: &[u8]) -> usize {
 
 /// Whether no byte of `word` needs an escape.
 fn clean_word(word: u64) -> bool {
-    const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Whether some byte of `word` is zero: the classic bit trick, exact as
-    // a yes or no (it may misplace which byte, which does not matter here).
-    let has_zero = |word: u64| word.wrapping_sub(LOW) & !word & HIGH != 0;
     // Below 0x20: some byte of `word & !0x1f` is zero (0x80 and up never
     // are).
-    let control = has_zero(word & u64::from_ne_bytes([0xE0; 8]));
-    let quote = has_zero(word ^ u64::from_ne_bytes([b'"'; 8]));
-    let backslash = has_zero(word ^ u64::from_ne_bytes([b'\\'; 8]));
+    let control = swar::has_zero(word & swar::splat(0xE0));
+    let quote = swar::has_zero(word ^ swar::splat(b'"'));
+    let backslash = swar::has_zero(word ^ swar::splat(b'\\'));
     !(control || quote || backslash)
 }
 

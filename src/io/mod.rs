@@ -54,6 +54,7 @@ mod jsonl_input;
 mod lines;
 mod messages;
 mod read;
+mod swar;
 mod write;
 
 pub use coerce::{Coercer, FieldError};
