@@ -201,8 +201,9 @@ fn jobs_give_the_same_bytes_state_and_summary_for_any_number_of_threads() {
     let dir = tempfile::tempdir().unwrap();
     for (name, jsonl) in [("leads.csv", false), ("leads.jsonl", true)] {
         let leads = dir.path().join(name);
-        // Several batches of 1,024, the last one short.
-        std::fs::write(&leads, desk_leads(5000, jsonl)).unwrap();
+        // More batches of 1,024 than threads (which take them in any
+        // order), the last one short.
+        std::fs::write(&leads, desk_leads(12_000, jsonl)).unwrap();
         let mut outputs = Vec::new();
         for jobs in ["1", "2", "4", "7"] {
             let state = dir.path().join(format!("state-{name}-{jobs}.json"));
@@ -228,7 +229,7 @@ fn jobs_give_the_same_bytes_state_and_summary_for_any_number_of_threads() {
             ];
             let r = run(&args);
             assert_eq!(r.code, 0, "{}", r.stderr);
-            assert_eq!(r.stdout.lines().count(), 5000);
+            assert_eq!(r.stdout.lines().count(), 12_000);
             outputs.push((jobs, r.stdout, r.stderr, std::fs::read_to_string(&state).unwrap()));
         }
         let (_, stdout, stderr, state) = &outputs[0];

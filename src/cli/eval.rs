@@ -155,6 +155,12 @@ pub enum OutputFormatArg {
 
 /// Runs `route eval`.
 pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
+    let jobs = args.jobs.map_or_else(default_jobs, usize::from);
+    // --jobs bounds the whole run, loading included: a big rule file is
+    // parsed on that many threads too (`syntax::parse`). The pool can be
+    // set once a process; a second set (tests running `run` in-process)
+    // keeps the first, which only changes how many threads parse.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
     let checked = check_project(&args.project, &args.access)?;
     let Some(program) = checked.program else {
         render_errors(&checked.sources, &checked.diagnostics);
@@ -219,7 +225,6 @@ pub fn run(args: &EvalArgs) -> Result<Exit, AppError> {
             route(&mut record, rule)
         }
         Input::Many(mut reader, path) => {
-            let jobs = args.jobs.map_or_else(default_jobs, usize::from);
             let moment = compiled.program.moment(now);
             let routed =
                 parallel::route_all(&mut reader, &compiled, &moment, jobs, &mut |n| progress.tick(n), &mut route);

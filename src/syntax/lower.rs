@@ -19,6 +19,9 @@ struct RouteParser;
 
 type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
+/// One declaration parsed: the item, or why it did not parse.
+pub(super) type Parsed = Result<Item>;
+
 /// Parses one declaration found at `offset` in file `file`.
 pub fn declaration(file: FileId, text: &str, offset: usize) -> Result<Item> {
     let mut pairs = RouteParser::parse(Rule::declaration_only, text)

@@ -50,7 +50,8 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
     for &(at, c) in &scan.trivia.bidi {
         diagnostics.push(bidi_warning(file, at, c));
     }
-    for chunk in &scan.chunks {
+    let parsed = parse_chunks(file, text, &scan.chunks);
+    for (chunk, parsed) in scan.chunks.iter().zip(parsed) {
         if chunk.too_deep_at.is_some() || chunk.unterminated_string_at.is_some() {
             let source = text.get(chunk.start..chunk.end).unwrap_or("");
             module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
@@ -73,9 +74,11 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
             continue;
         }
         let source = text.get(chunk.start..chunk.end).unwrap_or("");
-        match lower::declaration(file, source, chunk.start) {
-            Ok(item) => module.items.push(item),
-            Err(error) => {
+        match parsed {
+            Some(Ok(item)) => module.items.push(item),
+            // Every chunk that is neither too deep nor unterminated was parsed.
+            None => {}
+            Some(Err(error)) => {
                 module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
                 let mut error = match chunk.unclosed_at {
                     Some(at) => unclosed(file, text, at, &error),
@@ -88,6 +91,28 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
     }
     module.trivia = scan.trivia;
     (module, diagnostics)
+}
+
+/// Declarations from which a file's are parsed on several threads (when
+/// the process has them: `route eval --jobs` sets how many). Below it,
+/// starting the threads would cost more than they save; a generated file
+/// of thousands of rules spent two thirds of its loading here.
+const PARALLEL_FROM: usize = 512;
+
+/// Each chunk's declaration, in chunk order: `None` for a chunk not to be
+/// parsed (too deep, or with an unterminated string). Every chunk is
+/// parsed on its own, so the result is the same on any number of threads.
+fn parse_chunks(file: FileId, text: &str, chunks: &[split::Chunk]) -> Vec<Option<lower::Parsed>> {
+    let one = |chunk: &split::Chunk| {
+        let broken = chunk.too_deep_at.is_some() || chunk.unterminated_string_at.is_some();
+        let source = text.get(chunk.start..chunk.end).unwrap_or("");
+        (!broken).then(|| lower::declaration(file, source, chunk.start))
+    };
+    if chunks.len() < PARALLEL_FROM {
+        return chunks.iter().map(one).collect();
+    }
+    use rayon::prelude::*;
+    chunks.par_iter().with_min_len(PARALLEL_FROM / 8).map(one).collect()
 }
 
 /// What a declaration that failed to parse would have declared: its first
@@ -150,4 +175,41 @@ fn unclosed(file: FileId, text: &str, at: usize, error: &Diagnostic) -> Diagnost
         } else {
             format!("add the missing `{closer}`; declarations after this one are read on their own")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write;
+
+    use super::*;
+
+    /// A file big enough to be parsed on several threads, broken
+    /// declarations and comments among the good ones.
+    fn big_file() -> String {
+        let mut text = String::from("schema lead {\n  region: string\n  n: int\n}\nteam a = [\"x@acme.io\"]\n");
+        for i in 0..PARALLEL_FROM * 3 {
+            let _ = match i % 97 {
+                0 => writeln!(text, "when region == \"R{i}\" and -> team a"),
+                1 => writeln!(text, "# a note on rule {i}\nr{i}: when n > {i}\n  and region != \"Q\" -> team a"),
+                _ => writeln!(text, "when region == \"R{i}\" and n >= {i} -> team a"),
+            };
+        }
+        text
+    }
+
+    fn parse_on(threads: usize, text: &str) -> String {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let (module, diagnostics) = pool.install(|| parse(FileId(0), text));
+        format!("{module:?}\n{diagnostics:?}")
+    }
+
+    #[test]
+    fn a_big_file_parses_the_same_on_any_number_of_threads() {
+        let text = big_file();
+        let one = parse_on(1, &text);
+        assert!(one.contains("FailedDecl"), "the broken declarations are in the module");
+        for threads in [2, 3, 8] {
+            assert!(parse_on(threads, &text) == one, "{threads} threads parsed otherwise than one");
+        }
+    }
 }
