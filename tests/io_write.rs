@@ -237,7 +237,24 @@ mod direct_json {
         #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
         #[test]
-        fn jsonl_record_is_what_serde_json_writes(decisions in proptest::collection::vec(decision(), 1..4)) {
+        fn jsonl_record_is_what_serde_json_writes(
+            decisions in proptest::collection::vec(decision(), 1..4),
+            again in proptest::collection::vec((any::<proptest::sample::Index>(), text(), any::<bool>(), reason(), any::<bool>()), 0..6),
+        ) {
+            // Decisions sharing names (as a run's do): the writer copies
+            // the fixed fields it wrote before, which must tell apart
+            // every field that differs.
+            let mut decisions = decisions;
+            for (which, lead, fallback, reason, other_line) in again {
+                let mut twin = which.get(&decisions).clone();
+                twin.lead = lead;
+                twin.fallback = fallback;
+                twin.reason = reason;
+                if other_line {
+                    twin.line = twin.line.map(|line| line.wrapping_add(1));
+                }
+                decisions.push(twin);
+            }
             let mut expected = String::new();
             for decision in &decisions {
                 expected.push_str(&serde_json::to_string(decision).unwrap());

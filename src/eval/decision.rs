@@ -8,7 +8,7 @@ use serde::Serialize;
 pub type Name = std::sync::Arc<str>;
 
 /// What finally received the lead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetKind {
     /// A team member.

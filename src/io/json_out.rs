@@ -7,8 +7,10 @@
 
 use std::io;
 
+use rustc_hash::FxHashMap;
+
 use super::swar;
-use crate::eval::{Decision, LeadError, TargetKind};
+use crate::eval::{Decision, LeadError, Name, Reason, TargetKind};
 
 /// What to escape, per byte, as serde_json does: `"` and `\`, and every
 /// control character below 0x20 (DEL and non-ASCII pass unchanged).
@@ -157,10 +159,97 @@ pub(crate) fn target_name(kind: TargetKind) -> &'static str {
 /// # Errors
 /// Only when serde_json fails on one of the optional parts (it does not
 /// for these types).
-pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option<Kept<'_>>) -> io::Result<()> {
+pub(crate) fn push_decision(
+    out: &mut Vec<u8>,
+    tails: &mut Tails,
+    decision: &Decision,
+    kept: Option<Kept<'_>>,
+) -> io::Result<()> {
     out.push(b'{');
     out.extend_from_slice(b"\"lead\":");
     push_str(out, &decision.lead);
+    tails.push(out, decision);
+    // The optional parts, in the field order serde writes: the rarer ones
+    // (a split, a second owner, the explanation, scores) through
+    // serde_json itself.
+    push_serde(out, "split", decision.split.as_ref())?;
+    push_serde(out, "secondary", decision.secondary.as_ref())?;
+    if let Some(error) = &decision.error {
+        out.extend_from_slice(b",\"error\":");
+        push_error(out, error);
+    }
+    push_serde(out, "trace", decision.trace.as_ref())?;
+    push_serde(out, "distribution", decision.distribution.as_ref())?;
+    push_serde(out, "scores", decision.scores.as_ref())?;
+    if let Some(kept) = kept {
+        out.extend_from_slice(b",\"kept\":");
+        push_kept(out, kept);
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// The fixed fields of the decision records written so far, from `"rule"`
+/// to `"reason"`, as bytes: a run's decisions have few distinct ones (a
+/// rule, its team, one of its reps), so most records copy theirs instead
+/// of writing eight fields again. Keyed by the names' addresses, not their
+/// text: the names are shared (`eval::Name`), and an entry holds its names
+/// so that no address is reused while it is kept. Bounded: emptied when
+/// it holds [`Tails::MAX`].
+#[derive(Debug, Default)]
+pub(crate) struct Tails {
+    written: FxHashMap<TailKey, Tail>,
+}
+
+/// A decision's fixed fields, each name by its address (0 for none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct TailKey {
+    names: [usize; 4],
+    strategy: usize,
+    line: Option<u32>,
+    target: Option<TargetKind>,
+    fallback: bool,
+    reason: Reason,
+}
+
+#[derive(Debug)]
+struct Tail {
+    bytes: Box<[u8]>,
+    /// The names the key's addresses are of, kept alive.
+    _names: [Option<Name>; 4],
+}
+
+impl Tails {
+    /// Distinct tails kept at most (a few hundred kilobytes).
+    const MAX: usize = 4096;
+
+    /// Appends `decision`'s fields from `"rule"` to `"reason"`.
+    fn push(&mut self, out: &mut Vec<u8>, decision: &Decision) {
+        let names = [&decision.rule, &decision.team, &decision.queue, &decision.assignee];
+        let key = TailKey {
+            names: names.map(|name| name.as_ref().map_or(0, |name| name.as_ptr() as usize)),
+            strategy: decision.strategy.map_or(0, |name| name.as_ptr() as usize),
+            line: decision.line,
+            target: decision.target,
+            fallback: decision.fallback,
+            reason: decision.reason,
+        };
+        if let Some(tail) = self.written.get(&key) {
+            out.extend_from_slice(&tail.bytes);
+            return;
+        }
+        let start = out.len();
+        push_tail(out, decision);
+        if self.written.len() >= Self::MAX {
+            self.written.clear();
+        }
+        let bytes = out.get(start..).unwrap_or_default().into();
+        self.written.insert(key, Tail { bytes, _names: names.map(Option::clone) });
+    }
+}
+
+/// The fields from `"rule"` to `"reason"`, written out.
+fn push_tail(out: &mut Vec<u8>, decision: &Decision) {
     out.extend_from_slice(b",\"rule\":");
     push_opt_str(out, decision.rule.as_deref());
     out.extend_from_slice(b",\"line\":");
@@ -182,24 +271,6 @@ pub(crate) fn push_decision(out: &mut Vec<u8>, decision: &Decision, kept: Option
     out.extend_from_slice(if decision.fallback { b"true" } else { b"false" });
     out.extend_from_slice(b",\"reason\":");
     push_name(out, decision.reason.as_str());
-    // The optional parts, in the field order serde writes: the rarer ones
-    // (a split, a second owner, the explanation, scores) through
-    // serde_json itself.
-    push_serde(out, "split", decision.split.as_ref())?;
-    push_serde(out, "secondary", decision.secondary.as_ref())?;
-    if let Some(error) = &decision.error {
-        out.extend_from_slice(b",\"error\":");
-        push_error(out, error);
-    }
-    push_serde(out, "trace", decision.trace.as_ref())?;
-    push_serde(out, "distribution", decision.distribution.as_ref())?;
-    push_serde(out, "scores", decision.scores.as_ref())?;
-    if let Some(kept) = kept {
-        out.extend_from_slice(b",\"kept\":");
-        push_kept(out, kept);
-    }
-    out.push(b'}');
-    Ok(())
 }
 
 /// Appends `,"key":VALUE` through serde_json when there is a value (the

@@ -58,6 +58,7 @@ enum Sink<W: Write> {
 struct JsonlSink<W: Write> {
     out: W,
     buf: Vec<u8>,
+    tails: json_out::Tails,
 }
 
 /// How many bytes of records the JSONL writer gathers before writing them.
@@ -97,7 +98,11 @@ impl<W: Write> DecisionWriter<W> {
     /// A writer of `format` to `w`.
     pub fn new(w: W, format: OutputFormat) -> DecisionWriter<W> {
         let sink = match format {
-            OutputFormat::Jsonl => Sink::Jsonl(JsonlSink { out: w, buf: Vec::with_capacity(FLUSH_AT + 4096) }),
+            OutputFormat::Jsonl => Sink::Jsonl(JsonlSink {
+                out: w,
+                buf: Vec::with_capacity(FLUSH_AT + 4096),
+                tails: json_out::Tails::default(),
+            }),
             OutputFormat::Csv => Sink::Csv(Box::new(CsvSink {
                 writer: csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w),
                 header_written: false,
@@ -169,7 +174,7 @@ impl<W: Write> DecisionWriter<W> {
         let kept = (!self.kept.is_empty()).then_some(Kept { names: &self.kept, values: kept });
         match &mut self.sink {
             Sink::Jsonl(sink) => {
-                json_out::push_decision(&mut sink.buf, decision, kept)?;
+                json_out::push_decision(&mut sink.buf, &mut sink.tails, decision, kept)?;
                 sink.buf.push(b'\n');
                 if sink.buf.len() >= FLUSH_AT {
                     sink.out.write_all(&sink.buf)?;
@@ -254,7 +259,7 @@ impl<W: Write> DecisionWriter<W> {
     /// When writing or flushing fails.
     pub fn finish(self) -> io::Result<W> {
         match self.sink {
-            Sink::Jsonl(JsonlSink { mut out, buf }) => {
+            Sink::Jsonl(JsonlSink { mut out, buf, .. }) => {
                 out.write_all(&buf)?;
                 out.flush()?;
                 Ok(out)
