@@ -91,6 +91,19 @@ fn a_full_disk_fails_the_run_and_keeps_the_previous_state() {
     assert_eq!(std::fs::read_to_string(&state).unwrap(), before);
 }
 
+/// A write that fails with batches still in flight on every worker: the
+/// run stops (no thread left waiting on another) and says why.
+#[test]
+fn a_full_disk_mid_run_on_several_threads_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let leads = leads(dir.path(), 40_000);
+    for jobs in ["2", "3"] {
+        let (code, _, stderr) = eval(&["--leads", s(&leads), "-o", "/dev/full", "--jobs", jobs]);
+        assert_eq!(code, 2, "--jobs {jobs}: {stderr}");
+        assert!(stderr.contains("cannot write the decisions"), "--jobs {jobs}: {stderr}");
+    }
+}
+
 #[test]
 fn a_state_that_cannot_be_written_stops_the_run_before_any_decision() {
     let dir = tempfile::tempdir().unwrap();
