@@ -127,6 +127,14 @@ pub struct Field {
     pub span: Span,
 }
 
+impl Field {
+    /// A field read from the column of its own name, with no input format,
+    /// declared nowhere: for schemas built in code (tests, benchmarks).
+    pub fn named(name: &str, ty: FieldType, optional: bool) -> Field {
+        Field { name: name.to_string(), column: name.to_string(), ty, optional, format: None, span: Span::default() }
+    }
+}
+
 /// An enum's values and every accepted spelling.
 #[derive(Debug, Clone, Default)]
 pub struct EnumType {

@@ -54,14 +54,7 @@ const REVENUE_CUTS: &[f64] = &[1e6, 5e6, 1e7, 5e7, 1e8, 5e8, 1e9];
 const SCORE_CUTS: &[f64] = &[20.0, 30.0, 40.0, 60.0, 70.0, 75.0, 80.0, 85.0, 90.0];
 
 fn schema() -> Schema {
-    let field = |name: &str, ty: FieldType, optional: bool| Field {
-        name: name.to_string(),
-        column: name.to_string(),
-        ty,
-        optional,
-        format: None,
-        span: Span::default(),
-    };
+    let field = Field::named;
     let values = |v: &[&str]| EnumType::new(v.iter().map(|s| s.to_string()).collect());
     Schema {
         fields: vec![

@@ -581,11 +581,9 @@ mod tests {
 
     use super::*;
     use crate::schema::{EnumType, Field};
-    use crate::source::{FileId, Span};
 
     fn field(name: &str, ty: FieldType, optional: bool) -> Field {
-        let span = Span::new(FileId(0), 0, 0);
-        Field { name: name.to_string(), column: name.to_string(), ty, optional, format: None, span }
+        Field::named(name, ty, optional)
     }
 
     /// A field of every type, required and optional, a marker, an alias.

@@ -10,6 +10,10 @@
 //! each key is looked up in a [`ColumnMap`] built once per input, a known
 //! key's value is coerced straight into its field's [`Value`], and unknown
 //! keys are skipped with `IgnoredAny`, so no `serde_json::Value` is built.
+//! A line that is a flat object of plain values (most are) is read first
+//! by [`flat`], a quote-to-quote walk through the same visitor, which
+//! declines anything else to serde_json; a property test holds the two
+//! readers together.
 //!
 //! INVARIANT: the seeds descend at most three levels (object, list, element);
 //! anything deeper is skipped with `IgnoredAny`, which serde_json does
@@ -132,6 +136,8 @@ pub(crate) struct ObjectParser<'s> {
     /// every line has none).
     dirty: bool,
     id_field: Option<FieldId>,
+    /// Where the quotes of the line being read are (see [`flat`]).
+    quotes: Vec<usize>,
 }
 
 impl<'s> ObjectParser<'s> {
@@ -142,7 +148,106 @@ impl<'s> ObjectParser<'s> {
             errors: vec![None; schema.fields.len()],
             dirty: false,
             id_field: schema.id_field,
+            quotes: Vec::new(),
         }
+    }
+
+    /// Readies the parser and `values` for a new object.
+    fn start(&mut self, values: &mut Vec<Value>, field_count: usize) {
+        values.clear();
+        values.resize(field_count, Value::Absent);
+        self.matched.fill(Match::None);
+        if std::mem::take(&mut self.dirty) {
+            self.errors.fill(None);
+        }
+    }
+
+    /// The field a key's value is read into (and whether it is the id),
+    /// when the key names one and matches it better than any key before;
+    /// `None` when the value is to be skipped.
+    fn claim(&mut self, key: Option<(FieldId, Match)>) -> Option<(FieldId, bool)> {
+        let (field, quality) = key?;
+        let matched = self.matched.get_mut(field.index())?;
+        if quality <= *matched {
+            return None;
+        }
+        *matched = quality;
+        Some((field, self.id_field == Some(field)))
+    }
+
+    /// A claimed field's value (or why it is invalid), and the id's text.
+    fn store(&mut self, values: &mut [Value], id: &mut Option<String>, field: FieldId, read: Read) {
+        let (Some(value), Some(error)) = (values.get_mut(field.index()), self.errors.get_mut(field.index())) else {
+            return;
+        };
+        match read.value {
+            Ok(v) => {
+                *value = v;
+                *error = None;
+            }
+            Err(e) => {
+                *value = Value::Absent;
+                *error = Some(e);
+                self.dirty = true;
+            }
+        }
+        if self.id_field == Some(field) {
+            *id = read.id;
+        }
+    }
+
+    /// Reads a flat object of plain values (see [`flat`]) without
+    /// serde_json's deserializer: each key looked up and each value coerced
+    /// as the seeds do, through the same visitor. `false` for any other
+    /// text (the parser and `values` must then be started again), which
+    /// serde_json reads, errors and all.
+    fn read_flat(
+        &mut self,
+        coercer: &mut Coercer<'s>,
+        text: &str,
+        values: &mut [Value],
+        id: &mut Option<String>,
+    ) -> bool {
+        let mut quotes = std::mem::take(&mut self.quotes);
+        let mut position = 0;
+        let read = flat::pairs(text, &mut quotes, |key, value| {
+            let key = self.columns.lookup_at(position, key);
+            position += 1;
+            let Some((field, want_id)) = self.claim(key) else { return true };
+            // A plain string (an enum value, a country code) straight into
+            // its field, as `ValueSeed::visit_str` would put it.
+            if let (flat::Value::Str(text), false) = (value, want_id) {
+                if let Some(plain) = coercer.plain_cell(field, text) {
+                    if let (Some(slot), Some(error)) =
+                        (values.get_mut(field.index()), self.errors.get_mut(field.index()))
+                    {
+                        (*slot, *error) = (plain, None);
+                    }
+                    return true;
+                }
+            }
+            let seed = ValueSeed { coercer: &mut *coercer, field, want_id };
+            let read = match value {
+                flat::Value::Str(text) => seed.visit_str::<serde_json::Error>(text),
+                flat::Value::Bool(b) => seed.visit_bool::<serde_json::Error>(b),
+                flat::Value::Null => seed.visit_unit::<serde_json::Error>(),
+                // serde_json's own reading of the number, so that it is
+                // the same value (an int, or a float rounded as it rounds).
+                flat::Value::Number(number) => {
+                    let mut de = serde_json::Deserializer::from_str(number);
+                    seed.deserialize(&mut de).and_then(|read| de.end().map(|()| read))
+                }
+            };
+            match read {
+                Ok(read) => {
+                    self.store(values, id, field, read);
+                    true
+                }
+                Err(_) => false,
+            }
+        });
+        self.quotes = quotes;
+        read
     }
 }
 
@@ -177,31 +282,50 @@ pub(crate) fn parse_object_into<'s>(
     (record, line): (u64, u64),
     out: &mut InputRecord,
 ) {
+    parse_object_with(parser, coercer, bytes, (record, line), out, true);
+}
+
+/// [`parse_object_into`], trying the flat reader first when `flat`
+/// (`false` in the test that holds the two readers together).
+fn parse_object_with<'s>(
+    parser: &mut ObjectParser<'s>,
+    coercer: &mut Coercer<'s>,
+    bytes: &[u8],
+    (record, line): (u64, u64),
+    out: &mut InputRecord,
+    flat: bool,
+) {
     let schema = coercer.schema();
     let field_count = schema.fields.len();
     let mut values = super::read::recycle_values(&mut out.lead);
-    values.resize(field_count, Value::Absent);
     out.kept.clear();
-    parser.matched.fill(Match::None);
-    if std::mem::take(&mut parser.dirty) {
-        parser.errors.fill(None);
-    }
+    parser.start(&mut values, field_count);
     let mut id = None;
     let mut found = None;
 
-    let seed = ObjectSeed {
-        parser: &mut *parser,
-        coercer: &mut *coercer,
-        values: &mut values,
-        id: &mut id,
-        found: &mut found,
-    };
     // A line checked as UTF-8 once spares serde_json checking every string
     // in it (a tenth of reading JSONL); a line that is not valid UTF-8 is
-    // read as bytes, and serde_json says where it goes wrong.
-    let read = match std::str::from_utf8(bytes) {
-        Ok(text) => read_object(serde_json::Deserializer::from_str(text), seed),
-        Err(_) => read_object(serde_json::Deserializer::from_slice(bytes), seed),
+    // read as bytes, and serde_json says where it goes wrong. Most lines
+    // are flat objects of plain values, read without serde_json's
+    // deserializer (its string scanning alone was a sixth of reading them).
+    let text = std::str::from_utf8(bytes).ok();
+    let read = match text {
+        Some(text) if flat && parser.read_flat(coercer, text, &mut values, &mut id) => Ok(()),
+        _ => {
+            parser.start(&mut values, field_count);
+            id = None;
+            let seed = ObjectSeed {
+                parser: &mut *parser,
+                coercer: &mut *coercer,
+                values: &mut values,
+                id: &mut id,
+                found: &mut found,
+            };
+            match text {
+                Some(text) => read_object(serde_json::Deserializer::from_str(text), seed),
+                None => read_object(serde_json::Deserializer::from_slice(bytes), seed),
+            }
+        }
     };
     if let Err(error) = read {
         let message = match found {
@@ -315,40 +439,12 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
         let mut position = 0;
         while let Some(key) = map.next_key_seed(KeySeed { columns: &mut parser.columns, position })? {
             position += 1;
-            let Some((field, quality)) = key else {
+            let Some((field, want_id)) = parser.claim(key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            let slot = (
-                parser.matched.get_mut(field.index()),
-                values.get_mut(field.index()),
-                parser.errors.get_mut(field.index()),
-            );
-            let (Some(matched), Some(value), Some(error)) = slot else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            if quality <= *matched {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            *matched = quality;
-            let want_id = parser.id_field == Some(field);
             let read = map.next_value_seed(ValueSeed { coercer: &mut *coercer, field, want_id })?;
-            match read.value {
-                Ok(v) => {
-                    *value = v;
-                    *error = None;
-                }
-                Err(e) => {
-                    *value = Value::Absent;
-                    *error = Some(e);
-                    parser.dirty = true;
-                }
-            }
-            if want_id {
-                *id = read.id;
-            }
+            parser.store(values, id, field, read);
         }
         Ok(())
     }
@@ -577,5 +673,313 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Element, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Err(FieldError { value: None, message: messages::nested_in_list("an object") }))
+    }
+}
+
+/// The flat objects most JSONL leads are, read without serde_json's
+/// deserializer: `{"key": value, ...}` whose values are strings, numbers,
+/// `true`, `false` or `null`, on a line with no backslash and no control
+/// character (so no escape, and every `"` opens or closes a string). One
+/// pass eight bytes a step finds the quotes; the object is then walked
+/// from quote to quote. It accepts nothing serde_json rejects; anything
+/// else (an escape, a tab, a nested list or object, a syntax error) is
+/// declined and left to serde_json.
+mod flat {
+    use super::super::swar;
+
+    /// A value of a flat object.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub(super) enum Value<'a> {
+        /// A string's text.
+        Str(&'a str),
+        /// A number's text, in JSON's number syntax.
+        Number(&'a str),
+        Bool(bool),
+        Null,
+    }
+
+    /// Calls `each` with every key and value of `text` in order, when
+    /// `text` is a flat object (spaces around its parts, and a line end
+    /// after it, allowed); `false` when it is not, or when `each` says
+    /// stop (`false`). `quotes` is scratch.
+    pub(super) fn pairs<'a>(
+        text: &'a str,
+        quotes: &mut Vec<usize>,
+        mut each: impl FnMut(&'a str, Value<'a>) -> bool,
+    ) -> bool {
+        let line = text.trim_end_matches(['\n', '\r']);
+        if !find_quotes(line.as_bytes(), quotes) {
+            return false;
+        }
+        let mut scan = Scan { text: line, at: 0, quotes, next: 0 };
+        scan.space();
+        if !scan.eat(b'{') {
+            return false;
+        }
+        scan.space();
+        if !scan.eat(b'}') {
+            loop {
+                let Some(key) = scan.string() else { return false };
+                scan.space();
+                if !scan.eat(b':') {
+                    return false;
+                }
+                scan.space();
+                let Some(value) = scan.value() else { return false };
+                if !each(key, value) {
+                    return false;
+                }
+                scan.space();
+                if scan.eat(b'}') {
+                    break;
+                }
+                if !scan.eat(b',') {
+                    return false;
+                }
+                scan.space();
+            }
+        }
+        scan.space();
+        scan.at == line.len()
+    }
+
+    /// Every quote of `bytes` into `quotes`; `false` when `bytes` holds a
+    /// backslash or a control character.
+    fn find_quotes(bytes: &[u8], quotes: &mut Vec<usize>) -> bool {
+        quotes.clear();
+        let (words, tail) = bytes.as_chunks::<8>();
+        let tail = (words.len() * 8, swar::load_padded(tail, b' '));
+        let words = words.iter().enumerate().map(|(i, chunk)| (i * 8, swar::load(chunk)));
+        for (base, word) in words.chain(std::iter::once(tail)) {
+            if swar::matches(word, b'\\') != 0 || swar::has_zero(word & swar::splat(0xE0)) {
+                return false;
+            }
+            let mut found = swar::matches(word, b'"');
+            while found != 0 {
+                quotes.push(base + swar::first_at(found));
+                found &= found - 1;
+            }
+        }
+        true
+    }
+
+    struct Scan<'a, 'q> {
+        text: &'a str,
+        at: usize,
+        /// The quotes of `text`, and the next one not yet reached.
+        quotes: &'q [usize],
+        next: usize,
+    }
+
+    impl<'a> Scan<'a, '_> {
+        fn peek(&self) -> Option<u8> {
+            self.text.as_bytes().get(self.at).copied()
+        }
+
+        fn eat(&mut self, byte: u8) -> bool {
+            let ate = self.peek() == Some(byte);
+            self.at += usize::from(ate);
+            ate
+        }
+
+        /// Spaces (the only whitespace a line without control characters
+        /// has).
+        fn space(&mut self) {
+            while self.peek() == Some(b' ') {
+                self.at += 1;
+            }
+        }
+
+        /// The string that starts here: from this quote to the next.
+        fn string(&mut self) -> Option<&'a str> {
+            let (&open, &close) = (self.quotes.get(self.next)?, self.quotes.get(self.next + 1)?);
+            if open != self.at {
+                return None;
+            }
+            self.next += 2;
+            self.at = close + 1;
+            self.text.get(open + 1..close)
+        }
+
+        fn value(&mut self) -> Option<Value<'a>> {
+            match self.peek()? {
+                b'"' => self.string().map(Value::Str),
+                b't' => self.word("true").then_some(Value::Bool(true)),
+                b'f' => self.word("false").then_some(Value::Bool(false)),
+                b'n' => self.word("null").then_some(Value::Null),
+                b'-' | b'0'..=b'9' => self.number().map(Value::Number),
+                _ => None,
+            }
+        }
+
+        fn word(&mut self, word: &str) -> bool {
+            let found = self.text.get(self.at..).is_some_and(|rest| rest.starts_with(word));
+            self.at += if found { word.len() } else { 0 };
+            found
+        }
+
+        /// JSON's number syntax: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+        fn number(&mut self) -> Option<&'a str> {
+            let start = self.at;
+            self.eat(b'-');
+            match self.peek()? {
+                b'0' => self.at += 1,
+                b'1'..=b'9' => self.digits(),
+                _ => return None,
+            }
+            if self.eat(b'.') {
+                self.some_digits()?;
+            }
+            if self.eat(b'e') || self.eat(b'E') {
+                if !self.eat(b'+') {
+                    self.eat(b'-');
+                }
+                self.some_digits()?;
+            }
+            self.text.get(start..self.at)
+        }
+
+        fn digits(&mut self) {
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.at += 1;
+            }
+        }
+
+        fn some_digits(&mut self) -> Option<()> {
+            let start = self.at;
+            self.digits();
+            (self.at > start).then_some(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::schema::{EnumId, EnumType, Field, FieldType};
+
+    fn schema() -> Schema {
+        let field = Field::named;
+        Schema {
+            fields: vec![
+                field("id", FieldType::String, false),
+                field("n", FieldType::Int, true),
+                field("x", FieldType::Float, true),
+                field("flag", FieldType::Bool, true),
+                field("region", FieldType::Enum(EnumId(0)), false),
+                field("name", FieldType::String, true),
+                field("tags", FieldType::List(ElementType::Enum(EnumId(0))), true),
+            ],
+            enums: vec![EnumType::new(["NA", "EMEA"].map(String::from).to_vec())],
+            missing: vec!["-".to_string()],
+            id_field: Some(FieldId(0)),
+            ..Schema::default()
+        }
+    }
+
+    /// Keys the schema knows (in other cases too: a later exact key wins
+    /// over an earlier one that only matched ignoring case), one it does
+    /// not.
+    fn key() -> impl Strategy<Value = String> {
+        prop::sample::select(vec!["id", "n", "x", "flag", "region", "name", "tags", "ID", "Region", " n", "other"])
+            .prop_map(String::from)
+    }
+
+    /// Values flat and not: strings plain and escaped, numbers good and
+    /// bad, literals, lists, objects, things that are not JSON.
+    fn value() -> impl Strategy<Value = String> {
+        let text =
+            prop::sample::select(vec!["NA", "emea", "EU", "", " - ", "L1", "x\\\"y", "tab\there", "é", "12", "true"]);
+        prop_oneof![
+            text.prop_map(|t| format!("\"{t}\"")),
+            prop::sample::select(vec![
+                "0",
+                "-0",
+                "12",
+                "-7",
+                "3.5",
+                "1e3",
+                "1E-2",
+                "01",
+                "1.",
+                "-",
+                "1e999",
+                "18446744073709551616",
+                "9223372036854775808",
+                "true",
+                "false",
+                "null",
+                "tru",
+                "nul",
+                "[\"NA\"]",
+                "[]",
+                "{}",
+                "{\"a\":1}",
+                "x",
+            ])
+            .prop_map(String::from),
+        ]
+    }
+
+    /// Objects (with spaces here and there), and a few lines that are not.
+    fn line() -> impl Strategy<Value = String> {
+        let pairs = prop::collection::vec((key(), value(), prop::sample::select(vec!["", " "])), 0..7);
+        let object = (pairs, prop::sample::select(vec!["", " ", "\n", "\r\n", ",", " x"])).prop_map(|(pairs, end)| {
+            let inner: Vec<String> = pairs.iter().map(|(k, v, sp)| format!("{sp}\"{k}\"{sp}:{sp}{v}")).collect();
+            format!("{{{}}}{end}", inner.join(","))
+        });
+        prop_oneof![8 => object, 1 => Just("[1]".to_string()), 1 => Just("\"a\"".to_string())]
+    }
+
+    fn read(line: &str, flat: bool) -> InputRecord {
+        let schema = schema();
+        let mut parser = ObjectParser::new(&schema);
+        let mut coercer = Coercer::new(&schema);
+        let mut out = InputRecord::empty();
+        parse_object_with(&mut parser, &mut coercer, line.as_bytes(), (1, 1), &mut out, flat);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// The flat reader gives what serde_json's reading gives, for
+        /// every line: it reads the flat objects and declines the rest.
+        #[test]
+        fn flat_objects_read_as_serde_json_reads_them(line in line()) {
+            prop_assert_eq!(read(&line, true), read(&line, false), "{}", line);
+        }
+    }
+
+    /// Cases the generator reaches rarely: a key matched ignoring case
+    /// with a bad value, then the exact key with a good one.
+    #[test]
+    fn a_later_exact_key_replaces_an_earlier_bad_value() {
+        for line in [
+            r#"{"id":"a","Region":"EU","region":"NA"}"#,
+            r#"{"id":"a","region":"NA","Region":"EU"}"#,
+            r#"{"ID":"-","id":"b","region":"EMEA","n":5}"#,
+        ] {
+            assert_eq!(read(line, true), read(line, false), "{line}");
+        }
+        assert!(read(r#"{"id":"a","Region":"EU","region":"NA"}"#, true).lead.is_ok());
+    }
+
+    #[test]
+    fn a_flat_object_is_read_by_the_flat_reader() {
+        let mut quotes = Vec::new();
+        let mut seen = Vec::new();
+        let text = r#"{"id": "L1","n":-12, "flag":true,"x":null,"region":"NA"}"#;
+        assert!(flat::pairs(text, &mut quotes, |key, value| {
+            seen.push((key, value));
+            true
+        }));
+        assert_eq!(seen.len(), 5);
+        assert_eq!(seen.get(1), Some(&("n", flat::Value::Number("-12"))));
+        for declined in [r#"{"id":"a\"b"}"#, "{\"id\":\"a\tb\"}", r#"{"tags":["NA"]}"#, r#"{"n":01}"#, r#"{"n":1,}"#] {
+            assert!(!flat::pairs(declined, &mut quotes, |_, _| true), "{declined}");
+        }
     }
 }
