@@ -473,17 +473,13 @@ impl<'s> CsvSource<'s> {
 /// where a search for each took a fifth of reading a line.
 fn split_plain(content: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<usize> {
     let mut ended = 0;
-    let (words, tail) = content.as_chunks::<8>();
-    let tail_word = (words.len() * 8, swar::load_padded(tail, if delimiter == 0 { 1 } else { 0 }));
-    let words = words.iter().enumerate().map(|(i, chunk)| (i * 8, swar::load(chunk)));
-    for (base, word) in words.chain(std::iter::once(tail_word)) {
-        if swar::matches(word, b'"') != 0 {
+    // The padding is neither the delimiter nor a quote.
+    for (base, word) in swar::words(content, if delimiter == 0 { 1 } else { 0 }) {
+        if swar::contains(word, b'"') {
             return None;
         }
-        let mut delimiters = swar::matches(word, delimiter);
-        while delimiters != 0 {
-            ended = mark_end(ends, ended, base + swar::first_at(delimiters))?;
-            delimiters &= delimiters - 1;
+        for at in swar::marked(swar::matches(word, delimiter)) {
+            ended = mark_end(ends, ended, base + at)?;
         }
     }
     ended = mark_end(ends, ended, content.len())?;
@@ -566,26 +562,27 @@ impl CsvLayout {
         out: &mut InputRecord,
     ) {
         let schema = coercer.schema();
+        // One UTF-8 check for the row rather than one per cell (the id's
+        // included): fields end at ASCII delimiters, so a valid row's
+        // fields are valid and start and end on character boundaries. Only
+        // a row that is not valid checks cell by cell, to blame the right
+        // field.
+        let whole = std::str::from_utf8(row.fields).ok();
         (out.record, out.line) = (record, line);
-        self.id_into(schema, row, &mut out.id);
+        self.id_into(schema, row, whole, &mut out.id);
         out.kept = self.kept_cells(row);
         if row.ends.len() != self.header_len {
             let ragged = messages::ragged(row.ends.len(), self.header_len);
             out.lead = Err(LeadError { field: None, value: None, message: ragged, record, line });
             return;
         }
-        // One UTF-8 check for the row rather than one per cell: fields end
-        // at ASCII delimiters, so a valid row's fields are valid and start
-        // and end on character boundaries. Only a row that is not valid
-        // checks cell by cell, to blame the right field.
-        let whole = std::str::from_utf8(row.fields).ok();
         let mut values = super::read::recycle_values(&mut out.lead);
         // Room for the derived fields too: the derive step fills them in
         // place instead of growing the vector for every lead.
         values.reserve(schema.fields.len());
         for &(field, column) in &self.columns {
-            // Most cells are plain, and their value is built where it is
-            // stored (see `Coercer::push_plain_cell`).
+            // Most cells are plain, and their value is pushed where it is
+            // built (see `Coercer::push_plain_cell`).
             let text = column.and_then(|c| whole.and_then(|text| text.get(row.range(c))));
             if text.is_some_and(|text| coercer.push_plain_cell(field, text, &mut values)) {
                 continue;
@@ -627,8 +624,8 @@ impl CsvLayout {
 
     /// The id cell's trimmed text into `id` (reusing its buffer), when it
     /// holds one (see [`CsvLayout::id_text`]); `None` else.
-    fn id_into(&self, schema: &Schema, row: Row<'_>, id: &mut Option<String>) {
-        match (self.usable_id(schema, row), id.as_mut()) {
+    fn id_into(&self, schema: &Schema, row: Row<'_>, whole: Option<&str>, id: &mut Option<String>) {
+        match (self.usable_id(schema, row, whole), id.as_mut()) {
             (Some(text), Some(buffer)) => {
                 buffer.clear();
                 buffer.push_str(text);
@@ -640,16 +637,21 @@ impl CsvLayout {
     /// The id cell's trimmed text, when it holds one (valid UTF-8, not empty,
     /// not a missing marker, not spread over several lines).
     fn id_text(&self, schema: &Schema, row: Row<'_>) -> Option<String> {
-        self.usable_id(schema, row).map(str::to_string)
+        self.usable_id(schema, row, None).map(str::to_string)
     }
 
-    /// The id cell's trimmed text, when usable (see [`CsvLayout::id_text`]).
-    fn usable_id<'r>(&self, schema: &Schema, row: Row<'r>) -> Option<&'r str> {
+    /// The id cell's trimmed text, when usable (see [`CsvLayout::id_text`]);
+    /// taken from `whole`, the row as text, when the row is valid UTF-8.
+    fn usable_id<'r>(&self, schema: &Schema, row: Row<'r>, whole: Option<&'r str>) -> Option<&'r str> {
         let column = self.id_column?;
         if column >= row.ends.len() {
             return None;
         }
-        let text = super::coerce::trim(std::str::from_utf8(row.field(column)).ok()?);
+        let cell = match whole.and_then(|text| text.get(row.range(column))) {
+            Some(cell) => cell,
+            None => std::str::from_utf8(row.field(column)).ok()?,
+        };
+        let text = super::coerce::trim(cell);
         let usable = !text.is_empty() && !text.contains('\n') && !schema.is_missing_marker(text);
         usable.then_some(text)
     }

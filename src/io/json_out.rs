@@ -42,29 +42,12 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
 /// least up to the word that holds the first such byte. The last few bytes
 /// are tested as a word too, padded with a byte that needs no escape.
 fn clean_prefix(bytes: &[u8]) -> usize {
-    let mut clean = 0;
-    let mut chunks = bytes.as_chunks::<8>().0.iter();
-    for chunk in chunks.by_ref() {
-        if !clean_word(swar::load(chunk)) {
-            return clean;
-        }
-        clean += 8;
-    }
-    let tail = bytes.get(clean..).unwrap_or_default();
-    if clean_word(swar::load_padded(tail, b'a')) {
-        clean += tail.len();
-    }
-    clean
+    swar::words(bytes, b'a').find(|&(_, word)| !clean_word(word)).map_or(bytes.len(), |(at, _)| at)
 }
 
 /// Whether no byte of `word` needs an escape.
 fn clean_word(word: u64) -> bool {
-    // Below 0x20: some byte of `word & !0x1f` is zero (0x80 and up never
-    // are).
-    let control = swar::has_zero(word & swar::splat(0xE0));
-    let quote = swar::has_zero(word ^ swar::splat(b'"'));
-    let backslash = swar::has_zero(word ^ swar::splat(b'\\'));
-    !(control || quote || backslash)
+    !(swar::has_control(word) || swar::contains(word, b'"') || swar::contains(word, b'\\'))
 }
 
 /// Appends one of this module's fixed names (a target kind, a strategy, a

@@ -152,10 +152,10 @@ impl<'s> ObjectParser<'s> {
         }
     }
 
-    /// Readies the parser and `values` for a new object.
-    fn start(&mut self, values: &mut Vec<Value>, field_count: usize) {
+    /// Readies the parser and `values` (one per field) for a new object.
+    fn start(&mut self, values: &mut Vec<Value>) {
         values.clear();
-        values.resize(field_count, Value::Absent);
+        values.resize(self.matched.len(), Value::Absent);
         self.matched.fill(Match::None);
         if std::mem::take(&mut self.dirty) {
             self.errors.fill(None);
@@ -175,12 +175,12 @@ impl<'s> ObjectParser<'s> {
         Some((field, self.id_field == Some(field)))
     }
 
-    /// A claimed field's value (or why it is invalid), and the id's text.
-    fn store(&mut self, values: &mut [Value], id: &mut Option<String>, field: FieldId, read: Read) {
+    /// A claimed field's value, or why it is invalid.
+    fn store(&mut self, values: &mut [Value], field: FieldId, read: Result<Value, FieldError>) {
         let (Some(value), Some(error)) = (values.get_mut(field.index()), self.errors.get_mut(field.index())) else {
             return;
         };
-        match read.value {
+        match read {
             Ok(v) => {
                 *value = v;
                 *error = None;
@@ -191,21 +191,18 @@ impl<'s> ObjectParser<'s> {
                 self.dirty = true;
             }
         }
-        if self.id_field == Some(field) {
-            *id = read.id;
-        }
     }
 
     /// Reads a flat object of plain values (see [`flat`]) without
     /// serde_json's deserializer: each key looked up and each value coerced
     /// as the seeds do, through the same visitor. `false` for any other
-    /// text (the parser and `values` must then be started again), which
-    /// serde_json reads, errors and all.
+    /// text, with the parser, `values` and `id` started again for
+    /// serde_json to read it, errors and all.
     fn read_flat(
         &mut self,
         coercer: &mut Coercer<'s>,
         text: &str,
-        values: &mut [Value],
+        values: &mut Vec<Value>,
         id: &mut Option<String>,
     ) -> bool {
         let mut quotes = std::mem::take(&mut self.quotes);
@@ -218,11 +215,7 @@ impl<'s> ObjectParser<'s> {
             // its field, as `ValueSeed::visit_str` would put it.
             if let (flat::Value::Str(text), false) = (value, want_id) {
                 if let Some(plain) = coercer.plain_cell(field, text) {
-                    if let (Some(slot), Some(error)) =
-                        (values.get_mut(field.index()), self.errors.get_mut(field.index()))
-                    {
-                        (*slot, *error) = (plain, None);
-                    }
+                    self.store(values, field, Ok(plain));
                     return true;
                 }
             }
@@ -240,13 +233,20 @@ impl<'s> ObjectParser<'s> {
             };
             match read {
                 Ok(read) => {
-                    self.store(values, id, field, read);
+                    self.store(values, field, read.value);
+                    if want_id {
+                        *id = read.id;
+                    }
                     true
                 }
                 Err(_) => false,
             }
         });
         self.quotes = quotes;
+        if !read {
+            self.start(values);
+            *id = None;
+        }
         read
     }
 }
@@ -296,10 +296,9 @@ fn parse_object_with<'s>(
     flat: bool,
 ) {
     let schema = coercer.schema();
-    let field_count = schema.fields.len();
     let mut values = super::read::recycle_values(&mut out.lead);
     out.kept.clear();
-    parser.start(&mut values, field_count);
+    parser.start(&mut values);
     let mut id = None;
     let mut found = None;
 
@@ -312,8 +311,6 @@ fn parse_object_with<'s>(
     let read = match text {
         Some(text) if flat && parser.read_flat(coercer, text, &mut values, &mut id) => Ok(()),
         _ => {
-            parser.start(&mut values, field_count);
-            id = None;
             let seed = ObjectSeed {
                 parser: &mut *parser,
                 coercer: &mut *coercer,
@@ -444,7 +441,10 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
                 continue;
             };
             let read = map.next_value_seed(ValueSeed { coercer: &mut *coercer, field, want_id })?;
-            parser.store(values, id, field, read);
+            parser.store(values, field, read.value);
+            if want_id {
+                *id = read.id;
+            }
         }
         Ok(())
     }
@@ -747,18 +747,11 @@ mod flat {
     /// backslash or a control character.
     fn find_quotes(bytes: &[u8], quotes: &mut Vec<usize>) -> bool {
         quotes.clear();
-        let (words, tail) = bytes.as_chunks::<8>();
-        let tail = (words.len() * 8, swar::load_padded(tail, b' '));
-        let words = words.iter().enumerate().map(|(i, chunk)| (i * 8, swar::load(chunk)));
-        for (base, word) in words.chain(std::iter::once(tail)) {
-            if swar::matches(word, b'\\') != 0 || swar::has_zero(word & swar::splat(0xE0)) {
+        for (base, word) in swar::words(bytes, b' ') {
+            if swar::contains(word, b'\\') || swar::has_control(word) {
                 return false;
             }
-            let mut found = swar::matches(word, b'"');
-            while found != 0 {
-                quotes.push(base + swar::first_at(found));
-                found &= found - 1;
-            }
+            quotes.extend(swar::marked(swar::matches(word, b'"')).map(|at| base + at));
         }
         true
     }

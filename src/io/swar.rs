@@ -30,10 +30,29 @@ pub(crate) fn load_padded(tail: &[u8], pad: u8) -> u64 {
     u64::from_le_bytes(word)
 }
 
+/// The words of `bytes` with the offset of each, the last few bytes
+/// padded with `pad` (a byte the caller looks for in none of its tests).
+pub(crate) fn words(bytes: &[u8], pad: u8) -> impl Iterator<Item = (usize, u64)> + '_ {
+    let (words, tail) = bytes.as_chunks::<8>();
+    let whole = words.iter().enumerate().map(|(i, chunk)| (i * 8, load(chunk)));
+    whole.chain(std::iter::once((words.len() * 8, load_padded(tail, pad))))
+}
+
 /// Whether some byte of `word` is zero: the classic trick, exact as a yes
 /// or no (it may misplace which byte, so it says nothing about where).
 pub(crate) fn has_zero(word: u64) -> bool {
     word.wrapping_sub(LOW) & !word & HIGH != 0
+}
+
+/// Whether some byte of `word` is `byte`.
+pub(crate) fn contains(word: u64, byte: u8) -> bool {
+    has_zero(word ^ splat(byte))
+}
+
+/// Whether some byte of `word` is a control character (below 0x20): some
+/// byte of `word & !0x1f` is zero (0x80 and up never are).
+pub(crate) fn has_control(word: u64) -> bool {
+    has_zero(word & splat(0xE0))
 }
 
 /// `0x80` in each byte of `word` that equals `byte`, `0` in every other:
@@ -50,6 +69,16 @@ pub(crate) fn first_at(mask: u64) -> usize {
     (mask.trailing_zeros() / 8) as usize
 }
 
+/// The byte index of every marked byte of a mask from [`matches`], lowest
+/// first.
+pub(crate) fn marked(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let at = (mask != 0).then(|| first_at(mask))?;
+        mask &= mask - 1;
+        Some(at)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,19 +87,27 @@ mod tests {
     proptest! {
         #[test]
         fn matches_marks_exactly_the_equal_bytes(bytes in any::<[u8; 8]>(), byte in any::<u8>()) {
-            let mut mask = matches(load(&bytes), byte);
-            let mut found = Vec::new();
-            while mask != 0 {
-                found.push(first_at(mask));
-                mask &= mask - 1;
-            }
+            let found: Vec<usize> = marked(matches(load(&bytes), byte)).collect();
             let expected: Vec<usize> = (0..8).filter(|&i| bytes.get(i) == Some(&byte)).collect();
             prop_assert_eq!(found, expected);
+            prop_assert_eq!(contains(load(&bytes), byte), bytes.contains(&byte));
         }
 
         #[test]
         fn has_zero_says_whether_a_byte_is_zero(bytes in any::<[u8; 8]>()) {
             prop_assert_eq!(has_zero(load(&bytes)), bytes.contains(&0));
+            prop_assert_eq!(has_control(load(&bytes)), bytes.iter().any(|&b| b < 0x20));
+        }
+
+        #[test]
+        fn words_cover_the_bytes_in_order(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let mut seen = Vec::new();
+            for (base, word) in words(&bytes, 0xAA) {
+                prop_assert_eq!(base, seen.len() / 8 * 8);
+                seen.extend_from_slice(&word.to_le_bytes());
+            }
+            prop_assert_eq!(seen.get(..bytes.len()), Some(&bytes[..]));
+            prop_assert!(seen.get(bytes.len()..).is_some_and(|pad| pad.iter().all(|&b| b == 0xAA)));
         }
     }
 

@@ -52,45 +52,42 @@ pub fn parse(file: FileId, text: &str) -> (Module, Diagnostics) {
     }
     let parsed = parse_chunks(file, text, &scan.chunks);
     for (chunk, parsed) in scan.chunks.iter().zip(parsed) {
-        if chunk.too_deep_at.is_some() || chunk.unterminated_string_at.is_some() {
-            let source = text.get(chunk.start..chunk.end).unwrap_or("");
-            module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
-        }
-        if let Some(at) = chunk.too_deep_at {
-            diagnostics.push(
-                Diagnostic::new(Code::TooDeep, Span::new(file, at, at + 1), "conditions and blocks nest too deeply")
-                    .label(format!("more than {} levels deep here", split::MAX_NESTING))
-                    .help("name parts of the condition with `let`, or flatten the blocks"),
-            );
-            continue;
-        }
-        if let Some(at) = chunk.unterminated_string_at {
-            let line_end = text.get(at..).and_then(|rest| rest.find('\n')).map_or(text.len(), |n| at + n);
-            diagnostics.push(
-                Diagnostic::new(Code::UnterminatedString, Span::new(file, at, line_end), "string is never closed")
-                    .label("this string has no closing `\"` on its line")
-                    .help("add the closing quote; a `\"` inside a string is written `\\\"`"),
-            );
-            continue;
-        }
-        let source = text.get(chunk.start..chunk.end).unwrap_or("");
-        match parsed {
-            Some(Ok(item)) => module.items.push(item),
-            // Every chunk that is neither too deep nor unterminated was parsed.
-            None => {}
+        let error = match parsed {
+            Some(Ok(item)) => {
+                module.items.push(item);
+                continue;
+            }
             Some(Err(error)) => {
-                module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
                 let mut error = match chunk.unclosed_at {
                     Some(at) => unclosed(file, text, at, &error),
                     None => *error,
                 };
                 label_without_colon(text, chunk, &mut error);
-                diagnostics.push(error);
+                error
             }
-        }
+            None => broken(file, text, chunk),
+        };
+        let source = text.get(chunk.start..chunk.end).unwrap_or("");
+        module.failed.push(failed(source, Span::new(file, chunk.start, chunk.end)));
+        diagnostics.push(error);
     }
     module.trivia = scan.trivia;
     (module, diagnostics)
+}
+
+/// Why a broken chunk (see [`split::Chunk::is_broken`]) was not parsed:
+/// nesting too deep, else a string never closed.
+fn broken(file: FileId, text: &str, chunk: &split::Chunk) -> Diagnostic {
+    if let Some(at) = chunk.too_deep_at {
+        return Diagnostic::new(Code::TooDeep, Span::new(file, at, at + 1), "conditions and blocks nest too deeply")
+            .label(format!("more than {} levels deep here", split::MAX_NESTING))
+            .help("name parts of the condition with `let`, or flatten the blocks");
+    }
+    let at = chunk.unterminated_string_at.unwrap_or(chunk.start);
+    let line_end = text.get(at..).and_then(|rest| rest.find('\n')).map_or(text.len(), |n| at + n);
+    Diagnostic::new(Code::UnterminatedString, Span::new(file, at, line_end), "string is never closed")
+        .label("this string has no closing `\"` on its line")
+        .help("add the closing quote; a `\"` inside a string is written `\\\"`")
 }
 
 /// Declarations from which a file's are parsed on several threads (when
@@ -104,9 +101,8 @@ const PARALLEL_FROM: usize = 512;
 /// parsed on its own, so the result is the same on any number of threads.
 fn parse_chunks(file: FileId, text: &str, chunks: &[split::Chunk]) -> Vec<Option<lower::Parsed>> {
     let one = |chunk: &split::Chunk| {
-        let broken = chunk.too_deep_at.is_some() || chunk.unterminated_string_at.is_some();
         let source = text.get(chunk.start..chunk.end).unwrap_or("");
-        (!broken).then(|| lower::declaration(file, source, chunk.start))
+        (!chunk.is_broken()).then(|| lower::declaration(file, source, chunk.start))
     };
     // One thread (`--jobs 1`): parsed here, not handed to the pool's one
     // thread, whose own heap would hold another copy of the parser's

@@ -34,6 +34,14 @@ pub struct Chunk {
     pub unclosed_at: Option<usize>,
 }
 
+impl Chunk {
+    /// Too deep or with an unterminated string: reported as such, and not
+    /// given to the parser.
+    pub fn is_broken(&self) -> bool {
+        self.too_deep_at.is_some() || self.unterminated_string_at.is_some()
+    }
+}
+
 /// The chunks of a file and its trivia, from one linear scan.
 #[derive(Debug, Clone, Default)]
 pub struct Scan {
