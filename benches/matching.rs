@@ -171,6 +171,8 @@ fn print_stats(n: usize, program: &Program, dag: &Dag, took: Duration, heap: usi
         budget_hit,
         filters,
         filter_words,
+        filter_splits,
+        filter_leaves,
         filter_budget_hit,
         work,
         ..
@@ -184,7 +186,8 @@ fn print_stats(n: usize, program: &Program, dag: &Dag, took: Duration, heap: usi
         "bench: rules={n} budget={}: compile {:.3} s, peak heap {:.1} MiB; nodes={nodes} built={built} depth={depth} \
          switches={switches} intervals={intervals} tests={tests} rules_nodes={rules_nodes} \
          rules_candidates={rules_candidates} leaves={leaves} budget_hit={budget_hit} work={work} \
-         filters={filters} filter_words={filter_words} filter_budget_hit={filter_budget_hit}",
+         filters={filters} filter_words={filter_words} filter_splits={filter_splits} \
+         filter_leaves={filter_leaves} filter_budget_hit={filter_budget_hit}",
         budget(program).max_nodes,
         took.as_secs_f64(),
         heap as f64 / (1024.0 * 1024.0),

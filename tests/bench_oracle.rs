@@ -18,7 +18,9 @@ fn python(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn agree(rules: usize, seed: u64, leads: usize) {
+/// Routes generated leads through generated rules with `route eval` and
+/// `route_ref.py`; returns the directory holding `rules.route`.
+fn agree(rules: usize, seed: u64, leads: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let rules_path = dir.path().join("rules.route");
     let leads_path = dir.path().join("leads.jsonl");
@@ -69,14 +71,29 @@ fn agree(rules: usize, seed: u64, leads: usize) {
     assert_eq!(actual.len(), leads);
     let disagreements: Vec<(&String, &&str)> = actual.iter().zip(&expected).filter(|(a, e)| a != e).take(5).collect();
     assert!(disagreements.is_empty(), "route disagrees with route_ref.py: {disagreements:?}");
+    dir
 }
 
 #[test]
 fn route_agrees_with_the_python_reference_on_100_rules() {
-    agree(100, 7, 3_000);
+    let _ = agree(100, 7, 3_000);
+}
+
+/// 10,000 rules are matched through the filter's separable index (split
+/// nodes above its leaves): `graph --stats` says so, and every lead agrees.
+#[test]
+fn route_agrees_with_the_python_reference_on_10000_rules_through_a_split_filter() {
+    let dir = agree(10_000, 7, 400);
+    let output = assert_cmd::Command::cargo_bin("route")
+        .unwrap()
+        .args(["graph", dir.path().join("rules.route").to_str().unwrap(), "--stats"])
+        .output()
+        .unwrap();
+    let stats = String::from_utf8(output.stdout).unwrap();
+    assert!(stats.contains("matched through a bitset filter over every rule, split "), "{stats}");
 }
 
 #[test]
 fn route_agrees_with_the_python_reference_on_1000_rules() {
-    agree(1_000, 11, 3_000);
+    let _ = agree(1_000, 11, 3_000);
 }

@@ -96,6 +96,10 @@ pub fn run(args: &GraphArgs) -> Result<Exit, AppError> {
     // `route eval` matches through the filter, not the DAG (docs/architecture.md).
     let budget_note = match stats.filters {
         0 => budget_note,
+        _ if stats.filter_splits > 0 => format!(
+            "{budget_note}; leads are matched through a bitset filter over every rule, split {} time(s) into {} leaves",
+            stats.filter_splits, stats.filter_leaves
+        ),
         _ => format!("{budget_note}; leads are matched through a bitset filter over every rule"),
     };
     writeln!(

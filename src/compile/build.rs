@@ -101,6 +101,8 @@ pub(super) struct Builder<'p> {
     work_budget_hit: bool,
     /// The bitset filter's own work budget (see [`Builder::with_filter_work`]).
     filter_work: usize,
+    /// The filter's largest leaf (see [`Builder::with_filter_leaf`]).
+    filter_leaf: usize,
     /// Within one `specialise` call.
     spec_cache: FxHashMap<CondId, CondId>,
     split: SplitMemo,
@@ -126,6 +128,7 @@ impl<'p> Builder<'p> {
             work: 0,
             work_budget_hit: false,
             filter_work: budget.max_work(),
+            filter_leaf: super::filter::LEAF_SIZE,
             spec_cache: FxHashMap::default(),
             split: SplitMemo::default(),
             needed_cache: FxHashMap::default(),
@@ -137,6 +140,14 @@ impl<'p> Builder<'p> {
     /// DAG's (a small DAG beside a full filter: [`super::compile_for_routing`]).
     pub(super) fn with_filter_work(mut self, work: usize) -> Builder<'p> {
         self.filter_work = work;
+        self
+    }
+
+    /// Splits the filter's rules down to leaves of at most `leaf` (tests
+    /// use tiny leaves to put every lead through many splits).
+    #[cfg(test)]
+    pub(super) fn with_filter_leaf(mut self, leaf: usize) -> Builder<'p> {
+        self.filter_leaf = leaf;
         self
     }
 
@@ -1093,7 +1104,8 @@ impl<'b, 'p> Finisher<'b, 'p> {
         // builder's unless told otherwise: together they spend at most
         // twice `max_work`.
         let mut filters =
-            FilterBuilder::new(&self.builder.arena, &self.builder.program.schema, self.builder.filter_work);
+            FilterBuilder::new(&self.builder.arena, &self.builder.program.schema, self.builder.filter_work)
+                .with_leaf_size(self.builder.filter_leaf);
         encode_atoms(&self.builder.arena, &self.builder.program.schema, &mut dag);
         let mut copied: FxHashMap<CondId, CondId> = FxHashMap::default();
         let mut stats = Stats { built, budget_hit, ..limits };
@@ -1165,6 +1177,7 @@ impl<'b, 'p> Finisher<'b, 'p> {
         }
         stats.filters = usize::from(dag.filter.is_some());
         stats.filter_words = dag.filter.as_ref().map_or(0, |f| f.size());
+        (stats.filter_splits, stats.filter_leaves) = dag.filter.as_ref().map_or((0, 0), |f| f.shape());
         stats.filter_budget_hit = filters.budget_hit;
         stats.nodes = dag.nodes.len() - usize::from(root_class != unchecked_class);
         stats.depth = self.depth.get(root_class as usize).copied().unwrap_or(0);

@@ -258,8 +258,12 @@ pub struct Stats {
     /// Bitset filters built: 1 when [`Dag::route`] matches through one
     /// ([`crate::compile`], "Matching"), else 0.
     pub filters: usize,
-    /// Words (8 bytes each) of filter rows stored.
+    /// Words (8 bytes each) of filter tables stored.
     pub filter_words: usize,
+    /// The filter's split nodes ([`crate::compile`], "Matching").
+    pub filter_splits: usize,
+    /// The filter's leaves.
+    pub filter_leaves: usize,
     /// Whether the work budget refused the filter.
     pub filter_budget_hit: bool,
     /// The node budget it was built under.

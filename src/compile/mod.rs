@@ -86,14 +86,17 @@
 //! and [`Dag::stats`] say when this happened.
 //!
 //! **Matching.** [`Dag::route`] does not walk the DAG when the compiler
-//! could build a bitset filter over every rule (`filter.rs`): as packet
+//! could build a bitset filter over every rule (`filter/`): as packet
 //! classifiers answer first-match over thousands of rules, per field the
 //! rules constrain, the lead's value picks a row, the bitset of rules whose
 //! constraints on that field it satisfies; the AND of the rows, in order,
 //! names the rules worth evaluating, and the first of them that holds is
 //! the answer. That is a dozen field lookups and a few words per 64 rules,
 //! read in order, instead of a dependent load per DAG level and, past the
-//! budget, 50 to 90 candidates tried one by one. The filter is charged to a
+//! budget, 50 to 90 candidates tried one by one. Over more than 256 rules
+//! the filter first splits them by field (a separable index: see
+//! `filter/mod.rs`), so a lead ANDs the rows of a few small leaves instead
+//! of one row per 64 of all the rules. The filter is charged to a
 //! work budget of its own, as large as [`Budget::max_work`]; without it
 //! (and for programs of at most eight rules) `route` walks the DAG
 //! ([`Dag::walk`]). The DAG stays what the analyses, `route graph` and the

@@ -221,6 +221,8 @@ fn ten_thousand_rules_compile_and_agree_with_the_reference() {
     let dag = compile(&program, Budget::for_program(&program));
     let stats = dag.stats();
     assert!(stats.nodes > 1, "{stats:?}");
+    // The filter splits the rules before ANDing rows (filter/mod.rs).
+    assert!(stats.filters == 1 && stats.filter_splits > 0 && stats.filter_leaves > 1, "{stats:?}");
     let mut rng = Rng(42);
     let mut matched_late = 0;
     for _ in 0..2_000 {
@@ -335,4 +337,34 @@ fn the_routing_dag_is_small_and_filters_every_rule() {
         assert_eq!(routing.route(&lead, &program.lookups), expected, "{lead:?}");
         assert_eq!(routing.walk(&lead, &program.lookups), expected, "{lead:?}");
     }
+}
+
+/// Leaves of at most two rules put every lead through a deep separable
+/// index: class branches, `rest` branches, classes sharing a branch,
+/// searches bounded by an earlier find. Each answer is the reference's,
+/// for odd values too (absent, another type, NaN).
+#[test]
+fn a_deeply_split_filter_agrees_with_the_reference() {
+    let mut splits = 0;
+    for seed in 0..24 {
+        let program = synthetic_program(9 + (seed as usize * 37) % 300, seed);
+        let dag = build::Builder::new(&program, Budget::for_program(&program)).with_filter_leaf(2).run();
+        let stats = dag.stats();
+        assert_eq!(stats.filters, 1, "{stats:?}");
+        splits += stats.filter_splits;
+        let mut rng = Rng(seed + 100);
+        for i in 0..400 {
+            let mut lead = random_lead(&mut rng);
+            let slot = i % lead.values.len();
+            match i % 8 {
+                0 => lead.values[slot] = Value::Absent,
+                1 => lead.values[slot] = Value::Str("EMEA".into()),
+                2 => lead.values[REVENUE as usize] = Value::Float(f64::NAN),
+                _ => {}
+            }
+            let expected = reference::first_match(&program, &lead);
+            assert_eq!(dag.route(&lead, &program.lookups), expected, "seed {seed}: {lead:?}");
+        }
+    }
+    assert!(splits > 24 * 4, "{splits} splits");
 }

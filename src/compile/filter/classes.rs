@@ -1,0 +1,169 @@
+//! How the filter sorts a lead's values into classes, and the sets of
+//! classes a rule's constraint allows.
+
+use rustc_hash::FxHashMap;
+
+use crate::compile::predicate::AtomForm;
+use crate::schema::Value;
+
+/// How a field's values fall into classes.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Classes {
+    /// Enum value `i` is class `i`; absent is class `n`.
+    Enum(u32),
+    /// `false` is class 0, `true` 1, absent 2.
+    Bool,
+    /// The `k`-th of these sorted string symbols is class `k`; any other
+    /// string is class `K`, absent `K + 1`. `class_of` maps each symbol's
+    /// text to its class, so a lead's string is classed in one lookup.
+    Str { symbols: Box<[u32]>, class_of: FxHashMap<Box<str>, u32> },
+    /// A number `x` is in class `i`, the number of cuts `<= x`; absent is
+    /// class `cuts.len() + 1`.
+    Interval { cuts: Box<[f64]>, integer: bool },
+}
+
+impl Classes {
+    pub(super) fn count(&self) -> usize {
+        match self {
+            Classes::Enum(n) => *n as usize + 1,
+            Classes::Bool => 3,
+            Classes::Str { symbols, .. } => symbols.len() + 2,
+            Classes::Interval { cuts, .. } => cuts.len() + 2,
+        }
+    }
+
+    /// The class of a value; `None` for a value of another type (or NaN).
+    #[inline(always)]
+    pub(super) fn of(&self, value: &Value) -> Option<usize> {
+        Some(match (self, value) {
+            (_, Value::Absent) => self.count() - 1,
+            (Classes::Enum(n), Value::Enum(i)) if i < n => *i as usize,
+            (Classes::Bool, Value::Bool(b)) => usize::from(*b),
+            (Classes::Str { symbols, class_of }, Value::Str(s)) => {
+                class_of.get(&**s).map_or(symbols.len(), |&class| class as usize)
+            }
+            (Classes::Interval { cuts, integer }, Value::Int(_) | Value::Float(_)) => {
+                // As the interval nodes do: an int widens; a float is a
+                // value of another type on an int field.
+                let x = match value {
+                    Value::Int(i) => *i as f64,
+                    Value::Float(f) if !integer => *f,
+                    _ => return None,
+                };
+                if x.is_nan() {
+                    return None;
+                }
+                cuts.partition_point(|&cut| cut <= x)
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// A set of classes of one field, as bits.
+#[derive(Debug, Clone)]
+pub(super) struct ClassSet(Vec<u64>);
+
+impl ClassSet {
+    pub(super) fn empty(n: usize) -> ClassSet {
+        ClassSet(vec![0; n.div_ceil(64)])
+    }
+
+    pub(super) fn full(n: usize) -> ClassSet {
+        let mut set = ClassSet::empty(n);
+        set.insert_range(0, n);
+        set
+    }
+
+    pub(super) fn insert(&mut self, class: usize) {
+        if let Some(word) = self.0.get_mut(class / 64) {
+            *word |= 1 << (class % 64);
+        }
+    }
+
+    /// Inserts the classes `from..to`.
+    pub(super) fn insert_range(&mut self, from: usize, to: usize) {
+        for class in from..to {
+            self.insert(class);
+        }
+    }
+
+    pub(super) fn complement(&mut self, n: usize) {
+        let all = ClassSet::full(n);
+        for (word, mask) in self.0.iter_mut().zip(all.0) {
+            *word = !*word & mask;
+        }
+    }
+
+    pub(super) fn combine(&mut self, other: &ClassSet, union: bool) {
+        for (word, o) in self.0.iter_mut().zip(&other.0) {
+            *word = if union { *word | o } else { *word & o };
+        }
+    }
+
+    /// How many classes it holds.
+    pub(super) fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub(super) fn classes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let class = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    class
+                })
+            })
+        })
+    }
+}
+
+/// The classes on which an atom of the field holds (absent never does).
+pub(super) fn atom_classes(form: &AtomForm, classes: &Classes) -> ClassSet {
+    let n = classes.count();
+    let mut set = ClassSet::empty(n);
+    match (form, classes) {
+        (AtomForm::Exists, _) => set.insert_range(0, n - 1),
+        (AtomForm::OneOf(keys), Classes::Enum(_) | Classes::Bool) => {
+            // Keys past the last value were dropped when the atom was made.
+            for &key in keys.iter().filter(|&&k| (k as usize) < n - 1) {
+                set.insert(key as usize);
+            }
+        }
+        (AtomForm::OneOf(keys), Classes::Str { symbols, .. }) => {
+            for key in keys.iter() {
+                if let Ok(class) = symbols.binary_search(key) {
+                    set.insert(class);
+                }
+            }
+        }
+        (AtomForm::Range { lo, hi }, Classes::Interval { cuts, .. }) => {
+            let position = |bound: f64| cuts.binary_search_by(|c| c.total_cmp(&bound)).ok();
+            // Interval i covers cuts[i-1] <= x < cuts[i].
+            let from = match lo {
+                None => Some(0),
+                Some(lo) => position(*lo).map(|p| p + 1),
+            };
+            let to = match hi {
+                None => Some(cuts.len()),
+                Some(hi) => position(*hi),
+            };
+            match (from, to) {
+                (Some(from), Some(to)) => set.insert_range(from, to + 1),
+                // Unreachable (every bound is a cut); allowing everything
+                // keeps the filter sound.
+                _ => set = ClassSet::full(n),
+            }
+        }
+        _ => set = ClassSet::full(n),
+    }
+    set
+}
+
+pub(super) fn set_bit(words: &mut [u64], i: usize) {
+    if let Some(word) = words.get_mut(i / 64) {
+        *word |= 1 << (i % 64);
+    }
+}

@@ -1,0 +1,301 @@
+//! The bitset filter over every rule: how [`Dag::route`](super::Dag::route)
+//! finds the first rule that holds.
+//!
+//! Walking the decision DAG costs one dependent memory access per level,
+//! and once the size budget stops it (from about 1,000 generated rules)
+//! every lead ends in an ordered list of 50 to 90 candidates; a DAG of tens
+//! of thousands of nodes does not stay in the cache either. The filter
+//! answers the same question the way packet classifiers do.
+//!
+//! **Classes and rows.** For each field the rules constrain, the lead's
+//! value falls into a *class* (an enum value, a literal or "another
+//! string", an interval between the rules' cut points, absent), and for a
+//! set of rules each class has a *row*, the bitset of the rules whose
+//! constraints on that field the class allows (Lakshman and Stiliadis'
+//! bit-parallel classification, SIGCOMM 1998). The AND of the lead's rows
+//! holds every rule that may hold; its set bits are verified in order by
+//! evaluating the rule's condition, so the first that holds is the first
+//! rule that holds: the answer stays exactly the reference's.
+//!
+//! **Separable index.** One AND over 10,000 rules reads 157 words per row:
+//! rules that leave a field free are in each of its rows, so even the AND
+//! of the most selective rows keeps a rule in almost every word. The rules
+//! are therefore first split, as EffiCuts' separable trees split packet
+//! rules (Vamanan et al., SIGCOMM 2010): a [`Split`](Kind::Split) node takes
+//! the field that best divides its rules and keeps, per class, the rules
+//! that constrain the field and allow the class, and under `rest` those
+//! that leave it free. A lead follows its class's branch *and* `rest`;
+//! both are searched, each bounded by the best position found so far, and
+//! the smaller position wins. Splitting stops at 256 rules or when no field
+//! divides well: a [`Leaf`](Kind::Leaf) ANDs the rows of its own rules over
+//! the fields that still decide something (a field the path split on is
+//! decided for the rules below its class branch). A lead's class of each
+//! field is computed at most once, and only when a node needs it.
+//!
+//! **Constraints.** A candidate's condition is read as a conjunction of
+//! parts (or a single part). A part constrains a field when every atom in
+//! it is over that field and decided by its form ([`AtomForm::OneOf`],
+//! [`AtomForm::Range`], [`AtomForm::Exists`]), combined by `not`, `and`,
+//! `or`: `state in ["CA", "OR"]`, `employees >= 100 and employees < 1000`,
+//! `industry != "retail"`. The classes decide such atoms exactly (every
+//! range bound is a cut point, every literal a class), so a part's set of
+//! allowed classes is exact. Other parts (regexes, lookups, several fields
+//! in one `or`) constrain nothing: their rules stay in every row and
+//! verification decides. Values a class cannot hold (a value of the wrong
+//! type, NaN) make the walk scan the list instead.
+//!
+//! **Cost.** Building charges every rule placed in a branch, every row
+//! word and every class table entry to a work budget as large as
+//! [`super::Budget::max_work`]; past it there is no filter and `Dag::route`
+//! walks the DAG (still exact). Splits stop replicating rules past
+//! [`MAX_PLACEMENTS`] per candidate.
+//!
+//! [`AtomForm::OneOf`]: super::predicate::AtomForm::OneOf
+//! [`AtomForm::Range`]: super::predicate::AtomForm::Range
+//! [`AtomForm::Exists`]: super::predicate::AtomForm::Exists
+
+mod build;
+mod classes;
+
+pub(super) use build::{FilterBuilder, LEAF_SIZE};
+use classes::Classes;
+
+use crate::schema::{FieldId, Lead};
+
+/// Programs of at most this many rules are matched by the DAG walk alone:
+/// a filter would not pay for its field lookups.
+const MIN_CANDIDATES: usize = 8;
+
+/// The most fields the index classes (the most constrained ones).
+const MAX_SLOTS: usize = 16;
+
+/// The most fields one leaf ANDs (its most selective ones).
+const MAX_LEAF_FIELDS: usize = 12;
+
+/// How many times, on average, splits may place each candidate in a
+/// branch (a rule allowing several classes is in each of their branches).
+const MAX_PLACEMENTS: usize = 24;
+
+/// No node (an empty branch).
+const NONE: u32 = u32::MAX;
+
+/// A field the index classes lead values by.
+#[derive(Debug, Clone)]
+struct Slot {
+    field: FieldId,
+    classes: Classes,
+}
+
+/// A node of the index: the smallest candidate position below it (so a
+/// search that already found an earlier rule skips it), and what it is.
+#[derive(Debug, Clone, Copy)]
+struct IndexNode {
+    first: u32,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// The candidates that constrain `slot`, per class (a node id in
+    /// [`Filter::children`] from `children`, one per class of the slot;
+    /// [`NONE`] where no candidate allows the class), and `rest`, the node
+    /// of those that leave it free.
+    Split { slot: u32, children: u32, rest: u32 },
+    /// `len` candidates (their positions from `members` in
+    /// [`Filter::members`], ascending), ANDed over `field_count` fields
+    /// from `fields` in [`Filter::leaf_fields`]; `exact` is where the
+    /// words of the candidates the rows decide whole start in
+    /// [`Filter::words`] (a set bit of the AND is the answer for these
+    /// without evaluating anything).
+    Leaf { members: u32, len: u32, fields: u32, field_count: u32, exact: u32 },
+}
+
+/// One field a leaf ANDs: per class of its slot, where the class's row
+/// starts in [`Filter::words`] (from `rows` in [`Filter::row_starts`]).
+#[derive(Debug, Clone, Copy)]
+struct LeafField {
+    slot: u32,
+    rows: u32,
+}
+
+/// The separable bitset index over a list of candidates: see the module
+/// documentation.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    slots: Box<[Slot]>,
+    nodes: Box<[IndexNode]>,
+    root: u32,
+    children: Box<[u32]>,
+    members: Box<[u32]>,
+    leaf_fields: Box<[LeafField]>,
+    row_starts: Box<[u32]>,
+    /// Every distinct row and the leaves' exact words.
+    words: Box<[u64]>,
+}
+
+/// A lead's class of each slot, all computed before the search: they
+/// do not depend on each other, so the processor overlaps them, where
+/// classing each when a node first needs it would chain them.
+struct LeadClasses {
+    known: [u32; MAX_SLOTS],
+}
+
+impl LeadClasses {
+    /// A value no class holds (of another type, NaN).
+    const NONE: u32 = u32::MAX;
+
+    #[inline]
+    fn of(lead: &Lead, slots: &[Slot]) -> LeadClasses {
+        let mut known = [Self::NONE; MAX_SLOTS];
+        for (class, s) in known.iter_mut().zip(slots) {
+            *class = s.classes.of(lead.get(s.field)).and_then(|c| u32::try_from(c).ok()).unwrap_or(Self::NONE);
+        }
+        LeadClasses { known }
+    }
+
+    /// The lead's class of a slot; `None` for a value no class holds.
+    #[inline]
+    fn get(&self, slot: u32) -> Option<usize> {
+        self.known.get(slot as usize).copied().filter(|&c| c != Self::NONE).map(|c| c as usize)
+    }
+}
+
+/// What a search carries: the lead's classes, the best position found so
+/// far, and the verifier.
+struct Search<F> {
+    classes: LeadClasses,
+    best: u32,
+    holds: F,
+}
+
+impl Filter {
+    /// The position of the first candidate that holds, trying only those
+    /// the index allows, in order, with `holds`; `None` when a value
+    /// cannot be classed (then scan the list).
+    #[inline]
+    pub(super) fn first(&self, lead: &Lead, mut holds: impl FnMut(usize) -> bool) -> Option<Option<usize>> {
+        if let Some(&IndexNode { kind: Kind::Leaf { len, fields, field_count, exact, .. }, .. }) =
+            self.nodes.get(self.root as usize)
+        {
+            // No split: one leaf over every candidate, whose positions are
+            // its bit numbers. Each class is computed as its row is needed.
+            let fields = self.leaf_fields.get(fields as usize..(fields as usize).checked_add(field_count as usize)?)?;
+            let mut starts = [0usize; MAX_LEAF_FIELDS];
+            for (start, f) in starts.iter_mut().zip(fields) {
+                let slot = self.slots.get(f.slot as usize)?;
+                let class = slot.classes.of(lead.get(slot.field))?;
+                *start = self.row_starts.get(f.rows as usize + class).copied()? as usize;
+            }
+            let starts = starts.get(..fields.len())?;
+            for w in 0..(len as usize).div_ceil(64) {
+                let mut bits = self.and_rows(starts, w, u64::MAX);
+                let exact = self.words.get(exact as usize + w).copied().unwrap_or(0);
+                while bits != 0 {
+                    let i = bits.trailing_zeros();
+                    if exact >> i & 1 == 1 || holds(w * 64 + i as usize) {
+                        return Some(Some(w * 64 + i as usize));
+                    }
+                    bits &= bits - 1;
+                }
+            }
+            return Some(None);
+        }
+        let classes = LeadClasses::of(lead, &self.slots);
+        let mut search = Search { classes, best: NONE, holds };
+        self.search(self.root, &mut search)?;
+        Some((search.best != NONE).then_some(search.best as usize))
+    }
+
+    /// Word `w` of the AND of `bits` and the rows starting at `starts`.
+    #[inline]
+    fn and_rows(&self, starts: &[usize], w: usize, mut bits: u64) -> u64 {
+        for &start in starts {
+            bits &= self.words.get(start + w).copied().unwrap_or(0);
+            if bits == 0 {
+                break;
+            }
+        }
+        bits
+    }
+
+    fn first_of(&self, node: u32) -> u32 {
+        self.nodes.get(node as usize).map_or(NONE, |n| n.first)
+    }
+
+    fn search<F: FnMut(usize) -> bool>(&self, node: u32, search: &mut Search<F>) -> Option<()> {
+        let Some(&IndexNode { first, kind }) = self.nodes.get(node as usize) else {
+            return Some(()); // NONE: an empty branch
+        };
+        if first >= search.best {
+            return Some(());
+        }
+        match kind {
+            Kind::Split { slot, children, rest } => {
+                let class = search.classes.get(slot)?;
+                let part = self.children.get(children as usize + class).copied().unwrap_or(NONE);
+                // The branch that starts earlier first: what it finds
+                // bounds the other.
+                let (a, b) = if self.first_of(part) <= self.first_of(rest) { (part, rest) } else { (rest, part) };
+                self.search(a, search)?;
+                self.search(b, search)
+            }
+            Kind::Leaf { members, len, fields, field_count, exact } => {
+                let members = self.members.get(members as usize..(members as usize).checked_add(len as usize)?)?;
+                let fields =
+                    self.leaf_fields.get(fields as usize..(fields as usize).checked_add(field_count as usize)?)?;
+                self.search_leaf(members, fields, exact as usize, search)
+            }
+        }
+    }
+
+    /// A leaf's first candidate below the best so far that holds: the AND
+    /// of its rows, 64 candidates a word.
+    #[inline]
+    fn search_leaf<F: FnMut(usize) -> bool>(
+        &self,
+        members: &[u32],
+        fields: &[LeafField],
+        exact: usize,
+        search: &mut Search<F>,
+    ) -> Option<()> {
+        let mut starts = [0usize; MAX_LEAF_FIELDS];
+        for (start, f) in starts.iter_mut().zip(fields) {
+            let class = search.classes.get(f.slot)?;
+            *start = self.row_starts.get(f.rows as usize + class).copied()? as usize;
+        }
+        let starts = starts.get(..fields.len())?;
+        for (w, chunk) in members.chunks(64).enumerate() {
+            if chunk.first().is_none_or(|&p| p >= search.best) {
+                break;
+            }
+            let bits = self.and_rows(starts, w, u64::MAX >> (64 - chunk.len()));
+            let exact = self.words.get(exact + w).copied().unwrap_or(0);
+            let mut bits = bits;
+            while bits != 0 {
+                let i = bits.trailing_zeros();
+                let position = chunk.get(i as usize).copied()?;
+                if position >= search.best {
+                    return Some(());
+                }
+                if exact >> i & 1 == 1 || (search.holds)(position as usize) {
+                    search.best = position;
+                    return Some(());
+                }
+                bits &= bits - 1;
+            }
+        }
+        Some(())
+    }
+
+    /// Words (8 bytes each) its tables take.
+    pub(super) fn size(&self) -> usize {
+        let u32s = self.children.len() + self.members.len() + self.row_starts.len() + 2 * self.leaf_fields.len();
+        self.words.len() + u32s.div_ceil(2) + self.nodes.len() * 3
+    }
+
+    /// How many split and leaf nodes it has.
+    pub(super) fn shape(&self) -> (usize, usize) {
+        let splits = self.nodes.iter().filter(|n| matches!(n.kind, Kind::Split { .. })).count();
+        (splits, self.nodes.len() - splits)
+    }
+}
