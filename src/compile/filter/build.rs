@@ -121,7 +121,8 @@ impl<'a> FilterBuilder<'a> {
             self.budget_hit = true;
             return None;
         };
-        Some(Filter {
+        let filter = Filter {
+            flat: None,
             root,
             nodes: index.nodes.into(),
             children: index.children.into(),
@@ -130,7 +131,8 @@ impl<'a> FilterBuilder<'a> {
             row_starts: index.row_starts.into(),
             words: index.words.into(),
             slots: slots.into(),
-        })
+        };
+        Some(filter.flatten())
     }
 
     /// The slots (the fields constrained most often, with their classes)

@@ -118,10 +118,23 @@ struct LeafField {
     rows: u32,
 }
 
+/// A leaf's field laid out for the index that is one leaf (no split):
+/// its classes beside its rows, read in one pass per lead.
+#[derive(Debug, Clone)]
+struct FlatField {
+    field: FieldId,
+    classes: Classes,
+    /// Per class, where its row starts in [`Filter::words`].
+    rows: Box<[u32]>,
+}
+
 /// The separable bitset index over a list of candidates: see the module
 /// documentation.
 #[derive(Debug, Clone)]
 pub struct Filter {
+    /// When the root is a leaf (no split): its fields, its exact words'
+    /// start and its words per row, searched without the tree.
+    flat: Option<(Box<[FlatField]>, usize, usize)>,
     slots: Box<[Slot]>,
     nodes: Box<[IndexNode]>,
     root: u32,
@@ -174,22 +187,18 @@ impl Filter {
     /// cannot be classed (then scan the list).
     #[inline]
     pub(super) fn first(&self, lead: &Lead, mut holds: impl FnMut(usize) -> bool) -> Option<Option<usize>> {
-        if let Some(&IndexNode { kind: Kind::Leaf { len, fields, field_count, exact, .. }, .. }) =
-            self.nodes.get(self.root as usize)
-        {
+        if let Some((fields, exact, width)) = &self.flat {
             // No split: one leaf over every candidate, whose positions are
-            // its bit numbers. Each class is computed as its row is needed.
-            let fields = self.leaf_fields.get(fields as usize..(fields as usize).checked_add(field_count as usize)?)?;
+            // its bit numbers.
             let mut starts = [0usize; MAX_LEAF_FIELDS];
-            for (start, f) in starts.iter_mut().zip(fields) {
-                let slot = self.slots.get(f.slot as usize)?;
-                let class = slot.classes.of(lead.get(slot.field))?;
-                *start = self.row_starts.get(f.rows as usize + class).copied()? as usize;
+            for (start, f) in starts.iter_mut().zip(fields.iter()) {
+                let class = f.classes.of(lead.get(f.field))?;
+                *start = f.rows.get(class).copied()? as usize;
             }
             let starts = starts.get(..fields.len())?;
-            for w in 0..(len as usize).div_ceil(64) {
+            for w in 0..*width {
                 let mut bits = self.and_rows(starts, w, u64::MAX);
-                let exact = self.words.get(exact as usize + w).copied().unwrap_or(0);
+                let exact = self.words.get(exact + w).copied().unwrap_or(0);
                 while bits != 0 {
                     let i = bits.trailing_zeros();
                     if exact >> i & 1 == 1 || holds(w * 64 + i as usize) {
@@ -285,6 +294,24 @@ impl Filter {
             }
         }
         Some(())
+    }
+
+    /// Lays the root leaf out flat when there is no split.
+    fn flatten(mut self) -> Filter {
+        if let Some(&IndexNode { kind: Kind::Leaf { len, fields, field_count, exact, .. }, .. }) =
+            self.nodes.get(self.root as usize)
+        {
+            let fields = self.leaf_fields.get(fields as usize..).unwrap_or(&[]).iter().take(field_count as usize);
+            let flat = fields
+                .filter_map(|f| {
+                    let slot = self.slots.get(f.slot as usize)?;
+                    let rows = self.row_starts.get(f.rows as usize..)?.get(..slot.classes.count())?;
+                    Some(FlatField { field: slot.field, classes: slot.classes.clone(), rows: rows.into() })
+                })
+                .collect();
+            self.flat = Some((flat, exact as usize, (len as usize).div_ceil(64)));
+        }
+        self
     }
 
     /// Words (8 bytes each) its tables take.
