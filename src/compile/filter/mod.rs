@@ -47,8 +47,8 @@
 //! **Cost.** Building charges every rule placed in a branch, every row
 //! word and every class table entry to a work budget as large as
 //! [`super::Budget::max_work`]; past it there is no filter and `Dag::route`
-//! walks the DAG (still exact). Splits stop replicating rules past
-//! [`MAX_PLACEMENTS`] per candidate.
+//! walks the DAG (still exact). Splits stop replicating rules once they
+//! have placed [`MAX_PLACEMENTS`] per candidate on average (then leaves).
 //!
 //! [`AtomForm::OneOf`]: super::predicate::AtomForm::OneOf
 //! [`AtomForm::Range`]: super::predicate::AtomForm::Range
@@ -186,33 +186,46 @@ impl Filter {
     /// the index allows, in order, with `holds`; `None` when a value
     /// cannot be classed (then scan the list).
     #[inline]
-    pub(super) fn first(&self, lead: &Lead, mut holds: impl FnMut(usize) -> bool) -> Option<Option<usize>> {
+    pub(super) fn first(&self, lead: &Lead, holds: impl FnMut(usize) -> bool) -> Option<Option<usize>> {
         if let Some((fields, exact, width)) = &self.flat {
-            // No split: one leaf over every candidate, whose positions are
-            // its bit numbers.
-            let mut starts = [0usize; MAX_LEAF_FIELDS];
-            for (start, f) in starts.iter_mut().zip(fields.iter()) {
-                let class = f.classes.of(lead.get(f.field))?;
-                *start = f.rows.get(class).copied()? as usize;
-            }
-            let starts = starts.get(..fields.len())?;
-            for w in 0..*width {
-                let mut bits = self.and_rows(starts, w, u64::MAX);
-                let exact = self.words.get(exact + w).copied().unwrap_or(0);
-                while bits != 0 {
-                    let i = bits.trailing_zeros();
-                    if exact >> i & 1 == 1 || holds(w * 64 + i as usize) {
-                        return Some(Some(w * 64 + i as usize));
-                    }
-                    bits &= bits - 1;
-                }
-            }
-            return Some(None);
+            return self.first_flat(fields, *exact, *width, lead, holds);
         }
         let classes = LeadClasses::of(lead, &self.slots);
         let mut search = Search { classes, best: NONE, holds };
         self.search(self.root, &mut search)?;
         Some((search.best != NONE).then_some(search.best as usize))
+    }
+
+    /// [`Filter::first`] when there is no split: one leaf over every
+    /// candidate, whose positions are its bit numbers; each field classed
+    /// as its row is looked up.
+    #[inline]
+    fn first_flat(
+        &self,
+        fields: &[FlatField],
+        exact: usize,
+        width: usize,
+        lead: &Lead,
+        mut holds: impl FnMut(usize) -> bool,
+    ) -> Option<Option<usize>> {
+        let mut starts = [0usize; MAX_LEAF_FIELDS];
+        for (start, f) in starts.iter_mut().zip(fields) {
+            let class = f.classes.of(lead.get(f.field))?;
+            *start = f.rows.get(class).copied()? as usize;
+        }
+        let starts = starts.get(..fields.len())?;
+        for w in 0..width {
+            let mut bits = self.and_rows(starts, w, u64::MAX);
+            let exact = self.words.get(exact + w).copied().unwrap_or(0);
+            while bits != 0 {
+                let i = bits.trailing_zeros();
+                if exact >> i & 1 == 1 || holds(w * 64 + i as usize) {
+                    return Some(Some(w * 64 + i as usize));
+                }
+                bits &= bits - 1;
+            }
+        }
+        Some(None)
     }
 
     /// Word `w` of the AND of `bits` and the rows starting at `starts`.
