@@ -71,6 +71,8 @@ impl<'a> FilterBuilder<'a> {
         }
     }
 
+    /// Splits down to leaves of at most `leaf_size` candidates instead of
+    /// [`LEAF_SIZE`] (tests put leads through deep indexes with tiny ones).
     pub(in crate::compile) fn with_leaf_size(mut self, leaf_size: usize) -> FilterBuilder<'a> {
         self.leaf_size = leaf_size.max(1);
         self
@@ -96,7 +98,7 @@ impl<'a> FilterBuilder<'a> {
             return None;
         }
         self.charge(list.len())?;
-        let (slots, members) = self.members(list)?;
+        let (slots, members) = self.slots_and_members(list)?;
         if slots.is_empty() {
             return None;
         }
@@ -137,7 +139,7 @@ impl<'a> FilterBuilder<'a> {
 
     /// The slots (the fields constrained most often, with their classes)
     /// and what each candidate allows of them.
-    fn members(&mut self, list: &[Candidate]) -> Option<(Vec<Slot>, Vec<Member>)> {
+    fn slots_and_members(&mut self, list: &[Candidate]) -> Option<(Vec<Slot>, Vec<Member>)> {
         // (field, candidate position, part), grouped by field below.
         let mut constraints: Vec<(FieldId, usize, CondId)> = Vec::new();
         let mut members: Vec<Member> = Vec::with_capacity(list.len());
