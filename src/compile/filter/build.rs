@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::classes::{atom_classes, set_bit, ClassSet, Classes};
 use super::{
-    Filter, IndexNode, Kind, LeafField, Slot, MAX_LEAF_FIELDS, MAX_PLACEMENTS, MAX_SLOTS, MIN_CANDIDATES, NONE,
+    Filter, IndexNode, Kind, LeafField, Slot, Tree, MAX_LEAF_FIELDS, MAX_PLACEMENTS, MAX_SLOTS, MIN_CANDIDATES, NONE,
 };
 use crate::compile::dag::Candidate;
 use crate::compile::predicate::{AtomForm, CondArena, CondId, CondNode};
@@ -123,18 +123,17 @@ impl<'a> FilterBuilder<'a> {
             self.budget_hit = true;
             return None;
         };
-        let filter = Filter {
-            flat: None,
+        let words: Box<[u64]> = index.words.into();
+        let tree = Tree {
             root,
             nodes: index.nodes.into(),
             children: index.children.into(),
             members: index.member_lists.into(),
             leaf_fields: index.leaf_fields.into(),
             row_starts: index.row_starts.into(),
-            words: index.words.into(),
             slots: slots.into(),
         };
-        Some(filter.flatten())
+        Some(Filter::new(tree, words))
     }
 
     /// The slots (the fields constrained most often, with their classes)
