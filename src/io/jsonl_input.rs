@@ -212,7 +212,10 @@ impl<'s> ObjectParser<'s> {
             position += 1;
             let Some((field, want_id)) = self.claim(key) else { return true };
             // A plain string (an enum value, a country code) straight into
-            // its field, as `ValueSeed::visit_str` would put it.
+            // its field, as `ValueSeed::visit_str` would put it. Done here,
+            // not in the seed: through the seed it cost 2.1% more
+            // instructions of a JSONL run (1.317 G against 1.290 G per
+            // 100k leads).
             if let (flat::Value::Str(text), false) = (value, want_id) {
                 if let Some(plain) = coercer.plain_cell(field, text) {
                     self.store(values, field, Ok(plain));
