@@ -27,6 +27,7 @@
 //! without being buffered whole.
 
 use std::io::BufRead;
+use std::ops::ControlFlow;
 
 use super::coerce::Coercer;
 use super::coerce::FieldError;
@@ -474,13 +475,20 @@ impl<'s> CsvSource<'s> {
 fn split_plain(content: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<usize> {
     let mut ended = 0;
     // The padding is neither the delimiter nor a quote.
-    for (base, word) in swar::words(content, if delimiter == 0 { 1 } else { 0 }) {
+    let split = swar::each_word(content, if delimiter == 0 { 1 } else { 0 }, |base, word| {
         if swar::contains(word, b'"') {
-            return None;
+            return ControlFlow::Break(());
         }
         for at in swar::marked(swar::matches(word, delimiter)) {
-            ended = mark_end(ends, ended, base + at)?;
+            match mark_end(ends, ended, base + at) {
+                Some(next) => ended = next,
+                None => return ControlFlow::Break(()),
+            }
         }
+        ControlFlow::Continue(())
+    });
+    if split.is_break() {
+        return None;
     }
     ended = mark_end(ends, ended, content.len())?;
     (ended <= MAX_FIELDS).then_some(ended)
@@ -576,19 +584,19 @@ impl CsvLayout {
             out.lead = Err(LeadError { field: None, value: None, message: ragged, record, line });
             return;
         }
-        let mut values = super::read::recycle_values(&mut out.lead);
+        let mut values = super::read::reuse_values(&mut out.lead, self.columns.len());
         // Room for the derived fields too: the derive step fills them in
         // place instead of growing the vector for every lead.
-        values.reserve(schema.fields.len());
-        for &(field, column) in &self.columns {
-            // Most cells are plain, and their value is pushed where it is
-            // built (see `Coercer::push_plain_cell`).
+        values.reserve(schema.fields.len() - self.columns.len());
+        for (slot, &(field, column)) in values.iter_mut().zip(&self.columns) {
+            // Most cells are plain, and their value is written where it is
+            // built (see `Coercer::plain_cell_into`).
             let text = column.and_then(|c| whole.and_then(|text| text.get(row.range(c))));
-            if text.is_some_and(|text| coercer.push_plain_cell(field, text, &mut values)) {
+            if text.is_some_and(|text| coercer.plain_cell_into(field, text, slot)) {
                 continue;
             }
             match self.general_cell(coercer, row, whole, (field, column)) {
-                Ok(value) => values.push(value),
+                Ok(value) => *slot = value,
                 Err(error) => {
                     out.lead = Err(error.into_lead_error(schema.fields.get(field.index()), record, line));
                     return;

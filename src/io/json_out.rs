@@ -6,6 +6,7 @@
 //! `distribution`) still go through serde_json.
 
 use std::io;
+use std::ops::ControlFlow;
 
 use rustc_hash::FxHashMap;
 
@@ -42,7 +43,14 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
 /// least up to the word that holds the first such byte. The last few bytes
 /// are tested as a word too, padded with a byte that needs no escape.
 fn clean_prefix(bytes: &[u8]) -> usize {
-    swar::words(bytes, b'a').find(|&(_, word)| !clean_word(word)).map_or(bytes.len(), |(at, _)| at)
+    let first = swar::each_word(bytes, b'a', |at, word| match clean_word(word) {
+        true => ControlFlow::Continue(()),
+        false => ControlFlow::Break(at),
+    });
+    match first {
+        ControlFlow::Break(at) => at,
+        ControlFlow::Continue(()) => bytes.len(),
+    }
 }
 
 /// Whether no byte of `word` needs an escape.

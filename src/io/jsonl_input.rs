@@ -688,6 +688,8 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 /// else (an escape, a tab, a nested list or object, a syntax error) is
 /// declined and left to serde_json.
 mod flat {
+    use std::ops::ControlFlow;
+
     use super::super::swar;
 
     /// A value of a flat object.
@@ -750,13 +752,14 @@ mod flat {
     /// backslash or a control character.
     fn find_quotes(bytes: &[u8], quotes: &mut Vec<usize>) -> bool {
         quotes.clear();
-        for (base, word) in swar::words(bytes, b' ') {
+        let scan = swar::each_word(bytes, b' ', |base, word| {
             if swar::contains(word, b'\\') || swar::has_control(word) {
-                return false;
+                return ControlFlow::Break(());
             }
             quotes.extend(swar::marked(swar::matches(word, b'"')).map(|at| base + at));
-        }
-        true
+            ControlFlow::Continue(())
+        });
+        scan.is_continue()
     }
 
     struct Scan<'a, 'q> {

@@ -63,6 +63,19 @@ pub(crate) fn recycle_values(lead: &mut Result<Lead, LeadError>) -> Vec<Value> {
     values
 }
 
+/// The values of a record about to be written over, `len` of them, each
+/// to be overwritten (dropping the previous lead's value then); a new
+/// vector when the record held no lead.
+pub(crate) fn reuse_values(lead: &mut Result<Lead, LeadError>, len: usize) -> Vec<Value> {
+    let mut values = match std::mem::replace(lead, Ok(Lead { values: Vec::new() })) {
+        Ok(lead) => lead.values,
+        Err(_) => Vec::new(),
+    };
+    values.truncate(len);
+    values.resize_with(len, || Value::Absent);
+    values
+}
+
 impl InputRecord {
     /// A record to be written over by a reader that recycles records
     /// ([`LeadReader::next_into`]): a valid lead of no values.
