@@ -48,7 +48,7 @@ impl Program {
             return;
         }
         let inputs = schema.input_count();
-        lead.values.resize(schema.fields.len(), Value::Absent);
+        lead.values.resize_with(schema.fields.len(), || Value::Absent);
         let mut key = String::new();
         for (offset, derivation) in schema.derived.iter().enumerate() {
             let value = match *derivation {
