@@ -39,13 +39,13 @@ fn fell_back() -> Decision {
 
 fn invalid() -> Decision {
     Decision {
-        error: Some(LeadError {
+        error: Some(Box::new(LeadError {
             field: Some("employees".to_string()),
             value: Some("5,000".to_string()),
             message: "value `5,000` is not an integer".to_string(),
             record: 4,
             line: 5,
-        }),
+        })),
         ..Decision::nowhere("4".to_string(), Reason::Invalid)
     }
 }
@@ -215,17 +215,17 @@ mod direct_json {
                     assignee: assignee.map(Into::into),
                     strategy,
                     fallback,
-                    error,
+                    error: error.map(Box::new),
                     distribution,
-                    split: split.map(|(name, arm, bucket)| SplitChoice { name, arm, bucket }),
-                    secondary: secondary.map(|(team, fallback)| Secondary {
+                    split: split.map(|(name, arm, bucket)| Box::new(SplitChoice { name, arm, bucket })),
+                    secondary: secondary.map(|(team, fallback)| Box::new(Secondary {
                         team: team.map(Into::into),
                         queue: None,
                         assignee: Some("ana@acme.io".into()),
                         strategy: Some("round_robin"),
                         fallback,
                         reason: Reason::Matched,
-                    }),
+                    })),
                     scores: score.map(|(score, value)| vec![ScoreValue { score, value, counted: None }]),
                     ..Decision::nowhere(lead, reason)
                 }

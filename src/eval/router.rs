@@ -371,8 +371,9 @@ impl<'p> Router<'p> {
             Some((taken, fallback)) => decision(id, name, line, taken, fallback),
             None => unassigned(id, name, line, Reason::NoEligibleMember, self.reps.queue_name(UNASSIGNED)),
         };
-        decision.split = split;
-        decision.secondary = self.second_owner(action, Some(lead), decision.assignee.as_deref(), &mut steps);
+        decision.split = split.map(Box::new);
+        decision.secondary =
+            self.second_owner(action, Some(lead), decision.assignee.as_deref(), &mut steps).map(Box::new);
         decision.distribution = self.explained(steps);
         decision
     }
@@ -465,11 +466,12 @@ impl<'p> Router<'p> {
             None => Decision::nowhere(id, Reason::Invalid),
         };
         if let Some((action, split)) = chosen {
-            decision.split = split;
-            decision.secondary = self.second_owner(action, None, decision.assignee.as_deref(), &mut steps);
+            decision.split = split.map(Box::new);
+            decision.secondary =
+                self.second_owner(action, None, decision.assignee.as_deref(), &mut steps).map(Box::new);
         }
         decision.reason = Reason::Invalid;
-        decision.error = Some(error);
+        decision.error = Some(Box::new(error));
         decision.distribution = self.explained(steps);
         decision
     }
