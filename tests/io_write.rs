@@ -218,14 +218,16 @@ mod direct_json {
                     error: error.map(Box::new),
                     distribution,
                     split: split.map(|(name, arm, bucket)| Box::new(SplitChoice { name, arm, bucket })),
-                    secondary: secondary.map(|(team, fallback)| Box::new(Secondary {
-                        team: team.map(Into::into),
-                        queue: None,
-                        assignee: Some("ana@acme.io".into()),
-                        strategy: Some("round_robin"),
-                        fallback,
-                        reason: Reason::Matched,
-                    })),
+                    secondary: secondary.map(|(team, fallback)| {
+                        Box::new(Secondary {
+                            team: team.map(Into::into),
+                            queue: None,
+                            assignee: Some("ana@acme.io".into()),
+                            strategy: Some("round_robin"),
+                            fallback,
+                            reason: Reason::Matched,
+                        })
+                    }),
                     scores: score.map(|(score, value)| vec![ScoreValue { score, value, counted: None }]),
                     ..Decision::nowhere(lead, reason)
                 }

@@ -587,7 +587,7 @@ impl CsvLayout {
         let mut values = super::read::reuse_values(&mut out.lead, self.columns.len());
         // Room for the derived fields too: the derive step fills them in
         // place instead of growing the vector for every lead.
-        values.reserve(schema.fields.len() - self.columns.len());
+        values.reserve(schema.fields.len().saturating_sub(self.columns.len()));
         for (slot, &(field, column)) in values.iter_mut().zip(&self.columns) {
             // Most cells are plain, and their value is written where it is
             // built (see `Coercer::plain_cell_into`).

@@ -48,10 +48,7 @@ pub struct InputRecord {
 /// memory: the other values are let go without a call to their drop glue,
 /// which the compiler may leave out of line, once per value of every lead.
 pub(crate) fn recycle_values(lead: &mut Result<Lead, LeadError>) -> Vec<Value> {
-    let mut values = match std::mem::replace(lead, Ok(Lead { values: Vec::new() })) {
-        Ok(lead) => lead.values,
-        Err(_) => Vec::new(),
-    };
+    let mut values = take_values(lead);
     for value in values.drain(..) {
         match value {
             Value::Str(_) | Value::List(_) => drop(value),
@@ -67,13 +64,19 @@ pub(crate) fn recycle_values(lead: &mut Result<Lead, LeadError>) -> Vec<Value> {
 /// to be overwritten (dropping the previous lead's value then); a new
 /// vector when the record held no lead.
 pub(crate) fn reuse_values(lead: &mut Result<Lead, LeadError>, len: usize) -> Vec<Value> {
-    let mut values = match std::mem::replace(lead, Ok(Lead { values: Vec::new() })) {
-        Ok(lead) => lead.values,
-        Err(_) => Vec::new(),
-    };
+    let mut values = take_values(lead);
     values.truncate(len);
     values.resize_with(len, || Value::Absent);
     values
+}
+
+/// The values of a record's lead, taken out of it (none when it held no
+/// lead).
+fn take_values(lead: &mut Result<Lead, LeadError>) -> Vec<Value> {
+    match std::mem::replace(lead, Ok(Lead { values: Vec::new() })) {
+        Ok(lead) => lead.values,
+        Err(_) => Vec::new(),
+    }
 }
 
 impl InputRecord {
