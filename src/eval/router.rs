@@ -371,9 +371,8 @@ impl<'p> Router<'p> {
             Some((taken, fallback)) => decision(id, name, line, taken, fallback),
             None => unassigned(id, name, line, Reason::NoEligibleMember, self.reps.queue_name(UNASSIGNED)),
         };
-        decision.split = split.map(Box::new);
-        decision.secondary =
-            self.second_owner(action, Some(lead), decision.assignee.as_deref(), &mut steps).map(Box::new);
+        decision.split = split;
+        decision.secondary = self.second_owner(action, Some(lead), decision.assignee.as_deref(), &mut steps);
         decision.distribution = self.explained(steps);
         decision
     }
@@ -385,7 +384,7 @@ impl<'p> Router<'p> {
         action: &'p Action,
         lead: Option<&Lead>,
         steps: &mut Vec<DistributionStep>,
-    ) -> (&'p Action, Option<SplitChoice>) {
+    ) -> (&'p Action, Option<Box<SplitChoice>>) {
         let Target::Split(split) = &action.target else { return (action, None) };
         let program = self.program;
         let schema = &program.schema;
@@ -408,7 +407,7 @@ impl<'p> Router<'p> {
             });
         }
         let arm_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        (&arm.action, Some(SplitChoice { name: split.name.clone(), arm: arm_number, bucket }))
+        (&arm.action, Some(Box::new(SplitChoice { name: split.name.clone(), arm: arm_number, bucket })))
     }
 
     /// The second owner (`with`), chosen after the first, who is passed
@@ -419,7 +418,7 @@ impl<'p> Router<'p> {
         lead: Option<&Lead>,
         first: Option<&str>,
         steps: &mut Vec<DistributionStep>,
-    ) -> Option<Secondary> {
+    ) -> Option<Box<Secondary>> {
         let secondary = action.secondary.as_deref()?;
         self.owner = first.and_then(|rep| self.reps.get(rep));
         let mark = steps.len();
@@ -428,7 +427,7 @@ impl<'p> Router<'p> {
         for step in steps.iter_mut().skip(mark) {
             step.target = format!("with {}", step.target);
         }
-        Some(match taken {
+        Some(Box::new(match taken {
             Some((taken, fallback)) => Secondary {
                 team: taken.team,
                 queue: taken.queue,
@@ -445,7 +444,7 @@ impl<'p> Router<'p> {
                 fallback: false,
                 reason: Reason::NoEligibleMember,
             },
-        })
+        }))
     }
 
     /// Routes an invalid lead at the router's instant: by `on invalid`
@@ -466,9 +465,8 @@ impl<'p> Router<'p> {
             None => Decision::nowhere(id, Reason::Invalid),
         };
         if let Some((action, split)) = chosen {
-            decision.split = split.map(Box::new);
-            decision.secondary =
-                self.second_owner(action, None, decision.assignee.as_deref(), &mut steps).map(Box::new);
+            decision.split = split;
+            decision.secondary = self.second_owner(action, None, decision.assignee.as_deref(), &mut steps);
         }
         decision.reason = Reason::Invalid;
         decision.error = Some(Box::new(error));

@@ -118,12 +118,26 @@ pub struct Coercer<'s> {
     scratch: String,
     /// Per field: how [`Coercer::plain_cell`] reads it, worked out once
     /// rather than from the schema's types for every cell.
-    plain: Vec<Plain>,
-    /// Per field: whether a blank cell (empty or a missing marker) is simply
-    /// absent, read in the same step (an optional scalar): a third of an
-    /// export's rows have an empty optional cell or two, and the general
-    /// path cost ten times as much for them.
-    blank_is_absent: Vec<bool>,
+    plain: Vec<PlainField>,
+}
+
+/// How [`Coercer::plain_cell`] reads one field's cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PlainField {
+    /// A present cell.
+    kind: Plain,
+    /// Whether a blank cell (empty or a missing marker) is simply absent,
+    /// read in the same step (an optional scalar): a third of an export's
+    /// rows have an empty optional cell or two, and the general path cost
+    /// ten times as much for them.
+    blank_is_absent: bool,
+}
+
+impl PlainField {
+    fn of(field: &Field, read: bool) -> PlainField {
+        let blank_is_absent = field.optional && !matches!(field.ty, FieldType::List(_));
+        PlainField { kind: Plain::of(field.ty, read), blank_is_absent }
+    }
 }
 
 /// How [`Coercer::plain_cell`] reads a field's plain cells.
@@ -169,9 +183,8 @@ impl<'s> Coercer<'s> {
                 map
             })
             .collect();
-        let plain = schema.fields.iter().map(|f| Plain::of(f.ty, true)).collect();
-        let blank_is_absent = schema.fields.iter().map(|f| f.optional && !matches!(f.ty, FieldType::List(_))).collect();
-        Coercer { schema, canonical, scratch: String::new(), plain, blank_is_absent }
+        let plain = schema.fields.iter().map(|f| PlainField::of(f, true)).collect();
+        Coercer { schema, canonical, scratch: String::new(), plain }
     }
 
     /// Keeps only the string fields `read` marks (by [`FieldId`]; see
@@ -186,7 +199,7 @@ impl<'s> Coercer<'s> {
             .fields
             .iter()
             .zip(read.iter().chain(std::iter::repeat(&true)))
-            .map(|(field, &read)| Plain::of(field.ty, read))
+            .map(|(field, &read)| PlainField::of(field, read))
             .collect();
         self
     }
@@ -259,16 +272,12 @@ impl<'s> Coercer<'s> {
     /// A JSON number (its text, in JSON's syntax) for an int or float
     /// field written over `slot`, when it is plainly one: an integer in
     /// range for an int, a decimal of at most 15 digits (see
-    /// [`short_decimal`]) for a float; `-0` and `-0.5` are left to
-    /// serde_json, whose sign of zero is then the one kept; whether it was. Each value is the one serde_json's
-    /// reading gives (a property test of the JSONL reader holds the two
-    /// together).
+    /// [`short_decimal`]) for a float; whether it was. Each value is the one
+    /// serde_json's reading gives, `-0` included (a property test of the
+    /// JSONL reader holds the two together, to the bit).
     #[inline(always)]
     pub(crate) fn plain_number_into(&self, field: FieldId, number: &str, slot: &mut Value) -> bool {
-        if number.starts_with("-0") {
-            return false;
-        }
-        match self.plain.get(field.index()) {
+        match self.plain.get(field.index()).map(|f| f.kind) {
             Some(Plain::Int) if !number.contains(['.', 'e', 'E']) => match number.parse() {
                 Ok(n) => *slot = Value::Int(n),
                 Err(_) => return false,
@@ -288,9 +297,9 @@ impl<'s> Coercer<'s> {
         let plain = *self.plain.get(field.index())?;
         let text = trim(raw);
         if text.is_empty() || self.schema.is_missing_marker(text) {
-            return self.blank_is_absent.get(field.index()).copied().unwrap_or(false).then(|| emit(Value::Absent));
+            return plain.blank_is_absent.then(|| emit(Value::Absent));
         }
-        Some(match plain {
+        Some(match plain.kind {
             Plain::Unread => emit(Value::Str(Box::default())),
             Plain::Str => emit(Value::Str(Box::from(text))),
             Plain::Int => emit(Value::Int(text.parse().ok()?)),
@@ -303,7 +312,7 @@ impl<'s> Coercer<'s> {
 
     /// Whether `field` is a string the run never reads ([`Coercer::keeping`]).
     fn is_unread(&self, field: FieldId) -> bool {
-        self.plain.get(field.index()) == Some(&Plain::Unread)
+        self.plain.get(field.index()).is_some_and(|f| f.kind == Plain::Unread)
     }
 
     /// Checks that a required field is not absent.

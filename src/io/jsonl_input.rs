@@ -988,13 +988,36 @@ mod tests {
         #[test]
         fn flat_numbers_read_as_serde_json_reads_them(n in number(), x in number()) {
             let line = format!(r#"{{"id":"a","region":"NA","n":{n},"x":{x}}}"#);
-            let (flat, serde) = (read(&line, true), read(&line, false));
-            let bits = |record: &InputRecord| match &record.lead {
-                Ok(lead) => lead.values.iter().map(|v| match v { Value::Float(f) => format!("{}", f.to_bits()), v => format!("{v:?}") }).collect(),
-                Err(error) => vec![error.message.clone()],
-            };
-            prop_assert_eq!(bits(&flat), bits(&serde), "{}", line);
+            prop_assert_eq!(to_the_bit(&read(&line, true)), to_the_bit(&read(&line, false)), "{}", line);
         }
+    }
+
+    /// A record's values with each float as its bits (`-0.0` and `0.0`
+    /// are equal floats, not equal bits), or its error.
+    fn to_the_bit(record: &InputRecord) -> Vec<String> {
+        match &record.lead {
+            Ok(lead) => lead
+                .values
+                .iter()
+                .map(|value| match value {
+                    Value::Float(f) => format!("Float({:#x})", f.to_bits()),
+                    value => format!("{value:?}"),
+                })
+                .collect(),
+            Err(error) => vec![error.message.clone()],
+        }
+    }
+
+    /// Negative zero, in an int field and a float one, as serde_json reads
+    /// it (it reads `-0` as the float -0.0).
+    #[test]
+    fn negative_zero_reads_as_serde_json_reads_it() {
+        for (n, x) in [("-0", "-0"), ("0", "-0.0"), ("-0", "-0.5"), ("0", "0")] {
+            let line = format!(r#"{{"id":"a","region":"NA","n":{n},"x":{x}}}"#);
+            assert_eq!(to_the_bit(&read(&line, true)), to_the_bit(&read(&line, false)), "{line}");
+        }
+        let zero = read(r#"{"id":"a","region":"NA","x":-0}"#, true);
+        assert!(to_the_bit(&zero).contains(&format!("Float({:#x})", (-0.0f64).to_bits())));
     }
 
     /// Cases the generator reaches rarely: a key matched ignoring case
