@@ -29,5 +29,6 @@ pub mod schema;
 pub mod serve;
 pub mod source;
 pub mod store;
+pub mod strmap;
 pub mod syntax;
 pub mod testing;

@@ -1165,7 +1165,10 @@ impl<'b, 'p> Finisher<'b, 'p> {
                     // The unchecked node holds every rule, in order, with
                     // its whole condition: the filter's candidates.
                     if class == unchecked_class {
-                        dag.filter = filters.build(list);
+                        let arena = &self.builder.arena;
+                        let filter =
+                            filters.build(list, &mut |parts| Some(copy_all(arena, parts, &mut dag, &mut copied)));
+                        dag.filter = filter;
                     }
                     Node::Rules { candidates: Slice::of(start, list.len()) }
                 }
@@ -1213,6 +1216,20 @@ fn copy_cond(arena: &CondArena, c: CondId, dag: &mut Dag, copied: &mut FxHashMap
     let id = CondId(u32::try_from(dag.conds.len()).unwrap_or(u32::MAX));
     dag.conds.push(view);
     copied.insert(c, id);
+    id
+}
+
+/// The conjunction of conditions of the build arena, in the DAG's
+/// condition store (a single one copied as it is).
+fn copy_all(arena: &CondArena, parts: &[CondId], dag: &mut Dag, copied: &mut FxHashMap<CondId, CondId>) -> CondId {
+    let ids: Vec<CondId> = parts.iter().map(|&p| copy_cond(arena, p, dag, copied)).collect();
+    if let [one] = ids.as_slice() {
+        return *one;
+    }
+    let slice = Slice::of(dag.cond_parts.len(), ids.len());
+    dag.cond_parts.extend(ids);
+    let id = CondId(u32::try_from(dag.conds.len()).unwrap_or(u32::MAX));
+    dag.conds.push(CondView::All(slice));
     id
 }
 

@@ -5,7 +5,7 @@
 //! residual conditions) live in side vectors that nodes index, so a node is
 //! 20 bytes and evaluation follows indices without allocating.
 
-use rustc_hash::FxHashMap;
+use crate::strmap::StrMap;
 
 use super::filter::Filter;
 use super::predicate::{Atom, AtomId, CondId};
@@ -130,7 +130,7 @@ pub struct StrTable {
     /// Literal to child, sorted by literal (for listing and walking).
     pub cases: Box<[(Box<str>, NodeId)]>,
     /// The same, hashed (for evaluation).
-    index: FxHashMap<Box<str>, NodeId>,
+    index: StrMap<NodeId>,
     /// Child for a present string that is none of the cases.
     pub default: NodeId,
 }
@@ -340,7 +340,7 @@ impl Dag {
                 },
                 Node::Str { field, table, absent } => match lead.get(field) {
                     Value::Str(s) => match self.strs.get(table as usize) {
-                        Some(t) => t.index.get(&**s).copied().unwrap_or(t.default),
+                        Some(t) => t.index.get(s).unwrap_or(t.default),
                         None => self.unchecked,
                     },
                     Value::Absent => absent,
@@ -406,8 +406,7 @@ impl Dag {
     fn route_filtered(&self, lead: &Lead, lookups: &[Lookup]) -> Option<Option<RuleId>> {
         let filter = self.filter.as_ref()?;
         let list = self.unchecked_candidates();
-        let holds = |i: usize| list.get(i).is_some_and(|c| self.holds(c.cond, lead, lookups));
-        let found = filter.first(lead, holds)?;
+        let found = filter.first(lead, |cond| self.holds(cond, lead, lookups))?;
         Some(found.and_then(|i| list.get(i)).map(|c| c.rule))
     }
 
@@ -587,7 +586,7 @@ impl Dag {
 impl StrTable {
     /// A table from sorted cases.
     pub(super) fn new(cases: Box<[(Box<str>, NodeId)]>, default: NodeId) -> StrTable {
-        let index = cases.iter().map(|(s, n)| (s.clone(), *n)).collect();
+        let index = StrMap::new(cases.iter().map(|(s, n)| (&**s, *n)));
         StrTable { cases, index, default }
     }
 }

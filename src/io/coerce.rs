@@ -25,7 +25,7 @@
 //! numbers are parsed exactly (serde_json's `float_roundtrip`), so a number
 //! reads the same from JSON as from a CSV cell.
 
-use rustc_hash::FxHashMap;
+use crate::strmap::StrMap;
 
 use super::messages;
 use crate::eval::LeadError;
@@ -113,7 +113,7 @@ pub struct Coercer<'s> {
     schema: &'s Schema,
     /// Per enum: its canonical values exactly as declared (the common case,
     /// found without lowercasing).
-    canonical: Vec<FxHashMap<&'s str, u32>>,
+    canonical: Vec<StrMap<u32>>,
     /// Lowercasing buffer for case-insensitive enum lookups.
     scratch: String,
     /// Per field: how [`Coercer::plain_cell`] reads it, worked out once
@@ -175,13 +175,7 @@ impl<'s> Coercer<'s> {
         let canonical = schema
             .enums
             .iter()
-            .map(|ty| {
-                let mut map = FxHashMap::default();
-                for (i, value) in ty.values.iter().enumerate() {
-                    map.entry(value.as_str()).or_insert(u32::try_from(i).unwrap_or(u32::MAX));
-                }
-                map
-            })
+            .map(|ty| StrMap::new((0u32..).zip(&ty.values).map(|(i, value)| (value.as_str(), i))))
             .collect();
         let plain = schema.fields.iter().map(|f| PlainField::of(f, true)).collect();
         Coercer { schema, canonical, scratch: String::new(), plain }
@@ -305,7 +299,7 @@ impl<'s> Coercer<'s> {
             Plain::Int => emit(Value::Int(text.parse().ok()?)),
             Plain::Float => emit(Value::Float(plain_float(text)?)),
             Plain::Bool => emit(Value::Bool(parse_bool(text)?)),
-            Plain::Enum(id) => emit(Value::Enum(*self.canonical.get(id as usize)?.get(text)?)),
+            Plain::Enum(id) => emit(Value::Enum(self.canonical.get(id as usize)?.get(text)?)),
             Plain::Never => return None,
         })
     }
@@ -472,7 +466,7 @@ impl<'s> Coercer<'s> {
     /// allocation), then case-insensitively and through aliases.
     fn resolve_enum(&mut self, id: EnumId, text: &str) -> Option<u32> {
         let index = id.0 as usize;
-        if let Some(&value) = self.canonical.get(index).and_then(|map| map.get(text)) {
+        if let Some(value) = self.canonical.get(index).and_then(|map| map.get(text)) {
             return Some(value);
         }
         let enum_type = self.schema.enums.get(index)?;

@@ -10,6 +10,7 @@ use super::{
 use crate::compile::dag::Candidate;
 use crate::compile::predicate::{AtomForm, CondArena, CondId, CondNode};
 use crate::schema::{FieldId, FieldType, Schema};
+use crate::strmap::StrMap;
 
 /// Nodes of at most this many candidates are leaves (a few words per
 /// row): below that a split costs more than the words it saves.
@@ -39,11 +40,12 @@ pub(in crate::compile) struct FilterBuilder<'a> {
 }
 
 /// What the index knows of one candidate: the classes each slot it
-/// constrains allows (sorted by slot), and whether a part of its
-/// condition constrains no slot (then the rows cannot decide it whole).
+/// constrains allows (sorted by slot), and the parts of its condition
+/// with the slot each constrains (`None`: no slot; the rows cannot decide
+/// it, so the candidate is verified by evaluating it).
 struct Member {
     allowed: Vec<(u32, ClassSet)>,
-    open: bool,
+    parts: Vec<(CondId, Option<u32>)>,
 }
 
 impl Member {
@@ -92,8 +94,16 @@ impl<'a> FilterBuilder<'a> {
     }
 
     /// The filter of a list of candidates; `None` for a short list, one no
-    /// field constraint prunes, or when the budget is spent.
-    pub(in crate::compile) fn build(&mut self, list: &[Candidate]) -> Option<Filter> {
+    /// field constraint prunes, or when the budget is spent. `residual`
+    /// gives the condition that holds when all of some parts do (the
+    /// conjunction of a candidate's parts its leaf's rows do not decide,
+    /// which is all a lead the rows allow must still be checked for),
+    /// `None` to give up the filter.
+    pub(in crate::compile) fn build(
+        &mut self,
+        list: &[Candidate],
+        residual: &mut dyn FnMut(&[CondId]) -> Option<CondId>,
+    ) -> Option<Filter> {
         if list.len() <= MIN_CANDIDATES || u32::try_from(list.len()).is_err() {
             return None;
         }
@@ -108,6 +118,9 @@ impl<'a> FilterBuilder<'a> {
             nodes: Vec::new(),
             children: Vec::new(),
             member_lists: Vec::new(),
+            verify: Vec::new(),
+            residual,
+            residuals_seen: FxHashMap::default(),
             leaf_fields: Vec::new(),
             row_starts: Vec::new(),
             words: Vec::new(),
@@ -129,6 +142,7 @@ impl<'a> FilterBuilder<'a> {
             nodes: index.nodes.into(),
             children: index.children.into(),
             members: index.member_lists.into(),
+            verify: index.verify.into(),
             leaf_fields: index.leaf_fields.into(),
             row_starts: index.row_starts.into(),
             slots: slots.into(),
@@ -143,14 +157,16 @@ impl<'a> FilterBuilder<'a> {
         let mut constraints: Vec<(FieldId, usize, CondId)> = Vec::new();
         let mut members: Vec<Member> = Vec::with_capacity(list.len());
         for (i, c) in list.iter().enumerate() {
-            let mut open = false;
+            let mut parts = Vec::new();
             for part in self.parts(c.cond) {
-                match self.constrained_field(part) {
-                    Some(field) => constraints.push((field, i, part)),
-                    None => open |= !matches!(self.arena.node(part), CondNode::True),
+                if let Some(field) = self.constrained_field(part) {
+                    constraints.push((field, i, part));
+                }
+                if !matches!(self.arena.node(part), CondNode::True) {
+                    parts.push((part, None));
                 }
             }
-            members.push(Member { allowed: Vec::new(), open });
+            members.push(Member { allowed: Vec::new(), parts });
         }
         constraints.sort_by_key(|&(field, i, _)| (field, i));
         let mut groups: Vec<&[(FieldId, usize, CondId)]> = constraints.chunk_by(|a, b| a.0 == b.0).collect();
@@ -162,14 +178,7 @@ impl<'a> FilterBuilder<'a> {
             let classes = match self.classes(field, group) {
                 Some(classes) if k < MAX_SLOTS => classes,
                 // Not classed: those parts are left to verification.
-                _ => {
-                    for &(_, i, _) in group {
-                        if let Some(m) = members.get_mut(i) {
-                            m.open = true;
-                        }
-                    }
-                    continue;
-                }
+                _ => continue,
             };
             let n = classes.count();
             let slot = u32::try_from(slots.len()).ok()?;
@@ -182,6 +191,11 @@ impl<'a> FilterBuilder<'a> {
                 self.charge(n.div_ceil(64))?;
                 if let Some(m) = members.get_mut(i) {
                     m.allowed.push((slot, allowed));
+                    for (part, part_slot) in &mut m.parts {
+                        if per_candidate.iter().any(|&(_, _, p)| p == *part) {
+                            *part_slot = Some(slot);
+                        }
+                    }
                 }
             }
             slots.push(Slot { field, classes });
@@ -218,8 +232,7 @@ impl<'a> FilterBuilder<'a> {
                 }
                 symbols.sort_unstable();
                 symbols.dedup();
-                let class_of =
-                    (0u32..).zip(&symbols).map(|(k, &symbol)| (self.arena.symbol(symbol).into(), k)).collect();
+                let class_of = StrMap::new((0u32..).zip(&symbols).map(|(k, &symbol)| (self.arena.symbol(symbol), k)));
                 Classes::Str { symbols: symbols.into(), class_of }
             }
             // Dates and datetimes are ints (days, milliseconds) to matching.
@@ -307,12 +320,18 @@ impl<'a> FilterBuilder<'a> {
 }
 
 /// The index under construction: nodes and the tables they point into.
-struct IndexBuilder<'s> {
+struct IndexBuilder<'s, 'r> {
     slots: &'s [Slot],
     members: &'s [Member],
     nodes: Vec<IndexNode>,
     children: Vec<u32>,
     member_lists: Vec<u32>,
+    /// Beside `member_lists`: what to evaluate of each member when the
+    /// rows allow it (`CondId::TRUE` for the exact ones).
+    verify: Vec<CondId>,
+    residual: &'r mut dyn FnMut(&[CondId]) -> Option<CondId>,
+    /// Every residual condition made, to make each once.
+    residuals_seen: FxHashMap<Vec<CondId>, CondId>,
     leaf_fields: Vec<LeafField>,
     row_starts: Vec<u32>,
     words: Vec<u64>,
@@ -332,7 +351,7 @@ struct LeafRows {
     survivors: f64,
 }
 
-impl<'s> IndexBuilder<'s> {
+impl<'s> IndexBuilder<'s, '_> {
     fn charge(&mut self, units: usize) -> Option<()> {
         self.budget = self.budget.checked_sub(units)?;
         Some(())
@@ -450,11 +469,21 @@ impl<'s> IndexBuilder<'s> {
         fields.sort_by(|a, b| a.survivors.total_cmp(&b.survivors).then(a.slot.cmp(&b.slot)));
         fields.truncate(MAX_LEAF_FIELDS);
         let mut exact = vec![0u64; width];
+        let mut verify = Vec::with_capacity(members.len());
         let anded: SlotSet = fields.iter().fold(decided, |set, f| set | slot_bit(f.slot));
         for (i, &m) in members.iter().enumerate() {
             let member = self.member(m)?;
-            if !member.open && member.allowed.iter().all(|(slot, _)| anded & slot_bit(*slot) != 0) {
+            let undecided: Vec<CondId> = member
+                .parts
+                .iter()
+                .filter(|(_, slot)| slot.is_none_or(|s| anded & slot_bit(s) == 0))
+                .map(|&(part, _)| part)
+                .collect();
+            if undecided.is_empty() {
                 set_bit(&mut exact, i);
+                verify.push(CondId::TRUE);
+            } else {
+                verify.push(self.residual_of(undecided)?);
             }
         }
         let fields_start = u32::try_from(self.leaf_fields.len()).ok()?;
@@ -470,8 +499,21 @@ impl<'s> IndexBuilder<'s> {
         let exact = self.store(&exact)?;
         let start = u32::try_from(self.member_lists.len()).ok()?;
         self.member_lists.extend_from_slice(members);
+        self.verify.extend(verify);
         let len = u32::try_from(members.len()).ok()?;
         self.push(members, Kind::Leaf { members: start, len, fields: fields_start, field_count, exact })
+    }
+
+    /// The condition that holds when every one of `parts` does (made once
+    /// for each set of parts).
+    fn residual_of(&mut self, parts: Vec<CondId>) -> Option<CondId> {
+        if let Some(&cond) = self.residuals_seen.get(&parts) {
+            return Some(cond);
+        }
+        self.charge(parts.len())?;
+        let cond = (self.residual)(&parts)?;
+        self.residuals_seen.insert(parts, cond);
+        Some(cond)
     }
 
     /// The rows of one slot over a leaf's members; `Some(None)` when the

@@ -1,13 +1,12 @@
 //! How the filter sorts a lead's values into classes, and the sets of
 //! classes a rule's constraint allows.
 
-use rustc_hash::FxHashMap;
-
 use crate::compile::predicate::AtomForm;
 use crate::schema::Value;
+use crate::strmap::StrMap;
 
 /// How a field's values fall into classes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(super) enum Classes {
     /// Enum value `i` is class `i`; absent is class `n`.
     Enum(u32),
@@ -16,7 +15,7 @@ pub(super) enum Classes {
     /// The `k`-th of these sorted string symbols is class `k`; any other
     /// string is class `K`, absent `K + 1`. `class_of` maps each symbol's
     /// text to its class, so a lead's string is classed in one lookup.
-    Str { symbols: Box<[u32]>, class_of: FxHashMap<Box<str>, u32> },
+    Str { symbols: Box<[u32]>, class_of: StrMap<u32> },
     /// A number `x` is in class `i`, the number of cuts `<= x`; absent is
     /// class `cuts.len() + 1`.
     Interval { cuts: Box<[f64]>, integer: bool },
@@ -40,7 +39,7 @@ impl Classes {
             (Classes::Enum(n), Value::Enum(i)) if i < n => *i as usize,
             (Classes::Bool, Value::Bool(b)) => usize::from(*b),
             (Classes::Str { symbols, class_of }, Value::Str(s)) => {
-                class_of.get(&**s).map_or(symbols.len(), |&class| class as usize)
+                class_of.get(s).map_or(symbols.len(), |class| class as usize)
             }
             (Classes::Interval { cuts, integer }, Value::Int(_) | Value::Float(_)) => {
                 // As the interval nodes do: an int widens; a float is a

@@ -60,6 +60,7 @@ mod classes;
 pub(super) use build::{FilterBuilder, LEAF_SIZE};
 use classes::Classes;
 
+use crate::compile::predicate::CondId;
 use crate::schema::{FieldId, Lead};
 
 /// Programs of at most this many rules are matched by the DAG walk alone:
@@ -148,6 +149,8 @@ enum Layout {
         fields: Box<[FlatField]>,
         exact: usize,
         width: usize,
+        /// Per candidate, what to evaluate when the rows allow it.
+        verify: Box<[CondId]>,
     },
     Tree(Tree),
 }
@@ -160,6 +163,9 @@ struct Tree {
     root: u32,
     children: Box<[u32]>,
     members: Box<[u32]>,
+    /// Beside `members`: what to evaluate of each when the rows allow it
+    /// (the parts of its condition the leaf's rows do not decide).
+    verify: Box<[CondId]>,
     leaf_fields: Box<[LeafField]>,
     row_starts: Box<[u32]>,
 }
@@ -201,12 +207,15 @@ struct Search<F> {
 
 impl Filter {
     /// The position of the first candidate that holds, trying only those
-    /// the index allows, in order, with `holds`; `None` when a value
-    /// cannot be classed (then scan the list).
+    /// the index allows, in order: `holds` evaluates what of a candidate's
+    /// condition the rows left undecided. `None` when a value cannot be
+    /// classed (then scan the list).
     #[inline]
-    pub(super) fn first(&self, lead: &Lead, holds: impl FnMut(usize) -> bool) -> Option<Option<usize>> {
+    pub(super) fn first(&self, lead: &Lead, holds: impl FnMut(CondId) -> bool) -> Option<Option<usize>> {
         match &self.layout {
-            Layout::Flat { fields, exact, width } => self.first_flat(fields, *exact, *width, lead, holds),
+            Layout::Flat { fields, exact, width, verify } => {
+                self.first_flat(fields, (*exact, *width), verify, lead, holds)
+            }
             Layout::Tree(tree) => {
                 let classes = LeadClasses::of(lead, &tree.slots);
                 let mut search = Search { classes, best: NONE, holds };
@@ -223,10 +232,10 @@ impl Filter {
     fn first_flat(
         &self,
         fields: &[FlatField],
-        exact: usize,
-        width: usize,
+        (exact, width): (usize, usize),
+        verify: &[CondId],
         lead: &Lead,
-        mut holds: impl FnMut(usize) -> bool,
+        mut holds: impl FnMut(CondId) -> bool,
     ) -> Option<Option<usize>> {
         let mut starts = [0usize; MAX_LEAF_FIELDS];
         for (start, f) in starts.iter_mut().zip(fields) {
@@ -239,8 +248,9 @@ impl Filter {
             let exact = self.words.get(exact + w).copied().unwrap_or(0);
             while bits != 0 {
                 let i = bits.trailing_zeros();
-                if exact >> i & 1 == 1 || holds(w * 64 + i as usize) {
-                    return Some(Some(w * 64 + i as usize));
+                let position = w * 64 + i as usize;
+                if exact >> i & 1 == 1 || holds(verify.get(position).copied()?) {
+                    return Some(Some(position));
                 }
                 bits &= bits - 1;
             }
@@ -252,7 +262,7 @@ impl Filter {
     /// (the tree's tables are then dropped).
     fn new(tree: Tree, words: Box<[u64]>) -> Filter {
         let layout = match tree.flat() {
-            Some((fields, exact, width)) => Layout::Flat { fields, exact, width },
+            Some((fields, exact, width)) => Layout::Flat { fields, exact, width, verify: tree.verify },
             None => Layout::Tree(tree),
         };
         Filter { layout, words }
@@ -261,10 +271,15 @@ impl Filter {
     /// Words (8 bytes each) its tables take.
     pub(super) fn size(&self) -> usize {
         let tables = match &self.layout {
-            Layout::Flat { fields, .. } => fields.iter().map(|f| f.rows.len().div_ceil(2)).sum(),
+            Layout::Flat { fields, verify, .. } => {
+                fields.iter().map(|f| f.rows.len().div_ceil(2)).sum::<usize>() + verify.len().div_ceil(2)
+            }
             Layout::Tree(tree) => {
-                let u32s =
-                    tree.children.len() + tree.members.len() + tree.row_starts.len() + 2 * tree.leaf_fields.len();
+                let u32s = tree.children.len()
+                    + tree.members.len()
+                    + tree.verify.len()
+                    + tree.row_starts.len()
+                    + 2 * tree.leaf_fields.len();
                 u32s.div_ceil(2) + tree.nodes.len() * 3
             }
         };
@@ -300,7 +315,7 @@ impl Tree {
         self.nodes.get(node as usize).map_or(NONE, |n| n.first)
     }
 
-    fn search<F: FnMut(usize) -> bool>(&self, words: &[u64], node: u32, search: &mut Search<F>) -> Option<()> {
+    fn search<F: FnMut(CondId) -> bool>(&self, words: &[u64], node: u32, search: &mut Search<F>) -> Option<()> {
         let Some(&IndexNode { first, kind }) = self.nodes.get(node as usize) else {
             return Some(()); // NONE: an empty branch
         };
@@ -318,10 +333,11 @@ impl Tree {
                 self.search(words, b, search)
             }
             Kind::Leaf { members, len, fields, field_count, exact } => {
-                let members = self.members.get(members as usize..(members as usize).checked_add(len as usize)?)?;
+                let range = members as usize..(members as usize).checked_add(len as usize)?;
+                let leaf = (self.members.get(range.clone())?, self.verify.get(range)?);
                 let fields =
                     self.leaf_fields.get(fields as usize..(fields as usize).checked_add(field_count as usize)?)?;
-                self.search_leaf(words, members, fields, exact as usize, search)
+                self.search_leaf(words, leaf, fields, exact as usize, search)
             }
         }
     }
@@ -329,10 +345,10 @@ impl Tree {
     /// A leaf's first candidate below the best so far that holds: the AND
     /// of its rows, 64 candidates a word.
     #[inline]
-    fn search_leaf<F: FnMut(usize) -> bool>(
+    fn search_leaf<F: FnMut(CondId) -> bool>(
         &self,
         words: &[u64],
-        members: &[u32],
+        (members, verify): (&[u32], &[CondId]),
         fields: &[LeafField],
         exact: usize,
         search: &mut Search<F>,
@@ -355,7 +371,7 @@ impl Tree {
                 if position >= search.best {
                     return Some(());
                 }
-                if exact >> i & 1 == 1 || (search.holds)(position as usize) {
+                if exact >> i & 1 == 1 || (search.holds)(verify.get(w * 64 + i as usize).copied()?) {
                     search.best = position;
                     return Some(());
                 }
