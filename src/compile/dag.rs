@@ -363,7 +363,7 @@ impl Dag {
                         None => absent,
                         Some(x) if x.is_nan() => self.unchecked,
                         Some(x) => {
-                            let i = t.cuts.partition_point(|&cut| cut <= x);
+                            let i = super::filter::cuts_at_or_below(&t.cuts, x);
                             t.children.get(i).copied().unwrap_or(self.unchecked)
                         }
                     }

@@ -52,10 +52,25 @@ impl Classes {
                 if x.is_nan() {
                     return None;
                 }
-                cuts.partition_point(|&cut| cut <= x)
+                cuts_at_or_below(cuts, x)
             }
             _ => return None,
         })
+    }
+}
+
+/// How many of the sorted `cuts` are `<= x`. A few are counted, all of
+/// them, without a branch: a binary search's steps each wait for the
+/// load of the one before (a quarter of matching a lead at 100 rules went
+/// to waiting on them), where every comparison of the count is
+/// independent of the others.
+#[inline(always)]
+pub(in crate::compile) fn cuts_at_or_below(cuts: &[f64], x: f64) -> usize {
+    const FEW: usize = 16;
+    if cuts.len() <= FEW {
+        cuts.iter().map(|&cut| usize::from(cut <= x)).sum()
+    } else {
+        cuts.partition_point(|&cut| cut <= x)
     }
 }
 
@@ -164,5 +179,30 @@ pub(super) fn atom_classes(form: &AtomForm, classes: &Classes) -> ClassSet {
 pub(super) fn set_bit(words: &mut [u64], i: usize) {
     if let Some(word) = words.get_mut(i / 64) {
         *word |= 1 << (i % 64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::cuts_at_or_below;
+
+    proptest! {
+        /// Counted or searched, a value's class is the number of cuts at
+        /// or below it, for any number of cuts (both sides of the switch
+        /// between the two) and values on, between and beyond them.
+        #[test]
+        fn a_value_is_in_the_class_of_the_cuts_at_or_below_it(
+            mut cuts in proptest::collection::vec(-50i32..50, 0..40),
+            x in -60i32..60,
+            half in any::<bool>(),
+        ) {
+            let mut cuts: Vec<f64> = cuts.drain(..).map(f64::from).collect();
+            cuts.sort_by(f64::total_cmp);
+            cuts.dedup();
+            let x = f64::from(x) + if half { 0.5 } else { 0.0 };
+            prop_assert_eq!(cuts_at_or_below(&cuts, x), cuts.iter().filter(|&&c| c <= x).count());
+        }
     }
 }

@@ -58,6 +58,7 @@ mod build;
 mod classes;
 
 pub(super) use build::{FilterBuilder, LEAF_SIZE};
+pub(super) use classes::cuts_at_or_below;
 use classes::Classes;
 
 use crate::compile::predicate::CondId;
