@@ -66,7 +66,7 @@ impl<V: Copy> StrMap<V> {
     }
 
     fn insert(&mut self, key: &str, value: V) {
-        let Some((lo, hi)) = pack(key.as_bytes()) else {
+        let Some((lo, hi)) = pack(key) else {
             if let std::collections::hash_map::Entry::Vacant(e) = self.long.entry(key.into()) {
                 e.insert(value);
                 self.len += 1;
@@ -93,7 +93,7 @@ impl<V: Copy> StrMap<V> {
     /// not.
     #[inline(always)]
     pub fn get(&self, key: &str) -> Option<V> {
-        match pack(key.as_bytes()) {
+        match pack(key) {
             Some((lo, hi)) => self.get_packed(lo, hi),
             None => self.get_long(key),
         }
@@ -143,9 +143,15 @@ impl<V: Copy> StrMap<V> {
 /// A key of at most [`PACKED`] bytes as two words: bytes 0–7 little-endian
 /// in the first, bytes 8–14 in the second with the length in its top
 /// byte (so "a" and "a\0" differ); `None` for a longer key. Reads each
-/// byte at most twice with overlapping loads, never byte by byte.
+/// byte at most twice with overlapping loads, never byte by byte. Two
+/// keys are equal exactly when their packings are.
 #[inline(always)]
-fn pack(bytes: &[u8]) -> Option<(u64, u64)> {
+pub(crate) fn pack(key: &str) -> Option<(u64, u64)> {
+    pack_bytes(key.as_bytes())
+}
+
+#[inline(always)]
+fn pack_bytes(bytes: &[u8]) -> Option<(u64, u64)> {
     let n = bytes.len();
     let (lo, hi) = match bytes.split_first_chunk::<8>() {
         Some((head, tail)) if n <= PACKED => (u64::from_le_bytes(*head), up_to_seven(tail)),
@@ -178,7 +184,7 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashMap;
 
-    use super::{pack, StrMap, PACKED};
+    use super::{pack_bytes, StrMap, PACKED};
 
     #[test]
     fn packing_keeps_every_byte_and_the_length() {
@@ -192,11 +198,11 @@ mod tests {
         };
         let text: Vec<u8> = (1..=20u8).map(|b| b.wrapping_mul(37)).collect();
         for n in 0..=PACKED {
-            assert_eq!(pack(&text[..n]), Some(reference(&text[..n])), "{n} bytes");
+            assert_eq!(pack_bytes(&text[..n]), Some(reference(&text[..n])), "{n} bytes");
         }
-        assert_eq!(pack(&text[..PACKED + 1]), None);
-        assert_ne!(pack(b"a"), pack(b"a\0"));
-        assert_ne!(pack(b""), pack(b"\0"));
+        assert_eq!(pack_bytes(&text[..PACKED + 1]), None);
+        assert_ne!(pack_bytes(b"a"), pack_bytes(b"a\0"));
+        assert_ne!(pack_bytes(b""), pack_bytes(b"\0"));
     }
 
     #[test]

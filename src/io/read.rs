@@ -515,7 +515,35 @@ pub(crate) struct ColumnMap<'s> {
     scratch: String,
     /// Per key position of a JSON object, the last key seen there and what
     /// it resolved to ([`ColumnMap::lookup_at`]).
-    recent: Vec<(Box<str>, Resolved)>,
+    recent: Vec<(Key, Resolved)>,
+}
+
+/// A key [`ColumnMap::lookup_at`] remembers: packed into two words when
+/// short (every key of a usual export), so that telling whether a line's
+/// key is the one remembered is two word comparisons instead of a call to
+/// compare bytes (a third of reading a JSONL key).
+#[derive(Debug)]
+enum Key {
+    Packed(u64, u64),
+    Long(Box<str>),
+}
+
+impl Key {
+    fn new(name: &str) -> Key {
+        match crate::strmap::pack(name) {
+            Some((lo, hi)) => Key::Packed(lo, hi),
+            None => Key::Long(name.into()),
+        }
+    }
+
+    #[inline]
+    fn is(&self, name: &str) -> bool {
+        match (self, crate::strmap::pack(name)) {
+            (Key::Packed(lo, hi), Some(packed)) => packed == (*lo, *hi),
+            (Key::Long(key), None) => **key == *name,
+            _ => false,
+        }
+    }
 }
 
 /// What a name resolved to: the field and how well it matched, if any.
@@ -552,19 +580,25 @@ impl<'s> ColumnMap<'s> {
     /// The lines of one export repeat their keys in the same order, so the
     /// key last seen at a position is compared first: one short comparison
     /// instead of hashing the key (a twentieth of reading JSONL).
+    #[inline]
     pub(crate) fn lookup_at(&mut self, position: usize, name: &str) -> Resolved {
-        if let Some((key, found)) = self.recent.get(position) {
-            if **key == *name {
-                return *found;
-            }
+        match self.recent.get(position) {
+            Some((key, found)) if key.is(name) => *found,
+            _ => self.lookup_and_remember(position, name),
         }
+    }
+
+    /// [`ColumnMap::lookup_at`] for a key other than the one remembered at
+    /// its position (the first line, or an export whose keys move).
+    #[inline(never)]
+    fn lookup_and_remember(&mut self, position: usize, name: &str) -> Resolved {
         let found = self.lookup(name);
         if position < RECENT_KEYS {
             if self.recent.len() <= position {
-                self.recent.resize_with(position + 1, || (Box::default(), None));
+                self.recent.resize_with(position + 1, || (Key::new(""), None));
             }
             if let Some(slot) = self.recent.get_mut(position) {
-                *slot = (name.into(), found);
+                *slot = (Key::new(name), found);
             }
         }
         found
@@ -583,5 +617,31 @@ impl<'s> ColumnMap<'s> {
             self.scratch.push_str(&name.to_lowercase());
         }
         self.folded.get(self.scratch.as_str()).map(|&field| (field, Match::Folded))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ColumnMap, Match};
+    use crate::schema::{Field, FieldId, FieldType, Schema};
+
+    /// A key is remembered per position of a JSON object; a line whose key
+    /// there differs from the last line's, in any byte, short or long, is
+    /// looked up again.
+    #[test]
+    fn a_remembered_key_answers_only_for_itself() {
+        let names = ["company_name", "company_size", "annual_revenue_in_usd", "annual_revenue_in_eur", "a", "a\0"];
+        let fields = names.iter().map(|n| Field::named(n, FieldType::String, true)).collect();
+        let schema = Schema { fields, ..Schema::default() };
+        let mut columns = ColumnMap::new(&schema);
+        for round in 0..2 {
+            for (field, name) in (0u32..).zip(names) {
+                let found = columns.lookup_at(0, name);
+                assert_eq!(found, Some((FieldId(field), Match::Exact)), "{name}, round {round}");
+                assert_eq!(columns.lookup_at(0, name), found, "{name} again");
+            }
+        }
+        assert_eq!(columns.lookup_at(0, "COMPANY_SIZE"), Some((FieldId(1), Match::Folded)));
+        assert_eq!(columns.lookup_at(0, "company_nam"), None);
     }
 }
