@@ -144,10 +144,8 @@ otherwise -> team ae with team both else fallback queue nobody
 "#,
     );
     let (decisions, _) = run(&project, &Roster::default(), noon(), 0, None, &leads(6, ""));
-    let pairs: Vec<(route::eval::Name, route::eval::Name)> = decisions
-        .iter()
-        .map(|d| (d.assignee.clone().unwrap(), d.secondary.as_ref().unwrap().assignee.clone().unwrap()))
-        .collect();
+    let pairs: Vec<(route::eval::Name, route::eval::Name)> =
+        decisions.iter().map(|d| (d.assignee.unwrap(), d.secondary.as_ref().unwrap().assignee.unwrap())).collect();
     for (first, second) in &pairs {
         assert_ne!(first, second);
     }

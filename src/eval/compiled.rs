@@ -113,7 +113,7 @@ impl RepIndex {
     fn add(&mut self, id: &str) {
         if !self.index.contains_key(id) {
             let name = Name::from(id);
-            self.index.insert(name.clone(), u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
+            self.index.insert(name, u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
             self.ids.push(name);
         }
     }

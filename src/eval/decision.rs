@@ -2,10 +2,86 @@
 
 use serde::Serialize;
 
-/// A name a decision carries (a rule, a team, a queue, a rep): shared with
-/// the compiled project ([`crate::eval::compiled::RepIndex`]) rather than
-/// copied for every lead.
-pub type Name = std::sync::Arc<str>;
+/// A name a decision carries (a rule, a team, a queue, a rep): interned
+/// once per process and copied as a pointer, never as text.
+///
+/// It was an `Arc<str>` shared with the compiled project: every decision
+/// then cost three atomic increments when it was made and three
+/// decrements when it was dropped, about 2.5% of routing a lead at 100
+/// rules. Interned names are never freed, so the memory they take is
+/// bounded by the distinct names a process ever sees (a server reloading
+/// an edited project adds only the names the edit introduces).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(&'static str);
+
+impl Name {
+    /// The name's text.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl From<&str> for Name {
+    /// The interned name of `text` (the same for equal texts).
+    fn from(text: &str) -> Name {
+        use std::sync::{Mutex, OnceLock};
+        static NAMES: OnceLock<Mutex<rustc_hash::FxHashSet<&'static str>>> = OnceLock::new();
+        let names = NAMES.get_or_init(Mutex::default);
+        // A poisoned lock still holds a valid set: a panic elsewhere cannot
+        // leave it half-updated (an insert is one call).
+        let mut names = names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(&name) = names.get(text) {
+            return Name(name);
+        }
+        let name: &'static str = Box::leak(text.into());
+        names.insert(name);
+        Name(name)
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name::from(text.as_str())
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
 
 /// What finally received the lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -220,4 +296,26 @@ pub struct Secondary {
     pub fallback: bool,
     /// `matched`, `fallback` or `no_eligible_member`.
     pub reason: Reason,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Name;
+
+    /// Equal texts are one interned name (one address, which the writer's
+    /// cache keys on); names compare, order and serialize by their text.
+    #[test]
+    fn equal_texts_are_one_name() {
+        let text = String::from("rep1a@acme.io");
+        let (a, b) = (Name::from(text.as_str()), Name::from(text.clone()));
+        assert_eq!(a.as_str().as_ptr(), b.as_str().as_ptr());
+        assert_eq!(a, b);
+        let other = Name::from("rep1b@acme.io");
+        assert_ne!(a.as_str().as_ptr(), other.as_str().as_ptr());
+        assert!(a < other);
+        assert_eq!(&*a, "rep1a@acme.io");
+        assert_eq!(serde_json::to_string(&a).ok().as_deref(), Some("\"rep1a@acme.io\""));
+        let set: std::collections::BTreeSet<Name> = [other, a, b].into_iter().collect();
+        assert!(set.contains("rep1a@acme.io") && set.len() == 2);
+    }
 }

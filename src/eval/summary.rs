@@ -65,17 +65,17 @@ impl Tally {
             *self.invalid_by.entry((error.field.clone(), crate::io::problem(error))).or_default() += 1;
         }
         if let Some(rule) = &decision.rule {
-            *self.by_rule.entry(rule.clone()).or_default() += 1;
+            *self.by_rule.entry(*rule).or_default() += 1;
         }
         if let Some(queue) = &decision.queue {
-            *self.by_queue.entry(queue.clone()).or_default() += 1;
+            *self.by_queue.entry(*queue).or_default() += 1;
         }
         if let Some(rep) = &decision.assignee {
-            *self.by_assignee.entry(rep.clone()).or_default() += 1;
+            *self.by_assignee.entry(*rep).or_default() += 1;
             if let Some(team) = &decision.team {
-                *self.by_team.entry(team.clone()).or_default().entry(rep.clone()).or_default() += 1;
+                *self.by_team.entry(*team).or_default().entry(*rep).or_default() += 1;
                 if let Some(strategy) = decision.strategy {
-                    let used = self.strategies.entry(team.clone()).or_default();
+                    let used = self.strategies.entry(*team).or_default();
                     if !used.contains(&strategy) {
                         used.push(strategy);
                     }

@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 use rustc_hash::FxHashMap;
 
 use super::swar;
-use crate::eval::{Decision, LeadError, Name, Reason, TargetKind};
+use crate::eval::{Decision, LeadError, Reason, TargetKind};
 
 /// What to escape, per byte, as serde_json does: `"` and `\`, and every
 /// control character below 0x20 (DEL and non-ASCII pass unchanged).
@@ -184,9 +184,9 @@ pub(crate) fn push_decision(
 /// to `"reason"`, as bytes: a run's decisions have few distinct ones (a
 /// rule, its team, one of its reps), so most records copy theirs instead
 /// of writing eight fields again. Keyed by the names' addresses, not their
-/// text: the names are shared (`eval::Name`), and an entry holds its names
-/// so that no address is reused while it is kept. Bounded: emptied when
-/// it holds [`Tails::MAX`].
+/// text: the names are interned (`eval::Name`), so equal names share one
+/// address and an address is never reused. Bounded: emptied when it holds
+/// [`Tails::MAX`].
 #[derive(Debug, Default)]
 pub(crate) struct Tails {
     written: FxHashMap<TailKey, Tail>,
@@ -206,8 +206,6 @@ struct TailKey {
 #[derive(Debug)]
 struct Tail {
     bytes: Box<[u8]>,
-    /// The names the key's addresses are of, kept alive.
-    _names: [Option<Name>; 4],
 }
 
 impl Tails {
@@ -235,7 +233,7 @@ impl Tails {
             self.written.clear();
         }
         let bytes = out.get(start..).unwrap_or_default().into();
-        self.written.insert(key, Tail { bytes, _names: names.map(Option::clone) });
+        self.written.insert(key, Tail { bytes });
     }
 }
 

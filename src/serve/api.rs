@@ -391,8 +391,12 @@ async fn health() -> Response {
 /// `GET /v1/status`: the version serving, when it was loaded, the last
 /// reload's outcome and the state backend.
 async fn status(State(shared): State<Arc<Shared>>) -> Response {
-    let loaded = shared.loaded.load_full();
-    let last = shared.last_reload.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    // The version and the last reload's report as one reload left them
+    // (`Shared::reload` publishes both under this lock).
+    let (loaded, last) = {
+        let last = shared.last_reload.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (shared.loaded.load_full(), last.clone())
+    };
     let body = serde_json::json!({
         "version": loaded.version,
         "loaded_at": loaded.loaded_at.to_string(),

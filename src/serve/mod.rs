@@ -135,8 +135,15 @@ impl Shared {
     /// Checks and loads the project (and the `--roster` file) again; on
     /// errors the loaded version keeps serving. The outcome is kept for
     /// `/v1/status`.
+    ///
+    /// The new version and its report are published together, under the
+    /// report's lock, which `/v1/status` also takes: a status request
+    /// never sees the new version beside the previous report (a test saw
+    /// exactly that under load).
     pub fn reload(&self) -> project::ReloadReport {
-        let report = match project::load(&self.config.project, self.config.roster.as_deref()) {
+        let outcome = project::load(&self.config.project, self.config.roster.as_deref());
+        let mut last = self.last_reload.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let report = match outcome {
             Ok(loaded) => {
                 let version = loaded.version.clone();
                 self.loaded.store(Arc::new(loaded));
@@ -144,8 +151,9 @@ impl Shared {
             }
             Err(error) => project::ReloadReport::failed(error),
         };
+        *last = Some(report.clone());
+        drop(last);
         self.metrics.reload(report.ok);
-        *self.last_reload.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report.clone());
         report
     }
 
