@@ -1166,9 +1166,7 @@ impl<'b, 'p> Finisher<'b, 'p> {
                     // its whole condition: the filter's candidates.
                     if class == unchecked_class {
                         let arena = &self.builder.arena;
-                        let filter =
-                            filters.build(list, &mut |parts| Some(copy_all(arena, parts, &mut dag, &mut copied)));
-                        dag.filter = filter;
+                        dag.filter = filters.build(list, &mut |parts| copy_all(arena, parts, &mut dag, &mut copied));
                     }
                     Node::Rules { candidates: Slice::of(start, list.len()) }
                 }
@@ -1203,9 +1201,7 @@ fn copy_cond(arena: &CondArena, c: CondId, dag: &mut Dag, copied: &mut FxHashMap
         CondNode::Atom(atom) => CondView::Atom(*atom),
         CondNode::Not(inner) => CondView::Not(copy_cond(arena, *inner, dag, copied)),
         CondNode::All(parts) | CondNode::Any(parts) => {
-            let ids: Vec<CondId> = parts.iter().map(|&p| copy_cond(arena, p, dag, copied)).collect();
-            let slice = Slice::of(dag.cond_parts.len(), ids.len());
-            dag.cond_parts.extend(ids);
+            let slice = copy_parts(arena, parts, dag, copied);
             if matches!(arena.node(c), CondNode::All(_)) {
                 CondView::All(slice)
             } else {
@@ -1213,8 +1209,7 @@ fn copy_cond(arena: &CondArena, c: CondId, dag: &mut Dag, copied: &mut FxHashMap
             }
         }
     };
-    let id = CondId(u32::try_from(dag.conds.len()).unwrap_or(u32::MAX));
-    dag.conds.push(view);
+    let id = push_cond(dag, view);
     copied.insert(c, id);
     id
 }
@@ -1222,14 +1217,26 @@ fn copy_cond(arena: &CondArena, c: CondId, dag: &mut Dag, copied: &mut FxHashMap
 /// The conjunction of conditions of the build arena, in the DAG's
 /// condition store (a single one copied as it is).
 fn copy_all(arena: &CondArena, parts: &[CondId], dag: &mut Dag, copied: &mut FxHashMap<CondId, CondId>) -> CondId {
-    let ids: Vec<CondId> = parts.iter().map(|&p| copy_cond(arena, p, dag, copied)).collect();
-    if let [one] = ids.as_slice() {
-        return *one;
+    match parts {
+        [one] => copy_cond(arena, *one, dag, copied),
+        _ => {
+            let slice = copy_parts(arena, parts, dag, copied);
+            push_cond(dag, CondView::All(slice))
+        }
     }
+}
+
+/// Copies conditions of the build arena into the DAG's store of parts.
+fn copy_parts(arena: &CondArena, parts: &[CondId], dag: &mut Dag, copied: &mut FxHashMap<CondId, CondId>) -> Slice {
+    let ids: Vec<CondId> = parts.iter().map(|&p| copy_cond(arena, p, dag, copied)).collect();
     let slice = Slice::of(dag.cond_parts.len(), ids.len());
     dag.cond_parts.extend(ids);
+    slice
+}
+
+fn push_cond(dag: &mut Dag, view: CondView) -> CondId {
     let id = CondId(u32::try_from(dag.conds.len()).unwrap_or(u32::MAX));
-    dag.conds.push(CondView::All(slice));
+    dag.conds.push(view);
     id
 }
 

@@ -5,12 +5,11 @@
 //! residual conditions) live in side vectors that nodes index, so a node is
 //! 20 bytes and evaluation follows indices without allocating.
 
-use crate::strmap::StrMap;
-
 use super::filter::Filter;
 use super::predicate::{Atom, AtomId, CondId};
 use crate::check::program::{Lookup, RuleId};
 use crate::schema::{FieldId, Lead, Value};
+use crate::strmap::StrMap;
 
 /// Index of a node in [`Dag::nodes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -252,6 +252,17 @@ struct Taken {
     strategy: Option<&'static str>,
 }
 
+impl Taken {
+    /// Why the lead went to whoever took it: the target, or a fallback.
+    fn reason(&self) -> Reason {
+        if self.fallback {
+            Reason::Fallback
+        } else {
+            Reason::Matched
+        }
+    }
+}
+
 impl<'p> Router<'p> {
     /// A router over a borrowed program and DAG with fresh state; every
     /// lead is judged at `now`, and `seed` drives `random`.
@@ -440,7 +451,7 @@ impl<'p> Router<'p> {
                 assignee: taken.assignee,
                 strategy: taken.strategy,
                 fallback: taken.fallback,
-                reason: if taken.fallback { Reason::Fallback } else { Reason::Matched },
+                reason: taken.reason(),
             },
             None => Secondary {
                 team: None,
@@ -501,7 +512,8 @@ impl<'p> Router<'p> {
         (self.explain && eventful).then_some(steps)
     }
 
-    /// Tries the target, then each fallback; `(who, was_fallback)`.
+    /// Tries the target, then each fallback: who took the lead, marked as
+    /// a fallback when one did.
     fn take(&mut self, action: &Action, lead: Option<&Lead>, steps: &mut Vec<DistributionStep>) -> Option<Taken> {
         std::iter::once(&action.target).chain(action.fallbacks.iter()).enumerate().find_map(|(i, target)| {
             let mut taken = self.try_target(target, lead, steps)?;
@@ -773,7 +785,7 @@ fn key_text(schema: &Schema, field: FieldId, value: &Value, out: &mut String) ->
 }
 
 fn decision(id: String, rule: Option<Name>, line: Option<u32>, taken: Taken) -> Decision {
-    let reason = if taken.fallback { Reason::Fallback } else { Reason::Matched };
+    let reason = taken.reason();
     Decision {
         rule,
         line,

@@ -25,12 +25,11 @@
 //! numbers are parsed exactly (serde_json's `float_roundtrip`), so a number
 //! reads the same from JSON as from a CSV cell.
 
-use crate::strmap::StrMap;
-
 use super::messages;
 use crate::eval::LeadError;
 use crate::schema::dates::{self, TimeKind};
 use crate::schema::{ElementType, EnumId, Field, FieldId, FieldType, Numbers, Schema, Value};
+use crate::strmap::StrMap;
 
 /// Why one field of one lead could not be coerced. The reader turns it into
 /// a [`LeadError`] by adding the field and where the record was read.

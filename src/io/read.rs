@@ -12,6 +12,7 @@ use super::jsonl_input::{self, JsonlSource, ObjectParser};
 use super::messages;
 use crate::eval::LeadError;
 use crate::schema::{FieldId, Lead, Schema, Value};
+use crate::strmap::Key;
 
 /// The format of a lead input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -514,36 +515,11 @@ pub(crate) struct ColumnMap<'s> {
     folded: FxHashMap<String, FieldId>,
     scratch: String,
     /// Per key position of a JSON object, the last key seen there and what
-    /// it resolved to ([`ColumnMap::lookup_at`]).
+    /// it resolved to ([`ColumnMap::lookup_at`]), held as `StrMap` holds
+    /// its keys: telling whether a line's key is the one remembered is two
+    /// word comparisons instead of a call to compare bytes (a third of
+    /// reading a JSONL key).
     recent: Vec<(Key, Resolved)>,
-}
-
-/// A key [`ColumnMap::lookup_at`] remembers: packed into two words when
-/// short (every key of a usual export), so that telling whether a line's
-/// key is the one remembered is two word comparisons instead of a call to
-/// compare bytes (a third of reading a JSONL key).
-#[derive(Debug)]
-enum Key {
-    Packed(u64, u64),
-    Long(Box<str>),
-}
-
-impl Key {
-    fn new(name: &str) -> Key {
-        match crate::strmap::pack(name) {
-            Some((lo, hi)) => Key::Packed(lo, hi),
-            None => Key::Long(name.into()),
-        }
-    }
-
-    #[inline]
-    fn is(&self, name: &str) -> bool {
-        match (self, crate::strmap::pack(name)) {
-            (Key::Packed(lo, hi), Some(packed)) => packed == (*lo, *hi),
-            (Key::Long(key), None) => **key == *name,
-            _ => false,
-        }
-    }
 }
 
 /// What a name resolved to: the field and how well it matched, if any.

@@ -95,14 +95,13 @@ impl<'a> FilterBuilder<'a> {
 
     /// The filter of a list of candidates; `None` for a short list, one no
     /// field constraint prunes, or when the budget is spent. `residual`
-    /// gives the condition that holds when all of some parts do (the
+    /// makes the condition that holds when all of some parts do (the
     /// conjunction of a candidate's parts its leaf's rows do not decide,
-    /// which is all a lead the rows allow must still be checked for),
-    /// `None` to give up the filter.
+    /// which is all a lead the rows allow must still be checked for).
     pub(in crate::compile) fn build(
         &mut self,
         list: &[Candidate],
-        residual: &mut dyn FnMut(&[CondId]) -> Option<CondId>,
+        residual: &mut dyn FnMut(&[CondId]) -> CondId,
     ) -> Option<Filter> {
         if list.len() <= MIN_CANDIDATES || u32::try_from(list.len()).is_err() {
             return None;
@@ -329,7 +328,7 @@ struct IndexBuilder<'s, 'r> {
     /// Beside `member_lists`: what to evaluate of each member when the
     /// rows allow it (`CondId::TRUE` for the exact ones).
     verify: Vec<CondId>,
-    residual: &'r mut dyn FnMut(&[CondId]) -> Option<CondId>,
+    residual: &'r mut dyn FnMut(&[CondId]) -> CondId,
     /// Every residual condition made, to make each once.
     residuals_seen: FxHashMap<Vec<CondId>, CondId>,
     leaf_fields: Vec<LeafField>,
@@ -468,10 +467,9 @@ impl<'s> IndexBuilder<'s, '_> {
         }
         fields.sort_by(|a, b| a.survivors.total_cmp(&b.survivors).then(a.slot.cmp(&b.slot)));
         fields.truncate(MAX_LEAF_FIELDS);
-        let mut exact = vec![0u64; width];
-        let mut verify = Vec::with_capacity(members.len());
         let anded: SlotSet = fields.iter().fold(decided, |set, f| set | slot_bit(f.slot));
-        for (i, &m) in members.iter().enumerate() {
+        let mut verify = Vec::with_capacity(members.len());
+        for &m in members {
             let member = self.member(m)?;
             let undecided: Vec<CondId> = member
                 .parts
@@ -479,12 +477,7 @@ impl<'s> IndexBuilder<'s, '_> {
                 .filter(|(_, slot)| slot.is_none_or(|s| anded & slot_bit(s) == 0))
                 .map(|&(part, _)| part)
                 .collect();
-            if undecided.is_empty() {
-                set_bit(&mut exact, i);
-                verify.push(CondId::TRUE);
-            } else {
-                verify.push(self.residual_of(undecided)?);
-            }
+            verify.push(if undecided.is_empty() { CondId::TRUE } else { self.residual_of(undecided)? });
         }
         let fields_start = u32::try_from(self.leaf_fields.len()).ok()?;
         let field_count = u32::try_from(fields.len()).ok()?;
@@ -496,12 +489,11 @@ impl<'s> IndexBuilder<'s, '_> {
             }
             self.leaf_fields.push(LeafField { slot: f.slot, rows });
         }
-        let exact = self.store(&exact)?;
         let start = u32::try_from(self.member_lists.len()).ok()?;
         self.member_lists.extend_from_slice(members);
         self.verify.extend(verify);
         let len = u32::try_from(members.len()).ok()?;
-        self.push(members, Kind::Leaf { members: start, len, fields: fields_start, field_count, exact })
+        self.push(members, Kind::Leaf { members: start, len, fields: fields_start, field_count })
     }
 
     /// The condition that holds when every one of `parts` does (made once
@@ -511,7 +503,7 @@ impl<'s> IndexBuilder<'s, '_> {
             return Some(cond);
         }
         self.charge(parts.len())?;
-        let cond = (self.residual)(&parts)?;
+        let cond = (self.residual)(&parts);
         self.residuals_seen.insert(parts, cond);
         Some(cond)
     }

@@ -104,12 +104,10 @@ enum Kind {
     /// of those that leave it free.
     Split { slot: u32, children: u32, rest: u32 },
     /// `len` candidates (their positions from `members` in
-    /// [`Filter::members`], ascending), ANDed over `field_count` fields
-    /// from `fields` in [`Filter::leaf_fields`]; `exact` is where the
-    /// words of the candidates the rows decide whole start in
-    /// [`Filter::words`] (a set bit of the AND is the answer for these
-    /// without evaluating anything).
-    Leaf { members: u32, len: u32, fields: u32, field_count: u32, exact: u32 },
+    /// [`Filter::members`], ascending, with what to verify of each beside
+    /// them in [`Filter::verify`]), ANDed over `field_count` fields from
+    /// `fields` in [`Filter::leaf_fields`].
+    Leaf { members: u32, len: u32, fields: u32, field_count: u32 },
 }
 
 /// One field a leaf ANDs: per class of its slot, where the class's row
@@ -135,7 +133,7 @@ struct FlatField {
 #[derive(Debug, Clone)]
 pub struct Filter {
     layout: Layout,
-    /// Every distinct row and the leaves' exact words.
+    /// Every distinct row.
     words: Box<[u64]>,
 }
 
@@ -143,12 +141,11 @@ pub struct Filter {
 /// paid), or the tree.
 #[derive(Debug, Clone)]
 enum Layout {
-    /// The fields the leaf ANDs, where its exact words start, and its words
-    /// per row. Searched without the tree's indirections: at 1,000
-    /// generated rules the tree's search of one leaf cost 5–7% more.
+    /// The fields the leaf ANDs and its words per row. Searched without
+    /// the tree's indirections: at 1,000 generated rules the tree's search
+    /// of one leaf cost 5–7% more.
     Flat {
         fields: Box<[FlatField]>,
-        exact: usize,
         width: usize,
         /// Per candidate, what to evaluate when the rows allow it.
         verify: Box<[CondId]>,
@@ -165,7 +162,8 @@ struct Tree {
     children: Box<[u32]>,
     members: Box<[u32]>,
     /// Beside `members`: what to evaluate of each when the rows allow it
-    /// (the parts of its condition the leaf's rows do not decide).
+    /// (the parts of its condition the leaf's rows do not decide;
+    /// `CondId::TRUE` when they decide it whole).
     verify: Box<[CondId]>,
     leaf_fields: Box<[LeafField]>,
     row_starts: Box<[u32]>,
@@ -214,9 +212,7 @@ impl Filter {
     #[inline]
     pub(super) fn first(&self, lead: &Lead, holds: impl FnMut(CondId) -> bool) -> Option<Option<usize>> {
         match &self.layout {
-            Layout::Flat { fields, exact, width, verify } => {
-                self.first_flat(fields, (*exact, *width), verify, lead, holds)
-            }
+            Layout::Flat { fields, width, verify } => self.first_flat(fields, *width, verify, lead, holds),
             Layout::Tree(tree) => {
                 let classes = LeadClasses::of(lead, &tree.slots);
                 let mut search = Search { classes, best: NONE, holds };
@@ -233,7 +229,7 @@ impl Filter {
     fn first_flat(
         &self,
         fields: &[FlatField],
-        (exact, width): (usize, usize),
+        width: usize,
         verify: &[CondId],
         lead: &Lead,
         mut holds: impl FnMut(CondId) -> bool,
@@ -246,11 +242,9 @@ impl Filter {
         let starts = starts.get(..fields.len())?;
         for w in 0..width {
             let mut bits = and_rows(&self.words, starts, w, u64::MAX);
-            let exact = self.words.get(exact + w).copied().unwrap_or(0);
             while bits != 0 {
-                let i = bits.trailing_zeros();
-                let position = w * 64 + i as usize;
-                if exact >> i & 1 == 1 || holds(verify.get(position).copied()?) {
+                let position = w * 64 + bits.trailing_zeros() as usize;
+                if verified(verify, position, &mut holds)? {
                     return Some(Some(position));
                 }
                 bits &= bits - 1;
@@ -263,7 +257,7 @@ impl Filter {
     /// (the tree's tables are then dropped).
     fn new(tree: Tree, words: Box<[u64]>) -> Filter {
         let layout = match tree.flat() {
-            Some((fields, exact, width)) => Layout::Flat { fields, exact, width, verify: tree.verify },
+            Some((fields, width)) => Layout::Flat { fields, width, verify: tree.verify },
             None => Layout::Tree(tree),
         };
         Filter { layout, words }
@@ -297,6 +291,15 @@ impl Filter {
             }
         }
     }
+}
+
+/// Whether the candidate at `k` of `verify` holds, given that the rows
+/// allow it: at once when the rows decide its condition whole, else by
+/// evaluating what they leave.
+#[inline]
+fn verified(verify: &[CondId], k: usize, holds: &mut impl FnMut(CondId) -> bool) -> Option<bool> {
+    let cond = verify.get(k).copied()?;
+    Some(cond == CondId::TRUE || holds(cond))
 }
 
 /// Word `w` of the AND of `bits` and the rows starting at `starts`.
@@ -333,12 +336,12 @@ impl Tree {
                 self.search(words, a, search)?;
                 self.search(words, b, search)
             }
-            Kind::Leaf { members, len, fields, field_count, exact } => {
+            Kind::Leaf { members, len, fields, field_count } => {
                 let range = members as usize..(members as usize).checked_add(len as usize)?;
                 let leaf = (self.members.get(range.clone())?, self.verify.get(range)?);
                 let fields =
                     self.leaf_fields.get(fields as usize..(fields as usize).checked_add(field_count as usize)?)?;
-                self.search_leaf(words, leaf, fields, exact as usize, search)
+                self.search_leaf(words, leaf, fields, search)
             }
         }
     }
@@ -351,7 +354,6 @@ impl Tree {
         words: &[u64],
         (members, verify): (&[u32], &[CondId]),
         fields: &[LeafField],
-        exact: usize,
         search: &mut Search<F>,
     ) -> Option<()> {
         let mut starts = [0usize; MAX_LEAF_FIELDS];
@@ -365,14 +367,13 @@ impl Tree {
                 break;
             }
             let mut bits = and_rows(words, starts, w, u64::MAX >> (64 - chunk.len()));
-            let exact = words.get(exact + w).copied().unwrap_or(0);
             while bits != 0 {
                 let i = bits.trailing_zeros();
                 let position = chunk.get(i as usize).copied()?;
                 if position >= search.best {
                     return Some(());
                 }
-                if exact >> i & 1 == 1 || (search.holds)(verify.get(w * 64 + i as usize).copied()?) {
+                if verified(verify, w * 64 + i as usize, &mut search.holds)? {
                     search.best = position;
                     return Some(());
                 }
@@ -382,12 +383,12 @@ impl Tree {
         Some(())
     }
 
-    /// The root leaf's fields laid out flat, its exact words' start and its
-    /// words per row, when the root is a leaf; `None` else, or if a table
-    /// does not hold what the leaf names (all or nothing: a field left
-    /// out would make its exact candidates wrong).
-    fn flat(&self) -> Option<(Box<[FlatField]>, usize, usize)> {
-        let &IndexNode { kind: Kind::Leaf { len, fields, field_count, exact, .. }, .. } =
+    /// The root leaf's fields laid out flat and its words per row, when the
+    /// root is a leaf; `None` else, or if a table does not hold what the
+    /// leaf names (all or nothing: a field left out would leave its
+    /// candidates' verification short of what the rows did not decide).
+    fn flat(&self) -> Option<(Box<[FlatField]>, usize)> {
+        let &IndexNode { kind: Kind::Leaf { len, fields, field_count, .. }, .. } =
             self.nodes.get(self.root as usize)?
         else {
             return None;
@@ -401,6 +402,6 @@ impl Tree {
                 Some(FlatField { field: slot.field, classes: slot.classes.clone(), rows: rows.into() })
             })
             .collect::<Option<Box<[FlatField]>>>()?;
-        Some((flat, exact as usize, (len as usize).div_ceil(64)))
+        Some((flat, (len as usize).div_ceil(64)))
     }
 }
