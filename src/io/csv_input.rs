@@ -80,9 +80,9 @@ enum Raw {
 pub(crate) struct CsvSource<'s> {
     lines: Lines<'s>,
     core: csv_core::Reader,
-    /// How far `core` has read `lines.buf`.
+    /// How far `core` has read `lines.bytes()`.
     pos: usize,
-    /// The last byte of the line before `lines.buf` (the input's last byte
+    /// The last byte of the line before `lines.bytes()` (the input's last byte
     /// once it has ended).
     prev_last: Option<u8>,
     /// The input has ended.
@@ -94,7 +94,7 @@ pub(crate) struct CsvSource<'s> {
     field_count: usize,
     /// Bytes between one field's end and the next one's start: 0 for a
     /// record `csv_core` read into `fields` (it drops delimiters), 1 for a
-    /// line without quotes, read where it is, in `lines.buf` ([`Row::gap`]).
+    /// line without quotes, read where it is, in `lines.bytes()` ([`Row::gap`]).
     gap: usize,
     /// The line the record being read starts on.
     record_first: Option<u64>,
@@ -223,7 +223,7 @@ impl<'s> CsvSource<'s> {
 
     /// The record just read.
     fn row(&self) -> Row<'_> {
-        let bytes = if self.gap == 0 { &self.fields } else { &self.lines.buf };
+        let bytes = if self.gap == 0 { &self.fields } else { self.lines.bytes() };
         Row {
             fields: bytes.get(..self.out_len).unwrap_or_default(),
             ends: self.ends.get(..self.field_count).unwrap_or_default(),
@@ -243,9 +243,9 @@ impl<'s> CsvSource<'s> {
         self.gap = 0;
         self.record_first = None;
         loop {
-            if !self.eof && self.pos >= self.lines.buf.len() {
+            if !self.eof && self.pos >= self.lines.bytes().len() {
                 self.pos = 0;
-                self.prev_last = self.lines.buf.last().copied();
+                self.prev_last = self.lines.bytes().last().copied();
                 match self.lines.next_line()? {
                     None => self.eof = true,
                     // A line beyond the limit: it and the record in progress
@@ -259,7 +259,7 @@ impl<'s> CsvSource<'s> {
                     Some(false) => {}
                 }
             }
-            let input = if self.eof { &[][..] } else { self.lines.buf.get(self.pos..).unwrap_or_default() };
+            let input = if self.eof { &[][..] } else { self.lines.bytes().get(self.pos..).unwrap_or_default() };
             if self.record_first.is_none() && !input.iter().all(|&b| b == b'\n' || b == b'\r') {
                 self.record_first = Some(self.lines.line);
             }
@@ -299,7 +299,7 @@ impl<'s> CsvSource<'s> {
     /// quote, a blank line, or more fields than [`MAX_FIELDS`], which the
     /// state machine reads.
     fn plain_record(&mut self) -> Option<Raw> {
-        let line = self.lines.buf.as_slice();
+        let line = self.lines.bytes();
         // `Lines` ends a line at its first `\n`, `\r\n` or `\r`.
         let content = line.strip_suffix(b"\n").unwrap_or(line);
         let content = content.strip_suffix(b"\r").unwrap_or(content);
@@ -323,7 +323,7 @@ impl<'s> CsvSource<'s> {
         let last_line = self.lines.line;
         let first_line = self.record_first.unwrap_or(last_line).min(last_line);
         self.core.reset();
-        self.pos = self.lines.buf.len();
+        self.pos = self.lines.bytes().len();
         Run { kind, first_line, next_line: first_line, last_line }
     }
 

@@ -53,7 +53,7 @@ impl<'s> JsonlSource<'s> {
                 true
             }
             Some(Item::Line { record, line, start }) => {
-                let bytes = self.lines.buf.get(start..).unwrap_or_default();
+                let bytes = self.lines.bytes().get(start..).unwrap_or_default();
                 parse_object_into(&mut self.parser, &mut shared.coercer, bytes, (record, line), out);
                 true
             }
@@ -62,7 +62,7 @@ impl<'s> JsonlSource<'s> {
 
     /// The `keep` values of the line just read (see [`kept_values`]).
     pub(crate) fn kept_of_last(&self, keep: &[String]) -> Vec<Option<String>> {
-        let bytes = self.lines.buf.as_slice();
+        let bytes = self.lines.bytes();
         kept_values(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes), keep)
     }
 
@@ -73,7 +73,7 @@ impl<'s> JsonlSource<'s> {
             Item::Ready(record) => Framed::Ready(record),
             Item::Line { record, line, start } => {
                 let at = bytes.len();
-                bytes.extend_from_slice(self.lines.buf.get(start..).unwrap_or_default());
+                bytes.extend_from_slice(self.lines.bytes().get(start..).unwrap_or_default());
                 Framed::Line { record, line, bytes: (at, bytes.len()) }
             }
         })
@@ -101,7 +101,7 @@ impl<'s> JsonlSource<'s> {
                     return Some(Item::Ready(shared.failed(line, error)));
                 }
             }
-            let bytes = self.lines.buf.as_slice();
+            let bytes = self.lines.bytes();
             let start = if line == 1 && bytes.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
             if is_blank(bytes.get(start..).unwrap_or_default()) {
                 continue;

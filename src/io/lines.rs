@@ -7,6 +7,11 @@
 //! buffered whole: its first bytes are kept, the rest is skipped up to the
 //! next line end, and the line is flagged as too long, so one huge line
 //! costs at most the limit in memory and becomes one invalid record.
+//!
+//! The input is read in large chunks into one buffer and a line is handed
+//! out where it lies in it: only a line split between two reads is moved
+//! (to the buffer's start, with the next read after it). Copying every
+//! line out of a `BufReader` was a twentieth of routing a CSV on one core.
 
 use std::io::{self, BufRead};
 
@@ -14,73 +19,210 @@ use std::io::{self, BufRead};
 /// terminator included: 1 MiB. docs/reliability.md explains the choice.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
+/// Bytes asked of the input per read (and the buffer's first size).
+const CHUNK: usize = 1 << 17;
+
 /// A bounded reader of physical lines.
 pub(crate) struct Lines<'s> {
     input: Box<dyn BufRead + Send + 's>,
-    /// The current line, its terminator included (cut at the limit).
-    pub(crate) buf: Vec<u8>,
+    /// Bytes read: the current line at `start..end`, then the bytes not yet
+    /// handed out at `next..filled`. At most `limit + CHUNK` long.
+    chunk: Vec<u8>,
+    start: usize,
+    end: usize,
+    next: usize,
+    filled: usize,
+    /// The input has ended (a read gave no bytes).
+    eof: bool,
+    /// The line in progress was found longer than the limit (and its
+    /// bytes past the limit dropped).
+    too_long: bool,
     /// Lines read so far: the number of the current line.
     pub(crate) line: u64,
     limit: usize,
-    /// The last line ended at a `\r` that was the last byte of a read: a
-    /// `\n` at the start of the next read is part of that line end.
-    skip_lf: bool,
 }
 
 impl<'s> Lines<'s> {
     pub(crate) fn new(input: Box<dyn BufRead + Send + 's>, limit: usize) -> Lines<'s> {
-        Lines { input, buf: Vec::new(), line: 0, limit, skip_lf: false }
+        Lines {
+            input,
+            chunk: Vec::new(),
+            start: 0,
+            end: 0,
+            next: 0,
+            filled: 0,
+            eof: false,
+            too_long: false,
+            line: 0,
+            limit,
+        }
     }
 
-    /// Reads the next line into `buf`: `Ok(None)` at the end of the input,
-    /// else whether the line was longer than the limit (and cut).
+    /// The current line, its terminator included (cut at the limit).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.chunk.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Reads the next line (see [`Lines::bytes`]): `Ok(None)` at the end of
+    /// the input, else whether the line was longer than the limit (and cut).
+    /// The previous line's bytes are gone once this is called.
     pub(crate) fn next_line(&mut self) -> io::Result<Option<bool>> {
-        self.buf.clear();
-        let mut too_long = false;
-        let mut read_any = false;
+        let mut begin = self.next;
+        // No line end before `scanned`, from `begin` on.
+        let mut scanned = begin;
         loop {
-            let chunk = match self.input.fill_buf() {
-                Ok(chunk) => chunk,
+            let pending = self.chunk.get(scanned..self.filled).unwrap_or_default();
+            if let Some(found) = memchr::memchr2(b'\n', b'\r', pending) {
+                let at = scanned + found;
+                let after = self.chunk.get(at + 1).copied().filter(|_| at + 1 < self.filled);
+                let end = match (self.chunk.get(at), after) {
+                    (Some(b'\r'), Some(b'\n')) => at + 2,
+                    // A `\r` last of what was read: its `\n` may come next.
+                    (Some(b'\r'), None) if !self.eof => {
+                        scanned = at;
+                        self.refill(&mut begin, &mut scanned)?;
+                        continue;
+                    }
+                    _ => at + 1,
+                };
+                return Ok(Some(self.hand_out(begin, end)));
+            }
+            if self.eof {
+                if begin == self.filled {
+                    return Ok(None);
+                }
+                return Ok(Some(self.hand_out(begin, self.filled)));
+            }
+            scanned = self.filled;
+            self.refill(&mut begin, &mut scanned)?;
+        }
+    }
+
+    /// Makes the line `begin..end` the current one, cut at the limit when
+    /// longer (its bytes past the limit may be gone already: see
+    /// [`Lines::refill`]); whether it was cut.
+    fn hand_out(&mut self, begin: usize, end: usize) -> bool {
+        let cut = std::mem::take(&mut self.too_long) || end - begin > self.limit;
+        self.start = begin;
+        self.end = if cut { begin + self.limit } else { end };
+        self.next = end;
+        self.line += 1;
+        cut
+    }
+
+    /// Reads more input after the line in progress (`begin..scanned`, then
+    /// the unscanned bytes up to `filled`), first moving it to the buffer's
+    /// start; of a line already longer than the limit, only the limit's
+    /// worth and the unscanned bytes (a `\r` at most) are kept, so memory
+    /// stays bounded, and the line is marked too long. Sets `eof` when the
+    /// input has no more bytes.
+    fn refill(&mut self, begin: &mut usize, scanned: &mut usize) -> io::Result<()> {
+        if self.filled - *begin > self.limit {
+            // `scanned` is past the limit here: every byte before it was
+            // looked at, and no line end found.
+            let kept = *begin + self.limit;
+            self.too_long = true;
+            self.chunk.copy_within(*scanned..self.filled, kept);
+            self.filled = kept + (self.filled - *scanned);
+            *scanned = kept;
+        }
+        self.chunk.copy_within(*begin..self.filled, 0);
+        (self.filled, *scanned, *begin) = (self.filled - *begin, *scanned - *begin, 0);
+        if self.chunk.len() - self.filled < CHUNK / 2 {
+            let size = (self.chunk.len() * 2).clamp(CHUNK, self.limit + CHUNK);
+            self.chunk.resize(size, 0);
+        }
+        loop {
+            let room = self.chunk.get_mut(self.filled..).unwrap_or_default();
+            match self.input.read(room) {
+                Ok(0) => self.eof = true,
+                Ok(read) => self.filled += read,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(error),
-            };
-            if chunk.is_empty() {
-                break;
             }
-            if std::mem::take(&mut self.skip_lf) && chunk.first() == Some(&b'\n') {
-                self.input.consume(1);
-                continue;
-            }
-            let (end, done) = match memchr::memchr2(b'\n', b'\r', chunk) {
-                Some(at) if chunk.get(at) == Some(&b'\r') => match chunk.get(at + 1) {
-                    Some(b'\n') => (at + 2, true),
-                    Some(_) => (at + 1, true),
-                    None => {
-                        self.skip_lf = true;
-                        (at + 1, true)
-                    }
-                },
-                Some(at) => (at + 1, true),
-                None => (chunk.len(), false),
-            };
-            let room = self.limit.saturating_sub(self.buf.len());
-            let bytes = chunk.get(..end).unwrap_or_default();
-            if bytes.len() > room {
-                too_long = true;
-                self.buf.extend_from_slice(bytes.get(..room).unwrap_or_default());
-            } else {
-                self.buf.extend_from_slice(bytes);
-            }
-            self.input.consume(end);
-            read_any = true;
-            if done {
-                break;
-            }
+            return Ok(());
         }
-        if !read_any {
-            return Ok(None);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests may fail loudly")]
+mod tests {
+    use std::io::{BufReader, Read};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A reader that gives at most `step` bytes a read, as pipes and slow
+    /// disks do, so lines fall across reads anywhere.
+    struct Trickle {
+        bytes: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.bytes.len() - self.at);
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
         }
-        self.line += 1;
-        Ok(Some(too_long))
+    }
+
+    /// The lines as the module documentation defines them, by the
+    /// simplest code: each line's kept bytes and whether it was cut.
+    fn reference(bytes: &[u8], limit: usize) -> Vec<(Vec<u8>, bool)> {
+        let mut lines = Vec::new();
+        let mut begin = 0;
+        while begin < bytes.len() {
+            let mut end = begin;
+            while end < bytes.len() && bytes[end] != b'\n' && bytes[end] != b'\r' {
+                end += 1;
+            }
+            if end < bytes.len() {
+                end += if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') { 2 } else { 1 };
+            }
+            let line = &bytes[begin..end];
+            lines.push((line[..line.len().min(limit)].to_vec(), line.len() > limit));
+            begin = end;
+        }
+        lines
+    }
+
+    fn read_all(bytes: &[u8], limit: usize, step: usize) -> Vec<(Vec<u8>, bool)> {
+        let input = BufReader::with_capacity(step.max(1), Trickle { bytes: bytes.to_vec(), at: 0, step });
+        let mut lines = Lines::new(Box::new(input), limit);
+        let mut out = Vec::new();
+        while let Some(cut) = lines.next_line().unwrap() {
+            out.push((lines.bytes().to_vec(), cut));
+            assert_eq!(lines.line, out.len() as u64);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn lines_are_the_references_whatever_the_reads(
+            bytes in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'a'), any::<u8>()], 0..600),
+            limit in 1usize..40,
+            step in 1usize..50,
+        ) {
+            prop_assert_eq!(read_all(&bytes, limit, step), reference(&bytes, limit));
+        }
+    }
+
+    #[test]
+    fn long_lines_past_several_chunks_are_cut_in_bounded_memory() {
+        let mut bytes = vec![b'x'; 5 * CHUNK];
+        bytes.extend_from_slice(b"\r\nnext\r");
+        let lines = read_all(&bytes, CHUNK + 3, CHUNK);
+        assert_eq!(lines, reference(&bytes, CHUNK + 3));
+        assert_eq!(lines.len(), 2);
+        let input = Trickle { bytes, at: 0, step: CHUNK };
+        let mut lines = Lines::new(Box::new(BufReader::new(input)), CHUNK + 3);
+        lines.next_line().unwrap();
+        assert!(lines.chunk.len() <= 2 * CHUNK + 3, "{}", lines.chunk.len());
     }
 }
