@@ -136,7 +136,7 @@ fn accounts_listing() {
         vec![Value::Absent, Value::Str("A1".into()), Value::Str("B7".into())],
         ["Acme", "First Bank", "Globex"].iter().map(|c| Value::Str((*c).into())).collect(),
         vec![Value::Absent, Value::Enum(0), Value::Enum(1), Value::Enum(2)],
-        vec![Value::Absent, Value::List(vec![]), Value::List(vec![Value::Str("security".into())])],
+        vec![Value::Absent, Value::List(Box::default()), Value::List(Box::new([Value::Str("security".into())]))],
         vec![Value::Bool(false), Value::Bool(true)],
     ]);
     agrees(&program, Budget::UNLIMITED, &leads);

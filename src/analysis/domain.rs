@@ -607,7 +607,7 @@ fn list(env: &Env<'_>, lits: &[Lit<'_>], element: ElementType) -> Verdict {
             _ => {}
         }
     }
-    let value = Value::List(required);
+    let value = Value::List(required.into());
     if lits.iter().all(|l| l.holds(&value, env.lookups)) {
         Verdict::Sat(value)
     } else {

@@ -427,7 +427,7 @@ pub(crate) fn plain_values(env: &Env<'_>) -> Vec<Value> {
                         Value::Str("x".into())
                     }
                 }
-                FieldType::List(_) => Value::List(Vec::new()),
+                FieldType::List(_) => Value::List(Box::default()),
             }
         })
         .collect()

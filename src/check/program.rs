@@ -8,7 +8,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::schema::{FieldId, Lead, Schema, Value};
+use crate::schema::{FieldId, Lead, Schema, StrValue, Value};
 use crate::source::Span;
 
 /// Index of a team in [`Program::teams`].
@@ -156,11 +156,18 @@ pub struct Table {
 }
 
 impl Table {
-    /// The row whose key is `key` (as the lead gives it).
-    pub fn row(&self, key: &str) -> Option<usize> {
-        let found =
-            if self.case_insensitive { self.index.get(key.to_lowercase().as_str()) } else { self.index.get(key) };
-        found.map(|&row| row as usize)
+    /// The row whose key is `key` (as the lead gives it). For a table
+    /// whose keys match whatever their case, `key` is lowercased in place
+    /// first: a buffer the caller reuses, rather than a new string a lead.
+    pub fn row(&self, key: &mut StrValue) -> Option<usize> {
+        if self.case_insensitive {
+            if key.is_ascii() {
+                key.make_ascii_lowercase();
+            } else {
+                *key = key.to_lowercase();
+            }
+        }
+        self.index.get(key.as_str()).map(|&row| row as usize)
     }
 
     /// The value of `column` in `row` (`None`: the key), absent past the end.

@@ -73,7 +73,13 @@ pub enum Exit {
 
 /// Parses arguments, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    main_with(std::env::args_os())
+}
+
+/// [`main`] on the given arguments (the program's name first), in this
+/// process: for tests that watch what a command does inside it.
+pub fn main_with<I: IntoIterator<Item = T>, T: Into<std::ffi::OsString> + Clone>(args: I) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
             let code = if error.use_stderr() { Exit::CouldNotRun } else { Exit::Ok };

@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use crate::check::program::{Derivation, Program, Table};
-use crate::schema::{dates, FieldType, Lead, Schema, Value};
+use crate::schema::{dates, FieldType, Lead, Schema, StrValue, Value};
 
 /// What the derive step needs of the routing instant, worked out once per
 /// instant rather than once per lead: the instant itself, and whether it
@@ -49,22 +49,23 @@ impl Program {
         }
         let inputs = schema.input_count();
         lead.values.resize_with(schema.fields.len(), || Value::Absent);
-        let mut key = String::new();
+        // Inline up to 24 bytes: a short key costs no allocation.
+        let mut key = StrValue::default();
         for (offset, derivation) in schema.derived.iter().enumerate() {
             let value = match *derivation {
                 Derivation::Column { table, key: field, column } => {
                     let table = self.tables.get(table.0 as usize);
                     match (table, key_text(schema, field, lead.get(field), &mut key)) {
-                        (Some(table), true) => column_value(table, &key, column),
+                        (Some(table), true) => column_value(table, &mut key, column),
                         _ => Value::Absent,
                     }
                 }
                 Derivation::Domain(field) => match lead.get(field) {
-                    Value::Str(text) => domain(text).map_or(Value::Absent, |d| Value::Str(d.into())),
+                    Value::Str(text) => domain(text).map_or(Value::Absent, Value::Str),
                     _ => Value::Absent,
                 },
                 Derivation::Lower(field) => match lead.get(field) {
-                    Value::Str(text) => Value::Str(text.to_lowercase().into()),
+                    Value::Str(text) => Value::Str(text.to_lowercase()),
                     _ => Value::Absent,
                 },
                 Derivation::Score(score) => {
@@ -100,21 +101,21 @@ fn within(ty: FieldType, value: &Value, window: i64, now: jiff::Timestamp) -> bo
 }
 
 /// The value of `column` in the row keyed `key`; absent when no row has it.
-fn column_value(table: &Table, key: &str, column: Option<u32>) -> Value {
+fn column_value(table: &Table, key: &mut StrValue, column: Option<u32>) -> Value {
     table.row(key).map_or(Value::Absent, |row| table.cell(row, column))
 }
 
 /// `domain(text)`: what follows the last `@`, lowercased; `None` when there
 /// is no `@` or nothing after it.
-pub fn domain(text: &str) -> Option<String> {
+pub fn domain(text: &str) -> Option<StrValue> {
     let (_, after) = text.rsplit_once('@')?;
-    (!after.is_empty()).then(|| after.to_lowercase())
+    (!after.is_empty()).then(|| StrValue::from_str_to_lowercase(after))
 }
 
 /// Writes a key field's value as table keys are written: text as is, an
 /// enum value by its canonical name, an int in decimal. `false` when the
 /// value is absent (or of another type: the checker allows only these).
-pub fn key_text(schema: &Schema, field: crate::schema::FieldId, value: &Value, out: &mut String) -> bool {
+pub fn key_text(schema: &Schema, field: crate::schema::FieldId, value: &Value, out: &mut StrValue) -> bool {
     out.clear();
     match (value, schema.field(field).ty) {
         (Value::Str(s), _) => out.push_str(s),

@@ -26,7 +26,7 @@ use super::state::{SavedCaps, SavedPeriod, SavedRep, SavedState, SavedTeam};
 use super::strategy::{self, Candidates, DistributionState};
 use crate::check::program::{Action, Program, RuleId, Strategy, Target, TeamId};
 use crate::compile::Dag;
-use crate::schema::{ElementType, FieldId, FieldType, Lead, Schema, Value};
+use crate::schema::{ElementType, FieldId, FieldType, Lead, Schema, StrValue, Value};
 
 /// The queue that takes leads nothing else took.
 pub const UNASSIGNED: &str = "unassigned";
@@ -231,7 +231,7 @@ pub struct Router<'p> {
     /// Scratch space: per member of the team being tried, eligible or not.
     eligible: Vec<bool>,
     /// Scratch space: the sticky key's text.
-    key: String,
+    key: StrValue,
     /// While a second owner is chosen: the first owner's rep index (they
     /// are passed over, so the two owners are two people).
     owner: Option<usize>,
@@ -305,7 +305,7 @@ impl<'p> Router<'p> {
             duty: DutyCache::default(),
             explain: false,
             eligible: Vec::new(),
-            key: String::new(),
+            key: StrValue::default(),
             owner: None,
         }
     }
@@ -754,13 +754,13 @@ fn describe(program: &Program, target: &Target) -> String {
 /// booleans as written in JSON, enum values by their canonical name, a
 /// list's elements joined by `;`. `false` (no key) for an absent value or
 /// an empty list or text.
-fn key_text(schema: &Schema, field: FieldId, value: &Value, out: &mut String) -> bool {
+fn key_text(schema: &Schema, field: FieldId, value: &Value, out: &mut StrValue) -> bool {
     out.clear();
     let enum_of = match schema.field(field).ty {
         FieldType::Enum(id) | FieldType::List(ElementType::Enum(id)) => Some(id),
         _ => None,
     };
-    let push = |value: &Value, out: &mut String| {
+    let push = |value: &Value, out: &mut StrValue| {
         let _ = match value {
             Value::Str(s) => out.write_str(s),
             Value::Int(i) => write!(out, "{i}"),

@@ -28,7 +28,7 @@
 use super::messages;
 use crate::eval::LeadError;
 use crate::schema::dates::{self, TimeKind};
-use crate::schema::{ElementType, EnumId, Field, FieldId, FieldType, Numbers, Schema, Value};
+use crate::schema::{ElementType, EnumId, Field, FieldId, FieldType, Numbers, Schema, StrValue, Value};
 use crate::strmap::StrMap;
 
 /// Why one field of one lead could not be coerced. The reader turns it into
@@ -248,7 +248,8 @@ impl<'s> Coercer<'s> {
     /// reading a CSV export.
     #[inline(always)]
     pub(crate) fn plain_cell(&self, field: FieldId, raw: &str) -> Option<Value> {
-        self.plain_with(field, raw, |value| value)
+        let mut value = Value::Absent;
+        self.plain_cell_into(field, raw, &mut value).then_some(value)
     }
 
     /// [`Coercer::plain_cell`] written over `slot`; whether it was plain.
@@ -257,9 +258,47 @@ impl<'s> Coercer<'s> {
     /// two 8-byte stores and copied it with one 16-byte load, which the
     /// store buffer cannot forward; that stall was 6% of a CSV run's time
     /// (perf: 40% of this loop's samples on the instruction after the load).
+    /// Text goes into the string `slot` holds (the same field of the last
+    /// lead read into it), so a string longer than fits inline allocates
+    /// only when it is longer than any before it.
     #[inline(always)]
     pub(crate) fn plain_cell_into(&self, field: FieldId, raw: &str, slot: &mut Value) -> bool {
-        self.plain_with(field, raw, |value| *slot = value).is_some()
+        let Some(&plain) = self.plain.get(field.index()) else { return false };
+        let text = trim(raw);
+        if text.is_empty() || self.schema.is_missing_marker(text) {
+            if plain.blank_is_absent {
+                *slot = Value::Absent;
+            }
+            return plain.blank_is_absent;
+        }
+        match plain.kind {
+            Plain::Unread => *slot = Value::Str(StrValue::default()),
+            Plain::Str => match slot {
+                Value::Str(held) => {
+                    held.clear();
+                    held.push_str(text);
+                }
+                _ => *slot = Value::Str(StrValue::from(text)),
+            },
+            Plain::Int => match text.parse() {
+                Ok(n) => *slot = Value::Int(n),
+                Err(_) => return false,
+            },
+            Plain::Float => match plain_float(text) {
+                Some(f) => *slot = Value::Float(f),
+                None => return false,
+            },
+            Plain::Bool => match parse_bool(text) {
+                Some(b) => *slot = Value::Bool(b),
+                None => return false,
+            },
+            Plain::Enum(id) => match self.canonical.get(id as usize).and_then(|spellings| spellings.get(text)) {
+                Some(e) => *slot = Value::Enum(e),
+                None => return false,
+            },
+            Plain::Never => return false,
+        }
+        true
     }
 
     /// A JSON number (its text, in JSON's syntax) for an int or float
@@ -282,25 +321,6 @@ impl<'s> Coercer<'s> {
             _ => return false,
         }
         true
-    }
-
-    /// The plain cell's value given to `emit`, in each type's own branch.
-    #[inline(always)]
-    fn plain_with<R>(&self, field: FieldId, raw: &str, emit: impl FnOnce(Value) -> R) -> Option<R> {
-        let plain = *self.plain.get(field.index())?;
-        let text = trim(raw);
-        if text.is_empty() || self.schema.is_missing_marker(text) {
-            return plain.blank_is_absent.then(|| emit(Value::Absent));
-        }
-        Some(match plain.kind {
-            Plain::Unread => emit(Value::Str(Box::default())),
-            Plain::Str => emit(Value::Str(Box::from(text))),
-            Plain::Int => emit(Value::Int(text.parse().ok()?)),
-            Plain::Float => emit(Value::Float(plain_float(text)?)),
-            Plain::Bool => emit(Value::Bool(parse_bool(text)?)),
-            Plain::Enum(id) => emit(Value::Enum(self.canonical.get(id as usize)?.get(text)?)),
-            Plain::Never => return None,
-        })
     }
 
     /// Whether `field` is a string the run never reads ([`Coercer::keeping`]).
@@ -330,9 +350,9 @@ impl<'s> Coercer<'s> {
         let means_absent = text.is_empty() || self.schema.is_missing_marker(text);
         match Shape::of(f.ty) {
             Shape::Scalar(_) if means_absent => Ok(Value::Absent),
-            Shape::Scalar(_) if self.is_unread(field) => Ok(Value::Str(Box::default())),
+            Shape::Scalar(_) if self.is_unread(field) => Ok(Value::Str(StrValue::default())),
             Shape::Scalar(ty) => self.scalar_text(ty, text, f.format.as_deref()),
-            Shape::List(_) if means_absent => Ok(Value::List(Vec::new())),
+            Shape::List(_) if means_absent => Ok(Value::List(Box::default())),
             Shape::List(ty) => {
                 let mut items = Vec::new();
                 for element in text.split(';') {
@@ -340,7 +360,7 @@ impl<'s> Coercer<'s> {
                         items.push(value);
                     }
                 }
-                Ok(Value::List(items))
+                Ok(Value::List(items.into()))
             }
         }
     }
@@ -410,7 +430,7 @@ impl<'s> Coercer<'s> {
     #[inline]
     fn scalar_text(&mut self, ty: ElementType, text: &str, format: Option<&str>) -> Result<Value, FieldError> {
         match ty {
-            ElementType::String => Ok(Value::Str(Box::from(text))),
+            ElementType::String => Ok(Value::Str(StrValue::from(text))),
             ElementType::Int => parse_int(text).or_else(|error| self.lenient_int(text, error)).map(Value::Int),
             ElementType::Float => parse_float(text).or_else(|error| self.lenient_float(text, error)).map(Value::Float),
             ElementType::Bool => match parse_bool(text) {

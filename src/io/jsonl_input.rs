@@ -626,7 +626,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         }
         let value = match first_error {
             Some(error) => Err(error),
-            None => Ok(Value::List(items)),
+            None => Ok(Value::List(items.into())),
         };
         Ok(Read { value, id: None })
     }

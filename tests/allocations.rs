@@ -1,0 +1,119 @@
+//! Routing a lead allocates nothing once a run is under way (issue 11:
+//! "per-lead work must not allocate on the hot path"): `route eval` on the
+//! acme example, with its roster and account table, counted by an
+//! allocator that counts on the routing thread (`--jobs 1`), for the
+//! example's valid leads and for four times as many. The leads added cost
+//! the difference, which must be all but nothing per lead.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests may fail loudly")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts the allocations (and reallocations) of threads that ask it to.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is passed on unchanged to the system allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: the caller's guarantees are the system allocator's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Allocations on this thread while `route eval` routes `leads` (a CSV)
+/// through the acme example with its roster, to a file.
+fn allocations_routing(leads: &Path, out: &Path) -> u64 {
+    let acme = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
+    let args = [
+        "route".into(),
+        "eval".into(),
+        acme.clone().into_os_string(),
+        "--leads".into(),
+        leads.into(),
+        "--roster".into(),
+        acme.join("roster.json").into_os_string(),
+        "--now".into(),
+        "2026-11-25T10:00:00Z".into(),
+        "--jobs".into(),
+        "1".into(),
+        "-o".into(),
+        out.into(),
+    ];
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    let exit = route::cli::main_with(args);
+    COUNTING.with(|c| c.set(false));
+    assert_eq!(exit, std::process::ExitCode::SUCCESS);
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+/// The acme example's leads without its invalid ones (whose error messages
+/// are made per lead, as they should be): each line a valid lead.
+fn valid_leads(dir: &Path) -> (String, Vec<String>) {
+    let acme = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
+    let example = std::fs::read_to_string(acme.join("leads.csv")).unwrap();
+    let out = dir.join("all.jsonl");
+    allocations_routing(&acme.join("leads.csv"), &out);
+    let invalid: Vec<u64> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|decision| decision["reason"] == "invalid")
+        .map(|decision| decision["error"]["line"].as_u64().unwrap())
+        .collect();
+    assert!(!invalid.is_empty(), "the example has invalid leads: the filter must find them");
+    let mut lines = example.lines().map(str::to_string);
+    let header = lines.next().unwrap();
+    let rows = lines.zip(2u64..).filter(|(_, number)| !invalid.contains(number)).map(|(row, _)| row).collect();
+    (header, rows)
+}
+
+#[test]
+fn routing_more_leads_allocates_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let (header, rows) = valid_leads(dir.path());
+    let few = dir.path().join("few.csv");
+    let many = dir.path().join("many.csv");
+    let rows = rows.join("\n");
+    std::fs::write(&few, format!("{header}\n{rows}\n")).unwrap();
+    std::fs::write(&many, format!("{header}\n{}", format!("{rows}\n").repeat(4))).unwrap();
+    let added = 3 * rows.lines().count() as u64;
+    let out = dir.path().join("decisions.jsonl");
+    let for_few = allocations_routing(&few, &out);
+    let for_many = allocations_routing(&many, &out);
+    let per_lead = for_many.saturating_sub(for_few) as f64 / added as f64;
+    assert!(
+        per_lead < 0.01,
+        "{for_few} allocations for the example's valid leads, {for_many} for four times as many: {per_lead:.3} a lead"
+    );
+}
