@@ -55,7 +55,7 @@ impl Program {
             let value = match *derivation {
                 Derivation::Column { table, key: field, column } => {
                     let table = self.tables.get(table.0 as usize);
-                    match (table, key_text(schema, field, lead.get(field), &mut key)) {
+                    match (table, table_key(schema, field, lead.get(field), &mut key)) {
                         (Some(table), true) => column_value(table, &mut key, column),
                         _ => Value::Absent,
                     }
@@ -115,7 +115,7 @@ pub fn domain(text: &str) -> Option<StrValue> {
 /// Writes a key field's value as table keys are written: text as is, an
 /// enum value by its canonical name, an int in decimal. `false` when the
 /// value is absent (or of another type: the checker allows only these).
-pub fn key_text(schema: &Schema, field: crate::schema::FieldId, value: &Value, out: &mut StrValue) -> bool {
+pub fn table_key(schema: &Schema, field: crate::schema::FieldId, value: &Value, out: &mut StrValue) -> bool {
     out.clear();
     match (value, schema.field(field).ty) {
         (Value::Str(s), _) => out.push_str(s),

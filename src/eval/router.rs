@@ -405,7 +405,7 @@ impl<'p> Router<'p> {
         let Target::Split(split) = &action.target else { return (action, None) };
         let program = self.program;
         let schema = &program.schema;
-        let keyed = lead.is_some_and(|l| key_text(schema, split.field, l.get(split.field), &mut self.key));
+        let keyed = lead.is_some_and(|l| distribution_key(schema, split.field, l.get(split.field), &mut self.key));
         let bucket = keyed.then(|| super::split::bucket(&split.name, &self.key));
         let index = bucket.map_or(0, |b| super::split::arm_of(split, b));
         let Some(arm) = split.arms.get(index) else { return (action, None) };
@@ -608,7 +608,7 @@ impl<'p> Router<'p> {
         }
         let key = match strategy {
             Strategy::Sticky(field) => {
-                let has_key = lead.is_some_and(|l| key_text(&program.schema, field, l.get(field), key_buf));
+                let has_key = lead.is_some_and(|l| distribution_key(&program.schema, field, l.get(field), key_buf));
                 if !has_key {
                     if let Some(step) = step {
                         let name = &program.schema.field(field).name;
@@ -750,11 +750,11 @@ fn describe(program: &Program, target: &Target) -> String {
     }
 }
 
-/// Writes the sticky key of a value into `out`: text as is, numbers and
+/// Writes the sticky or split key of a value into `out`: text as is, numbers and
 /// booleans as written in JSON, enum values by their canonical name, a
 /// list's elements joined by `;`. `false` (no key) for an absent value or
 /// an empty list or text.
-fn key_text(schema: &Schema, field: FieldId, value: &Value, out: &mut StrValue) -> bool {
+fn distribution_key(schema: &Schema, field: FieldId, value: &Value, out: &mut StrValue) -> bool {
     out.clear();
     let enum_of = match schema.field(field).ty {
         FieldType::Enum(id) | FieldType::List(ElementType::Enum(id)) => Some(id),
