@@ -83,6 +83,8 @@ fn valid_leads(dir: &Path) -> (String, Vec<String>) {
     let acme = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
     let example = std::fs::read_to_string(acme.join("leads.csv")).unwrap();
     let out = dir.join("all.jsonl");
+    // Also the run that makes what is made once per process (the interned
+    // names), before the two runs compared.
     allocations_routing(&acme.join("leads.csv"), &out);
     let invalid: Vec<u64> = std::fs::read_to_string(&out)
         .unwrap()

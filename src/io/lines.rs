@@ -10,8 +10,9 @@
 //!
 //! The input is read in large chunks into one buffer and a line is handed
 //! out where it lies in it: only a line split between two reads is moved
-//! (to the buffer's start, with the next read after it). Copying every
-//! line out of a `BufReader` was a twentieth of routing a CSV on one core.
+//! (to the buffer's start, with the next read after it), instead of every
+//! line being copied out of a `BufReader` (about 1% of routing a CSV on
+//! one core, docs/performance.md).
 
 use std::io::{self, BufRead};
 
@@ -128,20 +129,23 @@ impl<'s> Lines<'s> {
         }
         self.chunk.copy_within(*begin..self.filled, 0);
         (self.filled, *scanned, *begin) = (self.filled - *begin, *scanned - *begin, 0);
+        // The line in progress now starts the buffer; the previous one is
+        // gone (so a call after a failed read starts from the right place).
+        (self.start, self.end, self.next) = (0, 0, 0);
         if self.chunk.len() - self.filled < CHUNK / 2 {
             let size = (self.chunk.len() * 2).clamp(CHUNK, self.limit + CHUNK);
             self.chunk.resize(size, 0);
         }
-        loop {
-            let room = self.chunk.get_mut(self.filled..).unwrap_or_default();
+        let room = self.chunk.get_mut(self.filled..).unwrap_or_default();
+        let read = loop {
             match self.input.read(room) {
-                Ok(0) => self.eof = true,
-                Ok(read) => self.filled += read,
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(error),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                result => break result?,
             }
-            return Ok(());
-        }
+        };
+        self.eof = read == 0;
+        self.filled += read;
+        Ok(())
     }
 }
 
@@ -211,6 +215,36 @@ mod tests {
         ) {
             prop_assert_eq!(read_all(&bytes, limit, step), reference(&bytes, limit));
         }
+    }
+
+    /// A reader that fails once, at its `fail_at`-th read, then goes on.
+    struct FailsOnce {
+        inner: Trickle,
+        reads: usize,
+        fail_at: usize,
+    }
+
+    impl Read for FailsOnce {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.reads += 1;
+            if self.reads == self.fail_at {
+                return Err(io::Error::other("flaky"));
+            }
+            self.inner.read(buf)
+        }
+    }
+
+    #[test]
+    fn a_read_that_fails_midline_leaves_the_line_to_be_read_again() {
+        let inner = Trickle { bytes: b"abc\ndef\n".to_vec(), at: 0, step: 3 };
+        let mut lines =
+            Lines::new(Box::new(BufReader::with_capacity(1, FailsOnce { inner, reads: 0, fail_at: 3 })), 64);
+        assert_eq!(lines.next_line().unwrap(), Some(false));
+        assert_eq!(lines.bytes(), b"abc\n");
+        assert!(lines.next_line().is_err());
+        assert_eq!(lines.next_line().unwrap(), Some(false));
+        assert_eq!(lines.bytes(), b"def\n");
+        assert_eq!(lines.next_line().unwrap(), None);
     }
 
     #[test]
