@@ -129,6 +129,40 @@ fn write_errors_are_reported() {
     }
 }
 
+/// JSONL reaches its writer in whole 64 KiB pieces (the last excepted),
+/// so that a file's writes fall on page-cache folio boundaries
+/// (docs/performance.md), and the pieces hold every record, in order.
+#[test]
+fn jsonl_is_written_in_whole_64_kib_pieces() {
+    #[derive(Default)]
+    struct Recording {
+        bytes: Vec<u8>,
+        writes: Vec<usize>,
+    }
+    impl std::io::Write for Recording {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.bytes.extend_from_slice(buf);
+            self.writes.push(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let decisions = [matched(), queued(), fell_back(), invalid(), explained()];
+    let mut writer = DecisionWriter::new(Recording::default(), OutputFormat::Jsonl);
+    for decision in decisions.iter().cycle().take(5_000) {
+        writer.write(decision).unwrap();
+    }
+    let out = writer.finish().unwrap();
+    let (last, whole) = out.writes.split_last().unwrap();
+    assert!(whole.len() >= 10, "{} pieces", whole.len());
+    assert!(whole.iter().all(|&n| n == 1 << 16), "{:?}", out.writes);
+    assert!(*last <= 1 << 16);
+    let once = written(OutputFormat::Jsonl, &decisions);
+    assert_eq!(String::from_utf8(out.bytes).unwrap(), once.repeat(1_000));
+}
+
 mod direct_json {
     //! The JSONL record is written without serde_json; serde_json's output
     //! for the same `Decision` is the oracle, byte for byte.
