@@ -173,6 +173,7 @@ fn print_stats(n: usize, program: &Program, dag: &Dag, took: Duration, heap: usi
         filter_words,
         filter_splits,
         filter_leaves,
+        filter_verified,
         filter_budget_hit,
         work,
         ..
@@ -187,7 +188,7 @@ fn print_stats(n: usize, program: &Program, dag: &Dag, took: Duration, heap: usi
          switches={switches} intervals={intervals} tests={tests} rules_nodes={rules_nodes} \
          rules_candidates={rules_candidates} leaves={leaves} budget_hit={budget_hit} work={work} \
          filters={filters} filter_words={filter_words} filter_splits={filter_splits} \
-         filter_leaves={filter_leaves} filter_budget_hit={filter_budget_hit}",
+         filter_leaves={filter_leaves} filter_verified={filter_verified} filter_budget_hit={filter_budget_hit}",
         budget(program).max_nodes,
         took.as_secs_f64(),
         heap as f64 / (1024.0 * 1024.0),

@@ -1179,6 +1179,7 @@ impl<'b, 'p> Finisher<'b, 'p> {
         stats.filters = usize::from(dag.filter.is_some());
         stats.filter_words = dag.filter.as_ref().map_or(0, |f| f.size());
         (stats.filter_splits, stats.filter_leaves) = dag.filter.as_ref().map_or((0, 0), |f| f.shape());
+        stats.filter_verified = dag.filter.as_ref().map_or(0, |f| f.verified());
         stats.filter_budget_hit = filters.budget_hit;
         stats.nodes = dag.nodes.len() - usize::from(root_class != unchecked_class);
         stats.depth = self.depth.get(root_class as usize).copied().unwrap_or(0);

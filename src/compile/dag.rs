@@ -263,6 +263,9 @@ pub struct Stats {
     pub filter_splits: usize,
     /// The filter's leaves.
     pub filter_leaves: usize,
+    /// Candidates of the filter's leaves verified by evaluating what their
+    /// rows leave undecided (a part over several fields, a regex, a lookup).
+    pub filter_verified: usize,
     /// Whether the work budget refused the filter.
     pub filter_budget_hit: bool,
     /// The node budget it was built under.

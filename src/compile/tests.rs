@@ -415,3 +415,36 @@ fn rules_over_more_fields_than_a_leaf_ands_agree_with_the_reference() {
     }
     assert!(matched > 1_000, "only {matched} leads matched a rule");
 }
+
+/// A negated `or` over two fields is two parts of its rule's conjunction,
+/// one per field (De Morgan, `CondArena::not`), which the filter's rows
+/// decide; an `or` over two fields is left to verification. Answers stay
+/// the reference's.
+#[test]
+fn a_negated_or_over_two_fields_is_decided_by_the_filter() {
+    let mut rng = Rng(3);
+    let mut program = synthetic_program(0, 1);
+    let action = Action { target: Target::Queue("q".into()), fallbacks: vec![], secondary: None };
+    let rules: Vec<RuleInfo> = (0..20)
+        .map(|i| {
+            let group = Cond::Any(vec![enum_eq(SOURCE, 6, &mut rng), enum_eq(REGION, 4, &mut rng)]);
+            let group = if i % 2 == 0 { Cond::Not(Box::new(group)) } else { group };
+            RuleInfo {
+                name: format!("r{i}"),
+                line: i + 1,
+                span: Span::default(),
+                condition: Cond::All(vec![territory(&mut rng), group]),
+                action: action.clone(),
+                otherwise: false,
+            }
+        })
+        .collect();
+    program.rules.splice(0..0, rules);
+    let dag = compile(&program, Budget::for_program(&program));
+    let stats = dag.stats();
+    assert_eq!((stats.filters, stats.filter_verified), (1, 10), "{stats:?}");
+    for _ in 0..2_000 {
+        let lead = random_lead(&mut rng);
+        assert_eq!(dag.route(&lead, &program.lookups), reference::first_match(&program, &lead), "{lead:?}");
+    }
+}

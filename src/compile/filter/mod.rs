@@ -281,6 +281,17 @@ impl Filter {
         self.words.len() + tables
     }
 
+    /// How many of its leaves' candidates are verified by evaluating part
+    /// of their condition when the rows allow them (a candidate placed in
+    /// several leaves counts in each): the parts its rows cannot decide.
+    pub(super) fn verified(&self) -> usize {
+        let verify = match &self.layout {
+            Layout::Flat { verify, .. } => verify,
+            Layout::Tree(tree) => &tree.verify,
+        };
+        verify.iter().filter(|&&cond| cond != CondId::TRUE).count()
+    }
+
     /// How many split and leaf nodes it has.
     pub(super) fn shape(&self) -> (usize, usize) {
         match &self.layout {
