@@ -362,10 +362,16 @@ fn route_record(
     now: jiff::Timestamp,
 ) -> Decision {
     let id = record.id.take().unwrap_or_else(|| record.record.to_string());
-    let mut decision = match &record.lead {
+    let decide = |router: &mut Router<'_>| match &record.lead {
         Ok(lead) => router.route_matched_at(id, lead, rule, now),
         Err(error) => router.route_invalid(id, error.clone()),
     };
+    if !explain.on() && !scores {
+        // Returned as the router made it, not through a local changed
+        // below: that copied the whole record once more per lead.
+        return decide(router);
+    }
+    let mut decision = decide(router);
     let explained = explain.keeps(&decision, record.record);
     if explained {
         if let (Some(sources), Ok(lead)) = (sources, &record.lead) {

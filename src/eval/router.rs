@@ -253,6 +253,18 @@ struct Taken {
 }
 
 impl Taken {
+    /// The holding queue `queue` took the lead (nobody else could).
+    fn queue(queue: Name) -> Taken {
+        Taken {
+            kind: TargetKind::Queue,
+            fallback: false,
+            team: None,
+            queue: Some(queue),
+            assignee: None,
+            strategy: None,
+        }
+    }
+
     /// Why the lead went to whoever took it: the target, or a fallback.
     fn reason(&self) -> Reason {
         if self.fallback {
@@ -384,14 +396,16 @@ impl<'p> Router<'p> {
         let line = Some(rule.line);
         let mut steps = Vec::new();
         let (action, split) = self.choose_arm(&rule.action, Some(lead), &mut steps);
-        let mut decision = match self.take(action, Some(lead), &mut steps) {
-            Some(taken) => decision(id, name, line, taken),
-            None => unassigned(id, name, line, Reason::NoEligibleMember, self.reps.queue_name(UNASSIGNED)),
+        let (taken, reason) = match self.take(action, Some(lead), &mut steps) {
+            Some(taken) => {
+                let reason = taken.reason();
+                (taken, reason)
+            }
+            None => (Taken::queue(self.reps.queue_name(UNASSIGNED)), Reason::NoEligibleMember),
         };
-        decision.split = split;
-        decision.secondary = self.second_owner(action, Some(lead), decision.assignee.as_deref(), &mut steps);
-        decision.distribution = self.explained(steps);
-        decision
+        let secondary = self.second_owner(action, Some(lead), taken.assignee.as_deref(), &mut steps);
+        let extras = Extras { split, secondary, distribution: self.explained(steps) };
+        decision(id, (name, line), taken, reason, extras)
     }
 
     /// The arm a split sends the lead to (the first arm for a lead without
@@ -478,7 +492,7 @@ impl<'p> Router<'p> {
         let chosen = program.on_invalid.as_ref().map(|action| self.choose_arm(action, None, &mut steps));
         let taken = chosen.as_ref().and_then(|(action, _)| self.take(action, None, &mut steps));
         let mut decision = match taken {
-            Some(taken) => decision(id, None, None, taken),
+            Some(taken) => decision(id, (None, None), taken, Reason::Invalid, Extras::default()),
             None => Decision::nowhere(id, Reason::Invalid),
         };
         if let Some((action, split)) = chosen {
@@ -784,9 +798,28 @@ fn distribution_key(schema: &Schema, field: FieldId, value: &Value, out: &mut St
     !out.is_empty()
 }
 
-fn decision(id: String, rule: Option<Name>, line: Option<u32>, taken: Taken) -> Decision {
-    let reason = taken.reason();
+/// A decision's parts besides who took the lead.
+#[derive(Default)]
+struct Extras {
+    split: Option<Box<SplitChoice>>,
+    secondary: Option<Box<Secondary>>,
+    distribution: Option<Vec<DistributionStep>>,
+}
+
+/// The decision for a lead `taken` by someone, for `reason`, under the
+/// rule named `rule` at `line`. One literal, returned as built: a decision
+/// built in either of two arms and then given its last fields was copied
+/// whole (200 bytes) once more for every lead.
+#[inline(always)]
+fn decision(
+    id: String,
+    (rule, line): (Option<Name>, Option<u32>),
+    taken: Taken,
+    reason: Reason,
+    extras: Extras,
+) -> Decision {
     Decision {
+        lead: id,
         rule,
         line,
         target: Some(taken.kind),
@@ -795,7 +828,13 @@ fn decision(id: String, rule: Option<Name>, line: Option<u32>, taken: Taken) -> 
         assignee: taken.assignee,
         strategy: taken.strategy,
         fallback: taken.fallback,
-        ..Decision::nowhere(id, reason)
+        reason,
+        split: extras.split,
+        secondary: extras.secondary,
+        error: None,
+        trace: None,
+        distribution: extras.distribution,
+        scores: None,
     }
 }
 
