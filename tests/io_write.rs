@@ -163,6 +163,45 @@ fn jsonl_is_written_in_whole_64_kib_pieces() {
     assert_eq!(String::from_utf8(out.bytes).unwrap(), once.repeat(1_000));
 }
 
+/// A record larger than a piece is handed over in whole pieces at once:
+/// the writer keeps less than one piece back, however large the records
+/// (an `--explain` trace over thousands of rules), and every write is a
+/// whole number of pieces but the last.
+#[test]
+fn jsonl_keeps_less_than_a_piece_back_after_a_large_record() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    struct Shared(Rc<RefCell<Vec<usize>>>);
+    impl std::io::Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().push(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut large = explained();
+    let steps = large.trace.take().unwrap();
+    large.trace = Some(steps.iter().cycle().take(4_000).cloned().collect());
+    let decisions = [large, matched()];
+    let writes = Rc::new(RefCell::new(Vec::new()));
+    let mut writer = DecisionWriter::new(Shared(Rc::clone(&writes)), OutputFormat::Jsonl);
+    let mut produced = 0;
+    for decision in decisions.iter().cycle().take(10) {
+        writer.write(decision).unwrap();
+        produced += written(OutputFormat::Jsonl, std::slice::from_ref(decision)).len();
+        let handed: usize = writes.borrow().iter().sum();
+        assert!(produced - handed < 1 << 16, "{} bytes kept back", produced - handed);
+    }
+    writer.finish().unwrap();
+    let writes = writes.borrow();
+    let (last, whole) = writes.split_last().unwrap();
+    assert!(whole.iter().all(|&n| n > 0 && n % (1 << 16) == 0), "{writes:?}");
+    assert!(whole.iter().any(|&n| n > 1 << 16), "{writes:?}");
+    assert_eq!(whole.iter().sum::<usize>() + last, produced);
+}
+
 mod direct_json {
     //! The JSONL record is written without serde_json; serde_json's output
     //! for the same `Decision` is the oracle, byte for byte.

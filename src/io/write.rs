@@ -54,23 +54,24 @@ enum Sink<W: Write> {
 }
 
 /// JSONL: records are written into one reused buffer, handed to the
-/// writer [`FLUSH_AT`] bytes at a time.
+/// writer in whole [`FLUSH_AT`] pieces.
 struct JsonlSink<W: Write> {
     out: W,
     buf: Vec<u8>,
     tails: json_out::Tails,
 }
 
-/// How many bytes the JSONL writer hands over at a time: exactly this
-/// many, the rest of the last record kept for the next write, so that
-/// every write but the last starts and ends on a 64 KiB boundary of the
-/// file. The page cache then fills one fresh 64 KiB folio per write; a
+/// The piece the JSONL writer hands over: a whole number of these (one,
+/// unless a record is larger), the rest of the last record kept for the
+/// next write, so that every write but the last starts and ends on a 64
+/// KiB boundary of the file. The page cache then fills one fresh 64 KiB folio per write; a
 /// write of whatever had gathered (65.6 KiB on average) straddled folios
 /// and cost the kernel half as much again (`route eval` to a file, 1M
 /// leads: 0.13–0.22 s of system time against 0.08–0.14 s, 0.94 of the
 /// wall time; docs/performance.md). Larger writes (256 KiB, 1 MiB) were
-/// slower still on this host: the kernel's larger folios come from memory
-/// the hypervisor has to fault in.
+/// slower and erratic on the measuring host, all of the extra time spent
+/// filling the kernel's larger folios (we took it for memory the
+/// hypervisor faults in; not proved).
 const FLUSH_AT: usize = 1 << 16;
 
 struct CsvSink<W: Write> {
@@ -185,9 +186,13 @@ impl<W: Write> DecisionWriter<W> {
             Sink::Jsonl(sink) => {
                 json_out::push_decision(&mut sink.buf, &mut sink.tails, decision, kept)?;
                 sink.buf.push(b'\n');
-                if let Some(full) = sink.buf.get(..FLUSH_AT) {
+                // Every whole piece gathered, so that the buffer never keeps
+                // more than one piece however large a record is (an
+                // `--explain` trace over thousands of rules).
+                let whole = sink.buf.len() / FLUSH_AT * FLUSH_AT;
+                if let Some(full) = sink.buf.get(..whole).filter(|full| !full.is_empty()) {
                     sink.out.write_all(full)?;
-                    sink.buf.drain(..FLUSH_AT);
+                    sink.buf.drain(..whole);
                 }
                 Ok(())
             }
