@@ -388,7 +388,8 @@ impl<'p> Router<'p> {
     ) -> Decision {
         self.judge_at(now);
         let Some(rule_id) = rule else {
-            return unassigned(id, None, None, Reason::NoRuleMatched, self.reps.queue_name(UNASSIGNED));
+            let unassigned = Taken::queue(self.reps.queue_name(UNASSIGNED));
+            return decision(id, (None, None), unassigned, Reason::NoRuleMatched, Extras::default());
         };
         let program = self.program;
         let rule = program.rule(rule_id);
@@ -396,12 +397,9 @@ impl<'p> Router<'p> {
         let line = Some(rule.line);
         let mut steps = Vec::new();
         let (action, split) = self.choose_arm(&rule.action, Some(lead), &mut steps);
-        let (taken, reason) = match self.take(action, Some(lead), &mut steps) {
-            Some(taken) => {
-                let reason = taken.reason();
-                (taken, reason)
-            }
-            None => (Taken::queue(self.reps.queue_name(UNASSIGNED)), Reason::NoEligibleMember),
+        let (reason, taken) = match self.take(action, Some(lead), &mut steps) {
+            Some(taken) => (taken.reason(), taken),
+            None => (Reason::NoEligibleMember, Taken::queue(self.reps.queue_name(UNASSIGNED))),
         };
         let secondary = self.second_owner(action, Some(lead), taken.assignee.as_deref(), &mut steps);
         let extras = Extras { split, secondary, distribution: self.explained(steps) };
@@ -499,7 +497,6 @@ impl<'p> Router<'p> {
             decision.split = split;
             decision.secondary = self.second_owner(action, None, decision.assignee.as_deref(), &mut steps);
         }
-        decision.reason = Reason::Invalid;
         decision.error = Some(Box::new(error));
         decision.distribution = self.explained(steps);
         decision
@@ -851,8 +848,4 @@ fn decision(
         distribution: extras.distribution,
         scores: None,
     }
-}
-
-fn unassigned(id: String, rule: Option<Name>, line: Option<u32>, reason: Reason, queue: Name) -> Decision {
-    Decision { rule, line, target: Some(TargetKind::Queue), queue: Some(queue), ..Decision::nowhere(id, reason) }
 }
