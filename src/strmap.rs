@@ -67,6 +67,16 @@ impl<V: Copy> StrMap<V> {
         map
     }
 
+    /// The same keys, each with `f` of its value.
+    pub fn map_values<W: Copy>(&self, f: impl Fn(V) -> W) -> StrMap<W> {
+        StrMap {
+            slots: self.slots.iter().map(|s| Slot { lo: s.lo, hi: s.hi, value: s.value.map(&f) }).collect(),
+            shift: self.shift,
+            long: self.long.iter().map(|(k, &v)| (k.clone(), f(v))).collect(),
+            len: self.len,
+        }
+    }
+
     fn insert(&mut self, key: &str, value: V) {
         let Some((lo, hi)) = pack(key) else {
             if let std::collections::hash_map::Entry::Vacant(e) = self.long.entry(key.into()) {

@@ -56,10 +56,12 @@
 
 mod build;
 mod classes;
+mod flat;
 
 pub(super) use build::{FilterBuilder, LEAF_SIZE};
 pub(super) use classes::cuts_at_or_below;
 use classes::Classes;
+use flat::{Flat, LeafRowsOf};
 
 use crate::compile::predicate::CondId;
 use crate::schema::{FieldId, Lead};
@@ -118,39 +120,24 @@ struct LeafField {
     rows: u32,
 }
 
-/// A leaf's field laid out for the index that is one leaf (no split):
-/// its classes beside its rows, read in one pass per lead.
-#[derive(Debug, Clone)]
-struct FlatField {
-    field: FieldId,
-    classes: Classes,
-    /// Per class, where its row starts in [`Filter::words`].
-    rows: Box<[u32]>,
-}
-
 /// The separable bitset index over a list of candidates: see the module
 /// documentation.
 #[derive(Debug, Clone)]
 pub struct Filter {
     layout: Layout,
-    /// Every distinct row.
-    words: Box<[u64]>,
 }
 
 /// How the index is laid out: one leaf over every candidate (no split
 /// paid), or the tree.
 #[derive(Debug, Clone)]
 enum Layout {
-    /// The fields the leaf ANDs and its words per row. Searched without
-    /// the tree's indirections: at 1,000 generated rules the tree's search
-    /// of one leaf cost 5–7% more.
-    Flat {
-        fields: Box<[FlatField]>,
-        width: usize,
-        /// Per candidate, what to evaluate when the rows allow it.
-        verify: Box<[CondId]>,
+    /// Searched without the tree's indirections: see [`Flat`].
+    Flat(Flat),
+    Tree {
+        tree: Tree,
+        /// Every distinct row.
+        words: Box<[u64]>,
     },
-    Tree(Tree),
 }
 
 /// The index's nodes and the tables they point into.
@@ -212,73 +199,39 @@ impl Filter {
     #[inline]
     pub(super) fn first(&self, lead: &Lead, holds: impl FnMut(CondId) -> bool) -> Option<Option<usize>> {
         match &self.layout {
-            Layout::Flat { fields, width, verify } => self.first_flat(fields, *width, verify, lead, holds),
-            Layout::Tree(tree) => {
+            Layout::Flat(flat) => flat.first(lead, holds),
+            Layout::Tree { tree, words } => {
                 let classes = LeadClasses::of(lead, &tree.slots);
                 let mut search = Search { classes, best: NONE, holds };
-                tree.search(&self.words, tree.root, &mut search)?;
+                tree.search(words, tree.root, &mut search)?;
                 Some((search.best != NONE).then_some(search.best as usize))
             }
         }
     }
 
-    /// [`Filter::first`] when there is no split: one leaf over every
-    /// candidate, whose positions are its bit numbers; each field classed
-    /// as its row is looked up.
-    #[inline]
-    fn first_flat(
-        &self,
-        fields: &[FlatField],
-        width: usize,
-        verify: &[CondId],
-        lead: &Lead,
-        mut holds: impl FnMut(CondId) -> bool,
-    ) -> Option<Option<usize>> {
-        let mut starts = [0usize; MAX_LEAF_FIELDS];
-        for (start, f) in starts.iter_mut().zip(fields) {
-            let class = f.classes.of(lead.get(f.field))?;
-            *start = f.rows.get(class).copied()? as usize;
-        }
-        let starts = starts.get(..fields.len())?;
-        for w in 0..width {
-            let mut bits = and_rows(&self.words, starts, w, u64::MAX);
-            while bits != 0 {
-                let position = w * 64 + bits.trailing_zeros() as usize;
-                if verified(verify, position, &mut holds)? {
-                    return Some(Some(position));
-                }
-                bits &= bits - 1;
-            }
-        }
-        Some(None)
-    }
-
     /// The filter of a built tree: laid out flat when its root is a leaf
     /// (the tree's tables are then dropped).
     fn new(tree: Tree, words: Box<[u64]>) -> Filter {
-        let layout = match tree.flat() {
-            Some((fields, width)) => Layout::Flat { fields, width, verify: tree.verify },
-            None => Layout::Tree(tree),
+        let layout = match tree.flat(&words) {
+            Some(flat) => Layout::Flat(flat),
+            None => Layout::Tree { tree, words },
         };
-        Filter { layout, words }
+        Filter { layout }
     }
 
     /// Words (8 bytes each) its tables take.
     pub(super) fn size(&self) -> usize {
-        let tables = match &self.layout {
-            Layout::Flat { fields, verify, .. } => {
-                fields.iter().map(|f| f.rows.len().div_ceil(2)).sum::<usize>() + verify.len().div_ceil(2)
-            }
-            Layout::Tree(tree) => {
+        match &self.layout {
+            Layout::Flat(flat) => flat.size(),
+            Layout::Tree { tree, words } => {
                 let u32s = tree.children.len()
                     + tree.members.len()
                     + tree.verify.len()
                     + tree.row_starts.len()
                     + 2 * tree.leaf_fields.len();
-                u32s.div_ceil(2) + tree.nodes.len() * 3
+                words.len() + u32s.div_ceil(2) + tree.nodes.len() * 3
             }
-        };
-        self.words.len() + tables
+        }
     }
 
     /// How many of its leaves' candidates are verified by evaluating part
@@ -286,8 +239,8 @@ impl Filter {
     /// several leaves counts in each): the parts its rows cannot decide.
     pub(super) fn verified(&self) -> usize {
         let verify = match &self.layout {
-            Layout::Flat { verify, .. } => verify,
-            Layout::Tree(tree) => &tree.verify,
+            Layout::Flat(flat) => flat.verify(),
+            Layout::Tree { tree, .. } => &tree.verify,
         };
         verify.iter().filter(|&&cond| cond != CondId::TRUE).count()
     }
@@ -295,8 +248,8 @@ impl Filter {
     /// How many split and leaf nodes it has.
     pub(super) fn shape(&self) -> (usize, usize) {
         match &self.layout {
-            Layout::Flat { .. } => (0, 1),
-            Layout::Tree(tree) => {
+            Layout::Flat(_) => (0, 1),
+            Layout::Tree { tree, .. } => {
                 let splits = tree.nodes.iter().filter(|n| matches!(n.kind, Kind::Split { .. })).count();
                 (splits, tree.nodes.len() - splits)
             }
@@ -394,25 +347,24 @@ impl Tree {
         Some(())
     }
 
-    /// The root leaf's fields laid out flat and its words per row, when the
-    /// root is a leaf; `None` else, or if a table does not hold what the
-    /// leaf names (all or nothing: a field left out would leave its
-    /// candidates' verification short of what the rows did not decide).
-    fn flat(&self) -> Option<(Box<[FlatField]>, usize)> {
-        let &IndexNode { kind: Kind::Leaf { len, fields, field_count, .. }, .. } =
+    /// The index laid out flat ([`Flat`]) when its root is a leaf; `None`
+    /// else, or if a table does not hold what the leaf names.
+    fn flat(&self, words: &[u64]) -> Option<Flat> {
+        let &IndexNode { kind: Kind::Leaf { members, len, fields, field_count }, .. } =
             self.nodes.get(self.root as usize)?
         else {
             return None;
         };
         let fields = self.leaf_fields.get(fields as usize..(fields as usize).checked_add(field_count as usize)?)?;
-        let flat = fields
+        let fields = fields
             .iter()
             .map(|f| {
                 let slot = self.slots.get(f.slot as usize)?;
-                let rows = self.row_starts.get(f.rows as usize..)?.get(..slot.classes.count())?;
-                Some(FlatField { field: slot.field, classes: slot.classes.clone(), rows: rows.into() })
+                let starts = self.row_starts.get(f.rows as usize..)?.get(..slot.classes.count())?;
+                Some(LeafRowsOf { field: slot.field, classes: &slot.classes, starts })
             })
-            .collect::<Option<Box<[FlatField]>>>()?;
-        Some((flat, (len as usize).div_ceil(64)))
+            .collect::<Option<Vec<_>>>()?;
+        let verify = self.verify.get(members as usize..)?.get(..len as usize)?;
+        Flat::new(&fields, words, (len as usize).div_ceil(64), verify.into())
     }
 }
