@@ -215,6 +215,20 @@ fn random_lead(rng: &mut Rng) -> Lead {
     }
 }
 
+/// Routes 2,000 random leads (from `seed`) through `dag`, each answer the
+/// reference's; how many matched a rule after rule `late`.
+fn agree_on_random_leads(dag: &Dag, program: &Program, seed: u64, late: usize) -> usize {
+    let mut rng = Rng(seed);
+    let mut matched_late = 0;
+    for _ in 0..2_000 {
+        let lead = random_lead(&mut rng);
+        let expected = reference::first_match(program, &lead);
+        matched_late += usize::from(expected.is_some_and(|r| r.index() > late));
+        assert_eq!(dag.route(&lead, &program.lookups), expected, "{lead:?}");
+    }
+    matched_late
+}
+
 #[test]
 fn ten_thousand_rules_compile_and_agree_with_the_reference() {
     let program = synthetic_program(10_000, 7);
@@ -223,14 +237,7 @@ fn ten_thousand_rules_compile_and_agree_with_the_reference() {
     assert!(stats.nodes > 1, "{stats:?}");
     // The filter splits the rules before ANDing rows (filter/mod.rs).
     assert!(stats.filters == 1 && stats.filter_splits > 0 && stats.filter_leaves > 1, "{stats:?}");
-    let mut rng = Rng(42);
-    let mut matched_late = 0;
-    for _ in 0..2_000 {
-        let lead = random_lead(&mut rng);
-        let expected = reference::first_match(&program, &lead);
-        matched_late += usize::from(expected.is_some_and(|r| r.index() > 1_000));
-        assert_eq!(dag.route(&lead, &program.lookups), expected, "{lead:?}");
-    }
+    let matched_late = agree_on_random_leads(&dag, &program, 42, 1_000);
     eprintln!("{stats:?}; {matched_late} of 2000 leads matched after rule 1000");
     // The rule set is not degenerate: many leads get past the first rules.
     assert!(matched_late > 200);
@@ -367,6 +374,20 @@ fn a_deeply_split_filter_agrees_with_the_reference() {
         }
     }
     assert!(splits > 24 * 4, "{splits} splits");
+}
+
+/// Leaves of the split index longer than one chunk of four words: with
+/// leaves of up to 1,500 candidates, a 3,000-rule program splits once or
+/// twice into leaves whose rows are many words long, ANDed four words at a
+/// time; a lead matching far into a leaf is found in a later chunk.
+#[test]
+fn leaves_longer_than_a_chunk_agree_with_the_reference() {
+    let program = synthetic_program(3_000, 11);
+    let dag = build::Builder::new(&program, Budget::for_program(&program)).with_filter_leaf(1_500).run();
+    let stats = dag.stats();
+    assert!(stats.filters == 1 && stats.filter_splits > 0, "{stats:?}");
+    let late = agree_on_random_leads(&dag, &program, 5, 600);
+    assert!(late > 200, "{late} leads matched after rule 600");
 }
 
 /// Rules over more fields than a leaf ANDs (and than the index classes):

@@ -146,7 +146,7 @@ impl<'a> FilterBuilder<'a> {
             row_starts: index.row_starts.into(),
             slots: slots.into(),
         };
-        Some(Filter::new(tree, words))
+        Filter::new(tree, words)
     }
 
     /// The slots (the fields constrained most often, with their classes)

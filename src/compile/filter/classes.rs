@@ -2,7 +2,6 @@
 //! classes a rule's constraint allows.
 
 use crate::compile::predicate::AtomForm;
-use crate::schema::Value;
 use crate::strmap::StrMap;
 
 /// How a field's values fall into classes.
@@ -29,33 +28,6 @@ impl Classes {
             Classes::Str { symbols, .. } => symbols.len() + 2,
             Classes::Interval { cuts, .. } => cuts.len() + 2,
         }
-    }
-
-    /// The class of a value; `None` for a value of another type (or NaN).
-    #[inline(always)]
-    pub(super) fn of(&self, value: &Value) -> Option<usize> {
-        Some(match (self, value) {
-            (_, Value::Absent) => self.count() - 1,
-            (Classes::Enum(n), Value::Enum(i)) if i < n => *i as usize,
-            (Classes::Bool, Value::Bool(b)) => usize::from(*b),
-            (Classes::Str { symbols, class_of }, Value::Str(s)) => {
-                class_of.get(s).map_or(symbols.len(), |class| class as usize)
-            }
-            (Classes::Interval { cuts, integer }, Value::Int(_) | Value::Float(_)) => {
-                // As the interval nodes do: an int widens; a float is a
-                // value of another type on an int field.
-                let x = match value {
-                    Value::Int(i) => *i as f64,
-                    Value::Float(f) if !integer => *f,
-                    _ => return None,
-                };
-                if x.is_nan() {
-                    return None;
-                }
-                cuts_at_or_below(cuts, x)
-            }
-            _ => return None,
-        })
     }
 }
 

@@ -24,65 +24,13 @@
 
 use rustc_hash::FxHashMap;
 
-use super::classes::{Classes, Cuts};
-use super::{verified, MAX_LEAF_FIELDS};
+use super::fields::{FieldSpec, Fields};
+use super::{and_chunk, verified, MAX_LEAF_FIELDS};
 use crate::compile::predicate::CondId;
-use crate::schema::{FieldId, Lead, Value};
-use crate::strmap::StrMap;
+use crate::schema::Lead;
 
 /// Words of a chunk when a row is longer than two words.
 const WIDE_CHUNK: usize = 4;
-
-/// A field of enum type: the row of each value, by its index. `R` is
-/// what a row is: its words themselves ([`Narrow`]) or where it starts
-/// ([`Wide`]).
-#[derive(Debug, Clone)]
-struct EnumField<R> {
-    field: FieldId,
-    rows: Box<[R]>,
-    absent: R,
-}
-
-/// A boolean field: the rows of `false` and `true`.
-#[derive(Debug, Clone)]
-struct BoolField<R> {
-    field: FieldId,
-    no: R,
-    yes: R,
-    absent: R,
-}
-
-/// A string field: the row of each literal the rules name, and of every
-/// other string.
-#[derive(Debug, Clone)]
-struct StrField<R> {
-    field: FieldId,
-    row_of: StrMap<R>,
-    other: R,
-    absent: R,
-}
-
-/// A number field: the row of each interval between the rules' cut
-/// points.
-#[derive(Debug, Clone)]
-struct NumberField<R> {
-    field: FieldId,
-    cuts: Cuts,
-    /// An int field: a float value is of another type there.
-    integer: bool,
-    rows: Box<[R]>,
-    absent: R,
-}
-
-/// The fields one leaf ANDs, by kind, each class holding its row as an
-/// `R`.
-#[derive(Debug, Clone)]
-struct Fields<R> {
-    enums: Box<[EnumField<R>]>,
-    bools: Box<[BoolField<R>]>,
-    strs: Box<[StrField<R>]>,
-    numbers: Box<[NumberField<R>]>,
-}
 
 /// Rows of at most `C` words (at most 128 candidates): held whole in the
 /// field tables, so a lead's row is found and ANDed in one step.
@@ -115,32 +63,24 @@ pub(super) struct Flat {
     verify: Box<[CondId]>,
 }
 
-/// What [`Flat::new`] takes of one field of the root leaf: how its values
-/// are classed and, per class, where its row starts in the tree's words.
-pub(super) struct LeafRowsOf<'t> {
-    pub(super) field: FieldId,
-    pub(super) classes: &'t Classes,
-    pub(super) starts: &'t [u32],
-}
-
 impl Flat {
     /// The flat layout of a leaf of `len` candidates whose rows, `width`
     /// words each, start in `words` where `fields` say. `None` when a
     /// table does not hold what the leaf names (all or nothing: a field
     /// left out would leave its candidates' verification short of what the
     /// rows did not decide).
-    pub(super) fn new(fields: &[LeafRowsOf<'_>], words: &[u64], width: usize, verify: Box<[CondId]>) -> Option<Flat> {
+    pub(super) fn new(fields: &[FieldSpec<'_>], words: &[u64], width: usize, verify: Box<[CondId]>) -> Option<Flat> {
         if fields.len() > MAX_LEAF_FIELDS {
             return None;
         }
         let row = |start: u32| words.get(start as usize..)?.get(..width);
         let rows = match width {
-            0 | 1 => Rows::One(Fields::new(fields, |start| row(start)?.first_chunk().copied())?),
-            2 => Rows::Two(Fields::new(fields, |start| row(start)?.first_chunk().copied())?),
+            0 | 1 => Rows::One(Fields::new(fields, |_, start| row(start)?.first_chunk().copied())?),
+            2 => Rows::Two(Fields::new(fields, |_, start| row(start)?.first_chunk().copied())?),
             _ => {
                 let chunks = width.div_ceil(WIDE_CHUNK);
                 let mut padded = Padded { width: chunks * WIDE_CHUNK, words: Vec::new(), seen: FxHashMap::default() };
-                let fields = Fields::new(fields, |start| padded.row(start, row(start)?))?;
+                let fields = Fields::new(fields, |_, start| padded.row(start, row(start)?))?;
                 Rows::Wide { fields, words: padded.words.into(), chunks }
             }
         };
@@ -197,13 +137,7 @@ impl Flat {
     ) -> Option<Option<usize>> {
         for k in 0..chunks {
             let offset = k * WIDE_CHUNK;
-            let mut chunk = [u64::MAX; WIDE_CHUNK];
-            for &start in starts {
-                let row = words.get(start + offset..)?.first_chunk::<WIDE_CHUNK>()?;
-                for (word, r) in chunk.iter_mut().zip(row) {
-                    *word &= r;
-                }
-            }
+            let chunk = and_chunk::<WIDE_CHUNK>(words, starts, offset)?;
             if let Some(found) = self.first_set(&chunk, offset, holds)? {
                 return Some(Some(found));
             }
@@ -219,6 +153,11 @@ impl Flat {
             let mut bits = word;
             while bits != 0 {
                 let position = (offset + i) * 64 + bits.trailing_zeros() as usize;
+                if position >= self.verify.len() {
+                    // Past the last candidate: no rows to AND leave every
+                    // bit set.
+                    return Some(None);
+                }
                 if verified(&self.verify, position, holds)? {
                     return Some(Some(position));
                 }
@@ -240,90 +179,6 @@ impl Flat {
 
     pub(super) fn verify(&self) -> &[CondId] {
         &self.verify
-    }
-}
-
-impl<R: Copy> Fields<R> {
-    /// The tables of `fields`, each row as `row` makes it from where it
-    /// starts in the tree's words; `None` if a table is not as its
-    /// classes say.
-    fn new(fields: &[LeafRowsOf<'_>], mut row: impl FnMut(u32) -> Option<R>) -> Option<Fields<R>> {
-        let (mut enums, mut bools, mut strs, mut numbers) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for f in fields {
-            let rows = f.starts.iter().map(|&start| row(start)).collect::<Option<Vec<R>>>()?;
-            let (&absent, by_class) = rows.split_last()?;
-            match f.classes {
-                Classes::Enum(_) => enums.push(EnumField { field: f.field, rows: by_class.into(), absent }),
-                Classes::Bool => {
-                    let &[no, yes] = by_class else { return None };
-                    bools.push(BoolField { field: f.field, no, yes, absent });
-                }
-                Classes::Str { class_of, .. } => {
-                    let (&other, literals) = by_class.split_last()?;
-                    let row_of = class_of.map_values(|class| literals.get(class as usize).copied().unwrap_or(other));
-                    strs.push(StrField { field: f.field, row_of, other, absent });
-                }
-                Classes::Interval { cuts, integer } => numbers.push(NumberField {
-                    field: f.field,
-                    cuts: Cuts::new(cuts),
-                    integer: *integer,
-                    rows: by_class.into(),
-                    absent,
-                }),
-            }
-        }
-        Some(Fields { enums: enums.into(), bools: bools.into(), strs: strs.into(), numbers: numbers.into() })
-    }
-
-    /// Calls `visit` with the lead's row of each field; `None` when a
-    /// value cannot be classed (of another type, NaN) or `visit` says so.
-    #[inline(always)]
-    fn each_row(&self, lead: &Lead, mut visit: impl FnMut(R) -> Option<()>) -> Option<()> {
-        for f in self.enums.iter() {
-            visit(match lead.get(f.field) {
-                Value::Enum(i) => f.rows.get(*i as usize).copied()?,
-                Value::Absent => f.absent,
-                _ => return None,
-            })?;
-        }
-        for f in self.bools.iter() {
-            visit(match lead.get(f.field) {
-                Value::Bool(true) => f.yes,
-                Value::Bool(false) => f.no,
-                Value::Absent => f.absent,
-                _ => return None,
-            })?;
-        }
-        for f in self.strs.iter() {
-            visit(match lead.get(f.field) {
-                Value::Str(s) => f.row_of.get(s).unwrap_or(f.other),
-                Value::Absent => f.absent,
-                _ => return None,
-            })?;
-        }
-        for f in self.numbers.iter() {
-            let x = match lead.get(f.field) {
-                Value::Int(i) => *i as f64,
-                Value::Float(x) if !f.integer && !x.is_nan() => *x,
-                Value::Absent => {
-                    visit(f.absent)?;
-                    continue;
-                }
-                _ => return None,
-            };
-            visit(f.rows.get(f.cuts.at_or_below(x)).copied()?)?;
-        }
-        Some(())
-    }
-
-    /// Words its tables take, a row being `row_words` of them.
-    fn size(&self, row_words: usize) -> usize {
-        let rows = self.enums.iter().map(|f| f.rows.len() + 1).sum::<usize>()
-            + self.bools.len() * 3
-            + self.strs.iter().map(|f| 2 * f.row_of.len() + 2).sum::<usize>()
-            + self.numbers.iter().map(|f| f.rows.len() + 1).sum::<usize>();
-        let cuts = self.numbers.iter().map(|f| f.cuts.len()).sum::<usize>();
-        rows * row_words + cuts
     }
 }
 

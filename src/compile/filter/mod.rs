@@ -56,12 +56,14 @@
 
 mod build;
 mod classes;
+mod fields;
 mod flat;
 
 pub(super) use build::{FilterBuilder, LEAF_SIZE};
 pub(super) use classes::cuts_at_or_below;
 use classes::Classes;
-use flat::{Flat, LeafRowsOf};
+use fields::{FieldSpec, Fields};
+use flat::Flat;
 
 use crate::compile::predicate::CondId;
 use crate::schema::{FieldId, Lead};
@@ -135,6 +137,8 @@ enum Layout {
     Flat(Flat),
     Tree {
         tree: Tree,
+        /// How a lead's values fall into the classes of the slots.
+        classer: Fields<SlotClass>,
         /// Every distinct row.
         words: Box<[u64]>,
     },
@@ -164,23 +168,30 @@ struct LeadClasses {
 }
 
 impl LeadClasses {
-    /// A value no class holds (of another type, NaN).
-    const NONE: u32 = u32::MAX;
-
+    /// The lead's classes; `None` when a value cannot be classed (of
+    /// another type, NaN).
     #[inline]
-    fn of(lead: &Lead, slots: &[Slot]) -> LeadClasses {
-        let mut known = [Self::NONE; MAX_SLOTS];
-        for (class, s) in known.iter_mut().zip(slots) {
-            *class = s.classes.of(lead.get(s.field)).and_then(|c| u32::try_from(c).ok()).unwrap_or(Self::NONE);
-        }
-        LeadClasses { known }
+    fn of(lead: &Lead, classer: &Fields<SlotClass>) -> Option<LeadClasses> {
+        let mut known = [u32::MAX; MAX_SLOTS];
+        classer.each_row(lead, |SlotClass { slot, class }| {
+            *known.get_mut(slot as usize)? = class;
+            Some(())
+        })?;
+        Some(LeadClasses { known })
     }
 
-    /// The lead's class of a slot; `None` for a value no class holds.
+    /// The lead's class of a slot.
     #[inline]
     fn get(&self, slot: u32) -> Option<usize> {
-        self.known.get(slot as usize).copied().filter(|&c| c != Self::NONE).map(|c| c as usize)
+        self.known.get(slot as usize).map(|&c| c as usize)
     }
+}
+
+/// A class's entry in the tree's [`Fields`]: the class and its slot.
+#[derive(Debug, Clone, Copy)]
+struct SlotClass {
+    slot: u32,
+    class: u32,
 }
 
 /// What a search carries: the lead's classes, the best position found so
@@ -200,8 +211,8 @@ impl Filter {
     pub(super) fn first(&self, lead: &Lead, holds: impl FnMut(CondId) -> bool) -> Option<Option<usize>> {
         match &self.layout {
             Layout::Flat(flat) => flat.first(lead, holds),
-            Layout::Tree { tree, words } => {
-                let classes = LeadClasses::of(lead, &tree.slots);
+            Layout::Tree { tree, classer, words } => {
+                let classes = LeadClasses::of(lead, classer)?;
                 let mut search = Search { classes, best: NONE, holds };
                 tree.search(words, tree.root, &mut search)?;
                 Some((search.best != NONE).then_some(search.best as usize))
@@ -210,26 +221,35 @@ impl Filter {
     }
 
     /// The filter of a built tree: laid out flat when its root is a leaf
-    /// (the tree's tables are then dropped).
-    fn new(tree: Tree, words: Box<[u64]>) -> Filter {
-        let layout = match tree.flat(&words) {
-            Some(flat) => Layout::Flat(flat),
-            None => Layout::Tree { tree, words },
-        };
-        Filter { layout }
+    /// (the tree's tables are then dropped). `None` if a table is not as
+    /// its classes say.
+    fn new(tree: Tree, words: Box<[u64]>) -> Option<Filter> {
+        if let Some(flat) = tree.flat(&words) {
+            return Some(Filter { layout: Layout::Flat(flat) });
+        }
+        let classes: Vec<Box<[u32]>> =
+            tree.slots.iter().map(|s| (0..s.classes.count()).filter_map(|c| u32::try_from(c).ok()).collect()).collect();
+        let specs: Vec<FieldSpec<'_>> = tree
+            .slots
+            .iter()
+            .zip(&classes)
+            .map(|(s, entries)| FieldSpec { field: s.field, classes: &s.classes, entries })
+            .collect();
+        let classer = Fields::new(&specs, |slot, class| Some(SlotClass { slot: u32::try_from(slot).ok()?, class }))?;
+        Some(Filter { layout: Layout::Tree { tree, classer, words } })
     }
 
     /// Words (8 bytes each) its tables take.
     pub(super) fn size(&self) -> usize {
         match &self.layout {
             Layout::Flat(flat) => flat.size(),
-            Layout::Tree { tree, words } => {
+            Layout::Tree { tree, classer, words } => {
                 let u32s = tree.children.len()
                     + tree.members.len()
                     + tree.verify.len()
                     + tree.row_starts.len()
                     + 2 * tree.leaf_fields.len();
-                words.len() + u32s.div_ceil(2) + tree.nodes.len() * 3
+                words.len() + u32s.div_ceil(2) + tree.nodes.len() * 3 + classer.size(1)
             }
         }
     }
@@ -266,16 +286,38 @@ fn verified(verify: &[CondId], k: usize, holds: &mut impl FnMut(CondId) -> bool)
     Some(cond == CondId::TRUE || holds(cond))
 }
 
-/// Word `w` of the AND of `bits` and the rows starting at `starts`.
-#[inline]
-fn and_rows(words: &[u64], starts: &[usize], w: usize, mut bits: u64) -> u64 {
+/// Words `offset..offset + C` of the AND of the rows starting at
+/// `starts`, every row read (no test between them: the loads overlap).
+#[inline(always)]
+fn and_chunk<const C: usize>(words: &[u64], starts: &[usize], offset: usize) -> Option<[u64; C]> {
+    let mut chunk = [u64::MAX; C];
     for &start in starts {
-        bits &= words.get(start + w).copied().unwrap_or(0);
-        if bits == 0 {
-            break;
+        let row = words.get(start + offset..)?.first_chunk::<C>()?;
+        for (word, r) in chunk.iter_mut().zip(row) {
+            *word &= r;
         }
     }
-    bits
+    Some(chunk)
+}
+
+/// Up to four words from `offset` of the AND of rows `width` words long
+/// (fewer when the rows end sooner; the words past them are empty).
+#[inline(always)]
+fn and_up_to_four(words: &[u64], starts: &[usize], offset: usize, width: usize) -> Option<[u64; 4]> {
+    let widen = |few: &[u64]| {
+        let mut four = [0; 4];
+        for (w, &f) in four.iter_mut().zip(few) {
+            *w = f;
+        }
+        four
+    };
+    Some(match width.checked_sub(offset)? {
+        0 => [0; 4],
+        1 => widen(&and_chunk::<1>(words, starts, offset)?),
+        2 => widen(&and_chunk::<2>(words, starts, offset)?),
+        3 => widen(&and_chunk::<3>(words, starts, offset)?),
+        _ => and_chunk::<4>(words, starts, offset)?,
+    })
 }
 
 impl Tree {
@@ -311,7 +353,7 @@ impl Tree {
     }
 
     /// A leaf's first candidate below the best so far that holds: the AND
-    /// of its rows, 64 candidates a word.
+    /// of its rows, four words (256 candidates) at a time.
     #[inline]
     fn search_leaf<F: FnMut(CondId) -> bool>(
         &self,
@@ -326,22 +368,28 @@ impl Tree {
             *start = self.row_starts.get(f.rows as usize + class).copied()? as usize;
         }
         let starts = starts.get(..fields.len())?;
-        for (w, chunk) in members.chunks(64).enumerate() {
-            if chunk.first().is_none_or(|&p| p >= search.best) {
+        let width = members.len().div_ceil(64);
+        for offset in (0..width).step_by(4) {
+            if members.get(offset * 64).is_none_or(|&p| p >= search.best) {
                 break;
             }
-            let mut bits = and_rows(words, starts, w, u64::MAX >> (64 - chunk.len()));
-            while bits != 0 {
-                let i = bits.trailing_zeros();
-                let position = chunk.get(i as usize).copied()?;
-                if position >= search.best {
-                    return Some(());
+            let chunk = and_up_to_four(words, starts, offset, width)?;
+            for (w, &word) in (offset..).zip(&chunk) {
+                let mut bits = word;
+                while bits != 0 {
+                    let k = w * 64 + bits.trailing_zeros() as usize;
+                    // Past the last member (a leaf with no rows to AND
+                    // has every bit set), or past the best so far.
+                    let Some(&position) = members.get(k) else { return Some(()) };
+                    if position >= search.best {
+                        return Some(());
+                    }
+                    if verified(verify, k, &mut search.holds)? {
+                        search.best = position;
+                        return Some(());
+                    }
+                    bits &= bits - 1;
                 }
-                if verified(verify, w * 64 + i as usize, &mut search.holds)? {
-                    search.best = position;
-                    return Some(());
-                }
-                bits &= bits - 1;
             }
         }
         Some(())
@@ -361,7 +409,7 @@ impl Tree {
             .map(|f| {
                 let slot = self.slots.get(f.slot as usize)?;
                 let starts = self.row_starts.get(f.rows as usize..)?.get(..slot.classes.count())?;
-                Some(LeafRowsOf { field: slot.field, classes: &slot.classes, starts })
+                Some(FieldSpec { field: slot.field, classes: &slot.classes, entries: starts })
             })
             .collect::<Option<Vec<_>>>()?;
         let verify = self.verify.get(members as usize..)?.get(..len as usize)?;
