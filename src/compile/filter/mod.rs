@@ -304,13 +304,6 @@ fn and_chunk<const C: usize>(words: &[u64], starts: &[usize], offset: usize) -> 
 /// (fewer when the rows end sooner; the words past them are empty).
 #[inline(always)]
 fn and_up_to_four(words: &[u64], starts: &[usize], offset: usize, width: usize) -> Option<[u64; 4]> {
-    let widen = |few: &[u64]| {
-        let mut four = [0; 4];
-        for (w, &f) in four.iter_mut().zip(few) {
-            *w = f;
-        }
-        four
-    };
     Some(match width.checked_sub(offset)? {
         0 => [0; 4],
         1 => widen(&and_chunk::<1>(words, starts, offset)?),
@@ -318,6 +311,47 @@ fn and_up_to_four(words: &[u64], starts: &[usize], offset: usize, width: usize) 
         3 => widen(&and_chunk::<3>(words, starts, offset)?),
         _ => and_chunk::<4>(words, starts, offset)?,
     })
+}
+
+/// Up to four words as four, the rest empty.
+#[inline(always)]
+fn widen(few: &[u64]) -> [u64; 4] {
+    let mut four = [0; 4];
+    for (w, &f) in four.iter_mut().zip(few) {
+        *w = f;
+    }
+    four
+}
+
+/// The first of a leaf's members set in `chunk` (its words from
+/// `offset` on) that lies below the best so far and holds, made the
+/// best; `Some(true)` when the leaf's search is over (one was found, or
+/// the members have reached the best so far or ended).
+#[inline(always)]
+fn scan_chunk<F: FnMut(CondId) -> bool>(
+    chunk: &[u64; 4],
+    offset: usize,
+    (members, verify): (&[u32], &[CondId]),
+    search: &mut Search<F>,
+) -> Option<bool> {
+    for (w, &word) in (offset..).zip(chunk) {
+        let mut bits = word;
+        while bits != 0 {
+            let k = w * 64 + bits.trailing_zeros() as usize;
+            // Past the last member (a leaf with no rows to AND has every
+            // bit set), or past the best so far.
+            let Some(&position) = members.get(k) else { return Some(true) };
+            if position >= search.best {
+                return Some(true);
+            }
+            if verified(verify, k, &mut search.holds)? {
+                search.best = position;
+                return Some(true);
+            }
+            bits &= bits - 1;
+        }
+    }
+    Some(false)
 }
 
 impl Tree {
@@ -353,9 +387,48 @@ impl Tree {
     }
 
     /// A leaf's first candidate below the best so far that holds: the AND
-    /// of its rows, four words (256 candidates) at a time.
+    /// of its rows, four words (256 candidates) at a time. A leaf of at
+    /// most four words (every leaf the splits make) ANDs each row as it
+    /// finds it, with code for its width.
     #[inline]
     fn search_leaf<F: FnMut(CondId) -> bool>(
+        &self,
+        words: &[u64],
+        leaf: (&[u32], &[CondId]),
+        fields: &[LeafField],
+        search: &mut Search<F>,
+    ) -> Option<()> {
+        let width = leaf.0.len().div_ceil(64);
+        let chunk = match width {
+            0 => return Some(()),
+            1 => widen(&self.leaf_and::<1>(words, fields, &search.classes)?),
+            2 => widen(&self.leaf_and::<2>(words, fields, &search.classes)?),
+            3 => widen(&self.leaf_and::<3>(words, fields, &search.classes)?),
+            4 => self.leaf_and::<4>(words, fields, &search.classes)?,
+            _ => return self.search_long_leaf(words, leaf, fields, search),
+        };
+        scan_chunk(&chunk, 0, leaf, search).map(|_| ())
+    }
+
+    /// The AND of a leaf's rows, `C` words each, for the lead's classes.
+    #[inline(always)]
+    fn leaf_and<const C: usize>(&self, words: &[u64], fields: &[LeafField], classes: &LeadClasses) -> Option<[u64; C]> {
+        let mut chunk = [u64::MAX; C];
+        for f in fields {
+            let class = classes.get(f.slot)?;
+            let start = self.row_starts.get(f.rows as usize + class).copied()? as usize;
+            let row = words.get(start..)?.first_chunk::<C>()?;
+            for (word, r) in chunk.iter_mut().zip(row) {
+                *word &= r;
+            }
+        }
+        Some(chunk)
+    }
+
+    /// [`Tree::search_leaf`] of a leaf longer than four words (one no
+    /// split divided), a chunk at a time.
+    #[inline(never)]
+    fn search_long_leaf<F: FnMut(CondId) -> bool>(
         &self,
         words: &[u64],
         (members, verify): (&[u32], &[CondId]),
@@ -374,22 +447,8 @@ impl Tree {
                 break;
             }
             let chunk = and_up_to_four(words, starts, offset, width)?;
-            for (w, &word) in (offset..).zip(&chunk) {
-                let mut bits = word;
-                while bits != 0 {
-                    let k = w * 64 + bits.trailing_zeros() as usize;
-                    // Past the last member (a leaf with no rows to AND
-                    // has every bit set), or past the best so far.
-                    let Some(&position) = members.get(k) else { return Some(()) };
-                    if position >= search.best {
-                        return Some(());
-                    }
-                    if verified(verify, k, &mut search.holds)? {
-                        search.best = position;
-                        return Some(());
-                    }
-                    bits &= bits - 1;
-                }
+            if scan_chunk(&chunk, offset, (members, verify), search)? {
+                break;
             }
         }
         Some(())
