@@ -5,7 +5,8 @@ use rustc_hash::FxHashMap;
 
 use super::classes::{atom_classes, set_bit, ClassSet, Classes};
 use super::{
-    Filter, IndexNode, Kind, LeafField, Slot, Tree, MAX_LEAF_FIELDS, MAX_PLACEMENTS, MAX_SLOTS, MIN_CANDIDATES, NONE,
+    Filter, IndexNode, Kind, LeafField, Slot, Tree, MAX_ALTERNATIVES, MAX_LEAF_FIELDS, MAX_PLACEMENTS, MAX_SLOTS,
+    MIN_CANDIDATES, NONE,
 };
 use crate::compile::dag::Candidate;
 use crate::compile::predicate::{AtomForm, CondArena, CondId, CondNode};
@@ -39,11 +40,16 @@ pub(in crate::compile) struct FilterBuilder<'a> {
     pub(in crate::compile) budget_hit: bool,
 }
 
-/// What the index knows of one candidate: the classes each slot it
-/// constrains allows (sorted by slot), and the parts of its condition
-/// with the slot each constrains (`None`: no slot; the rows cannot decide
-/// it, so the candidate is verified by evaluating it).
+/// What the index knows of one candidate, or of one alternative of a
+/// candidate whose `or` spans several fields (see
+/// [`FilterBuilder::alternatives`]): the classes each slot it constrains
+/// allows (sorted by slot), and the parts of its condition with the slot
+/// each constrains (`None`: no slot; the rows cannot decide it, so the
+/// member is verified by evaluating it).
 struct Member {
+    /// The candidate's position in the list (members of one candidate's
+    /// alternatives share it).
+    position: u32,
     allowed: Vec<(u32, ClassSet)>,
     parts: Vec<(CondId, Option<u32>)>,
 }
@@ -124,11 +130,11 @@ impl<'a> FilterBuilder<'a> {
             row_starts: Vec::new(),
             words: Vec::new(),
             rows_seen: FxHashMap::default(),
-            placements: list.len().saturating_mul(MAX_PLACEMENTS),
+            placements: members.len().saturating_mul(MAX_PLACEMENTS),
             leaf_size: self.leaf_size,
             budget: self.budget,
         };
-        let all: Vec<u32> = (0..list.len()).filter_map(|i| u32::try_from(i).ok()).collect();
+        let all: Vec<u32> = (0..members.len()).filter_map(|i| u32::try_from(i).ok()).collect();
         let root = index.node(&all, 0, 0);
         self.budget = index.budget;
         let Some(root) = root else {
@@ -155,18 +161,23 @@ impl<'a> FilterBuilder<'a> {
         // (field, candidate position, part), grouped by field below.
         let mut constraints: Vec<(FieldId, usize, CondId)> = Vec::new();
         let mut members: Vec<Member> = Vec::with_capacity(list.len());
-        for (i, c) in list.iter().enumerate() {
-            let mut parts = Vec::new();
-            for part in self.parts(c.cond) {
-                if let Some(field) = self.constrained_field(part) {
-                    constraints.push((field, i, part));
+        for (position, c) in list.iter().enumerate() {
+            let position = u32::try_from(position).ok()?;
+            for conjunction in self.alternatives(c.cond) {
+                let i = members.len();
+                let mut parts = Vec::new();
+                for part in conjunction {
+                    if let Some(field) = self.constrained_field(part) {
+                        constraints.push((field, i, part));
+                    }
+                    if !matches!(self.arena.node(part), CondNode::True) {
+                        parts.push((part, None));
+                    }
                 }
-                if !matches!(self.arena.node(part), CondNode::True) {
-                    parts.push((part, None));
-                }
+                members.push(Member { position, allowed: Vec::new(), parts });
             }
-            members.push(Member { allowed: Vec::new(), parts });
         }
+        self.charge(members.len())?;
         constraints.sort_by_key(|&(field, i, _)| (field, i));
         let mut groups: Vec<&[(FieldId, usize, CondId)]> = constraints.chunk_by(|a, b| a.0 == b.0).collect();
         // The most constrained fields first: they are the slots.
@@ -200,6 +211,39 @@ impl<'a> FilterBuilder<'a> {
             slots.push(Slot { field, classes });
         }
         Some((slots, members))
+    }
+
+    /// The conjunctions a candidate's condition holds exactly when one of
+    /// does, as lists of parts: its parts, or, when one part is an `or`
+    /// of at most [`MAX_ALTERNATIVES`] alternatives each over one field
+    /// (`industry == "software" or annual_revenue >= 1e9`), one list per
+    /// alternative, the other parts beside it. Rows can decide each such
+    /// list whole, where the `or` itself constrains no field and would be
+    /// evaluated for every lead the rows let through. Only the first such
+    /// part is spread, so a candidate makes at most that many members.
+    fn alternatives(&mut self, cond: CondId) -> Vec<Vec<CondId>> {
+        let parts = self.parts(cond);
+        let spread = parts.iter().position(|&part| {
+            let CondNode::Any(alts) = self.arena.node(part) else { return false };
+            let alts = alts.to_vec();
+            self.constrained_field(part).is_none()
+                && alts.len() <= MAX_ALTERNATIVES
+                && alts.iter().all(|&alt| self.constrained_field(alt).is_some())
+        });
+        let Some(k) = spread else { return vec![parts] };
+        let alts = match parts.get(k).map(|&part| self.arena.node(part)) {
+            Some(CondNode::Any(alts)) => alts.to_vec(),
+            _ => return vec![parts],
+        };
+        alts.into_iter()
+            .map(|alt| {
+                let mut list = parts.clone();
+                if let Some(slot) = list.get_mut(k) {
+                    *slot = alt;
+                }
+                list
+            })
+            .collect()
     }
 
     /// A condition's parts: a conjunction's operands, else the condition.
@@ -360,7 +404,8 @@ impl<'s> IndexBuilder<'s, '_> {
         self.members.get(m as usize)
     }
 
-    /// The node over `members` (ascending positions); `decided` are the
+    /// The node over `members` (member indexes, ascending, so their
+    /// positions do not descend); `decided` are the
     /// slots every one of them is known to satisfy (a split's class
     /// branch). `None` when the budget is spent.
     fn node(&mut self, members: &[u32], decided: SlotSet, depth: u32) -> Option<u32> {
@@ -448,7 +493,11 @@ impl<'s> IndexBuilder<'s, '_> {
 
     fn push(&mut self, members: &[u32], kind: Kind) -> Option<u32> {
         let id = u32::try_from(self.nodes.len()).ok().filter(|&id| id != NONE)?;
-        self.nodes.push(IndexNode { first: members.first().copied().unwrap_or(NONE), kind });
+        let first = match members.first() {
+            Some(&m) => self.member(m)?.position,
+            None => NONE,
+        };
+        self.nodes.push(IndexNode { first, kind });
         Some(id)
     }
 
@@ -490,7 +539,10 @@ impl<'s> IndexBuilder<'s, '_> {
             self.leaf_fields.push(LeafField { slot: f.slot, rows });
         }
         let start = u32::try_from(self.member_lists.len()).ok()?;
-        self.member_lists.extend_from_slice(members);
+        for &m in members {
+            let position = self.member(m)?.position;
+            self.member_lists.push(position);
+        }
         self.verify.extend(verify);
         let len = u32::try_from(members.len()).ok()?;
         self.push(members, Kind::Leaf { members: start, len, fields: fields_start, field_count })

@@ -59,8 +59,12 @@ enum Rows {
 #[derive(Debug, Clone)]
 pub(super) struct Flat {
     rows: Rows,
-    /// Per candidate, what to evaluate when the rows allow it.
+    /// Per member (bit), what to evaluate when the rows allow it.
     verify: Box<[CondId]>,
+    /// Per member, its candidate's position, when some candidate has
+    /// several members (an `or` spread into its alternatives); `None` when
+    /// bit `k` is candidate `k`.
+    positions: Option<Box<[u32]>>,
 }
 
 impl Flat {
@@ -69,7 +73,13 @@ impl Flat {
     /// table does not hold what the leaf names (all or nothing: a field
     /// left out would leave its candidates' verification short of what the
     /// rows did not decide).
-    pub(super) fn new(fields: &[FieldSpec<'_>], words: &[u64], width: usize, verify: Box<[CondId]>) -> Option<Flat> {
+    pub(super) fn new(
+        fields: &[FieldSpec<'_>],
+        words: &[u64],
+        width: usize,
+        verify: Box<[CondId]>,
+        positions: &[u32],
+    ) -> Option<Flat> {
         if fields.len() > MAX_LEAF_FIELDS {
             return None;
         }
@@ -84,7 +94,8 @@ impl Flat {
                 Rows::Wide { fields, words: padded.words.into(), chunks }
             }
         };
-        Some(Flat { rows, verify })
+        let identity = (0u32..).zip(positions).all(|(k, &p)| k == p);
+        Some(Flat { rows, verify, positions: (!identity).then(|| positions.into()) })
     }
 
     /// The position of the first candidate that holds; `None` when a
@@ -159,7 +170,10 @@ impl Flat {
                     return Some(None);
                 }
                 if verified(&self.verify, position, holds)? {
-                    return Some(Some(position));
+                    return match &self.positions {
+                        None => Some(Some(position)),
+                        Some(positions) => Some(Some(*positions.get(position)? as usize)),
+                    };
                 }
                 bits &= bits - 1;
             }
@@ -174,7 +188,7 @@ impl Flat {
             Rows::Two(fields) => fields.size(2),
             Rows::Wide { fields, words, .. } => fields.size(1).div_ceil(2) + words.len(),
         };
-        tables + self.verify.len().div_ceil(2)
+        tables + self.verify.len().div_ceil(2) + self.positions.as_ref().map_or(0, |p| p.len().div_ceil(2))
     }
 
     pub(super) fn verify(&self) -> &[CondId] {

@@ -82,6 +82,10 @@ const MAX_LEAF_FIELDS: usize = 12;
 /// branch (a rule allowing several classes is in each of their branches).
 const MAX_PLACEMENTS: usize = 24;
 
+/// The most alternatives of an `or` spread into members of their own
+/// (see `FilterBuilder::alternatives`).
+const MAX_ALTERNATIVES: usize = 4;
+
 /// No node (an empty branch).
 const NONE: u32 = u32::MAX;
 
@@ -472,6 +476,7 @@ impl Tree {
             })
             .collect::<Option<Vec<_>>>()?;
         let verify = self.verify.get(members as usize..)?.get(..len as usize)?;
-        Flat::new(&fields, words, (len as usize).div_ceil(64), verify.into())
+        let positions = self.members.get(members as usize..)?.get(..len as usize)?;
+        Flat::new(&fields, words, (len as usize).div_ceil(64), verify.into(), positions)
     }
 }
