@@ -54,8 +54,9 @@ enum Rows {
     },
 }
 
-/// One leaf over every candidate, laid out flat; candidate positions are
-/// its bit numbers.
+/// One leaf over every candidate, laid out flat: its bits are its
+/// members in order (candidates, or a candidate's alternatives), each
+/// answering for its candidate's position.
 #[derive(Debug, Clone)]
 pub(super) struct Flat {
     rows: Rows,
@@ -68,8 +69,9 @@ pub(super) struct Flat {
 }
 
 impl Flat {
-    /// The flat layout of a leaf of `len` candidates whose rows, `width`
-    /// words each, start in `words` where `fields` say. `None` when a
+    /// The flat layout of a leaf whose rows, `width` words each, start in
+    /// `words` where `fields` say; per member, what to verify and its
+    /// candidate's position. `None` when a
     /// table does not hold what the leaf names (all or nothing: a field
     /// left out would leave its candidates' verification short of what the
     /// rows did not decide).
@@ -156,23 +158,23 @@ impl Flat {
         Some(None)
     }
 
-    /// The first candidate that holds of those set in `chunk`, the words
-    /// from `offset` on.
+    /// The position of the first member that holds of those set in
+    /// `chunk`, the words from `offset` on.
     #[inline(always)]
     fn first_set(&self, chunk: &[u64], offset: usize, holds: &mut impl FnMut(CondId) -> bool) -> Option<Option<usize>> {
         for (i, &word) in chunk.iter().enumerate() {
             let mut bits = word;
             while bits != 0 {
-                let position = (offset + i) * 64 + bits.trailing_zeros() as usize;
-                if position >= self.verify.len() {
-                    // Past the last candidate: no rows to AND leave every
+                let member = (offset + i) * 64 + bits.trailing_zeros() as usize;
+                if member >= self.verify.len() {
+                    // Past the last member: no rows to AND leave every
                     // bit set.
                     return Some(None);
                 }
-                if verified(&self.verify, position, holds)? {
+                if verified(&self.verify, member, holds)? {
                     return match &self.positions {
-                        None => Some(Some(position)),
-                        Some(positions) => Some(Some(*positions.get(position)? as usize)),
+                        None => Some(Some(member)),
+                        Some(positions) => Some(Some(*positions.get(member)? as usize)),
                     };
                 }
                 bits &= bits - 1;

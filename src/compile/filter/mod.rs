@@ -39,10 +39,13 @@
 //! `or`: `state in ["CA", "OR"]`, `employees >= 100 and employees < 1000`,
 //! `industry != "retail"`. The classes decide such atoms exactly (every
 //! range bound is a cut point, every literal a class), so a part's set of
-//! allowed classes is exact. Other parts (regexes, lookups, several fields
-//! in one `or`) constrain nothing: their rules stay in every row and
-//! verification decides. Values a class cannot hold (a value of the wrong
-//! type, NaN) make the walk scan the list instead.
+//! allowed classes is exact. A rule whose `or` spans several fields, each
+//! alternative over one, is held once per alternative (a *member* each,
+//! all at the rule's position): the rule holds exactly when one of those
+//! conjunctions does, and the rows decide each. Other parts (regexes,
+//! lookups, longer `or`s) constrain nothing: their rules stay in every
+//! row and verification decides. Values a class cannot hold (a value of
+//! the wrong type, NaN) make the walk scan the list instead.
 //!
 //! **Cost.** Building charges every rule placed in a branch, every row
 //! word and every class table entry to a work budget as large as
