@@ -263,8 +263,9 @@ pub struct Stats {
     pub filter_splits: usize,
     /// The filter's leaves.
     pub filter_leaves: usize,
-    /// Candidates of the filter's leaves verified by evaluating what their
-    /// rows leave undecided (a part over several fields, a regex, a lookup).
+    /// Members of the filter's leaves (candidates, or one alternative of a
+    /// candidate's `or`) verified by evaluating what their rows leave
+    /// undecided (a longer `or`, a regex, a lookup).
     pub filter_verified: usize,
     /// Whether the work budget refused the filter.
     pub filter_budget_hit: bool,

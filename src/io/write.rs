@@ -64,11 +64,11 @@ struct JsonlSink<W: Write> {
 /// The piece the JSONL writer hands over: a whole number of these (one,
 /// unless a record is larger), the rest of the last record kept for the
 /// next write, so that every write but the last starts and ends on a 64
-/// KiB boundary of the file. The page cache then fills one fresh 64 KiB folio per write; a
-/// write of whatever had gathered (65.6 KiB on average) straddled folios
-/// and cost the kernel half as much again (`route eval` to a file, 1M
-/// leads: 0.13–0.22 s of system time against 0.08–0.14 s, 0.94 of the
-/// wall time; docs/performance.md). Larger writes (256 KiB, 1 MiB) were
+/// KiB boundary of the file. The page cache then fills one fresh 64 KiB
+/// folio per write; a write of whatever had gathered (65.6 KiB on
+/// average) straddled folios and cost the kernel half as much again
+/// (`route eval` to a file, 1M leads: 0.13–0.22 s of system time against
+/// 0.08–0.14 s, 0.94 of the wall time; docs/performance.md). Larger writes (256 KiB, 1 MiB) were
 /// slower and erratic on the measuring host, all of the extra time spent
 /// filling the kernel's larger folios (we took it for memory the
 /// hypervisor faults in; not proved).

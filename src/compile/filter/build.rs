@@ -60,6 +60,15 @@ impl Member {
     }
 }
 
+/// `parts` with the `k`-th replaced by `part`.
+fn replaced(parts: &[CondId], k: usize, part: CondId) -> Vec<CondId> {
+    let mut list = parts.to_vec();
+    if let Some(slot) = list.get_mut(k) {
+        *slot = part;
+    }
+    list
+}
+
 /// Slots as bits (at most [`MAX_SLOTS`] of them).
 type SlotSet = u32;
 
@@ -223,27 +232,19 @@ impl<'a> FilterBuilder<'a> {
     /// part is spread, so a candidate makes at most that many members.
     fn alternatives(&mut self, cond: CondId) -> Vec<Vec<CondId>> {
         let parts = self.parts(cond);
-        let spread = parts.iter().position(|&part| {
-            let CondNode::Any(alts) = self.arena.node(part) else { return false };
-            let alts = alts.to_vec();
-            self.constrained_field(part).is_none()
-                && alts.len() <= MAX_ALTERNATIVES
+        // The arena outlives the builder's borrow: its nodes can be held
+        // while parts are looked up.
+        let arena = self.arena;
+        for (k, &part) in parts.iter().enumerate() {
+            let CondNode::Any(alts) = arena.node(part) else { continue };
+            if alts.len() <= MAX_ALTERNATIVES
+                && self.constrained_field(part).is_none()
                 && alts.iter().all(|&alt| self.constrained_field(alt).is_some())
-        });
-        let Some(k) = spread else { return vec![parts] };
-        let alts = match parts.get(k).map(|&part| self.arena.node(part)) {
-            Some(CondNode::Any(alts)) => alts.to_vec(),
-            _ => return vec![parts],
-        };
-        alts.into_iter()
-            .map(|alt| {
-                let mut list = parts.clone();
-                if let Some(slot) = list.get_mut(k) {
-                    *slot = alt;
-                }
-                list
-            })
-            .collect()
+            {
+                return alts.iter().map(|&alt| replaced(&parts, k, alt)).collect();
+            }
+        }
+        vec![parts]
     }
 
     /// A condition's parts: a conjunction's operands, else the condition.

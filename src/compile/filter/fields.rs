@@ -8,16 +8,9 @@
 //! tree's [`super::LeadClasses`]).
 
 use super::classes::{Classes, Cuts};
+use super::Slot;
 use crate::schema::{FieldId, Lead, Value};
 use crate::strmap::StrMap;
-
-/// One field's classes and, per class, its entry (the last class is
-/// absent: [`Classes::count`]).
-pub(super) struct FieldSpec<'t> {
-    pub(super) field: FieldId,
-    pub(super) classes: &'t Classes,
-    pub(super) entries: &'t [u32],
-}
 
 /// A field of enum type: the row of each value, by its index.
 #[derive(Debug, Clone)]
@@ -69,15 +62,16 @@ pub(super) struct Fields<R> {
 }
 
 impl<R: Copy> Fields<R> {
-    /// The tables of `fields`, each class's entry as `row` makes it from
-    /// the field's position in `fields` and the class's entry there;
-    /// `None` if a table is not as its classes say.
-    pub(super) fn new(fields: &[FieldSpec<'_>], mut row: impl FnMut(usize, u32) -> Option<R>) -> Option<Fields<R>> {
+    /// The tables of `slots`' fields, each class's entry as `row` makes
+    /// it from the slot's place in `slots` and the class (the last class
+    /// is absent: [`Classes::count`]); `None` if `row` has none.
+    pub(super) fn new(slots: &[&Slot], mut row: impl FnMut(usize, u32) -> Option<R>) -> Option<Fields<R>> {
         let (mut enums, mut bools, mut strs, mut numbers) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (k, f) in fields.iter().enumerate() {
-            let rows = f.entries.iter().map(|&entry| row(k, entry)).collect::<Option<Vec<R>>>()?;
+        for (k, f) in slots.iter().enumerate() {
+            let count = u32::try_from(f.classes.count()).ok()?;
+            let rows = (0..count).map(|class| row(k, class)).collect::<Option<Vec<R>>>()?;
             let (&absent, by_class) = rows.split_last()?;
-            match f.classes {
+            match &f.classes {
                 Classes::Enum(_) => enums.push(EnumField { field: f.field, rows: by_class.into(), absent }),
                 Classes::Bool => {
                     let &[no, yes] = by_class else { return None };

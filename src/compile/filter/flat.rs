@@ -24,8 +24,8 @@
 
 use rustc_hash::FxHashMap;
 
-use super::fields::{FieldSpec, Fields};
-use super::{and_chunk, verified, MAX_LEAF_FIELDS};
+use super::fields::Fields;
+use super::{and_chunk, verified, Slot, MAX_LEAF_FIELDS};
 use crate::compile::predicate::CondId;
 use crate::schema::Lead;
 
@@ -69,30 +69,34 @@ pub(super) struct Flat {
 }
 
 impl Flat {
-    /// The flat layout of a leaf whose rows, `width` words each, start in
-    /// `words` where `fields` say; per member, what to verify and its
-    /// candidate's position. `None` when a
-    /// table does not hold what the leaf names (all or nothing: a field
-    /// left out would leave its candidates' verification short of what the
-    /// rows did not decide).
+    /// The flat layout of a leaf ANDing `slots`, whose rows, `width` words
+    /// each, start in `words` where `starts` say (per slot, per class);
+    /// per member, what to verify and its candidate's position. `None`
+    /// when a table does not hold what the leaf names (all or nothing: a
+    /// field left out would leave its candidates' verification short of
+    /// what the rows did not decide).
     pub(super) fn new(
-        fields: &[FieldSpec<'_>],
+        (slots, starts): (&[&Slot], &[&[u32]]),
         words: &[u64],
         width: usize,
         verify: Box<[CondId]>,
         positions: &[u32],
     ) -> Option<Flat> {
-        if fields.len() > MAX_LEAF_FIELDS {
+        if slots.len() > MAX_LEAF_FIELDS {
             return None;
         }
+        let start = |k: usize, class: u32| starts.get(k)?.get(class as usize).copied();
         let row = |start: u32| words.get(start as usize..)?.get(..width);
         let rows = match width {
-            0 | 1 => Rows::One(Fields::new(fields, |_, start| row(start)?.first_chunk().copied())?),
-            2 => Rows::Two(Fields::new(fields, |_, start| row(start)?.first_chunk().copied())?),
+            0 | 1 => Rows::One(Fields::new(slots, |k, class| row(start(k, class)?)?.first_chunk().copied())?),
+            2 => Rows::Two(Fields::new(slots, |k, class| row(start(k, class)?)?.first_chunk().copied())?),
             _ => {
                 let chunks = width.div_ceil(WIDE_CHUNK);
                 let mut padded = Padded { width: chunks * WIDE_CHUNK, words: Vec::new(), seen: FxHashMap::default() };
-                let fields = Fields::new(fields, |_, start| padded.row(start, row(start)?))?;
+                let fields = Fields::new(slots, |k, class| {
+                    let start = start(k, class)?;
+                    padded.row(start, row(start)?)
+                })?;
                 Rows::Wide { fields, words: padded.words.into(), chunks }
             }
         };

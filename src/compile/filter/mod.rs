@@ -65,7 +65,7 @@ mod flat;
 pub(super) use build::{FilterBuilder, LEAF_SIZE};
 pub(super) use classes::cuts_at_or_below;
 use classes::Classes;
-use fields::{FieldSpec, Fields};
+use fields::Fields;
 use flat::Flat;
 
 use crate::compile::predicate::CondId;
@@ -234,15 +234,8 @@ impl Filter {
         if let Some(flat) = tree.flat(&words) {
             return Some(Filter { layout: Layout::Flat(flat) });
         }
-        let classes: Vec<Box<[u32]>> =
-            tree.slots.iter().map(|s| (0..s.classes.count()).filter_map(|c| u32::try_from(c).ok()).collect()).collect();
-        let specs: Vec<FieldSpec<'_>> = tree
-            .slots
-            .iter()
-            .zip(&classes)
-            .map(|(s, entries)| FieldSpec { field: s.field, classes: &s.classes, entries })
-            .collect();
-        let classer = Fields::new(&specs, |slot, class| Some(SlotClass { slot: u32::try_from(slot).ok()?, class }))?;
+        let slots: Vec<&Slot> = tree.slots.iter().collect();
+        let classer = Fields::new(&slots, |slot, class| Some(SlotClass { slot: u32::try_from(slot).ok()?, class }))?;
         Some(Filter { layout: Layout::Tree { tree, classer, words } })
     }
 
@@ -470,16 +463,17 @@ impl Tree {
             return None;
         };
         let fields = self.leaf_fields.get(fields as usize..(fields as usize).checked_add(field_count as usize)?)?;
-        let fields = fields
+        let (slots, starts): (Vec<&Slot>, Vec<&[u32]>) = fields
             .iter()
             .map(|f| {
                 let slot = self.slots.get(f.slot as usize)?;
-                let starts = self.row_starts.get(f.rows as usize..)?.get(..slot.classes.count())?;
-                Some(FieldSpec { field: slot.field, classes: &slot.classes, entries: starts })
+                Some((slot, self.row_starts.get(f.rows as usize..)?.get(..slot.classes.count())?))
             })
-            .collect::<Option<Vec<_>>>()?;
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         let verify = self.verify.get(members as usize..)?.get(..len as usize)?;
         let positions = self.members.get(members as usize..)?.get(..len as usize)?;
-        Flat::new(&fields, words, (len as usize).div_ceil(64), verify.into(), positions)
+        Flat::new((&slots, &starts), words, (len as usize).div_ceil(64), verify.into(), positions)
     }
 }
