@@ -8,7 +8,10 @@
 //!   per lead;
 //! - `walk_in_memory/{100,1000,10000}`: `Dag::walk`, the DAG alone;
 //! - `reference/{100,1000}`: the slow first-match oracle on 10,000 leads;
-//! - `compile/{100,1000,10000}`: checked program to DAG;
+//! - `compile/{100,1000,10000}`: checked program to the full DAG and
+//!   filter (what `route check`'s analyses walk);
+//! - `compile_for_routing/{100,1000,10000}`: the filter and a small DAG
+//!   beside it (what `route eval` and `route serve` build);
 //! - `check/10000`: parse + check of the 10,000-rule file.
 //!
 //! With `ROUTE_BENCH_RESULT=r{N}` it instead makes the peer harness's
@@ -34,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use route::check::{check_file, Program};
-use route::compile::{compile, Dag, Edge, Node, NodeId, Stats};
+use route::compile::{compile, compile_for_routing, Dag, Edge, Node, NodeId, Stats};
 use route::eval::reference;
 use route::io::InputFormat;
 use route::schema::{Lead, Value};
@@ -75,12 +78,18 @@ static ALLOCATOR: Counting = Counting;
 /// Compiles, returning the DAG, the wall time and the peak heap above what
 /// was live before.
 fn measured_compile(program: &Program) -> (Dag, Duration, usize) {
+    measured(|| compile(program, budget(program)))
+}
+
+/// What `build` returns, with its wall time and the peak heap it took
+/// above what was live before.
+fn measured<T>(build: impl FnOnce() -> T) -> (T, Duration, usize) {
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     let start = Instant::now();
-    let dag = compile(program, budget(program));
+    let built = build();
     let took = start.elapsed();
-    (dag, took, PEAK.load(Ordering::Relaxed).saturating_sub(before))
+    (built, took, PEAK.load(Ordering::Relaxed).saturating_sub(before))
 }
 
 /// Where the leads' walks through a DAG end (see [`walk`]).
@@ -277,6 +286,16 @@ fn benches(c: &mut Criterion, work: &Workloads) {
     }
     group.finish();
 
+    // What `route eval` builds (the filter, a small DAG beside it).
+    let mut group = c.benchmark_group("compile_for_routing");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    for (n, program) in &programs {
+        group.bench_with_input(BenchmarkId::from_parameter(n), program, |b, program| {
+            b.iter(|| compile_for_routing(program));
+        });
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("check");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     for (n, path) in work.rules.iter().filter(|(n, _)| *n == 10_000) {
@@ -303,6 +322,10 @@ fn peer_result(rules: &str) {
     drop(csv);
     let (dag, took, heap) = measured_compile(&program);
     eprintln!("compile: {:.3} s, peak heap {:.1} MiB, {:?}", took.as_secs_f64(), heap as f64 / 1048576.0, dag.stats());
+    // What `route eval` and `route serve` build: the filter and a small
+    // DAG beside it (the full DAG above is what the analyses walk).
+    let (_, took, heap) = measured(|| compile_for_routing(&program));
+    eprintln!("compile for routing: {:.3} s, peak heap {:.1} MiB", took.as_secs_f64(), heap as f64 / 1048576.0);
     // `ROUTE_BENCH_WALK=1`: time the DAG walk alone instead.
     let walk = std::env::var_os("ROUTE_BENCH_WALK").is_some();
     let repeat = std::env::var("ROUTE_BENCH_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(3usize);

@@ -280,6 +280,34 @@ pub enum Value {
 }
 
 impl Value {
+    /// Writes `value` over this one. A reader writes each cell over the
+    /// same field of the last lead read into its record, and a plain
+    /// assignment drops the old value first through an out-of-line
+    /// `drop_in_place` (about 22 instructions a cell, 5% of routing a
+    /// CSV lead). Here a number, bool or enum over one of its own kind is
+    /// written in place (inlined with a known kind, one test of the old
+    /// tag), and an old value is dropped only when it may own memory (a
+    /// string on the heap or a list), forgotten when it cannot.
+    #[inline(always)]
+    pub fn overwrite(&mut self, value: Value) {
+        match (self, value) {
+            (Value::Int(held), Value::Int(n)) => *held = n,
+            (Value::Float(held), Value::Float(f)) => *held = f,
+            (Value::Bool(held), Value::Bool(b)) => *held = b,
+            (Value::Enum(held), Value::Enum(e)) => *held = e,
+            (slot, value) => {
+                let old = std::mem::replace(slot, value);
+                match &old {
+                    Value::Absent | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Enum(_) => {
+                        std::mem::forget(old)
+                    }
+                    Value::Str(text) if !text.is_heap_allocated() => std::mem::forget(old),
+                    Value::Str(_) | Value::List(_) => drop(old),
+                }
+            }
+        }
+    }
+
     /// The value as a number, for comparisons (ints widen to f64).
     pub fn as_number(&self) -> Option<f64> {
         match self {
@@ -313,5 +341,37 @@ mod tests {
         assert_eq!(std::mem::size_of::<Value>(), 24);
         let short = StrValue::from("Soylentanalytics, GmbH");
         assert!(!short.is_heap_allocated(), "{short} is {} bytes", short.len());
+    }
+
+    /// One value of every kind, inline and heap strings both.
+    fn every_kind() -> Vec<Value> {
+        vec![
+            Value::Absent,
+            Value::Str(StrValue::from("DE")),
+            Value::Str(StrValue::from("a string longer than twenty-four bytes")),
+            Value::Int(-7),
+            Value::Float(2.5),
+            Value::Bool(true),
+            Value::Enum(3),
+            Value::List(vec![Value::Int(1), Value::Str(StrValue::from("x"))].into_boxed_slice()),
+        ]
+    }
+
+    #[test]
+    fn overwrite_leaves_the_new_value_over_any_old_one() {
+        for old in every_kind() {
+            for new in every_kind() {
+                let mut slot = old.clone();
+                slot.overwrite(new.clone());
+                assert_eq!(slot, new, "{old:?} overwritten by {new:?}");
+            }
+        }
+        // Same kind, another payload: written in place.
+        let mut slot = Value::Int(1);
+        slot.overwrite(Value::Int(2));
+        assert_eq!(slot, Value::Int(2));
+        let mut slot = Value::Enum(1);
+        slot.overwrite(Value::Enum(0));
+        assert_eq!(slot, Value::Enum(0));
     }
 }

@@ -267,33 +267,36 @@ impl<'s> Coercer<'s> {
         let text = trim(raw);
         if text.is_empty() || self.schema.is_missing_marker(text) {
             if plain.blank_is_absent {
-                *slot = Value::Absent;
+                slot.overwrite(Value::Absent);
             }
             return plain.blank_is_absent;
         }
         match plain.kind {
-            Plain::Unread => *slot = Value::Str(StrValue::default()),
+            Plain::Unread => match slot {
+                Value::Str(held) => held.clear(),
+                _ => slot.overwrite(Value::Str(StrValue::default())),
+            },
             Plain::Str => match slot {
                 Value::Str(held) => {
                     held.clear();
                     held.push_str(text);
                 }
-                _ => *slot = Value::Str(StrValue::from(text)),
+                _ => slot.overwrite(Value::Str(StrValue::from(text))),
             },
             Plain::Int => match text.parse() {
-                Ok(n) => *slot = Value::Int(n),
+                Ok(n) => slot.overwrite(Value::Int(n)),
                 Err(_) => return false,
             },
             Plain::Float => match plain_float(text) {
-                Some(f) => *slot = Value::Float(f),
+                Some(f) => slot.overwrite(Value::Float(f)),
                 None => return false,
             },
             Plain::Bool => match parse_bool(text) {
-                Some(b) => *slot = Value::Bool(b),
+                Some(b) => slot.overwrite(Value::Bool(b)),
                 None => return false,
             },
             Plain::Enum(id) => match self.canonical.get(id as usize).and_then(|spellings| spellings.get(text)) {
-                Some(e) => *slot = Value::Enum(e),
+                Some(e) => slot.overwrite(Value::Enum(e)),
                 None => return false,
             },
             Plain::Never => return false,
@@ -311,11 +314,11 @@ impl<'s> Coercer<'s> {
     pub(crate) fn plain_number_into(&self, field: FieldId, number: &str, slot: &mut Value) -> bool {
         match self.plain.get(field.index()).map(|f| f.kind) {
             Some(Plain::Int) if !number.contains(['.', 'e', 'E']) => match number.parse() {
-                Ok(n) => *slot = Value::Int(n),
+                Ok(n) => slot.overwrite(Value::Int(n)),
                 Err(_) => return false,
             },
             Some(Plain::Float) => match short_decimal(number) {
-                Some(f) => *slot = Value::Float(f),
+                Some(f) => slot.overwrite(Value::Float(f)),
                 None => return false,
             },
             _ => return false,

@@ -645,7 +645,7 @@ impl CsvLayout {
                 continue;
             }
             match self.general_cell(coercer, row, whole, (field, column)) {
-                Ok(value) => *slot = value,
+                Ok(value) => slot.overwrite(value),
                 Err(error) => {
                     out.lead = Err(error.into_lead_error(schema.fields.get(field.index()), record, line));
                     return;
