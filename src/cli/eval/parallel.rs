@@ -1,24 +1,29 @@
 //! `route eval --jobs N`: reading and matching on N threads, distribution
 //! in input order on this one.
 //!
-//! Matching is pure, distribution is stateful (architecture.md): so a
-//! framing thread cuts the input into numbered batches of records (the
-//! sequential part of reading: line ends, CSV quoting, record numbers) and
-//! puts them on one queue for N workers, each of which takes the next
-//! batch when it is free, coerces it and matches every lead against the
-//! DAG; the main thread takes the batches back as they are done, puts them
-//! back in their numbered order, and distributes and writes them. (Framing
-//! on the main thread too made it the bottleneck: it did more than half
-//! the work of a two-worker run. Dealing the batches to the workers in
-//! turn made every thread wait for whichever worker the scheduler had set
-//! aside.) Whatever N, every lead is coerced by the same code and
-//! distributed in the same order from the same state, so the output, the
-//! state and the summary are the same bytes (tested for N = 1, 2, 4, 7).
+//! Matching is pure, distribution is stateful (architecture.md): so the
+//! input is cut into numbered batches of records, each framed (the
+//! sequential part of reading: line ends, CSV quoting, record numbers)
+//! under a lock by the thread that then coerces it and matches every lead
+//! against the DAG; N - 1 workers do that, and the main thread puts the
+//! batches back in their numbered order and distributes and writes them,
+//! doing a batch of its own whenever the next one in order is not done
+//! yet. So N threads share N cores, and a batch's bytes stay in the cache
+//! of the core that framed them. (A framing thread of its own, handing
+//! batches to N workers beside the main thread, ran N + 2 threads on N
+//! cores and moved every batch between cores: about 5% slower at `--jobs
+//! 2`, docs/performance.md. Framing on the main thread alone made it the
+//! bottleneck; dealing the batches to the workers in turn made every
+//! thread wait for whichever one the scheduler had set aside.) Whatever N,
+//! every lead is coerced by the same code and distributed in the same
+//! order from the same state, so the output, the state and the summary
+//! are the same bytes (tested for N = 1, 2, 4, 7).
 //!
 //! Memory stays bounded: at most [`IN_FLIGHT`] batches of [`BATCH`] records
-//! per worker, and one more each, exist at once; the framer reuses them.
+//! per thread, and one more each, exist at once, and they are reused.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
@@ -33,15 +38,14 @@ use crate::io::{Batch, Cook, InputRecord, LeadReader};
 /// millisecond), few enough that a worker's batches stay in its cache.
 pub(super) const BATCH: usize = 1024;
 
-/// Batches per worker that may be read ahead of the main thread. With the
-/// framer, the workers and the main thread sharing the cores, two left the
-/// threads waiting on each other; four was about 8% faster at `--jobs 2`
-/// on two cores (docs/performance.md).
+/// Batches per thread that may be read ahead of the distribution. Two left
+/// the threads waiting on each other; four was about 8% faster at `--jobs
+/// 2` on two cores (docs/performance.md, with a framing thread then).
 const IN_FLIGHT: usize = 4;
 
 /// What the main thread does with each record and the rule it matched.
-/// The record then goes back to the framer and on to a worker, to be
-/// written over by a later one: its buffers (the id's text, the values)
+/// The record then goes back to whichever thread frames the next batch,
+/// to be written over by a later one: its buffers (the id's text, the values)
 /// are reused rather than freed, as freeing every record on the main
 /// thread cost it a fifth of its time. A sink that takes the id should
 /// give its buffer back.
@@ -52,11 +56,7 @@ pub(super) type Sink<'a> = dyn FnMut(&mut InputRecord, Option<RuleId>) -> Result
 /// each matched.
 type Done = (usize, Batch, Vec<InputRecord>, Vec<Option<RuleId>>);
 
-/// Work for a worker: a batch's number, the batch to cook, and a spent
-/// batch's records to write it over.
-type Work = (usize, Batch, Vec<InputRecord>);
-
-/// A spent batch on its way back to the framer, with its records.
+/// A spent batch on its way back to the workers, with its records.
 type Spare = (Batch, Vec<InputRecord>);
 
 /// The rule a record's lead matches (`None` for an invalid lead, or when no
@@ -95,102 +95,153 @@ pub(super) fn route_all(
         tick(routed);
         return Ok(());
     }
-    let cooks: Vec<Cook<'_>> = (0..jobs).map(|_| reader.cook()).collect();
+    let mut cooks: Vec<Cook<'_>> = (0..jobs).map(|_| reader.cook()).collect();
     let circulating = jobs * IN_FLIGHT + jobs;
+    let framing = Mutex::new(Framing { reader, dealt: 0, done: false });
+    let main_cook = cooks.pop();
     std::thread::scope(|scope| {
-        let (to_workers, work) = bounded::<Work>(circulating);
         let (to_main, done) = bounded::<Done>(circulating);
-        for mut cook in cooks {
-            let (work, to_main) = (work.clone(), to_main.clone());
-            scope.spawn(move || work_on(&mut cook, (compiled, moment), &work, &to_main));
-        }
-        drop((work, to_main));
+        // Every batch that may exist, waiting to be framed into: a thread
+        // takes one before it frames, so memory stays bounded however far
+        // one worker falls behind.
         let (give_back, spares) = bounded::<Spare>(circulating);
-        let framer = scope.spawn(move || frame(reader, &to_workers, &spares, circulating));
+        for _ in 0..circulating {
+            let _ = give_back.send(Spare::default());
+        }
+        for cook in cooks {
+            let mut work = Work { cook, compiled, moment, framing: &framing };
+            let (spares, to_main) = (spares.clone(), to_main.clone());
+            scope.spawn(move || work_on(&mut work, &spares, &to_main));
+        }
+        drop(to_main);
+        let mut work = main_cook.map(|cook| Work { cook, compiled, moment, framing: &framing });
         // `done` (and so the channels) is dropped when this returns, which
-        // ends the workers and the framer, also after an error.
-        let taken = collect(&done, &give_back, tick, sink)?;
-        match framer.join() {
-            Ok(dealt) if dealt == taken => Ok(()),
+        // ends the workers, also after an error.
+        let taken = collect(&done, (&give_back, &spares), work.as_mut(), tick, sink)?;
+        // Every worker has stopped (the queue ran dry when the last one
+        // let go of its sender).
+        match framing.lock() {
+            Ok(framing) if framing.dealt == taken => Ok(()),
             // A batch was dealt and never came back: its worker panicked.
             _ => Err(Failure::Worker),
         }
     })
 }
 
-/// A worker: takes the next batch from the shared queue (whichever worker
-/// is free takes it, so one held up by the scheduler holds nobody else
-/// up), writes its records over the spent ones that came with it,
-/// matches every lead, and hands back the batch numbered as it was dealt.
-fn work_on(
-    cook: &mut Cook<'_>,
-    (compiled, moment): (&Compiled, &Moment),
-    work: &Receiver<Work>,
-    to_main: &Sender<Done>,
-) {
-    while let Ok((number, mut batch, mut records)) = work.recv() {
-        cook.cook(&mut batch, &mut records);
-        let rules = records.iter_mut().map(|record| match_record(compiled, record, moment)).collect();
-        if to_main.send((number, batch, records, rules)).is_err() {
+/// The sequential part of reading, taken in turn by the threads that
+/// cook: the reader, how many batches it has dealt, and whether the input
+/// is done.
+struct Framing<'r, 's> {
+    reader: &'r mut LeadReader<'s>,
+    dealt: usize,
+    done: bool,
+}
+
+/// What a thread needs to frame, cook and match a batch.
+struct Work<'a, 'r, 's> {
+    cook: Cook<'s>,
+    compiled: &'a Compiled,
+    moment: &'a Moment,
+    framing: &'a Mutex<Framing<'r, 's>>,
+}
+
+impl Work<'_, '_, '_> {
+    /// Frames the next records of the input into a spent batch under the
+    /// lock (numbering the batch), then, with the lock let go, writes its
+    /// records over the spent ones that came with it and matches every
+    /// lead; `None` when the input is done (or a thread panicked while
+    /// framing). Framing on the thread that cooks keeps a batch's bytes
+    /// in that core's cache: a framing thread of its own wrote them on one
+    /// core for a worker to read on the other.
+    fn batch(&mut self, (mut batch, mut records): Spare) -> Option<Done> {
+        let number = self.frame(&mut batch)?;
+        self.cook.cook(&mut batch, &mut records);
+        let rules = records.iter_mut().map(|record| match_record(self.compiled, record, self.moment)).collect();
+        Some((number, batch, records, rules))
+    }
+
+    /// Frames the next batch of the input into `batch` and numbers it.
+    fn frame(&self, batch: &mut Batch) -> Option<usize> {
+        let mut framing = self.framing.lock().ok()?;
+        if framing.done || !framing.reader.next_batch(batch, BATCH) {
+            framing.done = true;
+            return None;
+        }
+        let number = framing.dealt;
+        framing.dealt += 1;
+        Some(number)
+    }
+}
+
+/// A worker: takes a spent batch, frames, cooks and matches the next one
+/// into it, and hands it to the main thread numbered as it was dealt.
+fn work_on(work: &mut Work<'_, '_, '_>, spares: &Receiver<Spare>, to_main: &Sender<Done>) {
+    while let Ok(spare) = spares.recv() {
+        let Some(done) = work.batch(spare) else { return };
+        if to_main.send(done).is_err() {
             return;
         }
     }
 }
 
-/// The framing thread: cuts the input into batches, numbers them and puts
-/// them on the workers' queue, each with a spent batch given back by the
-/// main thread (its buffers reused). At most `circulating` batches exist:
-/// past that, it waits for one to come back, which bounds memory however
-/// far one worker falls behind. Returns how many batches it dealt; the
-/// queue closes when it returns, which ends the workers once it is empty.
-fn frame(reader: &mut LeadReader<'_>, workers: &Sender<Work>, spares: &Receiver<Spare>, circulating: usize) -> usize {
-    let mut dealt = 0;
-    loop {
-        let spare = match spares.try_recv() {
-            Ok(spare) => spare,
-            Err(_) if dealt < circulating => Spare::default(),
-            Err(_) => match spares.recv() {
-                Ok(spare) => spare,
-                // The main thread has stopped.
-                Err(_) => break,
-            },
-        };
-        let (mut batch, spent) = spare;
-        if !reader.next_batch(&mut batch, BATCH) || workers.send((dealt, batch, spent)).is_err() {
-            break;
-        }
-        dealt += 1;
-    }
-    dealt
-}
-
-/// The main thread's loop: takes the batches back as the workers finish
-/// them, puts them back in the order they were dealt (holding the few that
-/// come early), routes each record through `sink`, and gives the spent
-/// batches back to the framer. Returns how many batches it took: the
-/// queue runs dry when the framer has stopped dealing.
+/// The main thread's loop: puts the batches back in the order they were
+/// dealt (holding the few that come early), routes each record through
+/// `sink`, and gives the spent batches back. When the next batch in order
+/// is not done yet, it frames, cooks and matches one itself (`work`), so
+/// that `--jobs N` keeps N threads busy, not N + 1 on N cores: the
+/// distribution is about a fifth of the work, and a thread more than the
+/// cores had them switching, each refilling its caches. Returns how many
+/// batches it took: the queue runs dry when every worker has stopped.
 fn collect(
     done: &Receiver<Done>,
-    give_back: &Sender<Spare>,
+    (give_back, spares): (&Sender<Spare>, &Receiver<Spare>),
+    mut work: Option<&mut Work<'_, '_, '_>>,
     tick: &mut dyn FnMut(u64),
     sink: &mut Sink<'_>,
 ) -> Result<usize, Failure> {
     let mut next = 0usize;
     let mut routed = 0u64;
     let mut early: BTreeMap<usize, Done> = BTreeMap::new();
-    while let Ok(finished) = done.recv() {
-        early.insert(finished.0, finished);
+    loop {
         while let Some((_, batch, mut records, rules)) = early.remove(&next) {
             next += 1;
             routed += records.len() as u64;
             for (record, rule) in records.iter_mut().zip(rules) {
                 sink(record, rule)?;
             }
-            // The framer may have stopped; the batch is then simply dropped.
+            // The workers may have stopped; the batch is then simply dropped.
             let _ = give_back.send((batch, records));
             tick(routed);
         }
+        // A batch a worker has finished, else one of our own while there
+        // is input and a spent batch to frame it into, else wait.
+        let finished = match done.try_recv() {
+            Ok(finished) => Some(finished),
+            Err(_) => own_batch(&mut work, spares),
+        };
+        let finished = match finished {
+            Some(finished) => finished,
+            None => match done.recv() {
+                Ok(finished) => finished,
+                Err(_) => break,
+            },
+        };
+        early.insert(finished.0, finished);
     }
     tick(routed);
     Ok(next)
+}
+
+/// A batch the main thread frames, cooks and matches itself, when a spent
+/// one is free and the input is not done (then `work` is let go). A spent
+/// batch is taken only to be framed into: one taken and dropped could be
+/// the one a worker waits for.
+fn own_batch(work: &mut Option<&mut Work<'_, '_, '_>>, spares: &Receiver<Spare>) -> Option<Done> {
+    let own = work.as_mut()?;
+    let spare = spares.try_recv().ok()?;
+    let finished = own.batch(spare);
+    if finished.is_none() {
+        *work = None;
+    }
+    finished
 }
