@@ -627,7 +627,11 @@ impl CsvLayout {
         let whole = std::str::from_utf8(row.fields).ok();
         (out.record, out.line) = (record, line);
         self.id_into(schema, row, whole, &mut out.id);
-        out.kept = self.kept_cells(row);
+        if self.kept.is_empty() {
+            out.kept.clear();
+        } else {
+            out.kept = self.kept_cells(row);
+        }
         if row.ends.len() != self.header_len {
             let ragged = messages::ragged(row.ends.len(), self.header_len);
             out.lead = Err(LeadError { field: None, value: None, message: ragged, record, line });
@@ -652,7 +656,10 @@ impl CsvLayout {
                 }
             }
         }
-        out.lead = Ok(Lead { values });
+        match &mut out.lead {
+            Ok(lead) => lead.values = values,
+            Err(_) => out.lead = Ok(Lead { values }),
+        }
     }
 
     /// A cell [`Coercer::plain_cell`] does not read, by the general path
@@ -709,7 +716,9 @@ impl CsvLayout {
             None => std::str::from_utf8(row.field(column)).ok()?,
         };
         let text = super::coerce::trim(cell);
-        let usable = !text.is_empty() && !text.contains('\n') && !schema.is_missing_marker(text);
+        // A row split where it lies (`gap` 1) is one line: only a quoted
+        // cell can hold a line break.
+        let usable = !text.is_empty() && (row.gap == 1 || !text.contains('\n')) && !schema.is_missing_marker(text);
         usable.then_some(text)
     }
 

@@ -45,18 +45,13 @@ pub struct InputRecord {
 }
 
 /// The values of a record about to be written over, emptied for reuse (a
-/// new vector when the record held no lead). Only strings and lists own
-/// memory: the other values are let go without a call to their drop glue,
-/// which the compiler may leave out of line, once per value of every lead.
+/// new vector when the record held no lead), each let go by
+/// [`Value::release`] (the drop glue, out of line, cost a call per value
+/// of every lead).
 pub(crate) fn recycle_values(lead: &mut Result<Lead, LeadError>) -> Vec<Value> {
     let mut values = take_values(lead);
     for value in values.drain(..) {
-        match value {
-            Value::Str(_) | Value::List(_) => drop(value),
-            Value::Absent | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Enum(_) => {
-                std::mem::forget(value);
-            }
-        }
+        value.release();
     }
     values
 }
@@ -72,10 +67,11 @@ pub(crate) fn reuse_values(lead: &mut Result<Lead, LeadError>, len: usize) -> Ve
 }
 
 /// The values of a record's lead, taken out of it (none when it held no
-/// lead).
+/// lead); the record is written over whole later. Only the vector moves:
+/// replacing the whole lead moved and dropped it too, per lead.
 fn take_values(lead: &mut Result<Lead, LeadError>) -> Vec<Value> {
-    match std::mem::replace(lead, Ok(Lead { values: Vec::new() })) {
-        Ok(lead) => lead.values,
+    match lead {
+        Ok(lead) => std::mem::take(&mut lead.values),
         Err(_) => Vec::new(),
     }
 }
