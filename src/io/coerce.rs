@@ -503,7 +503,10 @@ impl<'s> Coercer<'s> {
 }
 
 /// `str::trim` (Unicode whitespace), with a fast path for the usual case of
-/// ASCII at both ends.
+/// ASCII at both ends. (A first test for a visible ASCII character at both
+/// ends, inline or with the rest out of line, cost the CSV reader 6–8 M
+/// instructions per 100k leads as the compiler laid the cell loop out
+/// anew: not kept.)
 pub(crate) fn trim(raw: &str) -> &str {
     let text = raw.trim_ascii();
     match (text.as_bytes().first(), text.as_bytes().last()) {
