@@ -154,10 +154,12 @@ impl<'s> ObjectParser<'s> {
 
     /// Readies the parser and `values` (one per field) for a new object.
     fn start(&mut self, values: &mut Vec<Value>) {
-        // Each slot emptied in place (see `Value::overwrite`: a number's
-        // slot is not dropped through a call); `resize_with`, not
-        // `resize`: cloning `Absent` into each slot went through
-        // `Value::clone`, 2% of the instructions of a JSONL run.
+        // A record's values arrive emptied (`recycle_values`); when the
+        // flat reader gives up and serde_json reads the line again, the
+        // slots it filled are emptied in place (`Value::overwrite`).
+        // `resize_with`, not `resize`: cloning `Absent` into each slot
+        // went through `Value::clone`, 2% of the instructions of a JSONL
+        // run.
         values.truncate(self.matched.len());
         for value in values.iter_mut() {
             value.overwrite(Value::Absent);

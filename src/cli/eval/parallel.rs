@@ -45,10 +45,10 @@ const IN_FLIGHT: usize = 4;
 
 /// What the main thread does with each record and the rule it matched.
 /// The record then goes back to whichever thread frames the next batch,
-/// to be written over by a later one: its buffers (the id's text, the values)
-/// are reused rather than freed, as freeing every record on the main
-/// thread cost it a fifth of its time. A sink that takes the id should
-/// give its buffer back.
+/// to be written over by a later one: its buffers (the id's text, the
+/// values) are reused rather than freed, as freeing every record on the
+/// main thread cost it a fifth of its time. A sink that takes the id
+/// should give its buffer back.
 pub(super) type Sink<'a> = dyn FnMut(&mut InputRecord, Option<RuleId>) -> Result<(), Failure> + 'a;
 
 /// A batch on its way back to the main thread: its number (the order it
@@ -56,7 +56,8 @@ pub(super) type Sink<'a> = dyn FnMut(&mut InputRecord, Option<RuleId>) -> Result
 /// each matched.
 type Done = (usize, Batch, Vec<InputRecord>, Vec<Option<RuleId>>);
 
-/// A spent batch on its way back to the workers, with its records.
+/// A spent batch on its way back to the threads that frame, with its
+/// records.
 type Spare = (Batch, Vec<InputRecord>);
 
 /// The rule a record's lead matches (`None` for an invalid lead, or when no
