@@ -68,10 +68,10 @@ struct JsonlSink<W: Write> {
 /// folio per write; a write of whatever had gathered (65.6 KiB on
 /// average) straddled folios and cost the kernel half as much again
 /// (`route eval` to a file, 1M leads: 0.13–0.22 s of system time against
-/// 0.08–0.14 s, 0.94 of the wall time; docs/performance.md). Larger writes (256 KiB, 1 MiB) were
-/// slower and erratic on the measuring host, all of the extra time spent
-/// filling the kernel's larger folios (we took it for memory the
-/// hypervisor faults in; not proved).
+/// 0.08–0.14 s, 0.94 of the wall time; docs/performance.md). Larger
+/// writes (256 KiB, 1 MiB) were slower and erratic on the measuring host,
+/// all of the extra time spent filling the kernel's larger folios (we took
+/// it for memory the hypervisor faults in; not proved).
 const FLUSH_AT: usize = 1 << 16;
 
 struct CsvSink<W: Write> {
