@@ -1037,6 +1037,30 @@ fn csv_rows_with_too_many_fields_are_one_invalid_record() {
     assert!(records[1].lead.is_ok(), "{:?}", records[1].lead);
 }
 
+/// A row past the field limit (65,536) but short of what the reader's
+/// buffer of field ends had grown to for an earlier one is broken all the
+/// same: the outcome does not depend on the rows before it, read one by one
+/// or in batches (it read as a ragged row of 70,000 cells before).
+#[test]
+fn csv_rows_past_the_field_limit_are_broken_whatever_came_before() {
+    let schema = lead_schema();
+    let mut input = String::from("id,email,region,employees,is_customer,interests\n");
+    // Both read by `csv_core` (a line starting with a space, a quote inside
+    // a cell): the first grows its buffer past the second's 70,000 cells.
+    input.push_str(&format!(" L1{}\n", ",".repeat(100_000)));
+    input.push_str(&format!("L1,a\"b{}\n", ",".repeat(69_998)));
+    input.push_str("L2,b@x.io,NA,2,true,\n");
+    let one_by_one = read(&schema, input.as_bytes(), InputFormat::Csv);
+    let batched = read_batched(&schema, input.as_bytes(), InputFormat::Csv, 2, &io::ReadOptions::default()).unwrap();
+    assert_eq!(batched, one_by_one);
+    assert_eq!(one_by_one.len(), 3);
+    for record in &one_by_one[..2] {
+        let error = record.lead.as_ref().unwrap_err();
+        assert!(error.message.contains("grows beyond the limit"), "{}", error.message);
+    }
+    assert!(one_by_one[2].lead.is_ok(), "{:?}", one_by_one[2].lead);
+}
+
 /// `numbers: lenient`: what exports write is read; a fraction is never an
 /// int; anything that is not thousands groups is refused; strict stays
 /// strict (issue 8, item 8).

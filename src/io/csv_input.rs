@@ -74,6 +74,10 @@ enum Raw {
     Record { first_line: u64, last_line: u64, at_eof: bool },
     /// Lines that cannot be read as a record.
     Broken(Run),
+    /// A line that is one whole record, not split yet (see
+    /// [`CsvSource::next_framed`]): its bytes, terminator aside, are the
+    /// first `out_len` of `lines.bytes()`.
+    Line { line: u64 },
 }
 
 /// Reads CSV leads; see the module docs.
@@ -100,8 +104,6 @@ pub(crate) struct CsvSource<'s> {
     record_first: Option<u64>,
     /// How the header's columns map to fields (what coercing a row needs).
     layout: CsvLayout,
-    /// The field separator (`,` unless `--delimiter` says otherwise).
-    delimiter: u8,
     /// Optional fields the header has no column for.
     warnings: Vec<ColumnWarning>,
     /// A separator the header seems to use instead of `delimiter`.
@@ -119,7 +121,7 @@ impl<'s> CsvSource<'s> {
         options: &ReadOptions,
     ) -> Result<CsvSource<'s>, ReadError> {
         let mut source = CsvSource {
-            lines: Lines::new(input, MAX_LINE_BYTES),
+            lines: Lines::new(input, MAX_LINE_BYTES).watching(b'"'),
             core: csv_core::ReaderBuilder::new().delimiter(options.delimiter).build(),
             pos: 0,
             prev_last: None,
@@ -130,14 +132,17 @@ impl<'s> CsvSource<'s> {
             field_count: 0,
             gap: 0,
             record_first: None,
-            layout: CsvLayout::default(),
-            delimiter: options.delimiter,
+            layout: CsvLayout { delimiter: options.delimiter, ..CsvLayout::default() },
             warnings: Vec::new(),
             hint: None,
             run: None,
             done: false,
         };
-        let names: Vec<String> = match source.read_raw()? {
+        let header = match source.read_raw()? {
+            Raw::Line { line } => source.split_line(line),
+            raw => raw,
+        };
+        let names: Vec<String> = match header {
             Raw::End => return Err(ReadError::Empty),
             Raw::Record { .. } => (0..source.field_count)
                 .map(|index| {
@@ -147,7 +152,7 @@ impl<'s> CsvSource<'s> {
                     text.trim().to_string()
                 })
                 .collect(),
-            Raw::Broken(_) => return Err(ReadError::BadHeader),
+            Raw::Broken(_) | Raw::Line { .. } => return Err(ReadError::BadHeader),
         };
         source.layout.header_len = names.len();
         source.hint = other_delimiter(&names, options.delimiter);
@@ -236,7 +241,9 @@ impl<'s> CsvSource<'s> {
         self.row().field(index)
     }
 
-    /// Reads the next raw record from the lines, a line at a time.
+    /// Reads the next raw record from the lines, a line at a time (a line
+    /// that is a record on its own for certain is left unsplit:
+    /// [`Raw::Line`]).
     fn read_raw(&mut self) -> std::io::Result<Raw> {
         self.out_len = 0;
         self.field_count = 0;
@@ -272,6 +279,12 @@ impl<'s> CsvSource<'s> {
             let line = self.lines.line;
             match result {
                 csv_core::ReadRecordResult::InputEmpty => {}
+                // As many fields as fit the buffer `ends` has grown to, but
+                // more than the limit: broken as when they would not fit, so
+                // the outcome does not depend on the rows read before.
+                csv_core::ReadRecordResult::Record if self.field_count > MAX_FIELDS => {
+                    return Ok(Raw::Broken(self.abandon(Broken::TooBig)));
+                }
                 csv_core::ReadRecordResult::Record => {
                     let first_line = self.record_first.unwrap_or(line).min(line);
                     return Ok(Raw::Record { first_line, last_line: line, at_eof: self.eof });
@@ -292,34 +305,57 @@ impl<'s> CsvSource<'s> {
         }
     }
 
-    /// The line just read as a whole record when it holds no quote, split
-    /// at the delimiters as `csv_core` would split it, without its state
-    /// machine's per-byte steps (a tenth of reading an export); a line whose
-    /// quotes only enclose whole fields is split by [`split_quoted`]. Only
-    /// at the start of a record: `None` (and nothing consumed) for a line
-    /// with any other quote, a blank line, or more fields than
-    /// [`MAX_FIELDS`], which the state machine reads.
+    /// The line just read as a whole record, without `csv_core`'s
+    /// byte-at-a-time state machine (a tenth of reading an export), when it
+    /// is one for certain. Only at the start of a record. A line without
+    /// quotes (`Lines` watched for them) that does not start with white
+    /// space (so is not blank) is left unsplit ([`Raw::Line`], split by
+    /// [`CsvLayout::cook_line_into`]); another line without quotes is split
+    /// at the delimiters as `csv_core` would, and a line whose quotes only
+    /// enclose whole fields by [`split_quoted`]. `None` (and nothing
+    /// consumed) for a line with any other quote, a blank line, or more
+    /// fields than [`MAX_FIELDS`], which the state machine reads.
     fn plain_record(&mut self) -> Option<Raw> {
         let line = self.lines.bytes();
         // `Lines` ends a line at its first `\n`, `\r\n` or `\r`.
         let content = line.strip_suffix(b"\n").unwrap_or(line);
         let content = content.strip_suffix(b"\r").unwrap_or(content);
+        let at = self.lines.line;
+        let quoted = self.lines.holds_watched();
+        if !quoted && content.first().is_some_and(|b| !b.is_ascii_whitespace()) {
+            (self.gap, self.out_len, self.field_count) = (1, content.len(), 0);
+            self.pos = line.len();
+            return Some(Raw::Line { line: at });
+        }
         if content.is_empty() {
             return None;
         }
-        // The fields are read where the line is (see `row`), delimiters
-        // included: a field ends at a delimiter, the next starts a byte later.
-        if let Some(ended) = split_plain(content, self.delimiter, &mut self.ends) {
-            (self.gap, self.out_len, self.field_count) = (1, content.len(), ended);
-        } else {
+        if quoted {
             // Quoted fields without their quotes in the field buffer, one
             // after another, as `csv_core` writes them (gap 0).
-            let (ended, len) = split_quoted(content, self.delimiter, &mut self.fields, &mut self.ends)?;
+            let (ended, len) = split_quoted(content, self.layout.delimiter, &mut self.fields, &mut self.ends)?;
             (self.gap, self.out_len, self.field_count) = (0, len, ended);
+        } else {
+            // The fields are read where the line is (see `row`), delimiters
+            // included: a field ends at a delimiter, the next a byte later.
+            let ended = split_plain(content, self.layout.delimiter, &mut self.ends)?;
+            (self.gap, self.out_len, self.field_count) = (1, content.len(), ended);
         }
         self.pos = line.len();
-        let at = self.lines.line;
         Some(Raw::Record { first_line: at, last_line: at, at_eof: false })
+    }
+
+    /// The line [`Raw::Line`] left unsplit, split where it lies: a record,
+    /// or broken when it has more than [`MAX_FIELDS`] fields.
+    fn split_line(&mut self, line: u64) -> Raw {
+        let content = self.lines.bytes().get(..self.out_len).unwrap_or_default();
+        match split_plain(content, self.layout.delimiter, &mut self.ends) {
+            Some(ended) => {
+                self.field_count = ended;
+                Raw::Record { first_line: line, last_line: line, at_eof: false }
+            }
+            None => Raw::Broken(Run { kind: Broken::TooBig, first_line: line, next_line: line, last_line: line }),
+        }
     }
 
     /// Drops the record being read and the rest of the current line, and
@@ -345,11 +381,21 @@ impl<'s> CsvSource<'s> {
                 self.layout.cook_into(&mut shared.coercer, self.row(), (record, line), out);
                 true
             }
+            Some(Item::Line { record, line }) => {
+                let text = self.lines.bytes().get(..self.out_len).unwrap_or_default();
+                self.layout.cook_line_into(&mut shared.coercer, &mut self.ends, text, (record, line), out);
+                true
+            }
         }
     }
 
     /// The next record framed: a row's bytes copied to the end of `bytes`
-    /// and its field ends to `ends`; `None` at the end of the input.
+    /// and its field ends to `ends`, or a line that is a whole record for
+    /// certain (no quote, not blank) copied unsplit, its terminator left
+    /// out; `None` at the end of the input. Splitting such a line is left
+    /// to [`CsvLayout::cook_line_into`] on the thread that cooks it: framing
+    /// runs under a lock at `--jobs N`, and splitting was most of its work
+    /// (docs/performance.md).
     pub(crate) fn next_framed(
         &mut self,
         shared: &mut Shared<'s>,
@@ -365,11 +411,16 @@ impl<'s> CsvSource<'s> {
                 ends.extend_from_slice(row.ends);
                 Framed::Row { record, line, bytes: (b0, bytes.len()), ends: (e0, ends.len()), gap: row.gap }
             }
+            Item::Line { record, line } => {
+                let b0 = bytes.len();
+                bytes.extend_from_slice(self.lines.bytes().get(..self.out_len).unwrap_or_default());
+                Framed::Line { record, line, bytes: (b0, bytes.len()) }
+            }
         })
     }
 
     /// The next record: ready when it is broken, else a row in the field
-    /// buffer, numbered, to be coerced.
+    /// buffer or a line to be split, numbered, to be coerced.
     fn next_item(&mut self, shared: &mut Shared<'s>) -> Option<Item> {
         if let Some(run) = self.run.take() {
             return Some(Item::Ready(self.run_record(shared, run, None)));
@@ -391,6 +442,7 @@ impl<'s> CsvSource<'s> {
                     return None;
                 }
                 Raw::Broken(run) => return Some(Item::Ready(self.run_record(shared, run, None))),
+                Raw::Line { line } => return Some(Item::Line { record: shared.next_record(), line }),
                 Raw::Record { first_line, last_line, at_eof } => (first_line, last_line, at_eof),
             };
             // Blank lines are not records (csv_core skips empty ones;
@@ -442,7 +494,7 @@ impl<'s> CsvSource<'s> {
                 .peekable();
             let after = self.field_count - index - 1;
             while let Some(line) = lines.next() {
-                let commas = line.iter().filter(|&&b| b == self.delimiter).count();
+                let commas = line.iter().filter(|&&b| b == self.layout.delimiter).count();
                 let rest = if lines.peek().is_some() { 0 } else { after };
                 if commas + 1 + rest == self.layout.header_len {
                     return true;
@@ -472,18 +524,15 @@ impl<'s> CsvSource<'s> {
     }
 }
 
-/// Splits a line that holds no quote at `delimiter`: the end of each field
-/// into `ends` (grown as needed), and how many there are. `None` for a line
-/// with a quote or more than [`MAX_FIELDS`] fields, which `csv_core` reads.
-/// Eight bytes a step: one pass finds both the quotes and the delimiters,
-/// where a search for each took a fifth of reading a line.
+/// Splits a line known to hold no quote (its `Lines` watched for them) at
+/// `delimiter`: the end of each field into `ends` (grown as needed), and
+/// how many there are. `None` for a line of more than [`MAX_FIELDS`]
+/// fields. Eight bytes a step, where a search per delimiter took a fifth
+/// of reading a line.
 fn split_plain(content: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<usize> {
     let mut ended = 0;
-    // The padding is neither the delimiter nor a quote.
+    // The padding is not the delimiter.
     let split = swar::each_word(content, if delimiter == 0 { 1 } else { 0 }, |base, word| {
-        if swar::contains(word, b'"') {
-            return ControlFlow::Break(());
-        }
         for at in swar::marked(swar::matches(word, delimiter)) {
             match mark_end(ends, ended, base + at) {
                 Some(next) => ended = next,
@@ -564,6 +613,8 @@ enum Item {
     Ready(InputRecord),
     /// A row in the field buffer, its record number given.
     Row { record: u64, line: u64 },
+    /// A line that is one whole record, not split yet ([`Raw::Line`]).
+    Line { record: u64, line: u64 },
 }
 
 /// One row's field bytes and the end of each field in them.
@@ -605,9 +656,32 @@ pub(crate) struct CsvLayout {
     id_column: Option<usize>,
     /// The column of each `--keep` name.
     kept: Vec<usize>,
+    /// The field separator (`,` unless `--delimiter` says otherwise).
+    delimiter: u8,
 }
 
 impl CsvLayout {
+    /// A line that is one whole record (no quote, not blank: see
+    /// [`Raw::Line`]), its terminator left out, split at the delimiters
+    /// (field ends into `ends`) and coerced over `out`; with more than
+    /// [`MAX_FIELDS`] fields, the invalid record such a row is.
+    pub(crate) fn cook_line_into(
+        &self,
+        coercer: &mut Coercer<'_>,
+        ends: &mut Vec<usize>,
+        text: &[u8],
+        (record, line): (u64, u64),
+        out: &mut InputRecord,
+    ) {
+        match split_plain(text, self.delimiter, ends) {
+            Some(ended) => {
+                let row = Row { fields: text, ends: ends.get(..ended).unwrap_or_default(), gap: 1 };
+                self.cook_into(coercer, row, (record, line), out);
+            }
+            None => *out = Shared::unreadable(record, line, None, messages::record_too_big(MAX_LINE_BYTES, MAX_FIELDS)),
+        }
+    }
+
     /// A row as an input record, written over `out`: its id's text and its
     /// values reuse `out`'s buffers, so a reader that recycles its records
     /// allocates nothing per lead but the strings it keeps.
@@ -770,32 +844,19 @@ mod tests {
 
     proptest! {
         /// The word-at-a-time split finds the fields a byte-at-a-time
-        /// split finds, and gives up on a line with a quote.
+        /// split finds.
         #[test]
         fn split_plain_splits_as_bytes_do(
-            bytes in proptest::collection::vec(prop_oneof![Just(b','), Just(b';'), any::<u8>()], 1..80),
-            quote_at in proptest::option::of(any::<proptest::sample::Index>()),
+            line in proptest::collection::vec(prop_oneof![Just(b','), Just(b';'), any::<u8>()], 1..80),
             delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t'), Just(0u8)],
         ) {
-            // Quotes only where `quote_at` puts one, so that most lines are
-            // plain.
-            let mut line: Vec<u8> = bytes.iter().map(|&b| if b == b'"' { b'x' } else { b }).collect();
-            if let Some(at) = quote_at {
-                if let Some(byte) = line.get_mut(at.index(bytes.len())) {
-                    *byte = b'"';
-                }
-            }
             let mut ends = Vec::new();
             let split = split_plain(&line, delimiter, &mut ends);
-            if quote_at.is_some() {
-                prop_assert_eq!(split, None);
-            } else {
-                let mut expected: Vec<usize> =
-                    line.iter().enumerate().filter(|&(_, &b)| b == delimiter).map(|(i, _)| i).collect();
-                expected.push(line.len());
-                prop_assert_eq!(split, Some(expected.len()));
-                prop_assert_eq!(ends.get(..expected.len()), Some(&expected[..]));
-            }
+            let mut expected: Vec<usize> =
+                line.iter().enumerate().filter(|&(_, &b)| b == delimiter).map(|(i, _)| i).collect();
+            expected.push(line.len());
+            prop_assert_eq!(split, Some(expected.len()));
+            prop_assert_eq!(ends.get(..expected.len()), Some(&expected[..]));
         }
     }
 

@@ -41,6 +41,10 @@ pub(crate) struct Lines<'s> {
     /// Lines read so far: the number of the current line.
     pub(crate) line: u64,
     limit: usize,
+    /// A byte whose presence in a line is noted while its end is searched
+    /// for (see [`Lines::watching`]), and whether the current line holds it.
+    watch: Option<u8>,
+    watched: bool,
 }
 
 impl<'s> Lines<'s> {
@@ -56,7 +60,24 @@ impl<'s> Lines<'s> {
             too_long: false,
             line: 0,
             limit,
+            watch: None,
+            watched: false,
         }
+    }
+
+    /// Notes, for each line, whether it holds `byte` ([`Lines::holds_watched`]),
+    /// found by the same pass that finds the line's end: the CSV reader
+    /// watches for quotes, so a line without any is known to be one whole
+    /// record without a second pass over it.
+    pub(crate) fn watching(self, byte: u8) -> Lines<'s> {
+        Lines { watch: Some(byte), ..self }
+    }
+
+    /// Whether the current line holds the watched byte (`false` when none is
+    /// watched; maybe `true` for a line cut at the limit whose byte was in
+    /// the part dropped).
+    pub(crate) fn holds_watched(&self) -> bool {
+        self.watched
     }
 
     /// The current line, its terminator included (cut at the limit).
@@ -71,10 +92,21 @@ impl<'s> Lines<'s> {
         let mut begin = self.next;
         // No line end before `scanned`, from `begin` on.
         let mut scanned = begin;
+        self.watched = false;
         loop {
             let pending = self.chunk.get(scanned..self.filled).unwrap_or_default();
-            if let Some(found) = memchr::memchr2(b'\n', b'\r', pending) {
+            let found = match self.watch {
+                Some(byte) if !self.watched => memchr::memchr3(b'\n', b'\r', byte, pending),
+                _ => memchr::memchr2(b'\n', b'\r', pending),
+            };
+            if let Some(found) = found {
                 let at = scanned + found;
+                if !matches!(self.chunk.get(at), Some(b'\n' | b'\r')) {
+                    // The watched byte: noted, and the line end searched for on.
+                    self.watched = true;
+                    scanned = at + 1;
+                    continue;
+                }
                 let after = self.chunk.get(at + 1).copied().filter(|_| at + 1 < self.filled);
                 let end = match (self.chunk.get(at), after) {
                     (Some(b'\r'), Some(b'\n')) => at + 2,
@@ -196,11 +228,19 @@ mod tests {
     }
 
     fn read_all(bytes: &[u8], limit: usize, step: usize) -> Vec<(Vec<u8>, bool)> {
+        read_watching(bytes, limit, step, None).into_iter().map(|(line, cut, _)| (line, cut)).collect()
+    }
+
+    /// Each line, whether it was cut, and whether it holds the watched byte.
+    fn read_watching(bytes: &[u8], limit: usize, step: usize, watch: Option<u8>) -> Vec<(Vec<u8>, bool, bool)> {
         let input = BufReader::with_capacity(step.max(1), Trickle { bytes: bytes.to_vec(), at: 0, step });
         let mut lines = Lines::new(Box::new(input), limit);
+        if let Some(byte) = watch {
+            lines = lines.watching(byte);
+        }
         let mut out = Vec::new();
         while let Some(cut) = lines.next_line().unwrap() {
-            out.push((lines.bytes().to_vec(), cut));
+            out.push((lines.bytes().to_vec(), cut, lines.holds_watched()));
             assert_eq!(lines.line, out.len() as u64);
         }
         out
@@ -214,6 +254,25 @@ mod tests {
             step in 1usize..50,
         ) {
             prop_assert_eq!(read_all(&bytes, limit, step), reference(&bytes, limit));
+        }
+
+        /// Watching for a byte changes no line, and a line holds it as
+        /// noted: exactly when whole; at least when its kept part does
+        /// when cut (the byte may have been in the part dropped).
+        #[test]
+        fn a_watched_byte_is_noted_in_the_lines_that_hold_it(
+            bytes in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'"'), Just(b'a')], 0..300),
+            limit in 1usize..40,
+            step in 1usize..50,
+        ) {
+            let watched = read_watching(&bytes, limit, step, Some(b'"'));
+            let lines: Vec<(Vec<u8>, bool)> = watched.iter().map(|(line, cut, _)| (line.clone(), *cut)).collect();
+            prop_assert_eq!(&lines, &reference(&bytes, limit));
+            for (line, cut, holds) in watched {
+                let kept_holds = line.contains(&b'"');
+                prop_assert!(if cut { holds || !kept_holds } else { holds == kept_holds }, "{:?} {} {}", line, cut, holds);
+            }
+            prop_assert!(read_watching(&bytes, limit, step, None).iter().all(|(_, _, holds)| !holds));
         }
     }
 

@@ -290,7 +290,7 @@ impl<'s> LeadReader<'s> {
     /// What turns this input's batches into records (one per thread).
     pub fn cook(&self) -> Cook<'s> {
         let kind = match &self.source {
-            Source::Csv(csv) => CookKind::Csv(csv.layout().clone()),
+            Source::Csv(csv) => CookKind::Csv { layout: csv.layout().clone(), ends: Vec::new() },
             Source::Jsonl(_) => CookKind::Jsonl(Box::new(ObjectParser::new(self.shared.schema))),
         };
         Cook { coercer: coercer(self.shared.schema, self.read.as_deref()), kind, keep: self.keep.clone() }
@@ -333,7 +333,9 @@ pub(crate) enum Framed {
     Ready(InputRecord),
     /// A CSV row: `bytes` and `ends` are ranges of the batch's buffers.
     Row { record: u64, line: u64, bytes: (usize, usize), ends: (usize, usize), gap: usize },
-    /// A JSONL line: `bytes` is a range of the batch's bytes.
+    /// A JSONL line, or a CSV line that is one record and not split yet
+    /// (no quote, not blank): `bytes` is a range of the batch's bytes, the
+    /// line's terminator left out.
     Line { record: u64, line: u64, bytes: (usize, usize) },
 }
 
@@ -345,7 +347,11 @@ pub struct Cook<'s> {
 }
 
 enum CookKind<'s> {
-    Csv(CsvLayout),
+    /// The layout and a buffer for a line's field ends.
+    Csv {
+        layout: CsvLayout,
+        ends: Vec<usize>,
+    },
     Jsonl(Box<ObjectParser<'s>>),
 }
 
@@ -367,7 +373,7 @@ impl Cook<'_> {
                         gap,
                     };
                     match &self.kind {
-                        CookKind::Csv(layout) => {
+                        CookKind::Csv { layout, .. } => {
                             layout.cook_into(&mut self.coercer, row, (record, line), slot);
                             continue;
                         }
@@ -384,7 +390,10 @@ impl Cook<'_> {
                             }
                             continue;
                         }
-                        CookKind::Csv(_) => Shared::unreadable(record, line, None, messages::other_format()),
+                        CookKind::Csv { layout, ends } => {
+                            layout.cook_line_into(&mut self.coercer, ends, text, (record, line), slot);
+                            continue;
+                        }
                     }
                 }
             };
