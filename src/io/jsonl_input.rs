@@ -136,8 +136,6 @@ pub(crate) struct ObjectParser<'s> {
     /// every line has none).
     dirty: bool,
     id_field: Option<FieldId>,
-    /// Where the quotes of the line being read are (see [`flat`]).
-    quotes: Vec<usize>,
 }
 
 impl<'s> ObjectParser<'s> {
@@ -148,7 +146,6 @@ impl<'s> ObjectParser<'s> {
             errors: vec![None; schema.fields.len()],
             dirty: false,
             id_field: schema.id_field,
-            quotes: Vec::new(),
         }
     }
 
@@ -228,9 +225,8 @@ impl<'s> ObjectParser<'s> {
         values: &mut Vec<Value>,
         id: &mut Option<String>,
     ) -> bool {
-        let mut quotes = std::mem::take(&mut self.quotes);
         let mut position = 0;
-        let read = flat::pairs(text, &mut quotes, |key, value| {
+        let read = flat::pairs(text, |key, value| {
             let key = self.columns.lookup_at(position, key);
             position += 1;
             let Some((field, want_id)) = self.claim(key) else { return true };
@@ -276,7 +272,6 @@ impl<'s> ObjectParser<'s> {
                 Err(_) => false,
             }
         });
-        self.quotes = quotes;
         if !read {
             self.start(values);
             *id = None;
@@ -713,9 +708,9 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 /// The flat objects most JSONL leads are, read without serde_json's
 /// deserializer: `{"key": value, ...}` whose values are strings, numbers,
 /// `true`, `false` or `null`, on a line with no backslash and no control
-/// character (so no escape, and every `"` opens or closes a string). One
-/// pass eight bytes a step finds the quotes; the object is then walked
-/// from quote to quote. It accepts nothing serde_json rejects; anything
+/// character (so no escape, and every `"` opens or closes a string): one
+/// pass sixteen bytes a step makes sure of that, and the object is then
+/// walked, each string found from its opening quote to the next. It accepts nothing serde_json rejects; anything
 /// else (an escape, a tab, a nested list or object, a syntax error) is
 /// declined and left to serde_json.
 mod flat {
@@ -733,17 +728,13 @@ mod flat {
     /// Calls `each` with every key and value of `text` in order, when
     /// `text` is a flat object (spaces around its parts, and a line end
     /// after it, allowed); `false` when it is not, or when `each` says
-    /// stop (`false`). `quotes` is scratch.
-    pub(super) fn pairs<'a>(
-        text: &'a str,
-        quotes: &mut Vec<usize>,
-        mut each: impl FnMut(&'a str, Value<'a>) -> bool,
-    ) -> bool {
+    /// stop (`false`).
+    pub(super) fn pairs<'a>(text: &'a str, mut each: impl FnMut(&'a str, Value<'a>) -> bool) -> bool {
         let line = text.trim_end_matches(['\n', '\r']);
-        if !find_quotes(line.as_bytes(), quotes) {
+        if !plain(line.as_bytes()) {
             return false;
         }
-        let mut scan = Scan { text: line, at: 0, quotes, next: 0 };
+        let mut scan = Scan { text: line, at: 0 };
         scan.space();
         if !scan.eat(b'{') {
             return false;
@@ -775,88 +766,118 @@ mod flat {
         scan.at == line.len()
     }
 
-    /// Every quote of `bytes` into `quotes`; `false` when `bytes` holds a
-    /// backslash or a control character. Sixteen bytes a step
-    /// ([`sixteen`]): a line of a generated lead holds a quote every nine
-    /// bytes, and finding them eight bytes at a time in a word was a tenth
-    /// of reading a JSONL lead (docs/performance.md).
-    fn find_quotes(bytes: &[u8], quotes: &mut Vec<usize>) -> bool {
-        quotes.clear();
+    /// Whether `bytes` holds no backslash and no control character, so
+    /// that every quote in it opens or closes a string. Sixteen bytes a
+    /// step ([`sixteen`]): eight at a time in a word, finding the quotes
+    /// as it went, was a tenth of reading a JSONL lead
+    /// (docs/performance.md).
+    fn plain(bytes: &[u8]) -> bool {
         let (chunks, tail) = bytes.as_chunks::<16>();
-        // Padded with a byte none of the tests looks for.
+        // Padded with a byte the test does not refuse.
         let mut last = [b'a'; 16];
         for (slot, &byte) in last.iter_mut().zip(tail) {
             *slot = byte;
         }
-        for (base, chunk) in (0..).step_by(16).zip(chunks.iter().chain([&last])) {
-            let Some(mut marks) = sixteen::quotes(chunk) else { return false };
-            while marks != 0 {
-                quotes.push(base + marks.trailing_zeros() as usize);
-                marks &= marks - 1;
-            }
-        }
-        true
+        let refused = chunks.iter().chain([&last]).any(sixteen::refused);
+        !refused
     }
 
-    /// The quotes of sixteen bytes, one bit each (bit `i` for byte `i`);
-    /// `None` when one of them is a backslash or a control character.
+    /// Where the first quote of `bytes` is, sixteen bytes a step (a
+    /// string's closing quote: keys and most values are shorter).
+    fn first_quote(bytes: &[u8]) -> Option<usize> {
+        let (chunks, tail) = bytes.as_chunks::<16>();
+        for (base, chunk) in (0..).step_by(16).zip(chunks) {
+            let marks = sixteen::quotes(chunk);
+            if marks != 0 {
+                return Some(base + marks.trailing_zeros() as usize);
+            }
+        }
+        memchr::memchr(b'"', tail).map(|at| bytes.len() - tail.len() + at)
+    }
+
+    /// Sixteen bytes tested at once.
     mod sixteen {
-        /// With SSE2, which every x86-64 processor has: three compares
-        /// and two masks for the sixteen bytes.
+        /// Whether one of the bytes is a backslash or a control character.
         #[cfg(target_arch = "x86_64")]
-        pub(super) fn quotes(chunk: &[u8; 16]) -> Option<u32> {
+        pub(super) fn refused(chunk: &[u8; 16]) -> bool {
             // SAFETY: SSE2 is part of the x86-64 baseline, so the feature
             // the function is compiled for is present wherever this runs.
-            unsafe { quotes_sse2(chunk) }
+            unsafe { sse2::refused(chunk) }
         }
 
+        /// Where the quotes are, one bit each (bit `i` for byte `i`).
         #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "sse2")]
-        fn quotes_sse2(chunk: &[u8; 16]) -> Option<u32> {
+        pub(super) fn quotes(chunk: &[u8; 16]) -> u32 {
+            // SAFETY: as in `refused`.
+            unsafe { sse2::quotes(chunk) }
+        }
+
+        /// With SSE2, which every x86-64 processor has: a compare or two
+        /// and a mask for the sixteen bytes.
+        #[cfg(target_arch = "x86_64")]
+        mod sse2 {
             use std::arch::x86_64::{
-                _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+                __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
             };
-            let (lo, hi) = chunk.split_at(8);
-            let word = |half: &[u8]| i64::from_le_bytes(half.try_into().unwrap_or_default());
-            let bytes = _mm_set_epi64x(word(hi), word(lo));
-            let splat = |byte: u8| _mm_set1_epi8(i8::from_ne_bytes([byte]));
-            let quotes = _mm_cmpeq_epi8(bytes, splat(b'"'));
-            let backslashes = _mm_cmpeq_epi8(bytes, splat(b'\\'));
-            // Below 0x20: the unsigned minimum with 0x1f leaves the byte.
-            let controls = _mm_cmpeq_epi8(_mm_min_epu8(bytes, splat(0x1f)), bytes);
-            if _mm_movemask_epi8(_mm_or_si128(backslashes, controls)) != 0 {
-                return None;
+
+            #[target_feature(enable = "sse2")]
+            fn load(chunk: &[u8; 16]) -> __m128i {
+                let (lo, hi) = chunk.split_at(8);
+                let word = |half: &[u8]| i64::from_le_bytes(half.try_into().unwrap_or_default());
+                _mm_set_epi64x(word(hi), word(lo))
             }
-            u32::try_from(_mm_movemask_epi8(quotes)).ok()
+
+            #[target_feature(enable = "sse2")]
+            fn splat(byte: u8) -> __m128i {
+                _mm_set1_epi8(i8::from_ne_bytes([byte]))
+            }
+
+            #[target_feature(enable = "sse2")]
+            pub(super) fn refused(chunk: &[u8; 16]) -> bool {
+                let bytes = load(chunk);
+                let backslashes = _mm_cmpeq_epi8(bytes, splat(b'\\'));
+                // Below 0x20: the unsigned minimum with 0x1f leaves the byte.
+                let controls = _mm_cmpeq_epi8(_mm_min_epu8(bytes, splat(0x1f)), bytes);
+                _mm_movemask_epi8(_mm_or_si128(backslashes, controls)) != 0
+            }
+
+            #[target_feature(enable = "sse2")]
+            pub(super) fn quotes(chunk: &[u8; 16]) -> u32 {
+                u32::try_from(_mm_movemask_epi8(_mm_cmpeq_epi8(load(chunk), splat(b'"')))).unwrap_or(0)
+            }
         }
 
         /// Elsewhere, two words of eight bytes ([`swar`](super::super::super::swar)).
         #[cfg(not(target_arch = "x86_64"))]
-        pub(super) fn quotes(chunk: &[u8; 16]) -> Option<u32> {
+        pub(super) fn refused(chunk: &[u8; 16]) -> bool {
+            use super::super::super::swar;
+            chunk
+                .as_chunks::<8>()
+                .0
+                .iter()
+                .map(swar::load)
+                .any(|word| swar::contains(word, b'\\') || swar::has_control(word))
+        }
+
+        #[cfg(not(target_arch = "x86_64"))]
+        pub(super) fn quotes(chunk: &[u8; 16]) -> u32 {
             use super::super::super::swar;
             let mut marks = 0;
             for (half, bytes) in chunk.as_chunks::<8>().0.iter().enumerate() {
-                let word = swar::load(bytes);
-                if swar::contains(word, b'\\') || swar::has_control(word) {
-                    return None;
-                }
-                for at in swar::marked(swar::matches(word, b'"')) {
+                for at in swar::marked(swar::matches(swar::load(bytes), b'"')) {
                     marks |= 1 << (half * 8 + at);
                 }
             }
-            Some(marks)
+            marks
         }
     }
 
-    struct Scan<'a, 'q> {
+    struct Scan<'a> {
         text: &'a str,
         at: usize,
-        /// The quotes of `text`, and the next one not yet reached.
-        quotes: &'q [usize],
-        next: usize,
     }
 
-    impl<'a> Scan<'a, '_> {
+    impl<'a> Scan<'a> {
         fn peek(&self) -> Option<u8> {
             self.text.as_bytes().get(self.at).copied()
         }
@@ -877,11 +898,11 @@ mod flat {
 
         /// The string that starts here: from this quote to the next.
         fn string(&mut self) -> Option<&'a str> {
-            let (&open, &close) = (self.quotes.get(self.next)?, self.quotes.get(self.next + 1)?);
-            if open != self.at {
+            let open = self.at;
+            if self.peek() != Some(b'"') {
                 return None;
             }
-            self.next += 2;
+            let close = open + 1 + first_quote(self.text.as_bytes().get(open + 1..)?)?;
             self.at = close + 1;
             self.text.get(open + 1..close)
         }
@@ -942,30 +963,27 @@ mod flat {
         use proptest::prelude::*;
 
         proptest! {
-            /// Sixteen bytes at a time, and the last few padded, the quotes
-            /// are where the bytes say, and any backslash or control
-            /// character is seen.
+            /// Sixteen bytes at a time, and the last few padded, any
+            /// backslash or control character is seen, and the first quote
+            /// of the bytes (or of any part of them) found.
             #[test]
-            fn quotes_are_found_where_the_bytes_say(
+            fn quotes_and_refused_bytes_are_found_where_the_bytes_say(
                 // Most lines refuse nothing, the rest one byte or a few.
                 bytes in proptest::collection::vec(
                     prop_oneof![
                         20 => 0x20u8..0x7f,
-                        4 => Just(b'"'),
+                        1 => Just(b'"'),
                         2 => 0x7fu8..=0xff,
                         1 => prop::sample::select(vec![b'\\', b'\t', 0x00, 0x1f]),
                     ],
-                    0..40,
+                    0..60,
                 ),
+                from in 0usize..20,
             ) {
-                let mut quotes = Vec::new();
-                let found = super::find_quotes(&bytes, &mut quotes);
                 let refused = bytes.iter().any(|&b| b == b'\\' || b < 0x20);
-                prop_assert_eq!(found, !refused);
-                if found {
-                    let expected: Vec<usize> = (0..bytes.len()).filter(|&i| bytes.get(i) == Some(&b'"')).collect();
-                    prop_assert_eq!(quotes, expected);
-                }
+                prop_assert_eq!(super::plain(&bytes), !refused);
+                let rest = bytes.get(from.min(bytes.len())..).unwrap_or_default();
+                prop_assert_eq!(super::first_quote(rest), rest.iter().position(|&b| b == b'"'));
             }
         }
     }
@@ -1131,17 +1149,16 @@ mod tests {
 
     #[test]
     fn a_flat_object_is_read_by_the_flat_reader() {
-        let mut quotes = Vec::new();
         let mut seen = Vec::new();
         let text = r#"{"id": "L1","n":-12, "flag":true,"x":null,"region":"NA"}"#;
-        assert!(flat::pairs(text, &mut quotes, |key, value| {
+        assert!(flat::pairs(text, |key, value| {
             seen.push((key, value));
             true
         }));
         assert_eq!(seen.len(), 5);
         assert_eq!(seen.get(1), Some(&("n", flat::Value::Number("-12"))));
         for declined in [r#"{"id":"a\"b"}"#, "{\"id\":\"a\tb\"}", r#"{"tags":["NA"]}"#, r#"{"n":01}"#, r#"{"n":1,}"#] {
-            assert!(!flat::pairs(declined, &mut quotes, |_, _| true), "{declined}");
+            assert!(!flat::pairs(declined, |_, _| true), "{declined}");
         }
     }
 }

@@ -561,7 +561,7 @@ impl<'s> ColumnMap<'s> {
     /// The lines of one export repeat their keys in the same order, so the
     /// key last seen at a position is compared first: one short comparison
     /// instead of hashing the key (a twentieth of reading JSONL).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup_at(&mut self, position: usize, name: &str) -> Resolved {
         match self.recent.get(position) {
             Some((key, found)) if key.is(name) => *found,
