@@ -35,8 +35,9 @@
 //!   so; [`LeadReader::take_error`] returns it.
 //!
 //! - **Parallel reading**: [`LeadReader::next_batch`] frames records (the
-//!   sequential part: line ends, CSV quoting, record numbers) and a [`Cook`]
-//!   per thread coerces them, giving exactly the records the iterator gives.
+//!   sequential part: line ends, CSV quoting, record numbers; a CSV line
+//!   without quotes is left unsplit) and a [`Cook`] per thread splits and
+//!   coerces them, giving exactly the records the iterator gives.
 //!
 //! Blank lines are not records (in CSV, a line of only whitespace neither).
 //! Lines end at `\n`, `\r\n` or a lone `\r`, and each counts. An empty
