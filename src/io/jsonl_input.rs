@@ -714,6 +714,8 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 /// else (an escape, a tab, a nested list or object, a syntax error) is
 /// declined and left to serde_json.
 mod flat {
+    use super::super::sixteen;
+
     /// A value of a flat object.
     #[derive(Debug, Clone, Copy, PartialEq)]
     pub(super) enum Value<'a> {
@@ -767,18 +769,13 @@ mod flat {
     }
 
     /// Whether `bytes` holds no backslash and no control character, so
-    /// that every quote in it opens or closes a string. Sixteen bytes a
-    /// step ([`sixteen`]): eight at a time in a word, finding the quotes
-    /// as it went, was a tenth of reading a JSONL lead
-    /// (docs/performance.md).
+    /// that every quote in it opens or closes a string: sixteen bytes a
+    /// step ([`sixteen`]).
     fn plain(bytes: &[u8]) -> bool {
         let (chunks, tail) = bytes.as_chunks::<16>();
         // Padded with a byte the test does not refuse.
-        let mut last = [b'a'; 16];
-        for (slot, &byte) in last.iter_mut().zip(tail) {
-            *slot = byte;
-        }
-        let refused = chunks.iter().chain([&last]).any(sixteen::refused);
+        let last = sixteen::padded(tail, b'a');
+        let refused = chunks.iter().chain([&last]).any(sixteen::escapes);
         !refused
     }
 
@@ -787,89 +784,12 @@ mod flat {
     fn first_quote(bytes: &[u8]) -> Option<usize> {
         let (chunks, tail) = bytes.as_chunks::<16>();
         for (base, chunk) in (0..).step_by(16).zip(chunks) {
-            let marks = sixteen::quotes(chunk);
+            let marks = sixteen::matches(chunk, b'"');
             if marks != 0 {
                 return Some(base + marks.trailing_zeros() as usize);
             }
         }
         memchr::memchr(b'"', tail).map(|at| bytes.len() - tail.len() + at)
-    }
-
-    /// Sixteen bytes tested at once.
-    mod sixteen {
-        /// Whether one of the bytes is a backslash or a control character.
-        #[cfg(target_arch = "x86_64")]
-        pub(super) fn refused(chunk: &[u8; 16]) -> bool {
-            // SAFETY: SSE2 is part of the x86-64 baseline, so the feature
-            // the function is compiled for is present wherever this runs.
-            unsafe { sse2::refused(chunk) }
-        }
-
-        /// Where the quotes are, one bit each (bit `i` for byte `i`).
-        #[cfg(target_arch = "x86_64")]
-        pub(super) fn quotes(chunk: &[u8; 16]) -> u32 {
-            // SAFETY: as in `refused`.
-            unsafe { sse2::quotes(chunk) }
-        }
-
-        /// With SSE2, which every x86-64 processor has: a compare or two
-        /// and a mask for the sixteen bytes.
-        #[cfg(target_arch = "x86_64")]
-        mod sse2 {
-            use std::arch::x86_64::{
-                __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
-            };
-
-            #[target_feature(enable = "sse2")]
-            fn load(chunk: &[u8; 16]) -> __m128i {
-                let (lo, hi) = chunk.split_at(8);
-                let word = |half: &[u8]| i64::from_le_bytes(half.try_into().unwrap_or_default());
-                _mm_set_epi64x(word(hi), word(lo))
-            }
-
-            #[target_feature(enable = "sse2")]
-            fn splat(byte: u8) -> __m128i {
-                _mm_set1_epi8(i8::from_ne_bytes([byte]))
-            }
-
-            #[target_feature(enable = "sse2")]
-            pub(super) fn refused(chunk: &[u8; 16]) -> bool {
-                let bytes = load(chunk);
-                let backslashes = _mm_cmpeq_epi8(bytes, splat(b'\\'));
-                // Below 0x20: the unsigned minimum with 0x1f leaves the byte.
-                let controls = _mm_cmpeq_epi8(_mm_min_epu8(bytes, splat(0x1f)), bytes);
-                _mm_movemask_epi8(_mm_or_si128(backslashes, controls)) != 0
-            }
-
-            #[target_feature(enable = "sse2")]
-            pub(super) fn quotes(chunk: &[u8; 16]) -> u32 {
-                u32::try_from(_mm_movemask_epi8(_mm_cmpeq_epi8(load(chunk), splat(b'"')))).unwrap_or(0)
-            }
-        }
-
-        /// Elsewhere, two words of eight bytes ([`swar`](super::super::super::swar)).
-        #[cfg(not(target_arch = "x86_64"))]
-        pub(super) fn refused(chunk: &[u8; 16]) -> bool {
-            use super::super::super::swar;
-            chunk
-                .as_chunks::<8>()
-                .0
-                .iter()
-                .map(swar::load)
-                .any(|word| swar::contains(word, b'\\') || swar::has_control(word))
-        }
-
-        #[cfg(not(target_arch = "x86_64"))]
-        pub(super) fn quotes(chunk: &[u8; 16]) -> u32 {
-            use super::super::super::swar;
-            let mut marks = 0;
-            for (half, bytes) in chunk.as_chunks::<8>().0.iter().enumerate() {
-                for at in swar::marked(swar::matches(swar::load(bytes), b'"')) {
-                    marks |= 1 << (half * 8 + at);
-                }
-            }
-            marks
-        }
     }
 
     struct Scan<'a> {

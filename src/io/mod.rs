@@ -55,6 +55,7 @@ mod jsonl_input;
 mod lines;
 mod messages;
 mod read;
+mod sixteen;
 mod swar;
 mod write;
 

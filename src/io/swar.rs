@@ -1,13 +1,12 @@
 //! Eight bytes at a time in a `u64` ("SIMD within a register"), in safe
-//! code: the byte scans on the per-lead path (splitting a CSV line, finding
-//! what a JSON string must escape) test a word per step instead of a byte.
+//! code: finding what a JSON string of the output must escape tests a word
+//! per step instead of a byte. (Reading a lead's line scans sixteen bytes a
+//! step: `super::sixteen`.)
 
 use std::ops::ControlFlow;
 
 /// `0x01` in every byte.
 const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
-/// `0x7f` in every byte.
-const SEVEN: u64 = u64::from_ne_bytes([0x7f; 8]);
 /// `0x80` in every byte.
 const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
 
@@ -66,30 +65,6 @@ pub(crate) fn has_control(word: u64) -> bool {
     has_zero(word & splat(0xE0))
 }
 
-/// `0x80` in each byte of `word` that equals `byte`, `0` in every other:
-/// exact per byte (no carry crosses bytes), so that [`first_at`] finds
-/// them all.
-pub(crate) fn matches(word: u64, byte: u8) -> u64 {
-    let x = word ^ splat(byte);
-    !(((x & SEVEN).wrapping_add(SEVEN)) | x | SEVEN)
-}
-
-/// The byte index of the lowest marked byte of a non-zero mask from
-/// [`matches`].
-pub(crate) fn first_at(mask: u64) -> usize {
-    (mask.trailing_zeros() / 8) as usize
-}
-
-/// The byte index of every marked byte of a mask from [`matches`], lowest
-/// first.
-pub(crate) fn marked(mut mask: u64) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        let at = (mask != 0).then(|| first_at(mask))?;
-        mask &= mask - 1;
-        Some(at)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,10 +72,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn matches_marks_exactly_the_equal_bytes(bytes in any::<[u8; 8]>(), byte in any::<u8>()) {
-            let found: Vec<usize> = marked(matches(load(&bytes), byte)).collect();
-            let expected: Vec<usize> = (0..8).filter(|&i| bytes.get(i) == Some(&byte)).collect();
-            prop_assert_eq!(found, expected);
+        fn contains_says_whether_a_byte_is_there(bytes in any::<[u8; 8]>(), byte in any::<u8>()) {
             prop_assert_eq!(contains(load(&bytes), byte), bytes.contains(&byte));
         }
 

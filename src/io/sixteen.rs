@@ -1,0 +1,101 @@
+//! Sixteen bytes at a time, for the byte scans on the per-lead path that
+//! look at every byte of a line (splitting a CSV line at its delimiters,
+//! checking and walking a JSONL line). With SSE2, which every x86-64
+//! processor has, one compare and one mask test sixteen bytes; elsewhere
+//! a byte at a time. Eight bytes a step in a word (`super::swar`) was a
+//! tenth of reading a lead in both formats (docs/performance.md).
+
+/// The sixteen bytes from the start of `tail` (at most sixteen), the rest
+/// `pad` (a byte the caller looks for in none of its tests).
+pub(crate) fn padded(tail: &[u8], pad: u8) -> [u8; 16] {
+    let mut chunk = [pad; 16];
+    for (slot, &byte) in chunk.iter_mut().zip(tail) {
+        *slot = byte;
+    }
+    chunk
+}
+
+/// Where `byte` is in `chunk`, one bit each (bit `i` for byte `i`).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn matches(chunk: &[u8; 16], byte: u8) -> u32 {
+    // SAFETY: SSE2 is part of the x86-64 baseline, so the feature the
+    // function is compiled for is present wherever this runs.
+    unsafe { sse2::matches(chunk, byte) }
+}
+
+/// Whether one of the bytes is a backslash or a control character
+/// (below 0x20): what a JSON string may not hold as it is.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn escapes(chunk: &[u8; 16]) -> bool {
+    // SAFETY: as in `matches`.
+    unsafe { sse2::escapes(chunk) }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+    };
+
+    #[target_feature(enable = "sse2")]
+    fn load(chunk: &[u8; 16]) -> __m128i {
+        let (lo, hi) = chunk.split_at(8);
+        let word = |half: &[u8]| i64::from_le_bytes(half.try_into().unwrap_or_default());
+        _mm_set_epi64x(word(hi), word(lo))
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn splat(byte: u8) -> __m128i {
+        _mm_set1_epi8(i8::from_ne_bytes([byte]))
+    }
+
+    #[target_feature(enable = "sse2")]
+    pub(super) fn matches(chunk: &[u8; 16], byte: u8) -> u32 {
+        u32::try_from(_mm_movemask_epi8(_mm_cmpeq_epi8(load(chunk), splat(byte)))).unwrap_or(0)
+    }
+
+    #[target_feature(enable = "sse2")]
+    pub(super) fn escapes(chunk: &[u8; 16]) -> bool {
+        let bytes = load(chunk);
+        let backslashes = _mm_cmpeq_epi8(bytes, splat(b'\\'));
+        // Below 0x20: the unsigned minimum with 0x1f leaves the byte.
+        let controls = _mm_cmpeq_epi8(_mm_min_epu8(bytes, splat(0x1f)), bytes);
+        _mm_movemask_epi8(_mm_or_si128(backslashes, controls)) != 0
+    }
+}
+
+/// Elsewhere, a byte at a time.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) fn matches(chunk: &[u8; 16], byte: u8) -> u32 {
+    (0u32..).zip(chunk).fold(0, |marks, (i, &b)| marks | u32::from(b == byte) << i)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) fn escapes(chunk: &[u8; 16]) -> bool {
+    chunk.iter().any(|&b| b == b'\\' || b < 0x20)
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing, reason = "tests may fail loudly")]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Each byte's bit is set exactly where the byte is; a backslash or
+        /// a control character anywhere is seen.
+        #[test]
+        fn sixteen_bytes_are_tested_as_bytes_are(
+            chunk in prop_oneof![any::<[u8; 16]>(), prop::array::uniform16(0x20u8..=0xff)],
+            byte in any::<u8>(),
+            plant in proptest::option::of((0usize..16, prop::sample::select(vec![b'\\', b'\t', 0x00, 0x1f, 0x20, b'"']))),
+        ) {
+            let mut chunk = chunk;
+            if let Some((at, planted)) = plant {
+                chunk[at] = planted;
+            }
+            let expected = (0..16).filter(|&i| chunk[i] == byte).fold(0u32, |m, i| m | 1 << i);
+            prop_assert_eq!(super::matches(&chunk, byte), expected);
+            prop_assert_eq!(super::escapes(&chunk), chunk.iter().any(|&b| b == b'\\' || b < 0x20));
+        }
+    }
+}
