@@ -151,6 +151,7 @@ impl<'s> CsvSource<'s> {
                     text.trim().to_string()
                 })
                 .collect(),
+            // (`Raw::Line` was split above.)
             Raw::Broken(_) | Raw::Line { .. } => return Err(ReadError::BadHeader),
         };
         source.layout.header_len = names.len();

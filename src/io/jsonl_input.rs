@@ -710,9 +710,10 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 /// `true`, `false` or `null`, on a line with no backslash and no control
 /// character (so no escape, and every `"` opens or closes a string): one
 /// pass sixteen bytes a step makes sure of that, and the object is then
-/// walked, each string found from its opening quote to the next. It accepts nothing serde_json rejects; anything
-/// else (an escape, a tab, a nested list or object, a syntax error) is
-/// declined and left to serde_json.
+/// walked, each string found from its opening quote to the next. It
+/// accepts nothing serde_json rejects; anything else (an escape, a tab, a
+/// nested list or object, a syntax error) is declined and left to
+/// serde_json.
 mod flat {
     use super::super::sixteen;
 
@@ -733,7 +734,7 @@ mod flat {
     /// stop (`false`).
     pub(super) fn pairs<'a>(text: &'a str, mut each: impl FnMut(&'a str, Value<'a>) -> bool) -> bool {
         let line = text.trim_end_matches(['\n', '\r']);
-        if !plain(line.as_bytes()) {
+        if !unescaped(line.as_bytes()) {
             return false;
         }
         let mut scan = Scan { text: line, at: 0 };
@@ -771,7 +772,7 @@ mod flat {
     /// Whether `bytes` holds no backslash and no control character, so
     /// that every quote in it opens or closes a string: sixteen bytes a
     /// step ([`sixteen`]).
-    fn plain(bytes: &[u8]) -> bool {
+    fn unescaped(bytes: &[u8]) -> bool {
         let (chunks, tail) = bytes.as_chunks::<16>();
         // Padded with a byte the test does not refuse.
         let last = sixteen::padded(tail, b'a');
@@ -901,7 +902,7 @@ mod flat {
                 from in 0usize..20,
             ) {
                 let refused = bytes.iter().any(|&b| b == b'\\' || b < 0x20);
-                prop_assert_eq!(super::plain(&bytes), !refused);
+                prop_assert_eq!(super::unescaped(&bytes), !refused);
                 let rest = bytes.get(from.min(bytes.len())..).unwrap_or_default();
                 prop_assert_eq!(super::first_quote(rest), rest.iter().position(|&b| b == b'"'));
             }

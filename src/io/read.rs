@@ -334,8 +334,8 @@ pub(crate) enum Framed {
     /// A CSV row: `bytes` and `ends` are ranges of the batch's buffers.
     Row { record: u64, line: u64, bytes: (usize, usize), ends: (usize, usize), gap: usize },
     /// A JSONL line, or a CSV line that is one record and not split yet
-    /// (no quote, not blank): `bytes` is a range of the batch's bytes, the
-    /// line's terminator left out.
+    /// (no quote, not blank; its terminator left out): `bytes` is a range
+    /// of the batch's bytes.
     Line { record: u64, line: u64, bytes: (usize, usize) },
 }
 
