@@ -6,11 +6,10 @@
 //! `distribution`) still go through serde_json.
 
 use std::io;
-use std::ops::ControlFlow;
 
 use rustc_hash::FxHashMap;
 
-use super::swar;
+use super::sixteen;
 use crate::eval::{Decision, LeadError, Reason, TargetKind};
 
 /// What to escape, per byte, as serde_json does: `"` and `\`, and every
@@ -37,25 +36,18 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
-/// How many leading bytes of `bytes` need no escape, found eight at a time
-/// (names and ids rarely hold one; the per-byte loop was most of writing a
-/// decision): every byte when none is below 0x20, `"` or `\`, else at
-/// least up to the word that holds the first such byte. The last few bytes
-/// are tested as a word too, padded with a byte that needs no escape.
+/// How many leading bytes of `bytes` need no escape, found sixteen at a
+/// time ([`sixteen`]; names and ids rarely hold one, and the per-byte loop
+/// was most of writing a decision): every byte when none is below 0x20,
+/// `"` or `\`, else at least up to the chunk that holds the first such
+/// byte. The last few bytes are tested as a chunk too, padded with a byte
+/// that needs no escape.
 fn clean_prefix(bytes: &[u8]) -> usize {
-    let first = swar::each_word(bytes, b'a', |at, word| match clean_word(word) {
-        true => ControlFlow::Continue(()),
-        false => ControlFlow::Break(at),
-    });
-    match first {
-        ControlFlow::Break(at) => at,
-        ControlFlow::Continue(()) => bytes.len(),
-    }
-}
-
-/// Whether no byte of `word` needs an escape.
-fn clean_word(word: u64) -> bool {
-    !(swar::has_control(word) || swar::contains(word, b'"') || swar::contains(word, b'\\'))
+    let (chunks, tail) = bytes.as_chunks::<16>();
+    let last = sixteen::padded(tail, b'a');
+    let escaped = |chunk: &[u8; 16]| sixteen::escapes(chunk) || sixteen::matches(chunk, b'"') != 0;
+    let first = chunks.iter().chain([&last]).position(escaped);
+    first.map_or(bytes.len(), |k| k * 16)
 }
 
 /// Appends one of this module's fixed names (a target kind, a strategy, a

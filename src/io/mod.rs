@@ -56,7 +56,6 @@ mod lines;
 mod messages;
 mod read;
 mod sixteen;
-mod swar;
 mod write;
 
 pub use coerce::{Coercer, FieldError};

@@ -1,9 +1,10 @@
 //! Sixteen bytes at a time, for the byte scans on the per-lead path that
-//! look at every byte of a line (splitting a CSV line at its delimiters,
-//! checking and walking a JSONL line). With SSE2, which every x86-64
-//! processor has, one compare and one mask test sixteen bytes; elsewhere
-//! a byte at a time. Eight bytes a step in a word (`super::swar`) was a
-//! tenth of reading a lead in both formats (docs/performance.md).
+//! look at every byte (splitting a CSV line at its delimiters, checking
+//! and walking a JSONL line, finding what a JSON string of the output must
+//! escape). With SSE2, which every x86-64 processor has, one compare and
+//! one mask test sixteen bytes; elsewhere a byte at a time. Eight bytes a
+//! step in a `u64` word (SWAR, the module this replaced) was a tenth of
+//! reading a lead in both formats (docs/performance.md).
 
 /// The sixteen bytes from the start of `tail` (at most sixteen), the rest
 /// `pad` (a byte the caller looks for in none of its tests).
