@@ -1140,6 +1140,33 @@ fn read_batched(
     Some(out)
 }
 
+/// Once the input is done, a reader frames nothing more however often it
+/// is asked (`route eval --jobs` relies on it: each thread asks in turn),
+/// also when the input ends inside a quoted field (a run of broken lines
+/// still being reported).
+#[test]
+fn a_finished_reader_frames_nothing_more() {
+    let schema = optional_schema();
+    for (input, format) in [
+        (&b"id,n,flag,tags,region\nL1,1,true,,NA\nL2,\"2\nL3,3,true,,NA\n"[..], InputFormat::Csv),
+        (&b"{\"id\":\"L1\"}\n{\"id\":\n"[..], InputFormat::Jsonl),
+    ] {
+        let mut reader =
+            io::leads_with(&schema, Box::new(Cursor::new(input.to_vec())), format, &io::ReadOptions::default())
+                .unwrap();
+        let mut batch = io::Batch::default();
+        let mut framed = 0;
+        while reader.next_batch(&mut batch, 1) {
+            framed += batch.len();
+        }
+        assert_eq!(framed, if format == InputFormat::Csv { 3 } else { 2 }, "{format:?}");
+        for _ in 0..3 {
+            assert!(!reader.next_batch(&mut batch, 4), "{format:?}");
+            assert!(batch.is_empty());
+        }
+    }
+}
+
 /// Every record through [`io::LeadReader::next_into`], one record written
 /// over again and again.
 fn read_recycled(schema: &Schema, bytes: &[u8], format: InputFormat, options: &io::ReadOptions) -> Vec<InputRecord> {

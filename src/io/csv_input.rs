@@ -27,6 +27,7 @@
 //! without being buffered whole.
 
 use std::io::BufRead;
+use std::ops::ControlFlow;
 
 use super::coerce::Coercer;
 use super::coerce::FieldError;
@@ -531,15 +532,20 @@ impl<'s> CsvSource<'s> {
 /// a fifth of reading a line, eight bytes a step in a word a tenth.
 fn split_plain(content: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<usize> {
     let mut ended = 0;
-    let (chunks, tail) = content.as_chunks::<16>();
     // The padding is not the delimiter.
-    let last = sixteen::padded(tail, if delimiter == 0 { 1 } else { 0 });
-    for (base, chunk) in (0..).step_by(16).zip(chunks.iter().chain([&last])) {
+    let split = sixteen::each_chunk(content, if delimiter == 0 { 1 } else { 0 }, |base, chunk| {
         let mut marks = sixteen::matches(chunk, delimiter);
         while marks != 0 {
-            ended = mark_end(ends, ended, base + marks.trailing_zeros() as usize)?;
+            match mark_end(ends, ended, base + marks.trailing_zeros() as usize) {
+                Some(next) => ended = next,
+                None => return ControlFlow::Break(()),
+            }
             marks &= marks - 1;
         }
+        ControlFlow::Continue(())
+    });
+    if split.is_break() {
+        return None;
     }
     ended = mark_end(ends, ended, content.len())?;
     (ended <= MAX_FIELDS).then_some(ended)

@@ -6,6 +6,7 @@
 //! `distribution`) still go through serde_json.
 
 use std::io;
+use std::ops::ControlFlow;
 
 use rustc_hash::FxHashMap;
 
@@ -43,11 +44,16 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
 /// byte. The last few bytes are tested as a chunk too, padded with a byte
 /// that needs no escape.
 fn clean_prefix(bytes: &[u8]) -> usize {
-    let (chunks, tail) = bytes.as_chunks::<16>();
-    let last = sixteen::padded(tail, b'a');
-    let escaped = |chunk: &[u8; 16]| sixteen::escapes(chunk) || sixteen::matches(chunk, b'"') != 0;
-    let first = chunks.iter().chain([&last]).position(escaped);
-    first.map_or(bytes.len(), |k| k * 16)
+    let first = sixteen::each_chunk(bytes, b'a', |base, chunk| {
+        match sixteen::escapes(chunk) || sixteen::matches(chunk, b'"') != 0 {
+            true => ControlFlow::Break(base),
+            false => ControlFlow::Continue(()),
+        }
+    });
+    match first {
+        ControlFlow::Break(base) => base,
+        ControlFlow::Continue(()) => bytes.len(),
+    }
 }
 
 /// Appends one of this module's fixed names (a target kind, a strategy, a

@@ -715,6 +715,8 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 /// nested list or object, a syntax error) is declined and left to
 /// serde_json.
 mod flat {
+    use std::ops::ControlFlow;
+
     use super::super::sixteen;
 
     /// A value of a flat object.
@@ -773,11 +775,12 @@ mod flat {
     /// that every quote in it opens or closes a string: sixteen bytes a
     /// step ([`sixteen`]).
     fn unescaped(bytes: &[u8]) -> bool {
-        let (chunks, tail) = bytes.as_chunks::<16>();
         // Padded with a byte the test does not refuse.
-        let last = sixteen::padded(tail, b'a');
-        let refused = chunks.iter().chain([&last]).any(sixteen::escapes);
-        !refused
+        let scan = sixteen::each_chunk(bytes, b'a', |_, chunk| match sixteen::escapes(chunk) {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        });
+        scan.is_continue()
     }
 
     /// Where the first quote of `bytes` is, sixteen bytes a step (a

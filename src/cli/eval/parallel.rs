@@ -98,7 +98,7 @@ pub(super) fn route_all(
     }
     let mut cooks: Vec<Cook<'_>> = (0..jobs).map(|_| reader.cook()).collect();
     let circulating = jobs * IN_FLIGHT + jobs;
-    let framing = Mutex::new(Framing { reader, dealt: 0, done: false });
+    let framing = Mutex::new(Framing { reader, dealt: 0 });
     let main_cook = cooks.pop();
     std::thread::scope(|scope| {
         let (to_main, done) = bounded::<Done>(circulating);
@@ -130,12 +130,11 @@ pub(super) fn route_all(
 }
 
 /// The sequential part of reading, taken in turn by the threads that
-/// cook: the reader, how many batches it has dealt, and whether the input
-/// is done.
+/// cook: the reader and how many batches it has dealt. (Once its input is
+/// done, the reader frames nothing more, however often it is asked.)
 struct Framing<'r, 's> {
     reader: &'r mut LeadReader<'s>,
     dealt: usize,
-    done: bool,
 }
 
 /// What a thread needs to frame, cook and match a batch.
@@ -164,8 +163,7 @@ impl Work<'_, '_, '_> {
     /// Frames the next batch of the input into `batch` and numbers it.
     fn frame(&self, batch: &mut Batch) -> Option<usize> {
         let mut framing = self.framing.lock().ok()?;
-        if framing.done || !framing.reader.next_batch(batch, BATCH) {
-            framing.done = true;
+        if !framing.reader.next_batch(batch, BATCH) {
             return None;
         }
         let number = framing.dealt;
@@ -216,17 +214,8 @@ fn collect(
         }
         // A batch a worker has finished, else one of our own while there
         // is input and a spent batch to frame it into, else wait.
-        let finished = match done.try_recv() {
-            Ok(finished) => Some(finished),
-            Err(_) => own_batch(&mut work, spares),
-        };
-        let finished = match finished {
-            Some(finished) => finished,
-            None => match done.recv() {
-                Ok(finished) => finished,
-                Err(_) => break,
-            },
-        };
+        let ready = done.try_recv().ok().or_else(|| own_batch(&mut work, spares));
+        let Some(finished) = ready.or_else(|| done.recv().ok()) else { break };
         early.insert(finished.0, finished);
     }
     tick(routed);
