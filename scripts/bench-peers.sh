@@ -3,16 +3,21 @@
 # project, as its README says): `route eval` on one core against the rustc
 # if-chain (`native`) at 100, 1,000 and 10,000 rules; two cores against
 # one; JSONL against CSV; GoRules Zen against route; the parse floor
-# against route. Every row is farm-bench's pairs (A B A B ..., one warm-up,
-# RUNS counted runs each), printed as it reports them; the ratio to quote
-# is "A/B wall", the median of the pairs. Also checks that --jobs 1 and 2
-# write the same bytes.
+# against route; and matching leads already in memory, route's DAG against
+# the if-chain. Every row is a run of scripts/pairs.py (A B A B ..., one
+# warm-up pair, RUNS counted pairs), printed as it reports them; the ratio
+# to quote is the median of the pairs ("A/B wall", or "A/B ns" in memory).
+# Also checks that --jobs 1 and 2 write the same bytes.
 #
 # Usage: scripts/bench-peers.sh [RUNS]   (default 3)
 # Environment: ROUTE_PEERS (default /tmp/peers-target/release),
 # ROUTE_PEER_DATA (default /tmp/bench-data: leads_1m.{csv,jsonl} and
 # rules/r{100,1000,10000}.{route,jdm.json}), ROUTE_PEER_RULES (default
-# "100 1000 10000"). Uses target/release/route as it is (build it first).
+# "100 1000 10000"), ROUTE_PEER_MEMORY (default: the rule sets of
+# ROUTE_PEER_RULES; empty skips the in-memory rows). Uses
+# target/release/route and the newest matching bench in target/release/deps
+# as they are (build them first: `cargo build --release`, `cargo bench
+# --bench matching --no-run`).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,31 +26,48 @@ P="${ROUTE_PEERS:-/tmp/peers-target/release}"
 D="${ROUTE_PEER_DATA:-/tmp/bench-data}"
 N=2026-11-25T10:00:00Z
 runs="${1:-3}"
+rule_sets="${ROUTE_PEER_RULES:-100 1000 10000}"
+memory_sets="${ROUTE_PEER_MEMORY-$rule_sets}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
+# pair TITLE A B [pairs.py options]: one row, A against B.
 pair() {
-    local title="$1"
-    shift
+    local title="$1" a="$2" b="$3"
+    shift 3
     echo "### $title"
-    farm-bench -n "$runs" --timeout 900 "$@" 2>&1 | grep -E 'A wall|B wall|A/B wall|A cpu|B cpu|A/B cpu|A peak|B peak'
+    "$root/scripts/pairs.py" -n "$runs" "$@" --a "$a" --b "$b" | grep -E '^(A|B|A/B) (wall|cpu|peak|ns)'
 }
 
 eval_cmd() { echo "$R eval $D/rules/r$1.route --leads $D/leads_1m.$2 -o $3 --now $N --jobs $4"; }
 
 echo "# route $("$R" --version | cut -d' ' -f2-) against the peers, $(date -u +%FT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
-for r in ${ROUTE_PEER_RULES:-100 1000 10000}; do
+for r in $rule_sets; do
     pair "r$r CSV: route --jobs 1 (A) vs native (B)" \
-        --vs "$P/native --rules r$r --file $D/leads_1m.csv --mode e2e --out $scratch/native.out" \
-        -- $(eval_cmd "$r" csv "$scratch/one.jsonl" 1)
+        "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" \
+        "$P/native --rules r$r --file $D/leads_1m.csv --mode e2e --out $scratch/native.out"
     pair "r$r CSV: route --jobs 2 (A) vs route --jobs 1 (B)" \
-        --vs "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" -- $(eval_cmd "$r" csv "$scratch/two.jsonl" 2)
+        "$(eval_cmd "$r" csv "$scratch/two.jsonl" 2)" "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)"
     cmp "$scratch/one.jsonl" "$scratch/two.jsonl" && echo "jobs 1 and 2: identical output"
 done
 pair "r100: route JSONL (A) vs route CSV (B), --jobs 1" \
-    --vs "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)" -- $(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)
+    "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)"
 pair "r100 JSONL: zen (A) vs route --jobs 1 (B)" \
-    --vs "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)" \
-    -- "$P/zen" --jdm "$D/rules/r100.jdm.json" --file "$D/leads_1m.jsonl" --mode e2e --out "$scratch/zen.out"
+    "$P/zen --jdm $D/rules/r100.jdm.json --file $D/leads_1m.jsonl --mode e2e --out $scratch/zen.out" \
+    "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)"
 pair "r100 CSV: parse floor, borrowed rows (A) vs route --jobs 1 (B)" \
-    --vs "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)" -- "$P/parse_only" --file "$D/leads_1m.csv" --repr borrowed
+    "$P/parse_only --file $D/leads_1m.csv --repr borrowed" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)"
+
+# In memory: the leads read first (untimed), then matched; each binary
+# prints its own ns a lead. The if-chain passes every rule before the
+# one that matches, so at 10,000 rules it is timed on fewer leads.
+[[ -n "$memory_sets" ]] || exit 0
+matching="$(ls -t "$root"/target/release/deps/matching-* | grep -v '\.d$' | head -1)"
+for r in $memory_sets; do
+    leads=1000000 repeat=3
+    if [[ "$r" -ge 10000 ]]; then leads=100000 repeat=1; fi
+    pair "r$r in memory ($leads leads): route Dag::route (A) vs native (B)" \
+        "env ROUTE_BENCH_DATA=$D ROUTE_BENCH_RESULT=r$r ROUTE_BENCH_RULES=$r ROUTE_BENCH_LEADS=$leads ROUTE_BENCH_REPEAT=$repeat $matching" \
+        "$P/native --rules r$r --file $D/leads_1m.csv --limit $leads --mode mem --repeat $repeat" \
+        --result
+done

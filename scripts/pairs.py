@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Times two commands in turn, A B A B ..., and prints each one's figures
+and the ratio A/B pair by pair (minimum, median, maximum).
+
+Pairs rather than two series because this kind of host drifts: a run of
+A is compared with the run of B made right beside it, so a slow minute
+slows both. Quote the median of the pairs' ratios.
+
+Two kinds of figure:
+
+- whole processes (the default): wall seconds (monotonic clock), user
+  and system CPU seconds and peak resident memory, from the kernel's
+  accounting of each finished child (``os.wait4``);
+- ``--result``: the ``ns_per_lead=`` figure each command prints on a
+  ``RESULT`` line on stderr (the peer harness's binaries, and the
+  matching bench with ``ROUTE_BENCH_RESULT``), for measurements made
+  inside the process (matching leads already in memory).
+
+Usage::
+
+    scripts/pairs.py [-n RUNS] [--warmup N] [--result] --a 'CMD A' --b 'CMD B'
+
+Commands are split as a shell splits words (no shell runs them); their
+output is thrown away. Standard library only, like the peer harness.
+"""
+
+import argparse
+import os
+import re
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run(argv, want_result):
+    """Runs one command; returns its figures as a dict."""
+    start = time.monotonic()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - start
+    if child.returncode != 0:
+        sys.stderr.write(stderr.decode(errors="replace"))
+        raise SystemExit(f"pairs: exit status {child.returncode}: {shlex.join(argv)}")
+    figures = {
+        "wall s": wall,
+        "user s": usage.ru_utime,
+        "sys s": usage.ru_stime,
+        "cpu s": usage.ru_utime + usage.ru_stime,
+        "peak MiB": usage.ru_maxrss / 1024,
+    }
+    if want_result:
+        found = re.findall(rb"^RESULT .*ns_per_lead=([0-9.]+)", stderr, re.MULTILINE)
+        if not found:
+            raise SystemExit(f"pairs: no RESULT line with ns_per_lead: {shlex.join(argv)}")
+        figures = {"ns a lead": float(found[-1])}
+    return figures
+
+
+def spread(values):
+    return f"{min(values):>12.4g} {statistics.median(values):>12.4g} {max(values):>12.4g}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--runs", type=int, default=5, help="counted pairs (default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="pairs run first and not counted (default 1)")
+    parser.add_argument("--result", action="store_true", help="compare the RESULT lines' ns_per_lead")
+    parser.add_argument("--a", required=True, help="command A")
+    parser.add_argument("--b", required=True, help="command B")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    a, b = shlex.split(args.a), shlex.split(args.b)
+    pairs = []
+    for i in range(args.warmup + args.runs):
+        pair = (run(a, args.result), run(b, args.result))
+        if i >= args.warmup:
+            pairs.append(pair)
+    load = os.getloadavg()
+    print(f"{len(pairs)} pairs after {args.warmup} warm-up, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{'':14} {'min':>12} {'median':>12} {'max':>12}")
+    for name in pairs[0][0]:
+        print(f"A {name:<12} {spread([p[0][name] for p in pairs])}")
+        print(f"B {name:<12} {spread([p[1][name] for p in pairs])}")
+    for name in pairs[0][0]:
+        if name == "peak MiB":
+            continue
+        ratios = [p[0][name] / p[1][name] for p in pairs if p[1][name] > 0]
+        if ratios:
+            print(f"A/B {name.split()[0]:<10} {spread(ratios)}")
+    if not args.result:
+        # A child forked from this script starts with its memory, which the
+        # kernel counts in the child's peak: no peak reads below this.
+        floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory cannot read below this script's own, {floor:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
