@@ -204,7 +204,8 @@ fn jsonl_keeps_less_than_a_piece_back_after_a_large_record() {
 
 mod direct_json {
     //! The JSONL record is written without serde_json; serde_json's output
-    //! for the same `Decision` is the oracle, byte for byte.
+    //! for the same `Decision` is the oracle, byte for byte. So is the CSV
+    //! record without the csv crate, its writer the oracle.
 
     use super::*;
     use proptest::prelude::*;
@@ -336,6 +337,117 @@ mod direct_json {
                 expected.push('\n');
             }
             prop_assert_eq!(written(OutputFormat::Jsonl, &decisions), expected);
+        }
+    }
+
+    /// What the csv crate's writer writes for a decision's cells, in the
+    /// columns of LANGUAGE.md §10 and the optional ones (the writer's
+    /// columns before it wrote its cells itself).
+    fn csv_oracle(
+        decisions: &[Decision],
+        (owners, explain, scores): (bool, bool, bool),
+        kept: &[(String, Option<String>)],
+    ) -> String {
+        let json = |value: Option<String>| value.unwrap_or_default();
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let mut header: Vec<String> = CSV_HEADER.iter().map(|c| c.to_string()).collect();
+        if owners {
+            header.extend(route::io::OWNER_COLUMNS.iter().map(|c| c.to_string()));
+        }
+        if explain {
+            header.extend(["trace".to_string(), "distribution".to_string()]);
+        }
+        if scores {
+            header.push("scores".to_string());
+        }
+        let decision_columns = header.clone();
+        header.extend(kept.iter().map(|(name, _)| {
+            if decision_columns.contains(name) {
+                format!("kept.{name}")
+            } else {
+                name.clone()
+            }
+        }));
+        writer.write_record(&header).unwrap();
+        for d in decisions {
+            let error = d.error.as_deref();
+            let mut cells: Vec<String> = vec![
+                d.lead.clone(),
+                d.rule.as_deref().unwrap_or("").to_string(),
+                d.line.map(|l| l.to_string()).unwrap_or_default(),
+                d.target.map(|t| serde_json::to_value(t).unwrap().as_str().unwrap().to_string()).unwrap_or_default(),
+                d.team.as_deref().unwrap_or("").to_string(),
+                d.queue.as_deref().unwrap_or("").to_string(),
+                d.assignee.as_deref().unwrap_or("").to_string(),
+                d.strategy.unwrap_or("").to_string(),
+                d.fallback.to_string(),
+                d.reason.as_str().to_string(),
+                error.and_then(|e| e.field.clone()).unwrap_or_default(),
+                error.and_then(|e| e.value.clone()).unwrap_or_default(),
+                error.map(|e| e.message.clone()).unwrap_or_default(),
+            ];
+            if owners {
+                let second = d.secondary.as_deref();
+                cells.extend([
+                    d.split.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+                    d.split.as_ref().map(|s| s.arm.to_string()).unwrap_or_default(),
+                    second.and_then(|s| s.team.as_deref()).unwrap_or("").to_string(),
+                    second.and_then(|s| s.queue.as_deref()).unwrap_or("").to_string(),
+                    second.and_then(|s| s.assignee.as_deref()).unwrap_or("").to_string(),
+                ]);
+            }
+            if explain {
+                cells.push(json(d.trace.as_ref().map(|t| serde_json::to_string(t).unwrap())));
+                cells.push(json(d.distribution.as_ref().map(|t| serde_json::to_string(t).unwrap())));
+            }
+            if scores {
+                cells.push(json(d.scores.as_ref().map(|t| serde_json::to_string(t).unwrap())));
+            }
+            cells.extend(kept.iter().map(|(_, value)| value.clone().unwrap_or_default()));
+            writer.write_record(&cells).unwrap();
+        }
+        String::from_utf8(writer.into_inner().unwrap()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+        /// The CSV record is written without the csv crate; its writer's
+        /// output for the same cells is the oracle, byte for byte, with
+        /// every optional column, kept columns (one named like a decision
+        /// column) and decisions sharing their fixed fields.
+        #[test]
+        fn csv_record_is_what_the_csv_crate_writes(
+            decisions in proptest::collection::vec(decision(), 0..4),
+            twins in proptest::collection::vec((any::<proptest::sample::Index>(), text(), any::<bool>()), 0..4),
+            columns in (any::<bool>(), any::<bool>(), any::<bool>()),
+            kept in proptest::collection::vec((prop_oneof![Just("team".to_string()), "[a-z]{1,6}"], proptest::option::of(text())), 0..3),
+        ) {
+            let mut decisions = decisions;
+            for (which, lead, fallback) in twins {
+                if decisions.is_empty() {
+                    break;
+                }
+                let mut twin = which.get(&decisions).clone();
+                twin.lead = lead;
+                twin.fallback = fallback;
+                decisions.push(twin);
+            }
+            let (owners, explain, scores) = columns;
+            let names: Vec<String> = kept.iter().map(|(name, _)| name.clone()).collect();
+            let values: Vec<Option<String>> = kept.iter().map(|(_, value)| value.clone()).collect();
+            let mut writer = DecisionWriter::new(Vec::new(), OutputFormat::Csv)
+                .with_owner_columns(owners)
+                .with_explain_columns(explain)
+                .with_scores_column(scores);
+            if !names.is_empty() {
+                writer = writer.with_kept(names);
+            }
+            for decision in &decisions {
+                writer.write_kept(decision, &values).unwrap();
+            }
+            let ours = String::from_utf8(writer.finish().unwrap()).unwrap();
+            prop_assert_eq!(ours, csv_oracle(&decisions, columns, &kept));
         }
     }
 

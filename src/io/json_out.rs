@@ -8,10 +8,9 @@
 use std::io;
 use std::ops::ControlFlow;
 
-use rustc_hash::FxHashMap;
-
 use super::sixteen;
-use crate::eval::{Decision, LeadError, Reason, TargetKind};
+use super::tails::Tails;
+use crate::eval::{Decision, LeadError, TargetKind};
 
 /// What to escape, per byte, as serde_json does: `"` and `\`, and every
 /// control character below 0x20 (DEL and non-ASCII pass unchanged).
@@ -115,7 +114,7 @@ fn push_opt_str(out: &mut Vec<u8>, text: Option<&str>) {
 }
 
 /// Appends an unsigned integer in decimal.
-fn push_u64(out: &mut Vec<u8>, n: u64) {
+pub(super) fn push_u64(out: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n;
@@ -157,7 +156,7 @@ pub(crate) fn push_decision(
     out.push(b'{');
     out.extend_from_slice(b"\"lead\":");
     push_str(out, &decision.lead);
-    tails.push(out, decision);
+    tails.push(out, decision, push_tail);
     // The optional parts, in the field order serde writes: the rarer ones
     // (a split, a second owner, the explanation, scores) through
     // serde_json itself.
@@ -176,63 +175,6 @@ pub(crate) fn push_decision(
     }
     out.push(b'}');
     Ok(())
-}
-
-/// The fixed fields of the decision records written so far, from `"rule"`
-/// to `"reason"`, as bytes: a run's decisions have few distinct ones (a
-/// rule, its team, one of its reps), so most records copy theirs instead
-/// of writing eight fields again. Keyed by the names' addresses, not their
-/// text: the names are interned (`eval::Name`), so equal names share one
-/// address and an address is never reused. Bounded: emptied when it holds
-/// [`Tails::MAX`].
-#[derive(Debug, Default)]
-pub(crate) struct Tails {
-    written: FxHashMap<TailKey, Tail>,
-}
-
-/// A decision's fixed fields, each name by its address (0 for none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct TailKey {
-    names: [usize; 4],
-    strategy: usize,
-    line: Option<u32>,
-    target: Option<TargetKind>,
-    fallback: bool,
-    reason: Reason,
-}
-
-#[derive(Debug)]
-struct Tail {
-    bytes: Box<[u8]>,
-}
-
-impl Tails {
-    /// Distinct tails kept at most (a few hundred kilobytes).
-    const MAX: usize = 4096;
-
-    /// Appends `decision`'s fields from `"rule"` to `"reason"`.
-    fn push(&mut self, out: &mut Vec<u8>, decision: &Decision) {
-        let names = [&decision.rule, &decision.team, &decision.queue, &decision.assignee];
-        let key = TailKey {
-            names: names.map(|name| name.as_ref().map_or(0, |name| name.as_ptr() as usize)),
-            strategy: decision.strategy.map_or(0, |name| name.as_ptr() as usize),
-            line: decision.line,
-            target: decision.target,
-            fallback: decision.fallback,
-            reason: decision.reason,
-        };
-        if let Some(tail) = self.written.get(&key) {
-            out.extend_from_slice(&tail.bytes);
-            return;
-        }
-        let start = out.len();
-        push_tail(out, decision);
-        if self.written.len() >= Self::MAX {
-            self.written.clear();
-        }
-        let bytes = out.get(start..).unwrap_or_default().into();
-        self.written.insert(key, Tail { bytes });
-    }
 }
 
 /// The fields from `"rule"` to `"reason"`, written out.

@@ -50,12 +50,14 @@
 
 pub mod coerce;
 mod csv_input;
+mod csv_out;
 mod json_out;
 mod jsonl_input;
 mod lines;
 mod messages;
 mod read;
 mod sixteen;
+mod tails;
 mod write;
 
 pub use coerce::{Coercer, FieldError};
@@ -65,4 +67,4 @@ pub use read::{
     format_for_first_byte, format_for_path, kept_of_object, leads, leads_with, single_lead, Batch, ColumnWarning, Cook,
     InputFormat, InputRecord, LeadReader, ReadError, ReadOptions,
 };
-pub use write::{DecisionWriter, OutputFormat, CSV_HEADER};
+pub use write::{DecisionWriter, OutputFormat, CSV_HEADER, OWNER_COLUMNS};

@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::csv_out;
 use super::json_out::{self, Kept};
+use super::tails::Tails;
 use crate::eval::Decision;
 
 /// The format of `route eval` output.
@@ -43,28 +45,27 @@ pub const CSV_HEADER: [&str; 13] = [
 /// for CSV, the header even when there were no decisions) and reports any
 /// error doing so.
 pub struct DecisionWriter<W: Write> {
-    sink: Sink<W>,
+    out: W,
+    /// Records not yet handed to `out`, which gets them in whole
+    /// [`FLUSH_AT`] pieces.
+    buf: Vec<u8>,
+    /// The fixed fields written so far, in this writer's format.
+    tails: Tails,
+    format: Format,
     /// The input columns copied into each record (`--keep`).
     kept: Vec<String>,
 }
 
-enum Sink<W: Write> {
-    Jsonl(JsonlSink<W>),
-    Csv(Box<CsvSink<W>>),
+/// How records are spelt.
+enum Format {
+    Jsonl,
+    Csv(Box<CsvColumns>),
 }
 
-/// JSONL: records are written into one reused buffer, handed to the
-/// writer in whole [`FLUSH_AT`] pieces.
-struct JsonlSink<W: Write> {
-    out: W,
-    buf: Vec<u8>,
-    tails: json_out::Tails,
-}
-
-/// The piece the JSONL writer hands over: a whole number of these (one,
-/// unless a record is larger), the rest of the last record kept for the
-/// next write, so that every write but the last starts and ends on a 64
-/// KiB boundary of the file. The page cache then fills one fresh 64 KiB
+/// The piece the writer hands over: a whole number of these (one, unless
+/// a record is larger), the rest of the last record kept for the next
+/// write, so that every write but the last starts and ends on a 64 KiB
+/// boundary of the file. The page cache then fills one fresh 64 KiB
 /// folio per write; a write of whatever had gathered (65.6 KiB on
 /// average) straddled folios and cost the kernel half as much again
 /// (`route eval` to a file, 1M leads: 0.13–0.22 s of system time against
@@ -74,31 +75,29 @@ struct JsonlSink<W: Write> {
 /// it for memory the hypervisor faults in; not proved).
 const FLUSH_AT: usize = 1 << 16;
 
-struct CsvSink<W: Write> {
-    writer: csv::Writer<W>,
+/// CSV's columns beyond [`CSV_HEADER`], and buffers to format them in.
+#[derive(Default)]
+struct CsvColumns {
     header_written: bool,
     /// Write the `trace` and `distribution` columns.
     explain: bool,
     /// Write the split and second-owner columns ([`OWNER_COLUMNS`]).
     owners: bool,
-    /// Formatting buffer for the `split_arm` column.
-    arm: String,
     /// Write the `scores` column (last).
     scores: bool,
-    /// Formatting buffer for it.
-    scores_cell: String,
-    /// Formatting buffers for those columns.
+    /// Formatting buffers for the `split_arm`, `trace`, `distribution` and
+    /// `scores` cells.
+    arm: String,
     trace: String,
     distribution: String,
-    /// Formatting buffer for the `line` column.
-    line: String,
+    scores_cell: String,
 }
 
 impl<W: Write> std::fmt::Debug for DecisionWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let format = match self.sink {
-            Sink::Jsonl(_) => OutputFormat::Jsonl,
-            Sink::Csv(_) => OutputFormat::Csv,
+        let format = match self.format {
+            Format::Jsonl => OutputFormat::Jsonl,
+            Format::Csv(_) => OutputFormat::Csv,
         };
         f.debug_struct("DecisionWriter").field("format", &format).finish_non_exhaustive()
     }
@@ -107,34 +106,25 @@ impl<W: Write> std::fmt::Debug for DecisionWriter<W> {
 impl<W: Write> DecisionWriter<W> {
     /// A writer of `format` to `w`.
     pub fn new(w: W, format: OutputFormat) -> DecisionWriter<W> {
-        let sink = match format {
-            OutputFormat::Jsonl => Sink::Jsonl(JsonlSink {
-                out: w,
-                buf: Vec::with_capacity(FLUSH_AT + 4096),
-                tails: json_out::Tails::default(),
-            }),
-            OutputFormat::Csv => Sink::Csv(Box::new(CsvSink {
-                writer: csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w),
-                header_written: false,
-                explain: false,
-                owners: false,
-                arm: String::new(),
-                scores: false,
-                scores_cell: String::new(),
-                trace: String::new(),
-                distribution: String::new(),
-                line: String::new(),
-            })),
+        let format = match format {
+            OutputFormat::Jsonl => Format::Jsonl,
+            OutputFormat::Csv => Format::Csv(Box::default()),
         };
-        DecisionWriter { sink, kept: Vec::new() }
+        DecisionWriter {
+            out: w,
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            tails: Tails::default(),
+            format,
+            kept: Vec::new(),
+        }
     }
 
     /// Adds the split and second-owner columns ([`OWNER_COLUMNS`]) to CSV
     /// output when `on` (`route eval` turns them on for a project with a
     /// split or a `with`); JSONL carries `split` and `secondary` anyway.
     pub fn with_owner_columns(mut self, on: bool) -> DecisionWriter<W> {
-        if let Sink::Csv(sink) = &mut self.sink {
-            sink.owners = on;
+        if let Format::Csv(columns) = &mut self.format {
+            columns.owners = on;
         }
         self
     }
@@ -142,8 +132,8 @@ impl<W: Write> DecisionWriter<W> {
     /// Adds the `trace` and `distribution` columns to CSV output when `on`
     /// (`--explain`); JSONL carries those keys anyway.
     pub fn with_explain_columns(mut self, on: bool) -> DecisionWriter<W> {
-        if let Sink::Csv(sink) = &mut self.sink {
-            sink.explain = on;
+        if let Format::Csv(columns) = &mut self.format {
+            columns.explain = on;
         }
         self
     }
@@ -151,8 +141,8 @@ impl<W: Write> DecisionWriter<W> {
     /// Adds the `scores` column (the `scores` key's JSON) to CSV output
     /// when `on` (`--scores`); JSONL carries the key anyway.
     pub fn with_scores_column(mut self, on: bool) -> DecisionWriter<W> {
-        if let Sink::Csv(sink) = &mut self.sink {
-            sink.scores = on;
+        if let Format::Csv(columns) = &mut self.format {
+            columns.scores = on;
         }
         self
     }
@@ -182,110 +172,101 @@ impl<W: Write> DecisionWriter<W> {
     /// When the underlying writer fails.
     pub fn write_kept(&mut self, decision: &Decision, kept: &[Option<String>]) -> io::Result<()> {
         let kept = (!self.kept.is_empty()).then_some(Kept { names: &self.kept, values: kept });
-        match &mut self.sink {
-            Sink::Jsonl(sink) => {
-                json_out::push_decision(&mut sink.buf, &mut sink.tails, decision, kept)?;
-                sink.buf.push(b'\n');
-                // Every whole piece gathered, so that the buffer never keeps
-                // more than one piece however large a record is (an
-                // `--explain` trace over thousands of rules).
-                let whole = sink.buf.len() / FLUSH_AT * FLUSH_AT;
-                if let Some(full) = sink.buf.get(..whole).filter(|full| !full.is_empty()) {
-                    sink.out.write_all(full)?;
-                    sink.buf.drain(..whole);
-                }
-                Ok(())
+        match &mut self.format {
+            Format::Jsonl => {
+                json_out::push_decision(&mut self.buf, &mut self.tails, decision, kept)?;
+                self.buf.push(b'\n');
             }
-            Sink::Csv(sink) => {
-                let CsvSink {
-                    writer,
-                    header_written,
-                    explain,
-                    owners,
-                    arm,
-                    scores,
-                    scores_cell,
-                    trace,
-                    distribution,
-                    line,
-                } = &mut **sink;
-                if !*header_written {
-                    write_header(writer, (*explain, *owners, *scores), &self.kept)?;
-                    *header_written = true;
+            Format::Csv(columns) => {
+                if !columns.header_written {
+                    columns.push_header(&mut self.buf, &self.kept);
                 }
-                line.clear();
-                if let Some(n) = decision.line {
-                    let _ = write!(line, "{n}");
-                }
-                let error = decision.error.as_ref();
-                let record: [&str; 13] = [
-                    &decision.lead,
-                    decision.rule.as_deref().unwrap_or(""),
-                    line,
-                    decision.target.map_or("", json_out::target_name),
-                    decision.team.as_deref().unwrap_or(""),
-                    decision.queue.as_deref().unwrap_or(""),
-                    decision.assignee.as_deref().unwrap_or(""),
-                    decision.strategy.unwrap_or(""),
-                    if decision.fallback { "true" } else { "false" },
-                    decision.reason.as_str(),
-                    error.and_then(|e| e.field.as_deref()).unwrap_or(""),
-                    error.and_then(|e| e.value.as_deref()).unwrap_or(""),
-                    error.map_or("", |e| e.message.as_str()),
-                ];
-                arm.clear();
-                let split = decision.split.as_ref();
-                if let Some(split) = split {
-                    let _ = write!(arm, "{}", split.arm);
-                }
-                let second = decision.secondary.as_ref();
-                let owner_cells: [&str; 5] = [
-                    split.map_or("", |s| s.name.as_str()),
-                    arm.as_str(),
-                    second.and_then(|s| s.team.as_deref()).unwrap_or(""),
-                    second.and_then(|s| s.queue.as_deref()).unwrap_or(""),
-                    second.and_then(|s| s.assignee.as_deref()).unwrap_or(""),
-                ];
-                let owner_cells: &[&str] = if *owners { &owner_cells } else { &[] };
-                if *explain {
-                    json_cell(trace, decision.trace.as_ref())?;
-                    json_cell(distribution, decision.distribution.as_ref())?;
-                }
-                let explain_cells: [&str; 2] = [trace.as_str(), distribution.as_str()];
-                let explain_cells: &[&str] = if *explain { &explain_cells } else { &[] };
-                if *scores {
-                    json_cell(scores_cell, decision.scores.as_ref())?;
-                }
-                let score_cells: [&str; 1] = [scores_cell.as_str()];
-                let score_cells: &[&str] = if *scores { &score_cells } else { &[] };
-                let kept_cells = (0..self.kept.len()).map(|i| kept.and_then(|k| k.values.get(i)?.as_deref()));
-                let kept_cells = kept_cells.map(|cell| cell.unwrap_or(""));
-                let cells = record.iter().copied().chain(owner_cells.iter().copied());
-                let cells = cells.chain(explain_cells.iter().copied()).chain(score_cells.iter().copied());
-                writer.write_record(cells.chain(kept_cells)).map_err(csv_to_io)
+                csv_out::push_decision(&mut self.buf, &mut self.tails, decision);
+                columns.push_rest(&mut self.buf, decision, kept)?;
             }
         }
+        // Every whole piece gathered, so that the buffer never keeps more
+        // than one piece however large a record is (an `--explain` trace
+        // over thousands of rules).
+        let whole = self.buf.len() / FLUSH_AT * FLUSH_AT;
+        if let Some(full) = self.buf.get(..whole).filter(|full| !full.is_empty()) {
+            self.out.write_all(full)?;
+            self.buf.drain(..whole);
+        }
+        Ok(())
     }
 
     /// Flushes everything and returns the underlying writer.
     ///
     /// # Errors
     /// When writing or flushing fails.
-    pub fn finish(self) -> io::Result<W> {
-        match self.sink {
-            Sink::Jsonl(JsonlSink { mut out, buf, .. }) => {
-                out.write_all(&buf)?;
-                out.flush()?;
-                Ok(out)
-            }
-            Sink::Csv(sink) => {
-                let CsvSink { mut writer, header_written, explain, owners, scores, .. } = *sink;
-                if !header_written {
-                    write_header(&mut writer, (explain, owners, scores), &self.kept)?;
-                }
-                writer.into_inner().map_err(|e| e.into_error())
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Format::Csv(columns) = &mut self.format {
+            if !columns.header_written {
+                columns.push_header(&mut self.buf, &self.kept);
             }
         }
+        self.out.write_all(&self.buf)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl CsvColumns {
+    /// The header: the decision's columns, then the owner, explain and
+    /// scores columns when asked for, then the kept input columns (renamed
+    /// `kept.NAME` where a name is taken).
+    fn push_header(&mut self, out: &mut Vec<u8>, kept: &[String]) {
+        let owner_columns: &[&str] = if self.owners { &OWNER_COLUMNS } else { &[] };
+        let explained: &[&str] = if self.explain { &["trace", "distribution"] } else { &[] };
+        let scored: &[&str] = if self.scores { &["scores"] } else { &[] };
+        let decision: Vec<&str> =
+            CSV_HEADER.iter().chain(owner_columns).chain(explained).chain(scored).copied().collect();
+        let kept: Vec<String> = kept
+            .iter()
+            .map(|name| if decision.contains(&name.as_str()) { format!("kept.{name}") } else { name.clone() })
+            .collect();
+        csv_out::push_record(out, decision.iter().copied().chain(kept.iter().map(String::as_str)));
+        self.header_written = true;
+    }
+
+    /// The cells after `error_message` (the owner, explain and scores
+    /// columns asked for, then the kept ones) and the line end.
+    fn push_rest(&mut self, out: &mut Vec<u8>, decision: &Decision, kept: Option<Kept<'_>>) -> io::Result<()> {
+        let mut cell = |text: &str| {
+            out.push(b',');
+            csv_out::push_cell(out, text);
+        };
+        if self.owners {
+            self.arm.clear();
+            let split = decision.split.as_ref();
+            if let Some(split) = split {
+                let _ = write!(self.arm, "{}", split.arm);
+            }
+            let second = decision.secondary.as_ref();
+            cell(split.map_or("", |s| s.name.as_str()));
+            cell(&self.arm);
+            cell(second.and_then(|s| s.team.as_deref()).unwrap_or(""));
+            cell(second.and_then(|s| s.queue.as_deref()).unwrap_or(""));
+            cell(second.and_then(|s| s.assignee.as_deref()).unwrap_or(""));
+        }
+        if self.explain {
+            json_cell(&mut self.trace, decision.trace.as_ref())?;
+            json_cell(&mut self.distribution, decision.distribution.as_ref())?;
+            cell(&self.trace);
+            cell(&self.distribution);
+        }
+        if self.scores {
+            json_cell(&mut self.scores_cell, decision.scores.as_ref())?;
+            cell(&self.scores_cell);
+        }
+        if let Some(kept) = kept {
+            for i in 0..kept.names.len() {
+                cell(kept.values.get(i).and_then(Option::as_deref).unwrap_or(""));
+            }
+        }
+        out.push(b'\n');
+        Ok(())
     }
 }
 
@@ -294,24 +275,6 @@ impl<W: Write> DecisionWriter<W> {
 /// and arm (from 1), and the second owner's team, queue and rep.
 pub const OWNER_COLUMNS: [&str; 5] = ["split", "split_arm", "secondary_team", "secondary_queue", "secondary_assignee"];
 
-/// The CSV header: the decision's columns, then the owner, explain and
-/// scores columns when asked for (`(explain, owners, scores)`), then the
-/// kept input columns (renamed `kept.NAME` where a name is taken).
-fn write_header<W: Write>(
-    writer: &mut csv::Writer<W>,
-    (explain, owners, scores): (bool, bool, bool),
-    kept: &[String],
-) -> io::Result<()> {
-    let owner_columns: &[&str] = if owners { &OWNER_COLUMNS } else { &[] };
-    let explained: &[&str] = if explain { &["trace", "distribution"] } else { &[] };
-    let scored: &[&str] = if scores { &["scores"] } else { &[] };
-    let decision: Vec<&str> = CSV_HEADER.iter().chain(owner_columns).chain(explained).chain(scored).copied().collect();
-    let kept =
-        kept.iter().map(|name| if decision.contains(&name.as_str()) { format!("kept.{name}") } else { name.clone() });
-    let header: Vec<String> = decision.iter().map(|s| (*s).to_string()).chain(kept).collect();
-    writer.write_record(&header).map_err(csv_to_io)
-}
-
 /// A value as compact JSON in `out`; empty for `None`.
 fn json_cell<T: serde::Serialize>(out: &mut String, value: Option<&T>) -> io::Result<()> {
     out.clear();
@@ -319,13 +282,4 @@ fn json_cell<T: serde::Serialize>(out: &mut String, value: Option<&T>) -> io::Re
         out.push_str(&serde_json::to_string(value)?);
     }
     Ok(())
-}
-
-/// The I/O error inside a csv writer error (keeps its kind, e.g. a broken
-/// pipe).
-fn csv_to_io(error: csv::Error) -> io::Error {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => error,
-        other => io::Error::other(format!("{other:?}")),
-    }
 }
