@@ -2,9 +2,9 @@
 # Side by side with the peers of ../shared/bench/peers (built outside the
 # project, as its README says): `route eval` on one core against the rustc
 # if-chain (`native`) at 100, 1,000 and 10,000 rules; two cores against
-# one; JSONL against CSV; GoRules Zen against route; the parse floor
-# against route; and matching leads already in memory, route's DAG against
-# the if-chain. Every row is a run of scripts/pairs.py (A B A B ..., one
+# one; route writing CSV against the if-chain at 100 rules; JSONL against
+# CSV; GoRules Zen against route; the parse floor against route; and
+# matching leads already in memory, route's DAG against the if-chain. Every row is a run of scripts/pairs.py (A B A B ..., one
 # warm-up pair, RUNS counted pairs), printed as it reports them; the ratio
 # to quote is the median of the pairs ("A/B wall", or "A/B ns" in memory).
 # Also checks that --jobs 1 and 2 write the same bytes.
@@ -50,6 +50,11 @@ for r in $rule_sets; do
         "$(eval_cmd "$r" csv "$scratch/two.jsonl" 2)" "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)"
     cmp "$scratch/one.jsonl" "$scratch/two.jsonl" && echo "jobs 1 and 2: identical output"
 done
+# The same at 100 rules with route writing CSV, as the if-chain does (its
+# record is the same columns as JSONL's keys: 76 bytes a lead, not 180).
+pair "r100 CSV: route --jobs 1 --output csv (A) vs native (B)" \
+    "$(eval_cmd 100 csv "$scratch/one.csv" 1) --output csv" \
+    "$P/native --rules r100 --file $D/leads_1m.csv --mode e2e --out $scratch/native.out"
 pair "r100: route JSONL (A) vs route CSV (B), --jobs 1" \
     "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)"
 pair "r100 JSONL: zen (A) vs route --jobs 1 (B)" \
