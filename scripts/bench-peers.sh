@@ -4,9 +4,10 @@
 # if-chain (`native`) at 100, 1,000 and 10,000 rules; two cores against
 # one; route writing CSV against the if-chain at 100 rules; JSONL against
 # CSV; GoRules Zen against route; the parse floor against route; and
-# matching leads already in memory, route's DAG against the if-chain. Every row is a run of scripts/pairs.py (A B A B ..., one
-# warm-up pair, RUNS counted pairs), printed as it reports them; the ratio
-# to quote is the median of the pairs ("A/B wall", or "A/B ns" in memory).
+# matching leads already in memory, route's DAG against the if-chain.
+# Every row is a run of scripts/pairs.py (A B A B ..., one warm-up pair,
+# RUNS counted pairs), printed as it reports them; the ratio to quote is
+# the median of the pairs ("A/B wall", or "A/B ns" in memory).
 # Also checks that --jobs 1 and 2 write the same bytes.
 #
 # Usage: scripts/bench-peers.sh [RUNS]   (default 3)
