@@ -404,7 +404,7 @@ impl<'s> CsvSource<'s> {
         ends: &mut Vec<usize>,
     ) -> Option<Framed> {
         Some(match self.next_item(shared)? {
-            Item::Ready(record) => Framed::Ready(record),
+            Item::Ready(record) => Framed::Ready(Box::new(record)),
             Item::Row { record, line } => {
                 let row = self.row();
                 let (b0, e0) = (bytes.len(), ends.len());

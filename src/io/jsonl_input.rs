@@ -70,7 +70,7 @@ impl<'s> JsonlSource<'s> {
     /// `bytes`; `None` at the end of the input.
     pub(crate) fn next_framed(&mut self, shared: &mut Shared<'s>, bytes: &mut Vec<u8>) -> Option<Framed> {
         Some(match self.next_item(shared)? {
-            Item::Ready(record) => Framed::Ready(record),
+            Item::Ready(record) => Framed::Ready(Box::new(record)),
             Item::Line { record, line, start } => {
                 let at = bytes.len();
                 bytes.extend_from_slice(self.lines.bytes().get(start..).unwrap_or_default());
