@@ -8,6 +8,8 @@
 //! routing a lead and writing its JSONL record. The fields from `rule` to
 //! `reason` are copied from the [`Tails`] written before.
 
+use std::ops::ControlFlow;
+
 use super::json_out::{push_u64, target_name};
 use super::sixteen;
 use super::tails::Tails;
@@ -40,9 +42,9 @@ fn needs_quotes(bytes: &[u8]) -> bool {
             | sixteen::matches(chunk, b'\n')
             | sixteen::matches(chunk, b'\r');
         if special != 0 {
-            std::ops::ControlFlow::Break(())
+            ControlFlow::Break(())
         } else {
-            std::ops::ControlFlow::Continue(())
+            ControlFlow::Continue(())
         }
     })
     .is_break()
