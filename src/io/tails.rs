@@ -39,10 +39,7 @@ impl Tails {
 
     /// Appends `decision`'s fields from `rule` to `reason`: the bytes
     /// `write` wrote for the same fields before, or what it writes now.
-    /// Inlined into each writer, as it was when the JSONL writer alone
-    /// had it (out of line it cost about 19 instructions a record).
-    #[inline]
-    pub(crate) fn push(&mut self, out: &mut Vec<u8>, decision: &Decision, write: impl FnOnce(&mut Vec<u8>, &Decision)) {
+    pub(crate) fn push(&mut self, out: &mut Vec<u8>, decision: &Decision, write: fn(&mut Vec<u8>, &Decision)) {
         let names = [&decision.rule, &decision.team, &decision.queue, &decision.assignee];
         let key = TailKey {
             names: names.map(|name| name.as_ref().map_or(0, |name| name.as_ptr() as usize)),
