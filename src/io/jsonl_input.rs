@@ -747,7 +747,7 @@ mod flat {
         scan.space();
         if !scan.eat(b'}') {
             loop {
-                let Some(key) = scan.string() else { return false };
+                let Some(key) = scan.key() else { return false };
                 scan.space();
                 if !scan.eat(b':') {
                     return false;
@@ -820,8 +820,25 @@ mod flat {
             }
         }
 
-        /// The string that starts here: from this quote to the next.
+        /// A key: the string that starts here, inlined where the keys are
+        /// read and a value's string out of line ([`Scan::string`]). Left
+        /// to the compiler, the choice moved with unrelated changes
+        /// elsewhere in the crate: both out of line took 4% more
+        /// instructions to read a JSONL lead, both inlined 6% more.
+        #[inline(always)]
+        fn key(&mut self) -> Option<&'a str> {
+            self.quoted()
+        }
+
+        /// A string value (see [`Scan::key`]).
+        #[inline(never)]
         fn string(&mut self) -> Option<&'a str> {
+            self.quoted()
+        }
+
+        /// The string that starts here: from this quote to the next.
+        #[inline(always)]
+        fn quoted(&mut self) -> Option<&'a str> {
             let open = self.at;
             if self.peek() != Some(b'"') {
                 return None;
