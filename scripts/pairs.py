@@ -41,24 +41,26 @@ def run(argv, want_result):
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - start
-    if child.returncode != 0:
+    code = os.waitstatus_to_exitcode(status)
+    # Reaped here, not by subprocess: tell it, so it does not wait again.
+    child.returncode = code
+    child.stderr.close()
+    if code != 0:
         sys.stderr.write(stderr.decode(errors="replace"))
-        raise SystemExit(f"pairs: exit status {child.returncode}: {shlex.join(argv)}")
-    figures = {
+        raise SystemExit(f"pairs: exit status {code}: {shlex.join(argv)}")
+    if want_result:
+        found = re.findall(rb"^RESULT .*ns_per_lead=([0-9.]+)", stderr, re.MULTILINE)
+        if not found:
+            raise SystemExit(f"pairs: no RESULT line with ns_per_lead: {shlex.join(argv)}")
+        return {"ns a lead": float(found[-1])}
+    return {
         "wall s": wall,
         "user s": usage.ru_utime,
         "sys s": usage.ru_stime,
         "cpu s": usage.ru_utime + usage.ru_stime,
         "peak MiB": usage.ru_maxrss / 1024,
     }
-    if want_result:
-        found = re.findall(rb"^RESULT .*ns_per_lead=([0-9.]+)", stderr, re.MULTILINE)
-        if not found:
-            raise SystemExit(f"pairs: no RESULT line with ns_per_lead: {shlex.join(argv)}")
-        figures = {"ns a lead": float(found[-1])}
-    return figures
 
 
 def spread(values):

@@ -348,7 +348,6 @@ mod direct_json {
         (owners, explain, scores): (bool, bool, bool),
         kept: &[(String, Option<String>)],
     ) -> String {
-        let json = |value: Option<String>| value.unwrap_or_default();
         let mut writer = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<String> = CSV_HEADER.iter().map(|c| c.to_string()).collect();
         if owners {
@@ -397,11 +396,11 @@ mod direct_json {
                 ]);
             }
             if explain {
-                cells.push(json(d.trace.as_ref().map(|t| serde_json::to_string(t).unwrap())));
-                cells.push(json(d.distribution.as_ref().map(|t| serde_json::to_string(t).unwrap())));
+                cells.push(d.trace.as_ref().map(|t| serde_json::to_string(t).unwrap()).unwrap_or_default());
+                cells.push(d.distribution.as_ref().map(|t| serde_json::to_string(t).unwrap()).unwrap_or_default());
             }
             if scores {
-                cells.push(json(d.scores.as_ref().map(|t| serde_json::to_string(t).unwrap())));
+                cells.push(d.scores.as_ref().map(|t| serde_json::to_string(t).unwrap()).unwrap_or_default());
             }
             cells.extend(kept.iter().map(|(_, value)| value.clone().unwrap_or_default()));
             writer.write_record(&cells).unwrap();

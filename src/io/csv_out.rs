@@ -32,6 +32,12 @@ pub(crate) fn push_cell(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
+/// Appends a comma and the next cell.
+pub(crate) fn push_next_cell(out: &mut Vec<u8>, text: &str) {
+    out.push(b',');
+    push_cell(out, text);
+}
+
 /// Whether a cell must be quoted: it holds the delimiter, a quote, or a
 /// line end (CR too, which readers take for one). Sixteen bytes a step
 /// ([`sixteen`]): ids and names are mostly longer than a few bytes.
@@ -52,11 +58,10 @@ fn needs_quotes(bytes: &[u8]) -> bool {
 
 /// Appends a record of `cells` and its line end.
 pub(crate) fn push_record<'a>(out: &mut Vec<u8>, cells: impl IntoIterator<Item = &'a str>) {
-    for (i, cell) in cells.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_cell(out, cell);
+    let mut cells = cells.into_iter();
+    push_cell(out, cells.next().unwrap_or_default());
+    for cell in cells {
+        push_next_cell(out, cell);
     }
     out.push(b'\n');
 }
@@ -72,15 +77,13 @@ pub(crate) fn push_decision(out: &mut Vec<u8>, tails: &mut Tails, decision: &Dec
         error.and_then(|e| e.value.as_deref()),
         error.map(|e| e.message.as_str()),
     ] {
-        out.push(b',');
-        push_cell(out, cell.unwrap_or_default());
+        push_next_cell(out, cell.unwrap_or_default());
     }
 }
 
 /// The cells from `rule` to `reason`, each after its comma.
 fn push_tail(out: &mut Vec<u8>, decision: &Decision) {
-    out.push(b',');
-    push_cell(out, decision.rule.as_deref().unwrap_or_default());
+    push_next_cell(out, decision.rule.as_deref().unwrap_or_default());
     out.push(b',');
     if let Some(line) = decision.line {
         push_u64(out, u64::from(line));
@@ -94,8 +97,7 @@ fn push_tail(out: &mut Vec<u8>, decision: &Decision) {
         Some(if decision.fallback { "true" } else { "false" }),
         Some(decision.reason.as_str()),
     ] {
-        out.push(b',');
-        push_cell(out, cell.unwrap_or_default());
+        push_next_cell(out, cell.unwrap_or_default());
     }
 }
 

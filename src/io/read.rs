@@ -609,9 +609,6 @@ mod tests {
     use super::{ColumnMap, Match};
     use crate::schema::{Field, FieldId, FieldType, Schema};
 
-    /// A key is remembered per position of a JSON object; a line whose key
-    /// there differs from the last line's, in any byte, short or long, is
-    /// looked up again.
     /// A framed record is moved twice (into its batch, out to be cooked):
     /// small enough to be moved in registers, not through `memcpy`, which
     /// a whole record inline took.
@@ -621,6 +618,9 @@ mod tests {
         assert!(std::mem::size_of::<super::InputRecord>() > 64, "{}", std::mem::size_of::<super::InputRecord>());
     }
 
+    /// A key is remembered per position of a JSON object; a line whose key
+    /// there differs from the last line's, in any byte, short or long, is
+    /// looked up again.
     #[test]
     fn a_remembered_key_answers_only_for_itself() {
         let names = ["company_name", "company_size", "annual_revenue_in_usd", "annual_revenue_in_eur", "a", "a\0"];

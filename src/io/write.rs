@@ -1,7 +1,6 @@
 //! Decision writers: one output record per [`Decision`], in the order given
 //! (LANGUAGE.md §10).
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::csv_out;
@@ -85,9 +84,8 @@ struct CsvColumns {
     owners: bool,
     /// Write the `scores` column (last).
     scores: bool,
-    /// Formatting buffers for the `split_arm`, `trace`, `distribution` and
-    /// `scores` cells.
-    arm: String,
+    /// Formatting buffers for the `trace`, `distribution` and `scores`
+    /// cells.
     trace: String,
     distribution: String,
     scores_cell: String,
@@ -178,9 +176,7 @@ impl<W: Write> DecisionWriter<W> {
                 self.buf.push(b'\n');
             }
             Format::Csv(columns) => {
-                if !columns.header_written {
-                    columns.push_header(&mut self.buf, &self.kept);
-                }
+                columns.push_header_once(&mut self.buf, &self.kept);
                 csv_out::push_decision(&mut self.buf, &mut self.tails, decision);
                 columns.push_rest(&mut self.buf, decision, kept)?;
             }
@@ -202,9 +198,7 @@ impl<W: Write> DecisionWriter<W> {
     /// When writing or flushing fails.
     pub fn finish(mut self) -> io::Result<W> {
         if let Format::Csv(columns) = &mut self.format {
-            if !columns.header_written {
-                columns.push_header(&mut self.buf, &self.kept);
-            }
+            columns.push_header_once(&mut self.buf, &self.kept);
         }
         self.out.write_all(&self.buf)?;
         self.out.flush()?;
@@ -213,10 +207,13 @@ impl<W: Write> DecisionWriter<W> {
 }
 
 impl CsvColumns {
-    /// The header: the decision's columns, then the owner, explain and
-    /// scores columns when asked for, then the kept input columns (renamed
-    /// `kept.NAME` where a name is taken).
-    fn push_header(&mut self, out: &mut Vec<u8>, kept: &[String]) {
+    /// The header, unless it is written already: the decision's columns,
+    /// then the owner, explain and scores columns when asked for, then the
+    /// kept input columns (renamed `kept.NAME` where a name is taken).
+    fn push_header_once(&mut self, out: &mut Vec<u8>, kept: &[String]) {
+        if self.header_written {
+            return;
+        }
         let owner_columns: &[&str] = if self.owners { &OWNER_COLUMNS } else { &[] };
         let explained: &[&str] = if self.explain { &["trace", "distribution"] } else { &[] };
         let scored: &[&str] = if self.scores { &["scores"] } else { &[] };
@@ -233,36 +230,31 @@ impl CsvColumns {
     /// The cells after `error_message` (the owner, explain and scores
     /// columns asked for, then the kept ones) and the line end.
     fn push_rest(&mut self, out: &mut Vec<u8>, decision: &Decision, kept: Option<Kept<'_>>) -> io::Result<()> {
-        let mut cell = |text: &str| {
-            out.push(b',');
-            csv_out::push_cell(out, text);
-        };
         if self.owners {
-            self.arm.clear();
             let split = decision.split.as_ref();
-            if let Some(split) = split {
-                let _ = write!(self.arm, "{}", split.arm);
-            }
             let second = decision.secondary.as_ref();
-            cell(split.map_or("", |s| s.name.as_str()));
-            cell(&self.arm);
-            cell(second.and_then(|s| s.team.as_deref()).unwrap_or(""));
-            cell(second.and_then(|s| s.queue.as_deref()).unwrap_or(""));
-            cell(second.and_then(|s| s.assignee.as_deref()).unwrap_or(""));
+            csv_out::push_next_cell(out, split.map_or("", |s| s.name.as_str()));
+            out.push(b',');
+            if let Some(split) = split {
+                json_out::push_u64(out, u64::from(split.arm));
+            }
+            csv_out::push_next_cell(out, second.and_then(|s| s.team.as_deref()).unwrap_or(""));
+            csv_out::push_next_cell(out, second.and_then(|s| s.queue.as_deref()).unwrap_or(""));
+            csv_out::push_next_cell(out, second.and_then(|s| s.assignee.as_deref()).unwrap_or(""));
         }
         if self.explain {
             json_cell(&mut self.trace, decision.trace.as_ref())?;
             json_cell(&mut self.distribution, decision.distribution.as_ref())?;
-            cell(&self.trace);
-            cell(&self.distribution);
+            csv_out::push_next_cell(out, &self.trace);
+            csv_out::push_next_cell(out, &self.distribution);
         }
         if self.scores {
             json_cell(&mut self.scores_cell, decision.scores.as_ref())?;
-            cell(&self.scores_cell);
+            csv_out::push_next_cell(out, &self.scores_cell);
         }
         if let Some(kept) = kept {
             for i in 0..kept.names.len() {
-                cell(kept.values.get(i).and_then(Option::as_deref).unwrap_or(""));
+                csv_out::push_next_cell(out, kept.values.get(i).and_then(Option::as_deref).unwrap_or(""));
             }
         }
         out.push(b'\n');
