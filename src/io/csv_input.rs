@@ -339,7 +339,7 @@ impl<'s> CsvSource<'s> {
         } else {
             // The fields are read where the line is (see `row`), delimiters
             // included: a field ends at a delimiter, the next a byte later.
-            let ended = split_plain(content, self.layout.delimiter, &mut self.ends)?;
+            let (ended, _) = split_plain(content, self.layout.delimiter, &mut self.ends)?;
             (self.gap, self.out_len, self.field_count) = (1, content.len(), ended);
         }
         self.pos = line.len();
@@ -351,7 +351,7 @@ impl<'s> CsvSource<'s> {
     fn split_line(&mut self, line: u64) -> Raw {
         let content = self.lines.bytes().get(..self.out_len).unwrap_or_default();
         match split_plain(content, self.layout.delimiter, &mut self.ends) {
-            Some(ended) => {
+            Some((ended, _)) => {
                 self.field_count = ended;
                 Raw::Record { first_line: line, last_line: line, at_eof: false }
             }
@@ -527,13 +527,17 @@ impl<'s> CsvSource<'s> {
 
 /// Splits a line known to hold no quote (its `Lines` watched for them) at
 /// `delimiter`: the end of each field into `ends` (grown as needed), and
-/// how many there are. `None` for a line of more than [`MAX_FIELDS`]
-/// fields. Sixteen bytes a step ([`sixteen`]): a search per delimiter took
-/// a fifth of reading a line, eight bytes a step in a word a tenth.
-fn split_plain(content: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<usize> {
-    let mut ended = 0;
-    // The padding is not the delimiter.
+/// how many there are, with the line as text when it is all ASCII (seen in
+/// the same step, which saves [`CsvLayout::cook_into`] checking the line
+/// as UTF-8: 150 instructions a lead). `None` for a line of more than
+/// [`MAX_FIELDS`] fields. Sixteen bytes a step ([`sixteen`]): a search per
+/// delimiter took a fifth of reading a line, eight bytes a step in a word a
+/// tenth.
+fn split_plain<'a>(content: &'a [u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<(usize, Option<&'a str>)> {
+    let (mut ended, mut wide) = (0, 0);
+    // The padding is not the delimiter, and is ASCII.
     let split = sixteen::each_chunk(content, if delimiter == 0 { 1 } else { 0 }, |base, chunk| {
+        wide |= sixteen::wide(chunk);
         let mut marks = sixteen::matches(chunk, delimiter);
         while marks != 0 {
             match mark_end(ends, ended, base + marks.trailing_zeros() as usize) {
@@ -548,7 +552,11 @@ fn split_plain(content: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<u
         return None;
     }
     ended = mark_end(ends, ended, content.len())?;
-    (ended <= MAX_FIELDS).then_some(ended)
+    // SAFETY: every byte of `content` was looked at above (`each_chunk`
+    // visits them all unless the closure breaks, and it did not), and none
+    // had its top bit set: ASCII, which is valid UTF-8.
+    let text = (wide == 0).then(|| unsafe { std::str::from_utf8_unchecked(content) });
+    (ended <= MAX_FIELDS).then_some((ended, text))
 }
 
 /// Splits a line whose quotes are all simple quoted fields (a field that
@@ -561,37 +569,100 @@ fn split_plain(content: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<u
 /// after a closing one, a field left open at the line's end, more than
 /// [`MAX_FIELDS`] fields), which `csv_core` reads. A seventh of the
 /// generated leads quote a company name; `csv_core`'s byte-at-a-time state
-/// machine on those lines was 3.7% of a one-core run's samples.
+/// machine on those lines was 3.7% of a one-core run's samples, and two
+/// searches a field (`memchr`) after it 2,100 instructions a quoted line.
+/// Sixteen bytes a step ([`sixteen`]), as [`split_plain`]: only the
+/// delimiters and quotes are visited, in order.
 fn split_quoted(content: &[u8], delimiter: u8, fields: &mut Vec<u8>, ends: &mut Vec<usize>) -> Option<(usize, usize)> {
+    if delimiter == b'"' {
+        return None;
+    }
     if fields.len() < content.len() {
         fields.resize(content.len(), 0);
     }
-    let (mut ended, mut len) = (0, 0);
-    let mut rest = content;
-    loop {
-        let (field, after) = match rest.strip_prefix(b"\"") {
-            Some(inner) => {
-                let close = memchr::memchr(b'"', inner)?;
-                let after = inner.get(close + 1..)?;
-                match after.split_first() {
-                    None => (inner.get(..close)?, None),
-                    Some((&next, tail)) if next == delimiter => (inner.get(..close)?, Some(tail)),
-                    Some(_) => return None,
-                }
+    let mut split = QuotedSplit { content, fields, ends, start: 0, field: Field::Open, ended: 0, len: 0 };
+    // The padding is neither the delimiter nor a quote.
+    let walk = sixteen::each_chunk(content, if delimiter == 0 { 1 } else { 0 }, |base, chunk| {
+        let quotes = sixteen::matches(chunk, b'"');
+        let mut marks = sixteen::matches(chunk, delimiter) | quotes;
+        while marks != 0 {
+            let bit = marks.trailing_zeros();
+            if split.mark(base + bit as usize, quotes >> bit & 1 == 1).is_none() {
+                return ControlFlow::Break(());
             }
-            None => match memchr::memchr2(delimiter, b'"', rest) {
-                None => (rest, None),
-                Some(at) if rest.get(at) == Some(&delimiter) => (rest.get(..at)?, rest.get(at + 1..)),
-                Some(_) => return None,
-            },
-        };
-        fields.get_mut(len..len + field.len())?.copy_from_slice(field);
-        len += field.len();
-        ended = mark_end(ends, ended, len)?;
-        match after {
-            Some(tail) => rest = tail,
-            None => return (ended <= MAX_FIELDS).then_some((ended, len)),
+            marks &= marks - 1;
         }
+        ControlFlow::Continue(())
+    });
+    if walk.is_break() {
+        return None;
+    }
+    split.finish()
+}
+
+/// Where [`split_quoted`] is in the field it is reading.
+#[derive(Clone, Copy)]
+enum Field {
+    /// Not inside quotes: the field ends at the next delimiter; a quote is
+    /// allowed only as its first byte.
+    Open,
+    /// Inside the quotes that opened it: delimiters are its bytes.
+    Quoted,
+    /// Its quotes closed at this byte: a delimiter or the line's end must
+    /// come next.
+    Closed(usize),
+}
+
+/// [`split_quoted`]'s state: the line, the buffers it fills, where the
+/// field being read starts, and how many fields and bytes are done.
+struct QuotedSplit<'a> {
+    content: &'a [u8],
+    fields: &'a mut Vec<u8>,
+    ends: &'a mut Vec<usize>,
+    start: usize,
+    field: Field,
+    ended: usize,
+    len: usize,
+}
+
+impl QuotedSplit<'_> {
+    /// A delimiter (or a quote, when `quote`) at `at`; `None` when the line
+    /// is not simple quoted fields.
+    #[inline(always)]
+    fn mark(&mut self, at: usize, quote: bool) -> Option<()> {
+        match (self.field, quote) {
+            (Field::Open, true) if at == self.start => self.field = Field::Quoted,
+            (Field::Open, false) => self.take(self.start..at, at)?,
+            (Field::Quoted, true) => self.field = Field::Closed(at),
+            (Field::Quoted, false) => {}
+            (Field::Closed(close), false) if at == close + 1 => self.take(self.start + 1..close, at)?,
+            (Field::Open | Field::Closed(_), _) => return None,
+        }
+        Some(())
+    }
+
+    /// The field's bytes `bytes` copied, its end marked, and the next field
+    /// started after the delimiter at `at`.
+    #[inline(always)]
+    fn take(&mut self, bytes: std::ops::Range<usize>, at: usize) -> Option<()> {
+        let field = self.content.get(bytes)?;
+        self.fields.get_mut(self.len..self.len + field.len())?.copy_from_slice(field);
+        self.len += field.len();
+        self.ended = mark_end(self.ends, self.ended, self.len)?;
+        (self.start, self.field) = (at + 1, Field::Open);
+        Some(())
+    }
+
+    /// The last field, at the line's end: how many fields, and their
+    /// bytes' length.
+    fn finish(mut self) -> Option<(usize, usize)> {
+        let end = self.content.len();
+        match self.field {
+            Field::Open => self.take(self.start..end, end)?,
+            Field::Closed(close) if close + 1 == end => self.take(self.start + 1..close, end)?,
+            Field::Quoted | Field::Closed(_) => return None,
+        }
+        (self.ended <= MAX_FIELDS).then_some((self.ended, self.len))
     }
 }
 
@@ -601,13 +672,22 @@ fn split_quoted(content: &[u8], delimiter: u8, fields: &mut Vec<u8>, ends: &mut 
 fn mark_end(ends: &mut Vec<usize>, ended: usize, at: usize) -> Option<usize> {
     match ends.get_mut(ended) {
         Some(slot) => *slot = at,
-        None if ended >= MAX_FIELDS => return None,
-        None => {
-            ends.resize(ended * 2 + 16, 0);
-            *ends.get_mut(ended)? = at;
-        }
+        None => grow_ends(ends, ended, at)?,
     }
     Some(ended + 1)
+}
+
+/// [`mark_end`] when `ends` is full: once or twice for a reader, so out of
+/// the splitting loops, whose registers its calls spilled to the stack.
+#[cold]
+#[inline(never)]
+fn grow_ends(ends: &mut Vec<usize>, ended: usize, at: usize) -> Option<()> {
+    if ended >= MAX_FIELDS {
+        return None;
+    }
+    ends.resize(ended * 2 + 16, 0);
+    *ends.get_mut(ended)? = at;
+    Some(())
 }
 
 /// What one CSV record became when framed.
@@ -677,9 +757,10 @@ impl CsvLayout {
         out: &mut InputRecord,
     ) {
         match split_plain(text, self.delimiter, ends) {
-            Some(ended) => {
+            Some((ended, ascii)) => {
                 let row = Row { fields: text, ends: ends.get(..ended).unwrap_or_default(), gap: 1 };
-                self.cook_into(coercer, row, (record, line), out);
+                let whole = ascii.or_else(|| std::str::from_utf8(text).ok());
+                self.cook_text_into(coercer, row, whole, (record, line), out);
             }
             None => *out = Shared::unreadable(record, line, None, messages::record_too_big(MAX_LINE_BYTES, MAX_FIELDS)),
         }
@@ -688,20 +769,26 @@ impl CsvLayout {
     /// A row as an input record, written over `out`: its id's text and its
     /// values reuse `out`'s buffers, so a reader that recycles its records
     /// allocates nothing per lead but the strings it keeps.
-    pub(crate) fn cook_into(
-        &self,
-        coercer: &mut Coercer<'_>,
-        row: Row<'_>,
-        (record, line): (u64, u64),
-        out: &mut InputRecord,
-    ) {
-        let schema = coercer.schema();
+    pub(crate) fn cook_into(&self, coercer: &mut Coercer<'_>, row: Row<'_>, at: (u64, u64), out: &mut InputRecord) {
         // One UTF-8 check for the row rather than one per cell (the id's
         // included): fields end at ASCII delimiters, so a valid row's
         // fields are valid and start and end on character boundaries. Only
         // a row that is not valid checks cell by cell, to blame the right
         // field.
-        let whole = std::str::from_utf8(row.fields).ok();
+        self.cook_text_into(coercer, row, std::str::from_utf8(row.fields).ok(), at, out);
+    }
+
+    /// [`CsvLayout::cook_into`] with the row's bytes as text in `whole`
+    /// (`None` when they are not UTF-8).
+    fn cook_text_into(
+        &self,
+        coercer: &mut Coercer<'_>,
+        row: Row<'_>,
+        whole: Option<&str>,
+        (record, line): (u64, u64),
+        out: &mut InputRecord,
+    ) {
+        let schema = coercer.schema();
         (out.record, out.line) = (record, line);
         self.id_into(schema, row, whole, &mut out.id);
         if self.kept.is_empty() {
@@ -846,19 +933,24 @@ mod tests {
     use super::*;
 
     proptest! {
-        /// The word-at-a-time split finds the fields a byte-at-a-time
-        /// split finds.
+        /// The sixteen-bytes-a-step split finds the fields a
+        /// byte-at-a-time split finds, and gives the line as text exactly
+        /// when it is ASCII (half the lines are; one wide byte anywhere,
+        /// the last included, makes a line not).
         #[test]
         fn split_plain_splits_as_bytes_do(
             line in proptest::collection::vec(prop_oneof![Just(b','), Just(b';'), any::<u8>()], 1..80),
             delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t'), Just(0u8)],
+            ascii in any::<bool>(),
         ) {
+            let line: Vec<u8> = if ascii { line.iter().map(|b| b & 0x7f).collect() } else { line };
             let mut ends = Vec::new();
             let split = split_plain(&line, delimiter, &mut ends);
+            let text = line.is_ascii().then(|| std::str::from_utf8(&line).unwrap());
             let mut expected: Vec<usize> =
                 line.iter().enumerate().filter(|&(_, &b)| b == delimiter).map(|(i, _)| i).collect();
             expected.push(line.len());
-            prop_assert_eq!(split, Some(expected.len()));
+            prop_assert_eq!(split, Some((expected.len(), text)));
             prop_assert_eq!(ends.get(..expected.len()), Some(&expected[..]));
         }
     }
@@ -891,6 +983,37 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// A line of plain and simply quoted fields (delimiters inside the
+        /// quotes, long enough to cross sixteen-byte chunks) is taken,
+        /// never left to `csv_core`, and read as `csv_core` reads it.
+        #[test]
+        fn split_quoted_takes_every_line_of_simple_quoted_fields(
+            cells in proptest::collection::vec(
+                (any::<bool>(), proptest::collection::vec(prop_oneof![Just(b'a'), Just(b' '), Just(b','), Just(b';')], 0..24)),
+                1..12),
+            delimiter in prop_oneof![Just(b','), Just(b';')],
+        ) {
+            let mut line = Vec::new();
+            for (i, (quoted, bytes)) in cells.iter().enumerate() {
+                if i > 0 {
+                    line.push(delimiter);
+                }
+                if *quoted {
+                    line.push(b'"');
+                    line.extend(bytes);
+                    line.push(b'"');
+                } else {
+                    line.extend(bytes.iter().filter(|&&b| b != delimiter));
+                }
+            }
+            let (mut fields, mut ends) = (Vec::new(), Vec::new());
+            let split = split_quoted(&line, delimiter, &mut fields, &mut ends)
+                .map(|(ended, len)| (fields[..len].to_vec(), ends[..ended].to_vec()));
+            prop_assert_eq!(split, csv_core_fields(&line, delimiter));
+        }
+    }
+
     #[test]
     fn split_quoted_takes_quoted_names_and_leaves_the_rest() {
         let split = |line: &str| {
@@ -910,6 +1033,6 @@ mod tests {
         let line = vec![b','; MAX_FIELDS];
         assert_eq!(split_plain(&line, b',', &mut Vec::new()), None);
         let line = vec![b','; MAX_FIELDS - 1];
-        assert_eq!(split_plain(&line, b',', &mut Vec::new()), Some(MAX_FIELDS));
+        assert_eq!(split_plain(&line, b',', &mut Vec::new()).map(|(ended, _)| ended), Some(MAX_FIELDS));
     }
 }

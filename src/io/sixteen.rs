@@ -44,6 +44,13 @@ pub(crate) fn matches(chunk: &[u8; 16], byte: u8) -> u32 {
     unsafe { sse2::matches(chunk, byte) }
 }
 
+/// Which bytes are not ASCII (0x80 and above), one bit each.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn wide(chunk: &[u8; 16]) -> u32 {
+    // SAFETY: as in `matches`.
+    unsafe { sse2::wide(chunk) }
+}
+
 /// Whether one of the bytes is a backslash or a control character
 /// (below 0x20): what a JSON string may not hold as it is.
 #[cfg(target_arch = "x86_64")]
@@ -76,6 +83,12 @@ mod sse2 {
     }
 
     #[target_feature(enable = "sse2")]
+    pub(super) fn wide(chunk: &[u8; 16]) -> u32 {
+        // The top bit of each byte.
+        u32::try_from(_mm_movemask_epi8(load(chunk))).unwrap_or(u32::MAX)
+    }
+
+    #[target_feature(enable = "sse2")]
     pub(super) fn escapes(chunk: &[u8; 16]) -> bool {
         let bytes = load(chunk);
         let backslashes = _mm_cmpeq_epi8(bytes, splat(b'\\'));
@@ -86,7 +99,7 @@ mod sse2 {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) use bytewise::{escapes, matches};
+pub(crate) use bytewise::{escapes, matches, wide};
 
 /// A byte at a time: what other targets run, and compiled for the tests
 /// everywhere, so that the code those targets run is tested here too.
@@ -94,6 +107,10 @@ pub(crate) use bytewise::{escapes, matches};
 mod bytewise {
     pub(crate) fn matches(chunk: &[u8; 16], byte: u8) -> u32 {
         (0u32..).zip(chunk).fold(0, |marks, (i, &b)| marks | u32::from(b == byte) << i)
+    }
+
+    pub(crate) fn wide(chunk: &[u8; 16]) -> u32 {
+        (0u32..).zip(chunk).fold(0, |marks, (i, &b)| marks | u32::from(!b.is_ascii()) << i)
     }
 
     pub(crate) fn escapes(chunk: &[u8; 16]) -> bool {
@@ -124,8 +141,11 @@ mod tests {
             let byte = pick.map_or(byte, |pick| chunk[pick.index(16)]);
             let expected = (0..16).filter(|&i| chunk[i] == byte).fold(0u32, |m, i| m | 1 << i);
             let escaped = chunk.iter().any(|&b| b == b'\\' || b < 0x20);
+            let wide = (0..16).filter(|&i| chunk[i] >= 0x80).fold(0u32, |m, i| m | 1 << i);
             prop_assert_eq!(super::matches(&chunk, byte), expected);
             prop_assert_eq!(super::escapes(&chunk), escaped);
+            prop_assert_eq!(super::wide(&chunk), wide);
+            prop_assert_eq!(super::bytewise::wide(&chunk), wide);
             prop_assert_eq!(super::bytewise::matches(&chunk, byte), expected);
             prop_assert_eq!(super::bytewise::escapes(&chunk), escaped);
         }
