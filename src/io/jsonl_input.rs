@@ -217,7 +217,9 @@ impl<'s> ObjectParser<'s> {
     /// serde_json's deserializer: each key looked up and each value coerced
     /// as the seeds do, through the same visitor. `false` for any other
     /// text, with the parser, `values` and `id` started again for
-    /// serde_json to read it, errors and all.
+    /// serde_json to read it, errors and all. `id` comes holding the last
+    /// record's id, whose buffer the id is written into; it is `None` after
+    /// a line without one.
     fn read_flat(
         &mut self,
         coercer: &mut Coercer<'s>,
@@ -226,10 +228,12 @@ impl<'s> ObjectParser<'s> {
         id: &mut Option<String>,
     ) -> bool {
         let mut position = 0;
+        let mut has_id = false;
         let read = flat::pairs(text, |key, value| {
             let key = self.columns.lookup_at(position, key);
             position += 1;
             let Some((field, want_id)) = self.claim(key) else { return true };
+            has_id |= want_id;
             // A plain string (an enum value, a country code) straight into
             // its field, as `ValueSeed::visit_str` would put it. Done here,
             // not in the seed: through the seed it cost 2.1% more
@@ -240,6 +244,16 @@ impl<'s> ObjectParser<'s> {
             let plain = match (value, want_id) {
                 (flat::Value::Str(text), false) => {
                     self.store_plain(values, field, |slot| coercer.plain_cell_into(field, text, slot))
+                }
+                // The id's text too, into the buffer the last record's id
+                // left (`id`), as `ValueSeed::visit_str` reads it: through
+                // the seed it was a new string a lead.
+                (flat::Value::Str(text), true) => {
+                    let plain = self.store_plain(values, field, |slot| coercer.plain_cell_into(field, text, slot));
+                    if plain {
+                        id_into(coercer.schema(), text, id);
+                    }
+                    plain
                 }
                 (flat::Value::Number(number), false) => {
                     self.store_plain(values, field, |slot| coercer.plain_number_into(field, number, slot))
@@ -274,10 +288,25 @@ impl<'s> ObjectParser<'s> {
         });
         if !read {
             self.start(values);
+        }
+        if !read || !has_id {
             *id = None;
         }
         read
     }
+}
+
+/// The id field's string `raw`, trimmed, into `id`, reusing the buffer it
+/// holds; `None` when it is blank or a missing marker.
+fn id_into(schema: &Schema, raw: &str, id: &mut Option<String>) {
+    let text = super::coerce::trim(raw);
+    if text.is_empty() || schema.is_missing_marker(text) {
+        *id = None;
+        return;
+    }
+    let buffer = id.get_or_insert_with(String::new);
+    buffer.clear();
+    buffer.push_str(text);
 }
 
 /// Reads one whole object through `seed`: nothing but whitespace may
@@ -328,7 +357,9 @@ fn parse_object_with<'s>(
     let mut values = super::read::recycle_values(&mut out.lead);
     out.kept.clear();
     parser.start(&mut values);
-    let mut id = None;
+    // The last record's id buffer, for the flat reader to write the id
+    // over (see `ObjectParser::read_flat`).
+    let mut id = out.id.take();
     let mut found = None;
 
     // A line checked as UTF-8 once spares serde_json checking every string
@@ -340,6 +371,7 @@ fn parse_object_with<'s>(
     let read = match text {
         Some(text) if flat && parser.read_flat(coercer, text, &mut values, &mut id) => Ok(()),
         _ => {
+            id = None;
             let seed = ObjectSeed {
                 parser: &mut *parser,
                 coercer: &mut *coercer,
@@ -598,13 +630,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Read, E> {
-        let id = if self.want_id {
-            let text = super::coerce::trim(v);
-            let schema = self.coercer.schema();
-            (!text.is_empty() && !schema.is_missing_marker(text)).then(|| text.to_string())
-        } else {
-            None
-        };
+        let mut id = None;
+        if self.want_id {
+            id_into(self.coercer.schema(), v, &mut id);
+        }
         Ok(Read { value: self.coercer.json_text(self.field, v), id })
     }
 
@@ -1026,11 +1055,19 @@ mod tests {
     }
 
     fn read(line: &str, flat: bool) -> InputRecord {
+        read_after(None, line, flat)
+    }
+
+    /// `line` read into the record `before` was read into first, as a
+    /// reader reuses its records (the id's buffer among them).
+    fn read_after(before: Option<&str>, line: &str, flat: bool) -> InputRecord {
         let schema = schema();
         let mut parser = ObjectParser::new(&schema);
         let mut coercer = Coercer::new(&schema);
         let mut out = InputRecord::empty();
-        parse_object_with(&mut parser, &mut coercer, line.as_bytes(), (1, 1), &mut out, flat);
+        for line in before.into_iter().chain([line]) {
+            parse_object_with(&mut parser, &mut coercer, line.as_bytes(), (1, 1), &mut out, flat);
+        }
         out
     }
 
@@ -1038,10 +1075,13 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
         /// The flat reader gives what serde_json's reading gives, for
-        /// every line: it reads the flat objects and declines the rest.
+        /// every line: it reads the flat objects and declines the rest;
+        /// nothing of the line read before into the same record (its id
+        /// above all, whose buffer is reused) is left in it.
         #[test]
-        fn flat_objects_read_as_serde_json_reads_them(line in line()) {
+        fn flat_objects_read_as_serde_json_reads_them(before in line(), line in line()) {
             prop_assert_eq!(read(&line, true), read(&line, false), "{}", line);
+            prop_assert_eq!(read_after(Some(&before), &line, true), read(&line, false), "{} after {}", line, before);
         }
 
         /// Numbers in int and float fields of an otherwise valid lead (which
