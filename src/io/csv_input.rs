@@ -535,8 +535,7 @@ impl<'s> CsvSource<'s> {
 /// tenth.
 fn split_plain<'a>(content: &'a [u8], delimiter: u8, ends: &mut Vec<usize>) -> Option<(usize, Option<Ascii<'a>>)> {
     let (mut ended, mut wide) = (0, 0);
-    // The padding is not the delimiter, and is ASCII.
-    let split = sixteen::each_chunk(content, if delimiter == 0 { 1 } else { 0 }, |base, chunk| {
+    let split = sixteen::each_chunk(content, padding(delimiter), |base, chunk| {
         wide |= sixteen::wide(chunk);
         let mut marks = sixteen::matches(chunk, delimiter);
         while marks != 0 {
@@ -624,6 +623,16 @@ impl<'a> RowText<'a> {
     }
 }
 
+/// The byte the splitters pad a line's last chunk with: neither the
+/// delimiter nor a quote (`--delimiter` refuses a quote), and ASCII.
+fn padding(delimiter: u8) -> u8 {
+    if delimiter == 0 {
+        1
+    } else {
+        0
+    }
+}
+
 /// Splits a line whose quotes are all simple quoted fields (a field that
 /// starts with a quote and ends with the next one, at a delimiter or the
 /// line's end: `"Acme, Inc",DE`) as `csv_core` would, each field's bytes
@@ -646,8 +655,7 @@ fn split_quoted(content: &[u8], delimiter: u8, fields: &mut Vec<u8>, ends: &mut 
         fields.resize(content.len(), 0);
     }
     let mut split = QuotedSplit { content, fields, ends, start: 0, field: Field::Open, ended: 0, len: 0 };
-    // The padding is neither the delimiter nor a quote.
-    let walk = sixteen::each_chunk(content, if delimiter == 0 { 1 } else { 0 }, |base, chunk| {
+    let walk = sixteen::each_chunk(content, padding(delimiter), |base, chunk| {
         let quotes = sixteen::matches(chunk, b'"');
         let mut marks = sixteen::matches(chunk, delimiter) | quotes;
         while marks != 0 {

@@ -242,15 +242,12 @@ impl<'s> ObjectParser<'s> {
             // Likewise a number in its plain spelling (an int, a short
             // decimal), without a serde_json deserializer for each.
             let plain = match (value, want_id) {
-                (flat::Value::Str(text), false) => {
-                    self.store_plain(values, field, |slot| coercer.plain_cell_into(field, text, slot))
-                }
                 // The id's text too, into the buffer the last record's id
                 // left (`id`), as `ValueSeed::visit_str` reads it: through
                 // the seed it was a new string a lead.
-                (flat::Value::Str(text), true) => {
+                (flat::Value::Str(text), _) => {
                     let plain = self.store_plain(values, field, |slot| coercer.plain_cell_into(field, text, slot));
-                    if plain {
+                    if plain && want_id {
                         id_into(coercer.schema(), text, id);
                     }
                     plain
