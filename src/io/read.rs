@@ -44,18 +44,6 @@ pub struct InputRecord {
     pub kept: Vec<Option<String>>,
 }
 
-/// The values of a record about to be written over, emptied for reuse (a
-/// new vector when the record held no lead), each let go by
-/// [`Value::release`] (the drop glue, out of line, cost a call per value
-/// of every lead).
-pub(crate) fn recycle_values(lead: &mut Result<Lead, LeadError>) -> Vec<Value> {
-    let mut values = take_values(lead);
-    for value in values.drain(..) {
-        value.release();
-    }
-    values
-}
-
 /// The values of a record about to be written over, `len` of them, each
 /// to be overwritten (dropping the previous lead's value then); a new
 /// vector when the record held no lead.
