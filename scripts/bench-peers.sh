@@ -10,6 +10,13 @@
 # the median of the pairs ("A/B wall", or "A/B ns" in memory).
 # Also checks that --jobs 1 and 2 write the same bytes.
 #
+# Every end-to-end run writes a new file: the outputs of the run before are
+# removed first, untimed (pairs.py --prepare). Freeing an old output is the
+# last run's leftovers, not this run's work, and on a filesystem that
+# discards freed blocks synchronously it is a wait the size of the old file
+# (45 ms for route's 180 MB on the host of docs/performance.md, against
+# 14 MB for the if-chain's); one row measures route replacing its output.
+#
 # Usage: scripts/bench-peers.sh [RUNS]   (default 3)
 # Environment: ROUTE_PEERS (default /tmp/peers-target/release),
 # ROUTE_PEER_DATA (default /tmp/bench-data: leads_1m.{csv,jsonl} and
@@ -40,29 +47,38 @@ pair() {
     "$root/scripts/pairs.py" -n "$runs" "$@" --a "$a" --b "$b" | grep -E '^(A|B|A/B) (wall|cpu|peak|ns)'
 }
 
+# The end-to-end rows' outputs, removed before each run.
+fresh=(--prepare "rm -f $scratch/one.jsonl $scratch/two.jsonl $scratch/three.jsonl $scratch/one.csv $scratch/native.out $scratch/zen.out")
+
 eval_cmd() { echo "$R eval $D/rules/r$1.route --leads $D/leads_1m.$2 -o $3 --now $N --jobs $4"; }
 
 echo "# route $("$R" --version | cut -d' ' -f2-) against the peers, $(date -u +%FT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $rule_sets; do
     pair "r$r CSV: route --jobs 1 (A) vs native (B)" \
         "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" \
-        "$P/native --rules r$r --file $D/leads_1m.csv --mode e2e --out $scratch/native.out"
+        "$P/native --rules r$r --file $D/leads_1m.csv --mode e2e --out $scratch/native.out" "${fresh[@]}"
     pair "r$r CSV: route --jobs 2 (A) vs route --jobs 1 (B)" \
-        "$(eval_cmd "$r" csv "$scratch/two.jsonl" 2)" "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)"
+        "$(eval_cmd "$r" csv "$scratch/two.jsonl" 2)" "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" "${fresh[@]}"
+    # (the pairs removed the last --jobs 2 output before the last --jobs 1 run)
+    "$R" eval "$D/rules/r$r.route" --leads "$D/leads_1m.csv" -o "$scratch/one.jsonl" --now "$N" --jobs 1
+    "$R" eval "$D/rules/r$r.route" --leads "$D/leads_1m.csv" -o "$scratch/two.jsonl" --now "$N" --jobs 2
     cmp "$scratch/one.jsonl" "$scratch/two.jsonl" && echo "jobs 1 and 2: identical output"
 done
+# Replacing the last run's output (A) against writing a new file (B).
+pair "r100 CSV: route --jobs 1 replacing its output (A) vs writing a new one (B)" \
+    "$(eval_cmd 100 csv "$scratch/kept.jsonl" 1)" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)" "${fresh[@]}"
 # The same at 100 rules with route writing CSV, as the if-chain does (its
 # record is the same columns as JSONL's keys: 76 bytes a lead, not 180).
 pair "r100 CSV: route --jobs 1 --output csv (A) vs native (B)" \
     "$(eval_cmd 100 csv "$scratch/one.csv" 1) --output csv" \
-    "$P/native --rules r100 --file $D/leads_1m.csv --mode e2e --out $scratch/native.out"
+    "$P/native --rules r100 --file $D/leads_1m.csv --mode e2e --out $scratch/native.out" "${fresh[@]}"
 pair "r100: route JSONL (A) vs route CSV (B), --jobs 1" \
-    "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)"
+    "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)" "${fresh[@]}"
 pair "r100 JSONL: zen (A) vs route --jobs 1 (B)" \
     "$P/zen --jdm $D/rules/r100.jdm.json --file $D/leads_1m.jsonl --mode e2e --out $scratch/zen.out" \
-    "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)"
+    "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)" "${fresh[@]}"
 pair "r100 CSV: parse floor, borrowed rows (A) vs route --jobs 1 (B)" \
-    "$P/parse_only --file $D/leads_1m.csv --repr borrowed" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)"
+    "$P/parse_only --file $D/leads_1m.csv --repr borrowed" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)" "${fresh[@]}"
 
 # In memory: the leads read first (untimed), then matched; each binary
 # prints its own ns a lead. The if-chain passes every rule before the

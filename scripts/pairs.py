@@ -18,7 +18,12 @@ Two kinds of figure:
 
 Usage::
 
-    scripts/pairs.py [-n RUNS] [--warmup N] [--result] --a 'CMD A' --b 'CMD B'
+    scripts/pairs.py [-n RUNS] [--warmup N] [--result] [--prepare 'CMD']
+                     --a 'CMD A' --b 'CMD B'
+
+``--prepare`` runs a command before every run of A and of B, untimed
+(to remove the last run's output, say, so that neither run's time holds
+the freeing of a file the other left).
 
 Commands are split as a shell splits words (no shell runs them); their
 output is thrown away. Standard library only, like the peer harness.
@@ -72,15 +77,23 @@ def main():
     parser.add_argument("-n", "--runs", type=int, default=5, help="counted pairs (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="pairs run first and not counted (default 1)")
     parser.add_argument("--result", action="store_true", help="compare the RESULT lines' ns_per_lead")
+    parser.add_argument("--prepare", help="command run before every run of A and of B, untimed")
     parser.add_argument("--a", required=True, help="command A")
     parser.add_argument("--b", required=True, help="command B")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     a, b = shlex.split(args.a), shlex.split(args.b)
+    prepare = shlex.split(args.prepare) if args.prepare else None
+
+    def timed(argv):
+        if prepare:
+            subprocess.run(prepare, stdout=subprocess.DEVNULL, check=True)
+        return run(argv, args.result)
+
     pairs = []
     for i in range(args.warmup + args.runs):
-        pair = (run(a, args.result), run(b, args.result))
+        pair = (timed(a), timed(b))
         if i >= args.warmup:
             pairs.append(pair)
     load = os.getloadavg()

@@ -136,6 +136,8 @@ pub(crate) struct ObjectParser<'s> {
     /// every line has none).
     dirty: bool,
     id_field: Option<FieldId>,
+    /// The flat reader's index of the line's quotes (its buffer reused).
+    quotes: flat::Quotes,
 }
 
 impl<'s> ObjectParser<'s> {
@@ -146,6 +148,7 @@ impl<'s> ObjectParser<'s> {
             errors: vec![None; schema.fields.len()],
             dirty: false,
             id_field: schema.id_field,
+            quotes: flat::Quotes::default(),
         }
     }
 
@@ -227,13 +230,16 @@ impl<'s> ObjectParser<'s> {
     fn read_flat(
         &mut self,
         coercer: &mut Coercer<'s>,
-        text: &str,
+        line: &[u8],
         values: &mut [Value],
         id: &mut Option<String>,
     ) -> bool {
         let mut position = 0;
         let mut has_id = false;
-        let read = flat::pairs(text, |key, value| {
+        // Out of the parser while `pairs` reads with it: the visitor below
+        // borrows the parser whole.
+        let mut quotes = std::mem::take(&mut self.quotes);
+        let read = flat::pairs(line, &mut quotes, |key, value| {
             let key = self.columns.lookup_at(position, key);
             position += 1;
             let Some((field, want_id)) = self.claim(key) else { return true };
@@ -287,6 +293,7 @@ impl<'s> ObjectParser<'s> {
                 Err(_) => false,
             }
         });
+        self.quotes = quotes;
         if !read {
             self.start();
         }
@@ -363,27 +370,26 @@ fn parse_object_with<'s>(
     let mut id = out.id.take();
     let mut found = None;
 
-    // A line checked as UTF-8 once spares serde_json checking every string
-    // in it (a tenth of reading JSONL); a line that is not valid UTF-8 is
-    // read as bytes, and serde_json says where it goes wrong. Most lines
-    // are flat objects of plain values, read without serde_json's
+    // Most lines are flat objects of plain values, read without serde_json's
     // deserializer (its string scanning alone was a sixth of reading them).
-    let text = std::str::from_utf8(bytes).ok();
-    let read = match text {
-        Some(text) if flat && parser.read_flat(coercer, text, &mut values, &mut id) => Ok(()),
-        _ => {
-            id = None;
-            let seed = ObjectSeed {
-                parser: &mut *parser,
-                coercer: &mut *coercer,
-                values: &mut values,
-                id: &mut id,
-                found: &mut found,
-            };
-            match text {
-                Some(text) => read_object(serde_json::Deserializer::from_str(text), seed),
-                None => read_object(serde_json::Deserializer::from_slice(bytes), seed),
-            }
+    // For the others, a line checked as UTF-8 once spares serde_json
+    // checking every string in it (a tenth of reading JSONL); a line that is
+    // not valid UTF-8 is read as bytes, and serde_json says where it goes
+    // wrong.
+    let read = if flat && parser.read_flat(coercer, bytes, &mut values, &mut id) {
+        Ok(())
+    } else {
+        id = None;
+        let seed = ObjectSeed {
+            parser: &mut *parser,
+            coercer: &mut *coercer,
+            values: &mut values,
+            id: &mut id,
+            found: &mut found,
+        };
+        match std::str::from_utf8(bytes) {
+            Ok(text) => read_object(serde_json::Deserializer::from_str(text), seed),
+            Err(_) => read_object(serde_json::Deserializer::from_slice(bytes), seed),
         }
     };
     if let Err(error) = read {
@@ -739,15 +745,14 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 /// The flat objects most JSONL leads are, read without serde_json's
 /// deserializer: `{"key": value, ...}` whose values are strings, numbers,
 /// `true`, `false` or `null`, on a line with no backslash and no control
-/// character (so no escape, and every `"` opens or closes a string): one
-/// pass sixteen bytes a step makes sure of that, and the object is then
-/// walked, each string found from its opening quote to the next. It
+/// character (so no escape, and every `"` opens or closes a string). One
+/// pass sixteen bytes a step makes sure of that, notes where every quote
+/// is and whether the line is ASCII ([`Quotes`]); the object is then
+/// walked, each string from its opening quote to the next one noted. It
 /// accepts nothing serde_json rejects; anything else (an escape, a tab, a
-/// nested list or object, a syntax error) is declined and left to
-/// serde_json.
+/// nested list or object, a syntax error, bytes that are not UTF-8) is
+/// declined and left to serde_json.
 mod flat {
-    use std::ops::ControlFlow;
-
     use super::super::sixteen;
 
     /// A value of a flat object.
@@ -761,16 +766,24 @@ mod flat {
         Null,
     }
 
-    /// Calls `each` with every key and value of `text` in order, when
-    /// `text` is a flat object (spaces around its parts, and a line end
-    /// after it, allowed); `false` when it is not, or when `each` says
-    /// stop (`false`).
-    pub(super) fn pairs<'a>(text: &'a str, mut each: impl FnMut(&'a str, Value<'a>) -> bool) -> bool {
-        let line = text.trim_end_matches(['\n', '\r']);
-        if !unescaped(line.as_bytes()) {
-            return false;
+    /// Calls `each` with every key and value of `bytes` in order, when
+    /// they are a flat object (spaces around its parts, and a line end
+    /// after it, allowed); `false` when they are not, or when `each` says
+    /// stop (`false`). `quotes` is the index of the last line, written
+    /// over (its buffer is reused).
+    pub(super) fn pairs<'a>(
+        bytes: &'a [u8],
+        quotes: &mut Quotes,
+        mut each: impl FnMut(&'a str, Value<'a>) -> bool,
+    ) -> bool {
+        let mut line = bytes;
+        while let [rest @ .., b'\n' | b'\r'] = line {
+            line = rest;
         }
-        let mut scan = Scan { text: line, at: 0 };
+        let Some(text) = quotes.index(line) else { return false };
+        let mut scan = Scan { text, at: 0, quotes };
+        // Each space skipped once, where it may be: a scan for spaces is a
+        // few instructions, and lines seldom have any.
         scan.space();
         if !scan.eat(b'{') {
             return false;
@@ -779,8 +792,7 @@ mod flat {
         if !scan.eat(b'}') {
             loop {
                 let Some(key) = scan.key() else { return false };
-                scan.space();
-                if !scan.eat(b':') {
+                if !scan.token(b':') {
                     return false;
                 }
                 scan.space();
@@ -789,50 +801,106 @@ mod flat {
                     return false;
                 }
                 scan.space();
-                if scan.eat(b'}') {
-                    break;
+                match scan.take_byte() {
+                    Some(b',') => scan.space(),
+                    Some(b'}') => break,
+                    _ => return false,
                 }
-                if !scan.eat(b',') {
-                    return false;
-                }
-                scan.space();
             }
         }
         scan.space();
-        scan.at == line.len()
+        scan.at == text.len()
     }
 
-    /// Whether `bytes` holds no backslash and no control character, so
-    /// that every quote in it opens or closes a string: sixteen bytes a
-    /// step ([`sixteen`]).
-    fn unescaped(bytes: &[u8]) -> bool {
-        // Padded with a byte the test does not refuse.
-        let scan = sixteen::each_chunk(bytes, b'a', |_, chunk| match sixteen::escapes(chunk) {
-            true => ControlFlow::Break(()),
-            false => ControlFlow::Continue(()),
-        });
-        scan.is_continue()
+    /// Where the quotes of a line are, one bit a byte (bit `i % 64` of
+    /// word `i / 64`), so that each string's closing quote is found by the
+    /// next bit set rather than by scanning its bytes again: finding each
+    /// string's end with a scan of its own, and checking the line's UTF-8
+    /// in a pass of its own, were a ninth of reading a JSONL lead.
+    #[derive(Debug, Default)]
+    pub(super) struct Quotes {
+        words: Vec<u64>,
     }
 
-    /// Where the first quote of `bytes` is, sixteen bytes a step (a
-    /// string's closing quote: keys and most values are shorter).
-    fn first_quote(bytes: &[u8]) -> Option<usize> {
-        let (chunks, tail) = bytes.as_chunks::<16>();
-        for (base, chunk) in (0..).step_by(16).zip(chunks) {
-            let marks = sixteen::matches(chunk, b'"');
-            if marks != 0 {
-                return Some(base + marks.trailing_zeros() as usize);
+    impl Quotes {
+        /// Notes the quotes of `line`, and gives it as text; `None` when it
+        /// holds a backslash or a control character (then a quote may be
+        /// escaped, and the line is not for this reader), or is not UTF-8.
+        /// One pass sixteen bytes a step ([`sixteen`]) also finds whether
+        /// the line is ASCII, which spares checking its UTF-8.
+        fn index<'a>(&mut self, line: &'a [u8]) -> Option<&'a str> {
+            self.words.clear();
+            let mut wide = false;
+            let (blocks, tail) = line.as_chunks::<64>();
+            let mut last = [b'a'; 64];
+            if let Some(start) = last.get_mut(..tail.len()) {
+                start.copy_from_slice(tail);
             }
+            // The last few bytes padded with a byte none of the tests
+            // looks for.
+            for block in blocks.iter().chain([&last]) {
+                let marks = Marks::of(block);
+                if marks.refused {
+                    return None;
+                }
+                wide |= marks.wide;
+                self.words.push(marks.quotes);
+            }
+            if wide {
+                return std::str::from_utf8(line).ok();
+            }
+            debug_assert!(line.is_ascii());
+            // SAFETY: no byte of `line` is 0x80 or above (`sixteen::wide`
+            // saw every one of them), and ASCII bytes are UTF-8.
+            Some(unsafe { std::str::from_utf8_unchecked(line) })
         }
-        memchr::memchr(b'"', tail).map(|at| bytes.len() - tail.len() + at)
+
+        /// Where the first quote after `at` is, if any.
+        fn after(&self, at: usize) -> Option<usize> {
+            let from = at + 1;
+            let mut word = from / 64;
+            let mut bits = self.words.get(word)? & (u64::MAX << (from % 64));
+            while bits == 0 {
+                word += 1;
+                bits = *self.words.get(word)?;
+            }
+            Some(word * 64 + bits.trailing_zeros() as usize)
+        }
     }
 
-    struct Scan<'a> {
+    /// What the flat reader needs of sixteen-byte chunks, four at a time:
+    /// a word of the quote index a step (a word a chunk, shifted into place
+    /// and pushed one at a time, cost more than it saved).
+    struct Marks {
+        /// Where the quotes are, one bit a byte.
+        quotes: u64,
+        /// Whether a byte is 0x80 or above.
+        wide: bool,
+        /// Whether a byte is a backslash or a control character.
+        refused: bool,
+    }
+
+    impl Marks {
+        #[inline(always)]
+        fn of(block: &[u8; 64]) -> Marks {
+            let mut marks = Marks { quotes: 0, wide: false, refused: false };
+            for (shift, chunk) in (0..).step_by(16).zip(block.as_chunks::<16>().0) {
+                marks.refused |= sixteen::escapes(chunk);
+                marks.wide |= sixteen::wide(chunk) != 0;
+                marks.quotes |= u64::from(sixteen::matches(chunk, b'"')) << shift;
+            }
+            marks
+        }
+    }
+
+    struct Scan<'a, 'q> {
         text: &'a str,
         at: usize,
+        /// The quotes of `text`.
+        quotes: &'q Quotes,
     }
 
-    impl<'a> Scan<'a> {
+    impl<'a> Scan<'a, '_> {
         fn peek(&self) -> Option<u8> {
             self.text.as_bytes().get(self.at).copied()
         }
@@ -841,6 +909,22 @@ mod flat {
             let ate = self.peek() == Some(byte);
             self.at += usize::from(ate);
             ate
+        }
+
+        /// The byte here, gone past.
+        fn take_byte(&mut self) -> Option<u8> {
+            let byte = self.peek()?;
+            self.at += 1;
+            Some(byte)
+        }
+
+        /// `byte` here or after spaces, gone past.
+        fn token(&mut self, byte: u8) -> bool {
+            if self.eat(byte) {
+                return true;
+            }
+            self.space();
+            self.eat(byte)
         }
 
         /// Spaces (the only whitespace a line without control characters
@@ -874,13 +958,14 @@ mod flat {
             if self.peek() != Some(b'"') {
                 return None;
             }
-            let close = open + 1 + first_quote(self.text.as_bytes().get(open + 1..)?)?;
+            let close = self.quotes.after(open)?;
+            debug_assert_eq!(self.text.as_bytes().get(close), Some(&b'"'));
             self.at = close + 1;
             // SAFETY: the bytes at `open` and `close` are quotes (`peek` and
-            // `first_quote` found them), so `open < close < len`, and both
-            // `open + 1` and `close` are character boundaries: a quote is a
-            // whole character. (`str::get` tested both again: 3% of
-            // reading a JSONL lead.)
+            // the index of the text's quotes found them), so `open < close <
+            // len`, and both `open + 1` and `close` are character
+            // boundaries: a quote is a whole character. (`str::get` tested
+            // both again: 3% of reading a JSONL lead.)
             Some(unsafe { self.text.get_unchecked(open + 1..close) })
         }
 
@@ -942,28 +1027,39 @@ mod flat {
     mod tests {
         use proptest::prelude::*;
 
+        /// Lines of bytes: most refuse nothing, the rest one byte or a
+        /// few; some not ASCII (and of those, some not UTF-8).
+        fn line() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                40 => (0x20u8..0x7f).prop_map(|b| vec![b]),
+                4 => Just(vec![b'"']),
+                1 => Just("é".as_bytes().to_vec()),
+                1 => (0x80u8..=0xff).prop_map(|b| vec![b]),
+                1 => prop::sample::select(vec![b'\\', b'\t', 0x00, 0x1f]).prop_map(|b| vec![b]),
+            ];
+            proptest::collection::vec(piece, 0..150).prop_map(|pieces| pieces.concat())
+        }
+
         proptest! {
             /// Sixteen bytes at a time, and the last few padded, any
-            /// backslash or control character is seen, and the first quote
-            /// of the bytes (or of any part of them) found.
+            /// backslash or control character is seen, the text given
+            /// exactly when it is UTF-8, and the first quote after every
+            /// byte found, across the index's words; an index made before
+            /// for another line leaves nothing behind.
             #[test]
-            fn quotes_and_refused_bytes_are_found_where_the_bytes_say(
-                // Most lines refuse nothing, the rest one byte or a few.
-                bytes in proptest::collection::vec(
-                    prop_oneof![
-                        20 => 0x20u8..0x7f,
-                        1 => Just(b'"'),
-                        2 => 0x7fu8..=0xff,
-                        1 => prop::sample::select(vec![b'\\', b'\t', 0x00, 0x1f]),
-                    ],
-                    0..60,
-                ),
-                from in 0usize..20,
-            ) {
+            fn quotes_and_refused_bytes_are_found_where_the_bytes_say(before in line(), bytes in line()) {
+                let mut quotes = super::Quotes::default();
+                let _ = quotes.index(&before);
                 let refused = bytes.iter().any(|&b| b == b'\\' || b < 0x20);
-                prop_assert_eq!(super::unescaped(&bytes), !refused);
-                let rest = bytes.get(from.min(bytes.len())..).unwrap_or_default();
-                prop_assert_eq!(super::first_quote(rest), rest.iter().position(|&b| b == b'"'));
+                let text = quotes.index(&bytes);
+                let expected = if refused { None } else { std::str::from_utf8(&bytes).ok() };
+                prop_assert_eq!(text, expected);
+                if text.is_some() {
+                    for at in 0..bytes.len() {
+                        let next = bytes.iter().skip(at + 1).position(|&b| b == b'"').map(|i| at + 1 + i);
+                        prop_assert_eq!(quotes.after(at), next, "after {}", at);
+                    }
+                }
             }
         }
     }
@@ -1067,7 +1163,7 @@ mod tests {
         let object = (any::<bool>(), pairs, ends).prop_map(|(valid, pairs, end)| {
             let start =
                 if valid { [r#""id":"L1""#, r#""region":"NA""#].map(String::from).to_vec() } else { Vec::new() };
-            let rest = pairs.iter().map(|(k, v, sp)| format!("{sp}\"{k}\"{sp}:{sp}{v}"));
+            let rest = pairs.iter().map(|(k, v, sp)| format!("{sp}\"{k}\"{sp}:{sp}{v}{sp}"));
             let inner: Vec<String> = start.into_iter().chain(rest).collect();
             format!("{{{}}}{end}", inner.join(","))
         });
@@ -1163,15 +1259,23 @@ mod tests {
     #[test]
     fn a_flat_object_is_read_by_the_flat_reader() {
         let mut seen = Vec::new();
-        let text = r#"{"id": "L1","n":-12, "flag":true,"x":null,"region":"NA"}"#;
-        assert!(flat::pairs(text, |key, value| {
-            seen.push((key, value));
-            true
-        }));
-        assert_eq!(seen.len(), 5);
-        assert_eq!(seen.get(1), Some(&("n", flat::Value::Number("-12"))));
+        let mut quotes = flat::Quotes::default();
+        // Spaces anywhere JSON allows them between the parts.
+        for text in [
+            r#"{"id": "L1","n":-12, "flag":true,"x":null,"region":"NA"}"#,
+            r#" { "id" : "L1" , "n" : -12 , "flag" : true , "x" : null , "region" : "NA" } "#,
+        ] {
+            seen.clear();
+            assert!(flat::pairs(text.as_bytes(), &mut quotes, |key, value| {
+                seen.push((key, value));
+                true
+            }));
+            assert_eq!(seen.len(), 5, "{text}");
+            assert_eq!(seen.get(1), Some(&("n", flat::Value::Number("-12"))), "{text}");
+        }
+        assert!(flat::pairs(b"{ }\r\n", &mut quotes, |_, _| false));
         for declined in [r#"{"id":"a\"b"}"#, "{\"id\":\"a\tb\"}", r#"{"tags":["NA"]}"#, r#"{"n":01}"#, r#"{"n":1,}"#] {
-            assert!(!flat::pairs(declined, |_, _| true), "{declined}");
+            assert!(!flat::pairs(declined.as_bytes(), &mut quotes, |_, _| true), "{declined}");
         }
     }
 }
