@@ -17,8 +17,18 @@
 # (45 ms for route's 180 MB on the host of docs/performance.md, against
 # 14 MB for the if-chain's); one row measures route replacing its output.
 #
+# The outputs go to a tmpfs (/dev/shm) unless ROUTE_PEER_OUT says where:
+# route makes its output durable before it renames it into place (fsync),
+# the if-chain does not, and how long that fsync waits is the disk's
+# write-back speed, which on a virtual disk varies a hundredfold from hour
+# to hour (docs/performance.md). On a tmpfs both do the same work: write
+# their bytes into the page cache. Three rows measure the disk: route
+# writing to it against route writing to the tmpfs, --jobs 2 against
+# --jobs 1 on it, and replacing an output on it.
+#
 # Usage: scripts/bench-peers.sh [RUNS]   (default 3)
-# Environment: ROUTE_PEERS (default /tmp/peers-target/release),
+# Environment: ROUTE_PEER_OUT (default /dev/shm, else a temporary
+# directory: where the outputs go), ROUTE_PEERS (default /tmp/peers-target/release),
 # ROUTE_PEER_DATA (default /tmp/bench-data: leads_1m.{csv,jsonl} and
 # rules/r{100,1000,10000}.{route,jdm.json}), ROUTE_PEER_RULES (default
 # "100 1000 10000"), ROUTE_PEER_MEMORY (default: the rule sets of
@@ -36,8 +46,11 @@ N=2026-11-25T10:00:00Z
 runs="${1:-3}"
 rule_sets="${ROUTE_PEER_RULES:-100 1000 10000}"
 memory_sets="${ROUTE_PEER_MEMORY-$rule_sets}"
-scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
+out="${ROUTE_PEER_OUT:-/dev/shm}"
+[[ -d "$out" && -w "$out" ]] || out="${TMPDIR:-/tmp}"
+scratch="$(mktemp -d -p "$out")"
+disk="$(mktemp -d -p "$root/target")"
+trap 'rm -rf "$scratch" "$disk"' EXIT
 
 # pair TITLE A B [pairs.py options]: one row, A against B.
 pair() {
@@ -48,11 +61,12 @@ pair() {
 }
 
 # The end-to-end rows' outputs, removed before each run.
-fresh=(--prepare "rm -f $scratch/one.jsonl $scratch/two.jsonl $scratch/three.jsonl $scratch/one.csv $scratch/native.out $scratch/zen.out")
+fresh=(--prepare "rm -f $scratch/one.jsonl $scratch/two.jsonl $scratch/three.jsonl $scratch/one.csv $scratch/native.out $scratch/zen.out $disk/one.jsonl $disk/two.jsonl")
 
 eval_cmd() { echo "$R eval $D/rules/r$1.route --leads $D/leads_1m.$2 -o $3 --now $N --jobs $4"; }
 
 echo "# route $("$R" --version | cut -d' ' -f2-) against the peers, $(date -u +%FT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# outputs in $scratch ($(stat -f -c %T "$scratch")), disk rows in $disk ($(stat -f -c %T "$disk"))"
 for r in $rule_sets; do
     pair "r$r CSV: route --jobs 1 (A) vs native (B)" \
         "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" \
@@ -64,9 +78,15 @@ for r in $rule_sets; do
     "$R" eval "$D/rules/r$r.route" --leads "$D/leads_1m.csv" -o "$scratch/two.jsonl" --now "$N" --jobs 2
     cmp "$scratch/one.jsonl" "$scratch/two.jsonl" && echo "jobs 1 and 2: identical output"
 done
-# Replacing the last run's output (A) against writing a new file (B).
-pair "r100 CSV: route --jobs 1 replacing its output (A) vs writing a new one (B)" \
-    "$(eval_cmd 100 csv "$scratch/kept.jsonl" 1)" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)" "${fresh[@]}"
+# On the disk: a new file there (A) against one on the tmpfs (B); two
+# cores against one there; replacing the last run's output there (A)
+# against writing a new file (B).
+pair "r100 CSV: route --jobs 1 to a new file on disk (A) vs on the tmpfs (B)" \
+    "$(eval_cmd 100 csv "$disk/one.jsonl" 1)" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)" "${fresh[@]}"
+pair "r100 CSV, on disk: route --jobs 2 (A) vs route --jobs 1 (B)" \
+    "$(eval_cmd 100 csv "$disk/two.jsonl" 2)" "$(eval_cmd 100 csv "$disk/one.jsonl" 1)" "${fresh[@]}"
+pair "r100 CSV, on disk: route --jobs 1 replacing its output (A) vs writing a new one (B)" \
+    "$(eval_cmd 100 csv "$disk/kept.jsonl" 1)" "$(eval_cmd 100 csv "$disk/one.jsonl" 1)" "${fresh[@]}"
 # The same at 100 rules with route writing CSV, as the if-chain does (its
 # record is the same columns as JSONL's keys: 76 bytes a lead, not 180).
 pair "r100 CSV: route --jobs 1 --output csv (A) vs native (B)" \
