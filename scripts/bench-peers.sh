@@ -57,7 +57,7 @@ pair() {
     local title="$1" a="$2" b="$3"
     shift 3
     echo "### $title"
-    "$root/scripts/pairs.py" -n "$runs" "$@" --a "$a" --b "$b" | grep -E '^(A|B|A/B) (wall|cpu|peak|ns)'
+    "$root/scripts/pairs.py" -n "$runs" "$@" --a "$a" --b "$b" | grep -E '^(A|B|A/B) (wall|user|sys|cpu|peak|ns)'
 }
 
 # The end-to-end rows' outputs, removed before each run.
