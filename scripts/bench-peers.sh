@@ -46,8 +46,15 @@ N=2026-11-25T10:00:00Z
 runs="${1:-3}"
 rule_sets="${ROUTE_PEER_RULES:-100 1000 10000}"
 memory_sets="${ROUTE_PEER_MEMORY-$rule_sets}"
-out="${ROUTE_PEER_OUT:-/dev/shm}"
-[[ -d "$out" && -w "$out" ]] || out="${TMPDIR:-/tmp}"
+# A directory asked for must serve; the default falls back where there is
+# no /dev/shm (the header line says which filesystem the rows used).
+if [[ -n "${ROUTE_PEER_OUT:-}" ]]; then
+    out="$ROUTE_PEER_OUT"
+    [[ -d "$out" && -w "$out" ]] || { echo "bench-peers: ROUTE_PEER_OUT=$out is not a writable directory" >&2; exit 1; }
+else
+    out=/dev/shm
+    [[ -d "$out" && -w "$out" ]] || out="${TMPDIR:-/tmp}"
+fi
 scratch="$(mktemp -d -p "$out")"
 disk="$(mktemp -d -p "$root/target")"
 trap 'rm -rf "$scratch" "$disk"' EXIT

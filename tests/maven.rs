@@ -220,7 +220,9 @@ fn the_pipeline_as_json_lines_routes_to_the_same_bytes_as_the_csv() {
         let leads = dir.path().join(format!("pipeline-{spaced}.jsonl"));
         std::fs::write(&leads, pipeline_jsonl(spaced)).unwrap();
         let from_jsonl = eval_text(&leads, &["--scores"]);
-        assert!(from_jsonl == from_csv, "spaced: {spaced}: the JSONL decisions differ from the CSV's");
+        let first_difference = from_jsonl.lines().zip(from_csv.lines()).find(|(jsonl, csv)| jsonl != csv);
+        assert_eq!(first_difference, None, "spaced: {spaced}: (from JSONL, from CSV)");
+        assert!(from_jsonl == from_csv, "spaced: {spaced}: as many decisions, and the same bytes");
     }
 }
 
