@@ -293,6 +293,50 @@ impl Value {
         std::mem::replace(self, value).release();
     }
 
+    // Writing a number, bool or enum over the slot of a field of its
+    // kind, which holds one lead after lead: in place, with no old value
+    // to take out and let go of (81 fewer instructions a CSV lead at 100
+    // generated rules, 1.6%; docs/performance.md). One method a kind:
+    // one `set(CopyValue)` matching both kinds cost 40 instructions a lead
+    // more (495.5 M against 491.5 M per 100k leads), the compiler having
+    // merged its call sites and matched the new value's kind at run time.
+
+    /// Writes `n` over this value (in place over an int).
+    #[inline(always)]
+    pub fn set_int(&mut self, n: i64) {
+        match self {
+            Value::Int(held) => *held = n,
+            slot => slot.overwrite(Value::Int(n)),
+        }
+    }
+
+    /// Writes `f` over this value (in place over a float).
+    #[inline(always)]
+    pub fn set_float(&mut self, f: f64) {
+        match self {
+            Value::Float(held) => *held = f,
+            slot => slot.overwrite(Value::Float(f)),
+        }
+    }
+
+    /// Writes `b` over this value (in place over a bool).
+    #[inline(always)]
+    pub fn set_bool(&mut self, b: bool) {
+        match self {
+            Value::Bool(held) => *held = b,
+            slot => slot.overwrite(Value::Bool(b)),
+        }
+    }
+
+    /// Writes the enum value `e` over this value (in place over an enum).
+    #[inline(always)]
+    pub fn set_enum(&mut self, e: u32) {
+        match self {
+            Value::Enum(held) => *held = e,
+            slot => slot.overwrite(Value::Enum(e)),
+        }
+    }
+
     /// Lets the value go: dropped only when it may own memory (a string
     /// on the heap or a list), forgotten without a call to its drop glue
     /// when it cannot.

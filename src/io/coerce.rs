@@ -284,19 +284,19 @@ impl<'s> Coercer<'s> {
                 _ => slot.overwrite(Value::Str(StrValue::from(text))),
             },
             Plain::Int => match text.parse() {
-                Ok(n) => slot.overwrite(Value::Int(n)),
+                Ok(n) => slot.set_int(n),
                 Err(_) => return false,
             },
             Plain::Float => match plain_float(text) {
-                Some(f) => slot.overwrite(Value::Float(f)),
+                Some(f) => slot.set_float(f),
                 None => return false,
             },
             Plain::Bool => match parse_bool(text) {
-                Some(b) => slot.overwrite(Value::Bool(b)),
+                Some(b) => slot.set_bool(b),
                 None => return false,
             },
             Plain::Enum(id) => match self.canonical.get(id as usize).and_then(|spellings| spellings.get(text)) {
-                Some(e) => slot.overwrite(Value::Enum(e)),
+                Some(e) => slot.set_enum(e),
                 None => return false,
             },
             Plain::Never => return false,
@@ -314,16 +314,27 @@ impl<'s> Coercer<'s> {
     pub(crate) fn plain_number_into(&self, field: FieldId, number: &str, slot: &mut Value) -> bool {
         match self.plain.get(field.index()).map(|f| f.kind) {
             Some(Plain::Int) if !number.contains(['.', 'e', 'E']) => match number.parse() {
-                Ok(n) => slot.overwrite(Value::Int(n)),
+                Ok(n) => slot.set_int(n),
                 Err(_) => return false,
             },
             Some(Plain::Float) => match short_decimal(number) {
-                Some(f) => slot.overwrite(Value::Float(f)),
+                Some(f) => slot.set_float(f),
                 None => return false,
             },
             _ => return false,
         }
         true
+    }
+
+    /// A JSON `true` or `false` written over `slot` when `field` is a bool
+    /// (the value [`Coercer::json_scalar`] gives it); whether it is one.
+    #[inline(always)]
+    pub(crate) fn plain_bool_into(&self, field: FieldId, b: bool, slot: &mut Value) -> bool {
+        let is_bool = self.plain.get(field.index()).is_some_and(|f| f.kind == Plain::Bool);
+        if is_bool {
+            slot.set_bool(b);
+        }
+        is_bool
     }
 
     /// Whether `field` is a string the run never reads ([`Coercer::keeping`]).

@@ -183,6 +183,13 @@ impl<'s> CsvSource<'s> {
             }
             self.layout.columns.push((FieldId(id), *column));
         }
+        self.layout.feeds = vec![None; names.len()];
+        for &(field, column) in &self.layout.columns {
+            match column.and_then(|c| self.layout.feeds.get_mut(c)) {
+                Some(feeds) => *feeds = Some(field),
+                None => self.layout.unfed.push(field),
+            }
+        }
         if !missing.is_empty() {
             let mut help = messages::header_columns(names);
             if let Some(hint) = self.hint {
@@ -808,6 +815,12 @@ pub(crate) struct CsvLayout {
     header_len: usize,
     /// Each schema field, in field order, with the column it reads.
     columns: Vec<(FieldId, Option<usize>)>,
+    /// Each column, in header order, with the field it feeds (a column
+    /// feeds at most one: a header name maps to one field), so that a row
+    /// is coerced walking its cells in order ([`CsvLayout::cook_cells`]).
+    feeds: Vec<Option<FieldId>>,
+    /// The fields no column feeds: absent from every row.
+    unfed: Vec<FieldId>,
     /// The column of the schema's id field.
     id_column: Option<usize>,
     /// The column of each `--keep` name.
@@ -877,25 +890,66 @@ impl CsvLayout {
         // Room for the derived fields too: the derive step fills them in
         // place instead of growing the vector for every lead.
         values.reserve(schema.fields.len().saturating_sub(self.columns.len()));
-        for (slot, &(field, column)) in values.iter_mut().zip(&self.columns) {
-            // Most cells are plain, and their value is written where it is
-            // built (see `Coercer::plain_cell_into`).
-            let text = column.and_then(|c| whole.get(row.range(c)));
-            if text.is_some_and(|text| coercer.plain_cell_into(field, text, slot)) {
-                continue;
-            }
-            match self.general_cell(coercer, row, whole, (field, column)) {
-                Ok(value) => slot.overwrite(value),
-                Err(error) => {
-                    out.lead = Err(error.into_lead_error(schema.fields.get(field.index()), record, line));
-                    return;
-                }
+        // A row with a cell that is not plain is read again field by
+        // field, so that the error it gets is its first field's that has
+        // one (whatever the columns' order).
+        if !self.cook_cells(coercer, row, whole, &mut values) {
+            if let Err((field, error)) = self.cook_fields(coercer, row, whole, &mut values) {
+                out.lead = Err(error.into_lead_error(schema.fields.get(field.index()), record, line));
+                return;
             }
         }
         match &mut out.lead {
             Ok(lead) => lead.values = values,
             Err(_) => out.lead = Ok(Lead { values }),
         }
+    }
+
+    /// A row whose every cell is plain (see [`Coercer::plain_cell_into`]),
+    /// coerced into `values` (a slot per field) walking its cells in
+    /// order: each cell starts where the last one ended, where finding
+    /// each field's column and its bounds apart cost a quarter of reading
+    /// a CSV lead. Whether the row was plain; when it was not, `values`
+    /// holds the cells before the first one that was not.
+    #[inline(always)]
+    fn cook_cells(&self, coercer: &mut Coercer<'_>, row: Row<'_>, whole: RowText<'_>, values: &mut [Value]) -> bool {
+        let mut start = 0;
+        for (&end, &feeds) in row.ends.iter().zip(&self.feeds) {
+            let cell = start..end;
+            start = end + row.gap;
+            let Some(field) = feeds else { continue };
+            let (Some(text), Some(slot)) = (whole.get(cell), values.get_mut(field.index())) else { return false };
+            if !coercer.plain_cell_into(field, text, slot) {
+                return false;
+            }
+        }
+        for &field in &self.unfed {
+            match (coercer.present(field, Value::Absent), values.get_mut(field.index())) {
+                (Ok(value), Some(slot)) => slot.overwrite(value),
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// Every field of a row into `values`, in field order, each cell by
+    /// whichever path reads it; the first field that fails, and why.
+    fn cook_fields(
+        &self,
+        coercer: &mut Coercer<'_>,
+        row: Row<'_>,
+        whole: RowText<'_>,
+        values: &mut [Value],
+    ) -> Result<(), (FieldId, FieldError)> {
+        for (slot, &(field, column)) in values.iter_mut().zip(&self.columns) {
+            let text = column.and_then(|c| whole.get(row.range(c)));
+            if text.is_some_and(|text| coercer.plain_cell_into(field, text, slot)) {
+                continue;
+            }
+            let value = self.general_cell(coercer, row, whole, (field, column)).map_err(|error| (field, error))?;
+            slot.overwrite(value);
+        }
+        Ok(())
     }
 
     /// A cell [`Coercer::plain_cell`] does not read, by the general path
@@ -1086,6 +1140,101 @@ mod tests {
             let split = split_quoted(&line, delimiter, &mut fields, &mut ends)
                 .map(|(ended, len)| (fields[..len].to_vec(), ends[..ended].to_vec()));
             prop_assert_eq!(split, csv_core_fields(&line, delimiter));
+        }
+    }
+
+    /// Fields of every kind, each but `id` and `n` optional, `-` meaning
+    /// absent.
+    fn every_kind_schema() -> Schema {
+        use crate::schema::{ElementType, EnumId, EnumType, Field, FieldType};
+        let region = EnumType::new(["NA", "EMEA", "APAC"].map(String::from).to_vec());
+        Schema {
+            fields: vec![
+                Field::named("id", FieldType::String, false),
+                Field::named("n", FieldType::Int, false),
+                Field::named("f", FieldType::Float, true),
+                Field::named("flag", FieldType::Bool, true),
+                Field::named("region", FieldType::Enum(EnumId(0)), true),
+                Field::named("tags", FieldType::List(ElementType::Enum(EnumId(0))), true),
+                Field::named("day", FieldType::Date, true),
+            ],
+            enums: vec![region],
+            missing: vec!["-".to_string()],
+            id_field: Some(FieldId(0)),
+            derived: Vec::new(),
+            numbers: Default::default(),
+        }
+    }
+
+    /// A cell of any kind: plain, blank, a marker, of the wrong type, read
+    /// only by the general path (a list, a date, an alias's case), or not
+    /// UTF-8.
+    fn any_cell() -> impl Strategy<Value = &'static [u8]> {
+        let cells: [&'static [u8]; 20] = [
+            b"",
+            b" ",
+            b"-",
+            b"7",
+            b" 12 ",
+            b"-0",
+            b"x",
+            b"3.5",
+            b"1e3",
+            b"true",
+            b"no",
+            b"EMEA",
+            b"emea",
+            b"NA;APAC",
+            b"2026-01-02",
+            b"02/01/2026",
+            b"\xc3\xa9t\xc3\xa9",
+            b"\xff",
+            b"99999999999999999999",
+            b" NA ",
+        ];
+        prop::sample::select(cells.to_vec())
+    }
+
+    proptest! {
+        /// Walking a row's cells in header order reads it as reading it
+        /// field by field in field order does: the same values, or the
+        /// same first field's error; whatever the columns' order, columns
+        /// no field reads, optional fields without a column, strings the
+        /// run does not read, and a record reused from row to row.
+        #[test]
+        fn walking_the_cells_reads_a_row_as_field_by_field_does(
+            present in any::<[bool; 5]>(),
+            extra in 0..3usize,
+            order in proptest::collection::vec(any::<u32>(), 10),
+            read in any::<[bool; 7]>(),
+            rows in proptest::collection::vec(proptest::collection::vec(any_cell(), 10), 1..6),
+        ) {
+            let schema = every_kind_schema();
+            let mut names: Vec<String> = schema.fields.iter().take(2).map(|f| f.column.clone()).collect();
+            names.extend(schema.fields.iter().skip(2).zip(present).filter(|(_, p)| *p).map(|(f, _)| f.column.clone()));
+            names.extend((0..extra).map(|i| format!("other{i}")));
+            let mut keyed: Vec<(u32, String)> = order.iter().copied().zip(names).collect();
+            keyed.sort();
+            let names: Vec<String> = keyed.into_iter().map(|(_, name)| name).collect();
+            let header = format!("{}\n", names.join(","));
+            let source = CsvSource::new(&schema, Box::new(std::io::Cursor::new(header.into_bytes())), &ReadOptions::default())
+                .expect("a header with every required column");
+            let layout = source.layout();
+            let mut coercer = Coercer::new(&schema).keeping(&read);
+            let (mut walked, mut ends, mut oracle_ends) = (InputRecord::empty(), Vec::new(), Vec::new());
+            for (i, cells) in rows.iter().enumerate() {
+                let line = cells.get(..names.len()).unwrap_or_default().join(&b',');
+                let at = (i as u64 + 1, i as u64 + 2);
+                layout.cook_line_into(&mut coercer, &mut ends, &line, at, &mut walked);
+                let (ended, _) = split_plain(&line, b',', &mut oracle_ends).expect("a short line");
+                let row = Row { fields: &line, ends: oracle_ends.get(..ended).unwrap_or_default(), gap: 1 };
+                let mut values = vec![Value::Absent; schema.fields.len()];
+                let expected = match layout.cook_fields(&mut coercer, row, RowText::of(&line), &mut values) {
+                    Ok(()) => Ok(Lead { values }),
+                    Err((field, error)) => Err(error.into_lead_error(schema.fields.get(field.index()), at.0, at.1)),
+                };
+                prop_assert_eq!(&walked.lead, &expected, "row {:?} under {:?}", String::from_utf8_lossy(&line), names);
+            }
         }
     }
 

@@ -47,10 +47,14 @@ pub struct InputRecord {
 /// The values of a record about to be written over, `len` of them, each
 /// to be overwritten (dropping the previous lead's value then); a new
 /// vector when the record held no lead.
+#[inline]
 pub(crate) fn reuse_values(lead: &mut Result<Lead, LeadError>, len: usize) -> Vec<Value> {
     let mut values = take_values(lead);
-    values.truncate(len);
-    values.resize_with(len, || Value::Absent);
+    // Of the same length lead after lead: nothing to cut or add.
+    if values.len() != len {
+        values.truncate(len);
+        values.resize_with(len, || Value::Absent);
+    }
     values
 }
 
