@@ -275,10 +275,8 @@ impl<'s> ObjectParser<'s> {
                     if want_id {
                         *id = None;
                     }
-                    self.store_plain(values, field, |slot| {
-                        slot.overwrite(Value::Absent);
-                        true
-                    })
+                    self.store(values, field, Ok(Value::Absent));
+                    true
                 }
                 _ => false,
             };

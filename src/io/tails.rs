@@ -19,7 +19,7 @@ pub(crate) struct Tails {
     /// Set once the map has filled up: a run with that many distinct
     /// tails (10,000 generated rules have some 25,000) finds each in cold
     /// memory, and writing it afresh was faster than the lookup (route
-    /// eval at 10,000 rules: 0.930 of the time in 9 pairs), where with
+    /// eval at 10,000 rules: 0.908 of the time in 9 pairs), where with
     /// fewer the copy is faster (without it: 1.09× the time at 1,000
     /// rules, 1.18× at 100; docs/performance.md).
     spent: bool,
