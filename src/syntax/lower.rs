@@ -314,27 +314,24 @@ impl Lower {
     }
 
     /// A predicate's subject: a name, `TABLE[KEY].COLUMN` or `FUNCTION(FIELD)`.
+    /// The grammar reads the first name once; the pair after it, if any,
+    /// says which of the three this is.
     fn operand(&self, pair: Pair<'_, Rule>) -> Result<Operand> {
         let span = self.span(&pair);
-        let inner = pair.into_inner().next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
-        let inner_span = self.span(&inner);
-        Ok(match inner.as_rule() {
+        let mut parts = pair.into_inner();
+        let name = parts.next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        let Some(rest) = parts.next() else {
+            return Ok(Operand::Name(self.ident(name)));
+        };
+        // The column after `[KEY].`, or the call's argument: the one name
+        // directly inside either.
+        let last = self.child(&rest, Rule::ident)?;
+        Ok(match rest.as_rule() {
             Rule::column_ref => {
-                let mut names = self.children(&inner, Rule::ident);
-                let (Some(table), Some(column)) = (names.next(), names.next()) else {
-                    return Err(self.broken(self.file, span.start as usize));
-                };
-                let key = Box::new(self.operand(self.child(&inner, Rule::operand)?)?);
-                Operand::Column { table: self.ident(table), key, column: self.ident(column), span: inner_span }
+                let key = Box::new(self.operand(self.child(&rest, Rule::operand)?)?);
+                Operand::Column { table: self.ident(name), key, column: self.ident(last), span }
             }
-            Rule::call => {
-                let mut names = self.children(&inner, Rule::ident);
-                let (Some(function), Some(argument)) = (names.next(), names.next()) else {
-                    return Err(self.broken(self.file, span.start as usize));
-                };
-                Operand::Call { function: self.ident(function), argument: self.ident(argument), span: inner_span }
-            }
-            _ => Operand::Name(self.ident(inner)),
+            _ => Operand::Call { function: self.ident(name), argument: self.ident(last), span },
         })
     }
 
@@ -437,13 +434,26 @@ impl Lower {
         )
     }
 
+    /// A `test` pair: the subject, then the test's own pair, if any (none:
+    /// a bare name, a `let` or a bool field); or `now inside hours ...`.
     fn predicate(&self, pair: Pair<'_, Rule>) -> Result<Predicate> {
         let span = self.span(&pair);
         if pair.as_rule() == Rule::hours_test {
             return self.hours_test(pair);
         }
-        let subject = self.operand(self.child(&pair, Rule::operand)?)?;
-        let kind = match pair.as_rule() {
+        let mut parts = pair.into_inner();
+        let subject = parts.next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
+        let subject = self.operand(subject)?;
+        let kind = match parts.next() {
+            Some(test) => self.test(test)?,
+            None => PredicateKind::Name,
+        };
+        Ok(Predicate { subject, kind, span })
+    }
+
+    /// What follows a predicate's subject: `== VALUE`, `in [...]`, ...
+    fn test(&self, pair: Pair<'_, Rule>) -> Result<PredicateKind> {
+        Ok(match pair.as_rule() {
             Rule::comparison => {
                 let op_pair = self.child(&pair, Rule::cmp_op)?;
                 let op = match op_pair.as_str() {
@@ -492,9 +502,8 @@ impl Lower {
                 };
                 PredicateKind::Within { amount, unit }
             }
-            _ => PredicateKind::Name,
-        };
-        Ok(Predicate { subject, kind, span })
+            _ => return Err(self.broken(self.file, self.span(&pair).start as usize)),
+        })
     }
 
     /// `now inside|outside hours "..." in "Zone"`: the subject is `now`.
@@ -848,7 +857,15 @@ fn is_upper_keyword(word: &str) -> bool {
 /// follow a field become one phrase, and where a rule's condition may
 /// continue, `->` is named too (pest does not list literal tokens).
 fn expected_phrases(positives: &[Rule], rule_follows: bool) -> Vec<&'static str> {
+    // A test after a subject, or its first token (pest names the token
+    // where the test tried only one, the test where it tried several).
     const OPERATORS: &[Rule] = &[
+        Rule::comparison,
+        Rule::in_test,
+        Rule::string_test,
+        Rule::matches_test,
+        Rule::exists_test,
+        Rule::within_test,
         Rule::cmp_op,
         Rule::string_op,
         Rule::kw_in,
@@ -891,7 +908,7 @@ fn join_or(phrases: &[&str]) -> String {
 fn phrase(wanted: Rule) -> &'static str {
     match wanted {
         Rule::EOI => "end of declaration",
-        Rule::ident | Rule::name_ref | Rule::operand => "a name",
+        Rule::ident | Rule::operand => "a name",
         Rule::column_ref => "a table column `table[key].column`",
         Rule::call => "`domain(field)` or `lower(field)`",
         Rule::table_decl | Rule::kw_table => "`table`",
@@ -902,7 +919,9 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::number => "a number",
         Rule::literal => "a value (string, number, date, true or false)",
         Rule::date | Rule::datetime => "a date (`2026-11-25`) or datetime (`2026-11-25T10:00:00Z`)",
-        Rule::within_test | Rule::hours_test => "a condition",
+        Rule::hours_test => "a condition",
+        // `now inside hours ...` starts like a name.
+        Rule::kw_now => "a name",
         Rule::time_unit => "`days` or `hours`",
         Rule::kw_inside | Rule::kw_outside => "`inside` or `outside`",
         Rule::kw_hours => "`hours`",
@@ -917,7 +936,7 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::kw_or => "`or`",
         Rule::kw_not => "`not`",
         Rule::condition | Rule::or_expr | Rule::and_expr | Rule::not_expr => "a condition",
-        Rule::comparison | Rule::in_test | Rule::string_test | Rule::matches_test | Rule::exists_test => "a condition",
+        Rule::test => "a condition",
         Rule::list_literal => "a list `[...]`",
         Rule::action => "an action (`team`, `rep` or `queue`)",
         Rule::team_target | Rule::kw_team => "`team`",
