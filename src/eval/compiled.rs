@@ -31,7 +31,15 @@ pub struct Compiled {
     /// Per rule (by [`RuleId`]), then `on invalid` last: the state rows
     /// its action can touch.
     footprints: Vec<Footprint>,
+    /// Whether [`Compiled::warm`] pays: the rules' table is larger than a
+    /// core's second-level cache.
+    warms: bool,
 }
+
+/// A core's second-level cache on the machines route is measured on
+/// (docs/performance.md): rule tables larger than this are read from
+/// further away, lead after lead.
+const L2_BYTES: usize = 512 * 1024;
 
 impl Compiled {
     /// Compiles `program` (with the default DAG size budget).
@@ -40,7 +48,37 @@ impl Compiled {
         let reps = RepIndex::new(&program);
         let actions = program.rules.iter().map(|r| Some(&r.action)).chain(std::iter::once(program.on_invalid.as_ref()));
         let footprints = actions.map(|action| Footprint::of(&program, &reps, action)).collect();
-        Compiled { program, dag, sources, reps, footprints }
+        let warms = program.rules.len() * std::mem::size_of::<crate::check::program::RuleInfo>() > L2_BYTES;
+        Compiled { program, dag, sources, reps, footprints, warms }
+    }
+
+    /// Reads, for a run of leads matched by `rules`, the first things
+    /// routing each will read (the rule's line, action and name; its team's
+    /// first member, name and size), before routing any: the loads of one
+    /// lead do not wait for another's, so the processor overlaps their
+    /// cache misses, where routing lead after lead waits for each in turn.
+    /// Only when the rules' table outgrows the second-level cache: at 100
+    /// and 1,000 rules everything is near and the loads are work for
+    /// nothing (docs/performance.md, twentieth session).
+    pub fn warm(&self, rules: &[Option<RuleId>]) {
+        if !self.warms {
+            return;
+        }
+        let mut seen = 0usize;
+        for rule in rules.iter().flatten() {
+            let Some(info) = self.program.rules.get(rule.index()) else { continue };
+            let name = self.reps.rule_names.get(rule.index()).map_or(0, |n| n.len());
+            seen = seen.wrapping_add(info.line as usize).wrapping_add(name);
+            if let Target::Team { team, .. } = info.action.target {
+                let t = team.0 as usize;
+                let first = self.reps.team_reps.get(t).and_then(|reps| reps.first()).map_or(0, |&r| r as usize);
+                let named = self.reps.team_names.get(t).map_or(0, |n| n.len());
+                let members = self.program.teams.get(t).map_or(0, |team| team.members.len());
+                seen = seen.wrapping_add(first).wrapping_add(named).wrapping_add(members);
+            }
+        }
+        // Kept, so the loads are made.
+        std::hint::black_box(seen);
     }
 
     /// The state rows a lead matched by `rule` (or, for `None`, an invalid
@@ -218,5 +256,31 @@ impl Staffing {
     /// Rep `i`'s roster entry.
     pub(crate) fn status(&self, i: usize) -> Option<&MemberStatus> {
         self.status.get(i).and_then(Option::as_ref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Compiled, L2_BYTES};
+    use crate::check::program::{RuleId, RuleInfo};
+
+    /// A project of `rules` rules, compiled.
+    fn compiled(rules: usize) -> Compiled {
+        let mut text = String::from("schema lead {\n  id: string\n  score: int\n}\nteam t = [\"a@x.io\"]\n");
+        for i in 0..rules {
+            text.push_str(&format!("when score == {i} -> team t\n"));
+        }
+        let checked = crate::check::check_source("big.route", std::path::Path::new("big.route"), text);
+        let program = checked.program.unwrap_or_else(|| panic!("{:?}", checked.diagnostics));
+        Compiled::new(program, checked.sources)
+    }
+
+    #[test]
+    fn only_a_rule_table_larger_than_the_cache_is_warmed() {
+        let big = compiled(L2_BYTES / std::mem::size_of::<RuleInfo>() + 1);
+        assert!(big.warms);
+        assert!(!compiled(100).warms);
+        // Whatever the ids (none matched, past the end): nothing fails.
+        big.warm(&[Some(RuleId(0)), None, Some(RuleId(u32::MAX))]);
     }
 }

@@ -114,7 +114,7 @@ pub(super) fn route_all(
         let mut work = main_cook.map(|cook| Work { cook, compiled, moment, framing: &framing });
         // `done` (and so the channels) is dropped when this returns, which
         // ends the workers, also after an error.
-        let taken = collect(&done, (&give_back, &spares), work.as_mut(), tick, sink)?;
+        let taken = collect(compiled, &done, (&give_back, &spares), work.as_mut(), tick, sink)?;
         // Every worker has stopped (the queue ran dry when the last one
         // let go of its sender).
         match framing.lock() {
@@ -153,9 +153,8 @@ fn route_alone(
         for (record, rule) in records.iter_mut().zip(&mut rules).take(read) {
             *rule = match_record(compiled, record, moment);
         }
-        for (record, &rule) in records.iter_mut().zip(&rules).take(read) {
-            sink(record, rule)?;
-        }
+        let run = records.get_mut(..read).unwrap_or_default();
+        deliver_run(compiled, sink, run, rules.get(..read).unwrap_or_default())?;
         routed += read as u64;
         if read < RUN {
             break;
@@ -165,6 +164,21 @@ fn route_alone(
         }
     }
     tick(routed);
+    Ok(())
+}
+
+/// Routes a run of matched records through `sink`, in order, their rules'
+/// first loads made together first ([`Compiled::warm`]).
+fn deliver_run(
+    compiled: &Compiled,
+    sink: &mut Sink<'_>,
+    records: &mut [InputRecord],
+    rules: &[Option<RuleId>],
+) -> Result<(), Failure> {
+    compiled.warm(rules);
+    for (record, &rule) in records.iter_mut().zip(rules) {
+        sink(record, rule)?;
+    }
     Ok(())
 }
 
@@ -231,6 +245,7 @@ fn work_on(work: &mut Work<'_, '_, '_>, spares: &Receiver<Spare>, to_main: &Send
 /// cores had them switching, each refilling its caches. Returns how many
 /// batches it took: the queue runs dry when every worker has stopped.
 fn collect(
+    compiled: &Compiled,
     done: &Receiver<Done>,
     (give_back, spares): (&Sender<Spare>, &Receiver<Spare>),
     mut work: Option<&mut Work<'_, '_, '_>>,
@@ -244,8 +259,8 @@ fn collect(
         while let Some((_, batch, mut records, rules)) = early.remove(&next) {
             next += 1;
             routed += records.len() as u64;
-            for (record, rule) in records.iter_mut().zip(rules) {
-                sink(record, rule)?;
+            for (run, rules) in records.chunks_mut(RUN).zip(rules.chunks(RUN)) {
+                deliver_run(compiled, sink, run, rules)?;
             }
             // The workers may have stopped; the batch is then simply dropped.
             let _ = give_back.send((batch, records));
