@@ -621,13 +621,15 @@ impl Lower {
 fn trimmed_len(text: &str) -> usize {
     let mut text = text.trim_end();
     loop {
-        let line_start = memchr::memrchr(b'\n', text.as_bytes()).map_or(0, |i| i + 1);
-        let line = text.get(line_start..).unwrap_or("");
         // Most spans end in code: a last line without `#` has no comment
-        // (this runs for every node of every rule).
-        if memchr::memchr(b'#', line.as_bytes()).is_none() {
+        // (this runs for every node of every rule), and one pass from the
+        // end finds either the last line's `#` or the line break before it.
+        let last = memchr::memrchr2(b'\n', b'#', text.as_bytes());
+        if last.and_then(|i| text.as_bytes().get(i)) != Some(&b'#') {
             return text.len();
         }
+        let line_start = memchr::memrchr(b'\n', text.as_bytes()).map_or(0, |i| i + 1);
+        let line = text.get(line_start..).unwrap_or("");
         match comment_start(line).and_then(|hash| text.get(..line_start + hash)) {
             Some(code) => text = code.trim_end(),
             None => return text.len(),
@@ -990,5 +992,29 @@ fn phrase(wanted: Rule) -> &'static str {
         Rule::file | Rule::declaration_only | Rule::declaration => "a declaration",
         Rule::reserved => "a name",
         _ => "more input",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trimmed_len;
+
+    #[test]
+    fn a_span_ends_before_trailing_blanks_and_comments_but_not_before_a_hash_in_a_string() {
+        let cases = [
+            ("region == \"NA\"", 14),
+            ("region == \"NA\"  \n", 14),
+            ("region == \"NA\" # a note", 14),
+            ("region == \"NA\" # a note\n  # another\n", 14),
+            ("a\n  and b # why\n", 9),
+            ("tag == \"#1\"", 11),
+            ("tag == \"#1\" # a # note", 11),
+            ("a # note\n  and b", 16),
+            ("# only a comment", 0),
+            ("", 0),
+        ];
+        for (text, len) in cases {
+            assert_eq!(trimmed_len(text), len, "{text:?}");
+        }
     }
 }
