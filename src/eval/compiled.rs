@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::decision::Name;
 use super::roster::{MemberStatus, Roster};
-use crate::check::program::{Action, Program, RuleId, Strategy, Target};
+use crate::check::program::{Action, Program, RuleId, RuleInfo, Strategy, Target};
 use crate::compile::{compile_for_routing, Dag};
 use crate::source::SourceMap;
 
@@ -48,7 +48,7 @@ impl Compiled {
         let reps = RepIndex::new(&program);
         let actions = program.rules.iter().map(|r| Some(&r.action)).chain(std::iter::once(program.on_invalid.as_ref()));
         let footprints = actions.map(|action| Footprint::of(&program, &reps, action)).collect();
-        let warms = program.rules.len() * std::mem::size_of::<crate::check::program::RuleInfo>() > L2_BYTES;
+        let warms = program.rules.len() * std::mem::size_of::<RuleInfo>() > L2_BYTES;
         Compiled { program, dag, sources, reps, footprints, warms }
     }
 
@@ -60,7 +60,7 @@ impl Compiled {
     /// Only when the rules' table outgrows the second-level cache: at 100
     /// and 1,000 rules everything is near and the loads are work for
     /// nothing (docs/performance.md, twentieth session).
-    pub fn warm(&self, rules: &[Option<RuleId>]) {
+    pub(crate) fn warm(&self, rules: &[Option<RuleId>]) {
         if !self.warms {
             return;
         }

@@ -129,8 +129,8 @@ pub(super) fn route_all(
 /// matched, then routed, run after run. Reading, matching and routing a
 /// lead are each more code than the first-level caches hold: done lead by
 /// lead, each stage evicted the others' code and tables for the next lead,
-/// where a run keeps one stage's in the cache from lead to lead (0.90–0.95
-/// of the time at 100 and 10,000 rules, docs/performance.md). The records
+/// where a run keeps one stage's in the cache from lead to lead (0.93–0.95
+/// of the time at 100 to 10,000 rules, docs/performance.md). The records
 /// and their buffers are reused run after run.
 fn route_alone(
     reader: &mut LeadReader<'_>,
