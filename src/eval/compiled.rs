@@ -31,9 +31,6 @@ pub struct Compiled {
     /// Per rule (by [`RuleId`]), then `on invalid` last: the state rows
     /// its action can touch.
     footprints: Vec<Footprint>,
-    /// Whether [`Compiled::warm`] pays: the rules' table is larger than a
-    /// core's second-level cache.
-    warms: bool,
 }
 
 /// A core's second-level cache on the machines route is measured on
@@ -48,8 +45,13 @@ impl Compiled {
         let reps = RepIndex::new(&program);
         let actions = program.rules.iter().map(|r| Some(&r.action)).chain(std::iter::once(program.on_invalid.as_ref()));
         let footprints = actions.map(|action| Footprint::of(&program, &reps, action)).collect();
-        let warms = program.rules.len() * std::mem::size_of::<RuleInfo>() > L2_BYTES;
-        Compiled { program, dag, sources, reps, footprints, warms }
+        Compiled { program, dag, sources, reps, footprints }
+    }
+
+    /// Whether [`Compiled::warm`] pays: the rules' table is larger than a
+    /// core's second-level cache.
+    fn warms(&self) -> bool {
+        self.program.rules.len() * std::mem::size_of::<RuleInfo>() > L2_BYTES
     }
 
     /// Reads, for a run of leads matched by `rules`, the first things
@@ -61,7 +63,7 @@ impl Compiled {
     /// and 1,000 rules everything is near and the loads are work for
     /// nothing (docs/performance.md, twentieth session).
     pub(crate) fn warm(&self, rules: &[Option<RuleId>]) {
-        if !self.warms {
+        if !self.warms() {
             return;
         }
         let mut seen = 0usize;
@@ -278,8 +280,8 @@ mod tests {
     #[test]
     fn only_a_rule_table_larger_than_the_cache_is_warmed() {
         let big = compiled(L2_BYTES / std::mem::size_of::<RuleInfo>() + 1);
-        assert!(big.warms);
-        assert!(!compiled(100).warms);
+        assert!(big.warms());
+        assert!(!compiled(100).warms());
         // Whatever the ids (none matched, past the end): nothing fails.
         big.warm(&[Some(RuleId(0)), None, Some(RuleId(u32::MAX))]);
     }

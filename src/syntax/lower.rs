@@ -442,8 +442,7 @@ impl Lower {
             return self.hours_test(pair);
         }
         let mut parts = pair.into_inner();
-        let subject = parts.next().ok_or_else(|| self.broken(self.file, span.start as usize))?;
-        let subject = self.operand(subject)?;
+        let subject = self.operand(parts.next().ok_or_else(|| self.broken(self.file, span.start as usize))?)?;
         let kind = match parts.next() {
             Some(test) => self.test(test)?,
             None => PredicateKind::Name,
