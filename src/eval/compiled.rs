@@ -56,7 +56,7 @@ impl Compiled {
 
     /// Reads, for a run of leads matched by `rules`, the first things
     /// routing each will read (the rule's line, action and name; its team's
-    /// first member, name and size), before routing any: the loads of one
+    /// first member and their id, its name and size), before routing any: the loads of one
     /// lead do not wait for another's, so the processor overlaps their
     /// cache misses, where routing lead after lead waits for each in turn.
     /// Only when the rules' table outgrows the second-level cache: at 100
@@ -74,9 +74,10 @@ impl Compiled {
             if let Target::Team { team, .. } = info.action.target {
                 let t = team.0 as usize;
                 let first = self.reps.team_reps.get(t).and_then(|reps| reps.first()).map_or(0, |&r| r as usize);
+                let id = self.reps.ids.get(first).map_or(0, |n| n.len());
                 let named = self.reps.team_names.get(t).map_or(0, |n| n.len());
                 let members = self.program.teams.get(t).map_or(0, |team| team.members.len());
-                seen = seen.wrapping_add(first).wrapping_add(named).wrapping_add(members);
+                seen = seen.wrapping_add(id).wrapping_add(named).wrapping_add(members);
             }
         }
         // Kept, so the loads are made.
@@ -241,13 +242,18 @@ impl Footprint {
 /// than per lead.
 #[derive(Debug, Clone, Default)]
 pub struct Staffing {
-    pub(crate) status: Vec<Option<MemberStatus>>,
+    /// Per rep, its entry boxed: routing a lead reads its team's members'
+    /// slots, and a [`MemberStatus`] held inline made a slot a couple of
+    /// hundred bytes (its zone, hours, dates), so 2,500 reps spread over
+    /// half a megabyte, a cache miss for each member read, most of them
+    /// for reps the roster does not list. Boxed, a slot is 8 bytes.
+    pub(crate) status: Vec<Option<Box<MemberStatus>>>,
 }
 
 impl Staffing {
     /// Resolves `roster` for the reps of `reps`.
     pub fn new(reps: &RepIndex, roster: &Roster) -> Staffing {
-        Staffing { status: reps.ids.iter().map(|id| roster.status(id).cloned()).collect() }
+        Staffing { status: reps.ids.iter().map(|id| roster.status(id).cloned().map(Box::new)).collect() }
     }
 
     /// Resolves `roster` for the reps of `compiled`.
@@ -257,7 +263,7 @@ impl Staffing {
 
     /// Rep `i`'s roster entry.
     pub(crate) fn status(&self, i: usize) -> Option<&MemberStatus> {
-        self.status.get(i).and_then(Option::as_ref)
+        self.status.get(i).and_then(Option::as_deref)
     }
 }
 

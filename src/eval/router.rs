@@ -706,10 +706,13 @@ impl DutyCache {
 
     /// Rep `i`'s day and week now, when the roster gives them a cap.
     fn periods(&mut self, staffing: &Staffing, i: usize) -> Option<Periods> {
+        // A rep without caps (most reps: the roster does not list them)
+        // is told apart by its staffing slot, and the cache not read.
+        let status = staffing.status(i).filter(|s| s.capped())?;
         if let Some(cached) = self.periods.get(i).copied().flatten() {
             return cached;
         }
-        let judged = staffing.status(i).filter(|s| s.capped()).and_then(|s| Some(s.periods(self.at?)));
+        let judged = self.at.map(|at| status.periods(at));
         if let Some(slot) = self.periods.get_mut(i) {
             *slot = Some(judged);
         }
