@@ -5,8 +5,8 @@ use rustc_hash::FxHashMap;
 
 use super::classes::{atom_classes, set_bit, ClassSet, Classes};
 use super::{
-    Filter, IndexNode, Kind, LeafField, Slot, Tree, MAX_ALTERNATIVES, MAX_LEAF_FIELDS, MAX_PLACEMENTS, MAX_SLOTS,
-    MIN_CANDIDATES, NONE,
+    Filter, IndexNode, Kind, LeafField, LeafMember, Slot, Tree, MAX_ALTERNATIVES, MAX_LEAF_FIELDS, MAX_PLACEMENTS,
+    MAX_SLOTS, MIN_CANDIDATES, NONE,
 };
 use crate::compile::dag::Candidate;
 use crate::compile::predicate::{AtomForm, CondArena, CondId, CondNode};
@@ -155,8 +155,12 @@ impl<'a> FilterBuilder<'a> {
             root,
             nodes: index.nodes.into(),
             children: index.children.into(),
-            members: index.member_lists.into(),
-            verify: index.verify.into(),
+            members: index
+                .member_lists
+                .iter()
+                .zip(&index.verify)
+                .map(|(&position, &verify)| LeafMember { position, verify })
+                .collect(),
             leaf_fields: index.leaf_fields.into(),
             row_starts: index.row_starts.into(),
             slots: slots.into(),

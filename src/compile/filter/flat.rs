@@ -175,7 +175,7 @@ impl Flat {
                     // bit set.
                     return Some(None);
                 }
-                if verified(&self.verify, member, holds)? {
+                if verified(*self.verify.get(member)?, holds) {
                     return match &self.positions {
                         None => Some(Some(member)),
                         Some(positions) => Some(Some(*positions.get(member)? as usize)),
