@@ -55,10 +55,11 @@ impl Compiled {
     }
 
     /// Reads, for a run of leads matched by `rules`, the first things
-    /// routing each will read (the rule's line, action and name; its team's
-    /// first member and their id, its name and size), before routing any: the loads of one
-    /// lead do not wait for another's, so the processor overlaps their
-    /// cache misses, where routing lead after lead waits for each in turn.
+    /// routing each will read (the rule's line, action, second owner and
+    /// name; its team's first member and their id, its name and size),
+    /// before routing any: the loads of one lead do not wait for
+    /// another's, so the processor overlaps their cache misses, where
+    /// routing lead after lead waits for each in turn.
     /// Only when the rules' table outgrows the second-level cache: at 100
     /// and 1,000 rules everything is near and the loads are work for
     /// nothing (docs/performance.md, twentieth session).
@@ -70,7 +71,10 @@ impl Compiled {
         for rule in rules.iter().flatten() {
             let Some(info) = self.program.rules.get(rule.index()) else { continue };
             let name = self.reps.rule_names.get(rule.index()).map_or(0, |n| n.len());
-            seen = seen.wrapping_add(info.line as usize).wrapping_add(name);
+            // The rule's record spans several cache lines: the line, the
+            // target, and the second owner each may be on one of its own.
+            let second = usize::from(info.action.secondary.is_some());
+            seen = seen.wrapping_add(info.line as usize).wrapping_add(name).wrapping_add(second);
             if let Target::Team { team, .. } = info.action.target {
                 let t = team.0 as usize;
                 let first = self.reps.team_reps.get(t).and_then(|reps| reps.first()).map_or(0, |&r| r as usize);

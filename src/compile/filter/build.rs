@@ -131,8 +131,7 @@ impl<'a> FilterBuilder<'a> {
             members: &members,
             nodes: Vec::new(),
             children: Vec::new(),
-            member_lists: Vec::new(),
-            verify: Vec::new(),
+            leaf_members: Vec::new(),
             residual,
             residuals_seen: FxHashMap::default(),
             leaf_fields: Vec::new(),
@@ -155,12 +154,7 @@ impl<'a> FilterBuilder<'a> {
             root,
             nodes: index.nodes.into(),
             children: index.children.into(),
-            members: index
-                .member_lists
-                .iter()
-                .zip(&index.verify)
-                .map(|(&position, &verify)| LeafMember { position, verify })
-                .collect(),
+            members: index.leaf_members.into(),
             leaf_fields: index.leaf_fields.into(),
             row_starts: index.row_starts.into(),
             slots: slots.into(),
@@ -373,10 +367,8 @@ struct IndexBuilder<'s, 'r> {
     members: &'s [Member],
     nodes: Vec<IndexNode>,
     children: Vec<u32>,
-    member_lists: Vec<u32>,
-    /// Beside `member_lists`: what to evaluate of each member when the
-    /// rows allow it (`CondId::TRUE` for the exact ones).
-    verify: Vec<CondId>,
+    /// The leaves' members, each leaf's in a run.
+    leaf_members: Vec<LeafMember>,
     residual: &'r mut dyn FnMut(&[CondId]) -> CondId,
     /// Every residual condition made, to make each once.
     residuals_seen: FxHashMap<Vec<CondId>, CondId>,
@@ -522,16 +514,18 @@ impl<'s> IndexBuilder<'s, '_> {
         fields.sort_by(|a, b| a.survivors.total_cmp(&b.survivors).then(a.slot.cmp(&b.slot)));
         fields.truncate(MAX_LEAF_FIELDS);
         let anded: SlotSet = fields.iter().fold(decided, |set, f| set | slot_bit(f.slot));
-        let mut verify = Vec::with_capacity(members.len());
+        let start = u32::try_from(self.leaf_members.len()).ok()?;
         for &m in members {
             let member = self.member(m)?;
+            let position = member.position;
             let undecided: Vec<CondId> = member
                 .parts
                 .iter()
                 .filter(|(_, slot)| slot.is_none_or(|s| anded & slot_bit(s) == 0))
                 .map(|&(part, _)| part)
                 .collect();
-            verify.push(if undecided.is_empty() { CondId::TRUE } else { self.residual_of(undecided)? });
+            let verify = if undecided.is_empty() { CondId::TRUE } else { self.residual_of(undecided)? };
+            self.leaf_members.push(LeafMember { position, verify });
         }
         let fields_start = u32::try_from(self.leaf_fields.len()).ok()?;
         let field_count = u32::try_from(fields.len()).ok()?;
@@ -543,12 +537,6 @@ impl<'s> IndexBuilder<'s, '_> {
             }
             self.leaf_fields.push(LeafField { slot: f.slot, rows });
         }
-        let start = u32::try_from(self.member_lists.len()).ok()?;
-        for &m in members {
-            let position = self.member(m)?.position;
-            self.member_lists.push(position);
-        }
-        self.verify.extend(verify);
         let len = u32::try_from(members.len()).ok()?;
         self.push(members, Kind::Leaf { members: start, len, fields: fields_start, field_count })
     }
