@@ -58,13 +58,22 @@ const IN_FLIGHT: usize = 4;
 pub(super) type Sink<'a> = dyn FnMut(&mut InputRecord, Option<RuleId>) -> Result<(), Failure> + 'a;
 
 /// A batch on its way back to the main thread: its number (the order it
-/// was dealt in), the emptied batch (for reuse), the records and the rule
-/// each matched.
-type Done = (usize, Batch, Vec<InputRecord>, Vec<Option<RuleId>>);
+/// was dealt in), the thread that cooked it, the emptied batch (for
+/// reuse), the records and the rule each matched.
+struct Done {
+    number: usize,
+    cook: usize,
+    batch: Batch,
+    records: Vec<InputRecord>,
+    rules: Vec<Option<RuleId>>,
+}
 
-/// A spent batch on its way back to the threads that frame, with its
+/// A spent batch on its way back to the thread that cooked it, with its
 /// records.
 type Spare = (Batch, Vec<InputRecord>);
+
+/// Each thread's spent batches: given back to it, taken by it alone.
+type Spares = (Sender<Spare>, Receiver<Spare>);
 
 /// The rule a record's lead matches (`None` for an invalid lead, or when no
 /// rule matches), after filling in its derived values (table columns,
@@ -92,29 +101,39 @@ pub(super) fn route_all(
     if jobs <= 1 {
         return route_alone(reader, compiled, moment, tick, sink);
     }
-    let mut cooks: Vec<Cook<'_>> = (0..jobs).map(|_| reader.cook()).collect();
-    let circulating = jobs * IN_FLIGHT + jobs;
+    let cooks: Vec<Cook<'_>> = (0..jobs).map(|_| reader.cook()).collect();
     let framing = Mutex::new(Framing { reader, dealt: 0 });
-    let main_cook = cooks.pop();
+    let mut works: Vec<Work<'_, '_, '_>> = cooks
+        .into_iter()
+        .enumerate()
+        .map(|(thread, cook)| Work { cook, thread, compiled, moment, framing: &framing })
+        .collect();
+    let main_work = works.pop();
     std::thread::scope(|scope| {
-        let (to_main, done) = bounded::<Done>(circulating);
-        // Every batch that may exist, waiting to be framed into: a thread
-        // takes one before it frames, so memory stays bounded however far
-        // one worker falls behind.
-        let (give_back, spares) = bounded::<Spare>(circulating);
-        for _ in 0..circulating {
-            let _ = give_back.send(Spare::default());
+        let (to_main, done) = bounded::<Done>(jobs * (IN_FLIGHT + 1));
+        // Every batch that may exist, waiting to be framed into, in the
+        // queue of the thread that cooks it: a thread takes one of its own
+        // before it frames, so memory stays bounded however far one worker
+        // falls behind, and a batch's records (their buffers written over
+        // batch after batch) stay in the cache of the core that writes
+        // them, where a pool shared by every thread handed one core's
+        // records to the other. Dropped with this closure, so that a
+        // worker waiting for a spent batch ends, also after an error.
+        let spares: Vec<Spares> = (0..jobs).map(|_| bounded::<Spare>(IN_FLIGHT + 1)).collect();
+        for (give_back, _) in &spares {
+            for _ in 0..=IN_FLIGHT {
+                let _ = give_back.send(Spare::default());
+            }
         }
-        for cook in cooks {
-            let mut work = Work { cook, compiled, moment, framing: &framing };
-            let (spares, to_main) = (spares.clone(), to_main.clone());
-            scope.spawn(move || work_on(&mut work, &spares, &to_main));
+        for mut work in works {
+            let (own, to_main) = (spares.get(work.thread).map(|(_, own)| own.clone()), to_main.clone());
+            scope.spawn(move || own.map(|own| work_on(&mut work, &own, &to_main)));
         }
         drop(to_main);
-        let mut work = main_cook.map(|cook| Work { cook, compiled, moment, framing: &framing });
+        let mut work = main_work;
         // `done` (and so the channels) is dropped when this returns, which
         // ends the workers, also after an error.
-        let taken = collect(compiled, &done, (&give_back, &spares), work.as_mut(), tick, sink)?;
+        let taken = collect(compiled, &done, &spares, work.as_mut(), tick, sink)?;
         // Every worker has stopped (the queue ran dry when the last one
         // let go of its sender).
         match framing.lock() {
@@ -190,9 +209,11 @@ struct Framing<'r, 's> {
     dealt: usize,
 }
 
-/// What a thread needs to frame, cook and match a batch.
+/// What a thread needs to frame, cook and match a batch, and which
+/// thread it is (the main thread last).
 struct Work<'a, 'r, 's> {
     cook: Cook<'s>,
+    thread: usize,
     compiled: &'a Compiled,
     moment: &'a Moment,
     framing: &'a Mutex<Framing<'r, 's>>,
@@ -210,7 +231,7 @@ impl Work<'_, '_, '_> {
         let number = self.frame(&mut batch)?;
         self.cook.cook(&mut batch, &mut records);
         let rules = records.iter_mut().map(|record| match_record(self.compiled, record, self.moment)).collect();
-        Some((number, batch, records, rules))
+        Some(Done { number, cook: self.thread, batch, records, rules })
     }
 
     /// Frames the next batch of the input into `batch` and numbers it.
@@ -225,10 +246,11 @@ impl Work<'_, '_, '_> {
     }
 }
 
-/// A worker: takes a spent batch, frames, cooks and matches the next one
-/// into it, and hands it to the main thread numbered as it was dealt.
-fn work_on(work: &mut Work<'_, '_, '_>, spares: &Receiver<Spare>, to_main: &Sender<Done>) {
-    while let Ok(spare) = spares.recv() {
+/// A worker: takes one of its spent batches, frames, cooks and matches the
+/// next one into it, and hands it to the main thread numbered as it was
+/// dealt.
+fn work_on(work: &mut Work<'_, '_, '_>, own: &Receiver<Spare>, to_main: &Sender<Done>) {
+    while let Ok(spare) = own.recv() {
         let Some(done) = work.batch(spare) else { return };
         if to_main.send(done).is_err() {
             return;
@@ -242,12 +264,13 @@ fn work_on(work: &mut Work<'_, '_, '_>, spares: &Receiver<Spare>, to_main: &Send
 /// is not done yet, it frames, cooks and matches one itself (`work`), so
 /// that `--jobs N` keeps N threads busy, not N + 1 on N cores: the
 /// distribution is about a fifth of the work, and a thread more than the
-/// cores had them switching, each refilling its caches. Returns how many
-/// batches it took: the queue runs dry when every worker has stopped.
+/// cores had them switching, each refilling its caches. A spent batch goes
+/// back to the thread that cooked it (`spares`, by thread). Returns how
+/// many batches it took: the queue runs dry when every worker has stopped.
 fn collect(
     compiled: &Compiled,
     done: &Receiver<Done>,
-    (give_back, spares): (&Sender<Spare>, &Receiver<Spare>),
+    spares: &[Spares],
     mut work: Option<&mut Work<'_, '_, '_>>,
     tick: &mut dyn FnMut(u64),
     sink: &mut Sink<'_>,
@@ -256,21 +279,23 @@ fn collect(
     let mut routed = 0u64;
     let mut early: BTreeMap<usize, Done> = BTreeMap::new();
     loop {
-        while let Some((_, batch, mut records, rules)) = early.remove(&next) {
+        while let Some(Done { cook, batch, mut records, rules, .. }) = early.remove(&next) {
             next += 1;
             routed += records.len() as u64;
             for (run, rules) in records.chunks_mut(RUN).zip(rules.chunks(RUN)) {
                 deliver_run(compiled, sink, run, rules)?;
             }
             // The workers may have stopped; the batch is then simply dropped.
-            let _ = give_back.send((batch, records));
+            if let Some((give_back, _)) = spares.get(cook) {
+                let _ = give_back.send((batch, records));
+            }
             tick(routed);
         }
         // A batch a worker has finished, else one of our own while there
         // is input and a spent batch to frame it into, else wait.
         let ready = done.try_recv().ok().or_else(|| own_batch(&mut work, spares));
         let Some(finished) = ready.or_else(|| done.recv().ok()) else { break };
-        early.insert(finished.0, finished);
+        early.insert(finished.number, finished);
     }
     tick(routed);
     Ok(next)
@@ -280,9 +305,9 @@ fn collect(
 /// one is free and the input is not done (then `work` is let go). A spent
 /// batch is taken only to be framed into: one taken and dropped could be
 /// the one a worker waits for.
-fn own_batch(work: &mut Option<&mut Work<'_, '_, '_>>, spares: &Receiver<Spare>) -> Option<Done> {
+fn own_batch(work: &mut Option<&mut Work<'_, '_, '_>>, spares: &[Spares]) -> Option<Done> {
     let own = work.as_mut()?;
-    let spare = spares.try_recv().ok()?;
+    let spare = spares.get(own.thread)?.1.try_recv().ok()?;
     let finished = own.batch(spare);
     if finished.is_none() {
         *work = None;
