@@ -62,7 +62,7 @@ pub(super) type Sink<'a> = dyn FnMut(&mut InputRecord, Option<RuleId>) -> Result
 /// reuse), the records and the rule each matched.
 struct Done {
     number: usize,
-    cook: usize,
+    thread: usize,
     batch: Batch,
     records: Vec<InputRecord>,
     rules: Vec<Option<RuleId>>,
@@ -125,9 +125,10 @@ pub(super) fn route_all(
                 let _ = give_back.send(Spare::default());
             }
         }
-        for mut work in works {
-            let (own, to_main) = (spares.get(work.thread).map(|(_, own)| own.clone()), to_main.clone());
-            scope.spawn(move || own.map(|own| work_on(&mut work, &own, &to_main)));
+        // The workers are threads 0 to N - 2, in order.
+        for (mut work, (_, own)) in works.into_iter().zip(&spares) {
+            let (own, to_main) = (own.clone(), to_main.clone());
+            scope.spawn(move || work_on(&mut work, &own, &to_main));
         }
         drop(to_main);
         let mut work = main_work;
@@ -231,7 +232,7 @@ impl Work<'_, '_, '_> {
         let number = self.frame(&mut batch)?;
         self.cook.cook(&mut batch, &mut records);
         let rules = records.iter_mut().map(|record| match_record(self.compiled, record, self.moment)).collect();
-        Some(Done { number, cook: self.thread, batch, records, rules })
+        Some(Done { number, thread: self.thread, batch, records, rules })
     }
 
     /// Frames the next batch of the input into `batch` and numbers it.
@@ -279,14 +280,14 @@ fn collect(
     let mut routed = 0u64;
     let mut early: BTreeMap<usize, Done> = BTreeMap::new();
     loop {
-        while let Some(Done { cook, batch, mut records, rules, .. }) = early.remove(&next) {
+        while let Some(Done { thread, batch, mut records, rules, .. }) = early.remove(&next) {
             next += 1;
             routed += records.len() as u64;
             for (run, rules) in records.chunks_mut(RUN).zip(rules.chunks(RUN)) {
                 deliver_run(compiled, sink, run, rules)?;
             }
             // The workers may have stopped; the batch is then simply dropped.
-            if let Some((give_back, _)) = spares.get(cook) {
+            if let Some((give_back, _)) = spares.get(thread) {
                 let _ = give_back.send((batch, records));
             }
             tick(routed);

@@ -110,13 +110,13 @@ struct IndexNode {
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     /// The candidates that constrain `slot`, per class (a node id in
-    /// [`Filter::children`] from `children`, one per class of the slot;
+    /// [`Tree::children`] from `children`, one per class of the slot;
     /// [`NONE`] where no candidate allows the class), and `rest`, the node
     /// of those that leave it free.
     Split { slot: u32, children: u32, rest: u32 },
     /// `len` candidates (from `members` in [`Tree::members`], ascending
-    /// by position), ANDed over `field_count` fields from
-    /// `fields` in [`Filter::leaf_fields`].
+    /// by position), ANDed over `field_count` fields from `fields` in
+    /// [`Tree::leaf_fields`].
     Leaf { members: u32, len: u32, fields: u32, field_count: u32 },
 }
 
@@ -133,7 +133,7 @@ struct LeafMember {
 }
 
 /// One field a leaf ANDs: per class of its slot, where the class's row
-/// starts in [`Filter::words`] (from `rows` in [`Filter::row_starts`]).
+/// starts in the tree's words (from `rows` in [`Tree::row_starts`]).
 #[derive(Debug, Clone, Copy)]
 struct LeafField {
     slot: u32,
