@@ -86,27 +86,22 @@ pub fn bidi_name(c: char) -> &'static str {
     }
 }
 
-/// Blank lines and bidi controls, in one pass over the text.
+/// Blank lines and bidi controls: line ends found by `memchr`, each line
+/// read only up to its first character that is not white space, and the
+/// characters decoded only when the text is not ASCII (every bidi control
+/// is outside it). Decoding every character of the text was 1.8% of
+/// loading a 10,000-rule file.
 pub(super) fn lines_and_bidi(text: &str, trivia: &mut Trivia) {
     let mut line_start = 0;
-    let mut blank = true;
-    for (i, c) in text.char_indices() {
-        match c {
-            '\n' => {
-                if blank {
-                    trivia.blank_lines.push(line_start);
-                }
-                line_start = i + 1;
-                blank = true;
-            }
-            ' ' | '\t' | '\r' | '\u{feff}' => {}
-            _ => {
-                blank = false;
-                if is_bidi_control(c) {
-                    trivia.bidi.push((i, c));
-                }
-            }
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        let line = text.get(line_start..end).unwrap_or("");
+        if line.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\u{feff}')) {
+            trivia.blank_lines.push(line_start);
         }
+        line_start = end + 1;
+    }
+    if !text.is_ascii() {
+        trivia.bidi.extend(text.char_indices().filter(|&(_, c)| is_bidi_control(c)));
     }
 }
 
@@ -120,6 +115,43 @@ mod tests {
         lines_and_bidi("a\n\n  \nb \u{202E}x\n", &mut trivia);
         assert_eq!(trivia.blank_lines, vec![2, 3]);
         assert_eq!(trivia.bidi, vec![(8, '\u{202E}')]);
+    }
+
+    proptest::proptest! {
+        /// The same lines and controls as reading every character in one
+        /// pass (the reference), on text made of line ends, white space,
+        /// a byte-order mark, letters and bidi controls.
+        #[test]
+        fn blank_lines_and_bidi_agree_with_a_pass_over_every_character(
+            chars in proptest::collection::vec(
+                proptest::sample::select(vec!['\n', ' ', '\t', '\r', '\u{feff}', 'a', 'é', '\u{202E}', '\u{2066}']),
+                0..40,
+            )
+        ) {
+            let text: String = chars.into_iter().collect();
+            let (mut blank_lines, mut bidi, mut line_start, mut blank) = (Vec::new(), Vec::new(), 0, true);
+            for (i, c) in text.char_indices() {
+                match c {
+                    '\n' => {
+                        if blank {
+                            blank_lines.push(line_start);
+                        }
+                        (line_start, blank) = (i + 1, true);
+                    }
+                    ' ' | '\t' | '\r' | '\u{feff}' => {}
+                    _ => {
+                        blank = false;
+                        if is_bidi_control(c) {
+                            bidi.push((i, c));
+                        }
+                    }
+                }
+            }
+            let mut trivia = Trivia::default();
+            lines_and_bidi(&text, &mut trivia);
+            proptest::prop_assert_eq!(trivia.blank_lines, blank_lines);
+            proptest::prop_assert_eq!(trivia.bidi, bidi);
+        }
     }
 
     #[test]
