@@ -49,6 +49,9 @@ const RUN: usize = 32;
 /// 2` on two cores (docs/performance.md, with a framing thread then).
 const IN_FLIGHT: usize = 4;
 
+/// Batches each thread owns: those in flight and the one it frames into.
+const PER_THREAD: usize = IN_FLIGHT + 1;
+
 /// What the main thread does with each record and the rule it matched.
 /// The record then goes back to whichever thread frames the next batch,
 /// to be written over by a later one: its buffers (the id's text, the
@@ -110,7 +113,7 @@ pub(super) fn route_all(
         .collect();
     let main_work = works.pop();
     std::thread::scope(|scope| {
-        let (to_main, done) = bounded::<Done>(jobs * (IN_FLIGHT + 1));
+        let (to_main, done) = bounded::<Done>(jobs * PER_THREAD);
         // Every batch that may exist, waiting to be framed into, in the
         // queue of the thread that cooks it: a thread takes one of its own
         // before it frames, so memory stays bounded however far one worker
@@ -119,9 +122,9 @@ pub(super) fn route_all(
         // them, where a pool shared by every thread handed one core's
         // records to the other. Dropped with this closure, so that a
         // worker waiting for a spent batch ends, also after an error.
-        let spares: Vec<Spares> = (0..jobs).map(|_| bounded::<Spare>(IN_FLIGHT + 1)).collect();
+        let spares: Vec<Spares> = (0..jobs).map(|_| bounded::<Spare>(PER_THREAD)).collect();
         for (give_back, _) in &spares {
-            for _ in 0..=IN_FLIGHT {
+            for _ in 0..PER_THREAD {
                 let _ = give_back.send(Spare::default());
             }
         }
@@ -308,10 +311,53 @@ fn collect(
 /// the one a worker waits for.
 fn own_batch(work: &mut Option<&mut Work<'_, '_, '_>>, spares: &[Spares]) -> Option<Done> {
     let own = work.as_mut()?;
-    let spare = spares.get(own.thread)?.1.try_recv().ok()?;
+    let (_, own_spares) = spares.get(own.thread)?;
+    let spare = own_spares.try_recv().ok()?;
     let finished = own.batch(spare);
     if finished.is_none() {
         *work = None;
     }
     finished
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests may fail loudly")]
+mod tests {
+    use std::time::Duration;
+
+    use super::{route_all, Failure, PER_THREAD};
+    use crate::eval::Compiled;
+    use crate::io::{leads_with, InputFormat, ReadOptions};
+
+    /// A sink that fails only once every worker has framed all the batches
+    /// it owns and waits for a spent one: the run still ends, with the
+    /// sink's error (the spares are let go of with the threads' scope, so a
+    /// waiting worker wakes), where a spare kept past it left the run
+    /// waiting for ever.
+    #[test]
+    fn a_sink_failing_while_the_workers_wait_for_spares_ends_the_run() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let text =
+                "schema lead {\n  id: string\n  score: int\n}\nteam t = [\"a@x.io\"]\nwhen score > 1 -> team t\n";
+            let checked = crate::check::check_source("r.route", std::path::Path::new("r.route"), text.to_string());
+            let compiled = Compiled::new(checked.program.unwrap(), checked.sources);
+            // More records than the threads' batches hold, so every worker
+            // runs out of spares.
+            let leads = 3 * 3 * PER_THREAD * super::BATCH;
+            let csv: String =
+                std::iter::once("id,score\n".to_string()).chain((0..leads).map(|i| format!("L{i},{i}\n"))).collect();
+            let input = Box::new(std::io::Cursor::new(csv.into_bytes()));
+            let schema = &compiled.program.schema;
+            let mut reader = leads_with(schema, input, InputFormat::Csv, &ReadOptions::default()).unwrap();
+            let moment = compiled.program.moment(jiff::Timestamp::UNIX_EPOCH);
+            let mut sink = |_: &mut _, _| {
+                std::thread::sleep(Duration::from_millis(300));
+                Err(Failure::Write(std::io::Error::other("full")))
+            };
+            let routed = route_all(&mut reader, &compiled, &moment, 3, &mut |_| {}, &mut sink);
+            let _ = done.send(matches!(routed, Err(Failure::Write(_))));
+        });
+        assert!(finished.recv_timeout(Duration::from_secs(60)).unwrap(), "the run ended without the sink's error");
+    }
 }
