@@ -53,8 +53,8 @@ const IN_FLIGHT: usize = 4;
 const PER_THREAD: usize = IN_FLIGHT + 1;
 
 /// What the main thread does with each record and the rule it matched.
-/// The record then goes back to whichever thread frames the next batch,
-/// to be written over by a later one: its buffers (the id's text, the
+/// The record then goes back, with its batch, to the thread that cooked
+/// it, to be written over by a later one: its buffers (the id's text, the
 /// values) are reused rather than freed, as freeing every record on the
 /// main thread cost it a fifth of its time. A sink that takes the id
 /// should give its buffer back.
