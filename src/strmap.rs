@@ -8,9 +8,7 @@
 //! most [`PACKED`] bytes is instead packed into two words, its bytes and
 //! its length (`pack`), found by one multiplication and compared as two
 //! words in an open-addressed table kept at most half full. Longer keys
-//! go to an ordinary hash map beside it. [`Key`] holds one key alone the
-//! same way (the JSONL reader remembers the key at each position of an
-//! object with it). (Reading and matching a lead at
+//! go to an ordinary hash map beside it. (Reading and matching a lead at
 //! 100 generated rules took 195 fewer instructions, 2.9%, when the enum
 //! spellings and the string classes moved from `FxHashMap`s to this:
 //! docs/performance.md.)
@@ -152,34 +150,6 @@ impl<V: Copy> StrMap<V> {
         // 1..=63, where a wrapping shift is the plain one (and one
         // instruction, where a checked one is four).
         mixed.wrapping_shr(self.shift) as usize
-    }
-}
-
-/// One string held for telling whether another is equal to it, as
-/// [`StrMap`] holds its keys: packed into two words when short, else as
-/// text.
-#[derive(Debug, Clone)]
-pub(crate) enum Key {
-    Packed(u64, u64),
-    Long(Box<str>),
-}
-
-impl Key {
-    pub(crate) fn new(text: &str) -> Key {
-        match pack(text) {
-            Some((lo, hi)) => Key::Packed(lo, hi),
-            None => Key::Long(text.into()),
-        }
-    }
-
-    /// Whether `text` is this key's text.
-    #[inline(always)]
-    pub(crate) fn is(&self, text: &str) -> bool {
-        match (self, pack(text)) {
-            (Key::Packed(lo, hi), Some(packed)) => packed == (*lo, *hi),
-            (Key::Long(key), None) => **key == *text,
-            _ => false,
-        }
     }
 }
 

@@ -304,16 +304,17 @@ impl<'s> Coercer<'s> {
         true
     }
 
-    /// A JSON number (its text, in JSON's syntax) for an int or float
-    /// field written over `slot`, when it is plainly one: an integer in
+    /// A JSON number (its text, in JSON's syntax, `integral` when it has
+    /// neither fraction nor exponent: the reader saw which) for an int or
+    /// float field written over `slot`, when it is plainly one: an integer in
     /// range for an int, a decimal of at most 15 digits (see
     /// [`short_decimal`]) for a float; whether it was. Each value is the one
     /// serde_json's reading gives, `-0` included (a property test of the
     /// JSONL reader holds the two together, to the bit).
     #[inline(always)]
-    pub(crate) fn plain_number_into(&self, field: FieldId, number: &str, slot: &mut Value) -> bool {
+    pub(crate) fn plain_number_into(&self, field: FieldId, number: &str, integral: bool, slot: &mut Value) -> bool {
         match self.plain.get(field.index()).map(|f| f.kind) {
-            Some(Plain::Int) if !number.contains(['.', 'e', 'E']) => match number.parse() {
+            Some(Plain::Int) if integral => match number.parse() {
                 Ok(n) => slot.set_int(n),
                 Err(_) => return false,
             },

@@ -127,6 +127,15 @@ pub(crate) fn is_blank(line: &[u8]) -> bool {
 /// What parsing one object needs, built once per input and reused.
 pub(crate) struct ObjectParser<'s> {
     columns: ColumnMap<'s>,
+    /// The flat reader's index of the line's quotes (its buffer reused).
+    quotes: flat::Quotes,
+    claims: Claims,
+}
+
+/// Which fields the object being read gave, and why a value is invalid:
+/// apart from the keys' [`ColumnMap`], so that the flat reader's visitor
+/// borrows these while the reader looks its keys up.
+struct Claims {
     /// Per field: how well the key it was read from matched (a better match
     /// later in the object replaces a worse one; otherwise the first wins).
     matched: Vec<Match>,
@@ -136,27 +145,120 @@ pub(crate) struct ObjectParser<'s> {
     /// every line has none).
     dirty: bool,
     id_field: Option<FieldId>,
-    /// The flat reader's index of the line's quotes (its buffer reused).
-    quotes: flat::Quotes,
 }
 
 impl<'s> ObjectParser<'s> {
     pub(crate) fn new(schema: &'s Schema) -> ObjectParser<'s> {
         ObjectParser {
             columns: ColumnMap::new(schema),
-            matched: vec![Match::None; schema.fields.len()],
-            errors: vec![None; schema.fields.len()],
-            dirty: false,
-            id_field: schema.id_field,
             quotes: flat::Quotes::default(),
+            claims: Claims {
+                matched: vec![Match::None; schema.fields.len()],
+                errors: vec![None; schema.fields.len()],
+                dirty: false,
+                id_field: schema.id_field,
+            },
         }
     }
 
-    /// Readies the parser for a new object (or for serde_json to read the
+    /// Reads a flat object of plain values (see [`flat`]) without
+    /// serde_json's deserializer: each key looked up and each value coerced
+    /// as the seeds do, through the same visitor. `false` for any other
+    /// text, with the parser started again for serde_json to read it,
+    /// errors and all (the values it wrote are written over or emptied
+    /// then; `id` is the caller's to let go of). `id` comes holding the
+    /// last record's id, whose buffer the id is written into; it is `None`
+    /// after a line without one.
+    fn read_flat(
+        &mut self,
+        coercer: &mut Coercer<'s>,
+        line: &[u8],
+        values: &mut [Value],
+        id: &mut Option<String>,
+    ) -> bool {
+        let claims = &mut self.claims;
+        let read = flat::pairs(line, &mut self.quotes, &mut self.columns, |key, value| {
+            let Some((field, want_id)) = claims.claim(key) else { return true };
+            // A plain string (an enum value, a country code) straight into
+            // its field, as `ValueSeed::visit_str` would put it. Done here,
+            // not in the seed: through the seed it cost 2.1% more
+            // instructions of a JSONL run (1.317 G against 1.290 G per
+            // 100k leads).
+            // Likewise a number in its plain spelling (an int, a short
+            // decimal), without a serde_json deserializer for each.
+            let plain = match value {
+                // The id's text too, into the buffer the last record's id
+                // left (`id`), as `ValueSeed::visit_str` reads it: through
+                // the seed it was a new string a lead.
+                flat::Value::Str(text) => {
+                    let plain = claims.store_plain(values, field, |slot| coercer.plain_cell_into(field, text, slot));
+                    if plain && want_id {
+                        id_into(coercer.schema(), text, id);
+                    }
+                    plain
+                }
+                flat::Value::Number { text, integral } if !want_id => {
+                    claims.store_plain(values, field, |slot| coercer.plain_number_into(field, text, integral, slot))
+                }
+                // A bool field's `true` or `false`, and a `null` (absent,
+                // whatever the field, as `ValueSeed::visit_unit` reads it:
+                // a required field is missed after the line), likewise:
+                // two or three a lead of an export, through the seed they
+                // cost 3.6% of reading one (docs/performance.md).
+                flat::Value::Bool(b) if !want_id => {
+                    claims.store_plain(values, field, |slot| coercer.plain_bool_into(field, b, slot))
+                }
+                flat::Value::Null => {
+                    if want_id {
+                        *id = None;
+                    }
+                    claims.store(values, field, Ok(Value::Absent));
+                    true
+                }
+                _ => false,
+            };
+            if plain {
+                return true;
+            }
+            let seed = ValueSeed { coercer: &mut *coercer, field, want_id };
+            let read = match value {
+                flat::Value::Str(text) => seed.visit_str::<serde_json::Error>(text),
+                flat::Value::Bool(b) => seed.visit_bool::<serde_json::Error>(b),
+                flat::Value::Null => seed.visit_unit::<serde_json::Error>(),
+                // serde_json's own reading of the number, so that it is
+                // the same value (an int, or a float rounded as it rounds).
+                flat::Value::Number { text, .. } => {
+                    let mut de = serde_json::Deserializer::from_str(text);
+                    seed.deserialize(&mut de).and_then(|read| de.end().map(|()| read))
+                }
+            };
+            match read {
+                Ok(read) => {
+                    claims.store(values, field, read.value);
+                    if want_id {
+                        *id = read.id;
+                    }
+                    true
+                }
+                Err(_) => false,
+            }
+        });
+        if !read {
+            self.claims.start();
+        } else if !self.claims.claimed(self.claims.id_field) {
+            // The last record's id is still there.
+            *id = None;
+        }
+        read
+    }
+}
+
+impl Claims {
+    /// Readies the claims for a new object (or for serde_json to read the
     /// same one again). The record's values are left as the last lead
     /// left them: each field the object gives is written over its slot,
     /// reusing the string it holds, and the others are emptied at the end
-    /// ([`ObjectParser::empty_unclaimed`]), as the CSV reader does.
+    /// ([`Claims::empty_unclaimed`]), as the CSV reader does.
     fn start(&mut self) {
         self.matched.fill(Match::None);
         if std::mem::take(&mut self.dirty) {
@@ -217,103 +319,6 @@ impl<'s> ObjectParser<'s> {
         }
         *error = None;
         true
-    }
-
-    /// Reads a flat object of plain values (see [`flat`]) without
-    /// serde_json's deserializer: each key looked up and each value coerced
-    /// as the seeds do, through the same visitor. `false` for any other
-    /// text, with the parser started again for serde_json to read it,
-    /// errors and all (the values it wrote are written over or emptied
-    /// then; `id` is the caller's to let go of). `id` comes holding the
-    /// last record's id, whose buffer the id is written into; it is `None`
-    /// after a line without one.
-    fn read_flat(
-        &mut self,
-        coercer: &mut Coercer<'s>,
-        line: &[u8],
-        values: &mut [Value],
-        id: &mut Option<String>,
-    ) -> bool {
-        let mut position = 0;
-        // Out of the parser while `pairs` reads with it: the visitor below
-        // borrows the parser whole.
-        let mut quotes = std::mem::take(&mut self.quotes);
-        let read = flat::pairs(line, &mut quotes, |key, value| {
-            let key = self.columns.lookup_at(position, key);
-            position += 1;
-            let Some((field, want_id)) = self.claim(key) else { return true };
-            // A plain string (an enum value, a country code) straight into
-            // its field, as `ValueSeed::visit_str` would put it. Done here,
-            // not in the seed: through the seed it cost 2.1% more
-            // instructions of a JSONL run (1.317 G against 1.290 G per
-            // 100k leads).
-            // Likewise a number in its plain spelling (an int, a short
-            // decimal), without a serde_json deserializer for each.
-            let plain = match value {
-                // The id's text too, into the buffer the last record's id
-                // left (`id`), as `ValueSeed::visit_str` reads it: through
-                // the seed it was a new string a lead.
-                flat::Value::Str(text) => {
-                    let plain = self.store_plain(values, field, |slot| coercer.plain_cell_into(field, text, slot));
-                    if plain && want_id {
-                        id_into(coercer.schema(), text, id);
-                    }
-                    plain
-                }
-                flat::Value::Number(number) if !want_id => {
-                    self.store_plain(values, field, |slot| coercer.plain_number_into(field, number, slot))
-                }
-                // A bool field's `true` or `false`, and a `null` (absent,
-                // whatever the field, as `ValueSeed::visit_unit` reads it:
-                // a required field is missed after the line), likewise:
-                // two or three a lead of an export, through the seed they
-                // cost 3.6% of reading one (docs/performance.md).
-                flat::Value::Bool(b) if !want_id => {
-                    self.store_plain(values, field, |slot| coercer.plain_bool_into(field, b, slot))
-                }
-                flat::Value::Null => {
-                    if want_id {
-                        *id = None;
-                    }
-                    self.store(values, field, Ok(Value::Absent));
-                    true
-                }
-                _ => false,
-            };
-            if plain {
-                return true;
-            }
-            let seed = ValueSeed { coercer: &mut *coercer, field, want_id };
-            let read = match value {
-                flat::Value::Str(text) => seed.visit_str::<serde_json::Error>(text),
-                flat::Value::Bool(b) => seed.visit_bool::<serde_json::Error>(b),
-                flat::Value::Null => seed.visit_unit::<serde_json::Error>(),
-                // serde_json's own reading of the number, so that it is
-                // the same value (an int, or a float rounded as it rounds).
-                flat::Value::Number(number) => {
-                    let mut de = serde_json::Deserializer::from_str(number);
-                    seed.deserialize(&mut de).and_then(|read| de.end().map(|()| read))
-                }
-            };
-            match read {
-                Ok(read) => {
-                    self.store(values, field, read.value);
-                    if want_id {
-                        *id = read.id;
-                    }
-                    true
-                }
-                Err(_) => false,
-            }
-        });
-        self.quotes = quotes;
-        if !read {
-            self.start();
-        } else if !self.claimed(self.id_field) {
-            // The last record's id is still there.
-            *id = None;
-        }
-        read
     }
 
     /// Whether the object read so far gave `field` a value.
@@ -380,9 +385,9 @@ fn parse_object_with<'s>(
     flat: bool,
 ) {
     let schema = coercer.schema();
-    let mut values = super::read::reuse_values(&mut out.lead, parser.matched.len());
+    let mut values = super::read::reuse_values(&mut out.lead, parser.claims.matched.len());
     out.kept.clear();
-    parser.start();
+    parser.claims.start();
     // The last record's id buffer, for the flat reader to write the id
     // over (see `ObjectParser::read_flat`).
     let mut id = out.id.take();
@@ -418,11 +423,11 @@ fn parse_object_with<'s>(
         *out = Shared::unreadable(record, line, id, message);
         return;
     }
-    parser.empty_unclaimed(&mut values);
+    parser.claims.empty_unclaimed(&mut values);
 
     // The first problem in field order: a value that could not be read, or
     // a required field left absent.
-    let problem = (0u32..).zip(values.iter().zip(&parser.errors)).find_map(|(index, (value, error))| {
+    let problem = (0u32..).zip(values.iter().zip(&parser.claims.errors)).find_map(|(index, (value, error))| {
         let field = FieldId(index);
         match (error, value) {
             (Some(error), _) => Some((field, error.clone())),
@@ -523,12 +528,12 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
         let mut position = 0;
         while let Some(key) = map.next_key_seed(KeySeed { columns: &mut parser.columns, position })? {
             position += 1;
-            let Some((field, want_id)) = parser.claim(key) else {
+            let Some((field, want_id)) = parser.claims.claim(key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
             let read = map.next_value_seed(ValueSeed { coercer: &mut *coercer, field, want_id })?;
-            parser.store(values, field, read.value);
+            parser.claims.store(values, field, read.value);
             if want_id {
                 *id = read.id;
             }
@@ -771,6 +776,7 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 /// nested list or object, a syntax error, bytes that are not UTF-8) is
 /// declined and left to serde_json.
 mod flat {
+    use super::super::read::{ColumnMap, Resolved};
     use super::super::sixteen;
 
     /// A value of a flat object.
@@ -778,21 +784,26 @@ mod flat {
     pub(super) enum Value<'a> {
         /// A string's text.
         Str(&'a str),
-        /// A number's text, in JSON's number syntax.
-        Number(&'a str),
+        /// A number's text, in JSON's number syntax, and whether it is
+        /// an integer's (no fraction, no exponent).
+        Number {
+            text: &'a str,
+            integral: bool,
+        },
         Bool(bool),
         Null,
     }
 
-    /// Calls `each` with every key and value of `bytes` in order, when
-    /// they are a flat object (spaces around its parts, and a line end
-    /// after it, allowed); `false` when they are not, or when `each` says
-    /// stop (`false`). `quotes` is the index of the last line, written
-    /// over (its buffer is reused).
+    /// Calls `each` with every key (resolved by `columns`) and value of
+    /// `bytes` in order, when they are a flat object (spaces around its
+    /// parts, and a line end after it, allowed); `false` when they are
+    /// not, or when `each` says stop (`false`). `quotes` is the index of
+    /// the last line, written over (its buffer is reused).
     pub(super) fn pairs<'a>(
         bytes: &'a [u8],
         quotes: &mut Quotes,
-        mut each: impl FnMut(&'a str, Value<'a>) -> bool,
+        columns: &mut ColumnMap<'_>,
+        mut each: impl FnMut(Resolved, Value<'a>) -> bool,
     ) -> bool {
         let mut line = bytes;
         while let [rest @ .., b'\n' | b'\r'] = line {
@@ -800,34 +811,32 @@ mod flat {
         }
         let Some(text) = quotes.index(line) else { return false };
         let mut scan = Scan { text, at: 0, quotes };
-        // Each space skipped once, where it may be: a scan for spaces is a
-        // few instructions, and lines seldom have any.
-        scan.space();
-        if !scan.eat(b'{') {
+        if !scan.token(b'{') {
             return false;
         }
-        scan.space();
-        if !scan.eat(b'}') {
+        if !scan.token(b'}') {
+            let mut position = 0;
             loop {
-                let Some(key) = scan.key() else { return false };
+                let Some(key) = scan.key(columns, position) else { return false };
+                position += 1;
                 if !scan.token(b':') {
                     return false;
                 }
-                scan.space();
                 let Some(value) = scan.value() else { return false };
                 if !each(key, value) {
                     return false;
                 }
-                scan.space();
-                match scan.take_byte() {
-                    Some(b',') => scan.space(),
-                    Some(b'}') => break,
+                match scan.byte() {
+                    Some(b',') => scan.at += 1,
+                    Some(b'}') => {
+                        scan.at += 1;
+                        break;
+                    }
                     _ => return false,
                 }
             }
         }
-        scan.space();
-        scan.at == text.len()
+        scan.byte().is_none()
     }
 
     /// Where the quotes of a line are, one bit a byte (bit `i % 64` of
@@ -932,71 +941,81 @@ mod flat {
             ate
         }
 
-        /// The byte here, gone past.
-        fn take_byte(&mut self) -> Option<u8> {
-            let byte = self.peek()?;
-            self.at += 1;
-            Some(byte)
+        /// The byte here, or after the spaces here (the only white space
+        /// a line without control characters has): lines seldom have any
+        /// between an object's parts, so a space costs a test only where
+        /// another byte was looked for.
+        #[inline(always)]
+        fn byte(&mut self) -> Option<u8> {
+            match self.peek()? {
+                b' ' => {
+                    while self.peek() == Some(b' ') {
+                        self.at += 1;
+                    }
+                    self.peek()
+                }
+                byte => Some(byte),
+            }
         }
 
         /// `byte` here or after spaces, gone past.
-        fn token(&mut self, byte: u8) -> bool {
-            if self.eat(byte) {
-                return true;
-            }
-            self.space();
-            self.eat(byte)
-        }
-
-        /// Spaces (the only whitespace a line without control characters
-        /// has).
-        fn space(&mut self) {
-            while self.peek() == Some(b' ') {
-                self.at += 1;
-            }
-        }
-
-        /// A key: the string that starts here, inlined where the keys are
-        /// read and a value's string out of line ([`Scan::string`]). Left
-        /// to the compiler, the choice moved with unrelated changes
-        /// elsewhere in the crate: both out of line took 4% more
-        /// instructions to read a JSONL lead, both inlined 6% more.
         #[inline(always)]
-        fn key(&mut self) -> Option<&'a str> {
-            self.quoted()
+        fn token(&mut self, byte: u8) -> bool {
+            let found = self.byte() == Some(byte);
+            self.at += usize::from(found);
+            found
         }
 
-        /// A string value (see [`Scan::key`]).
+        /// The key that starts here, at `position` of its object, resolved:
+        /// most lines spell the key the last line had there, which is told
+        /// by comparing the text after the opening quote with it and its
+        /// closing quote, without looking for the string's end (see
+        /// [`ColumnMap::remembered`]); any other key is read to its end and
+        /// looked up.
+        #[inline(always)]
+        fn key(&mut self, columns: &mut ColumnMap<'_>, position: usize) -> Option<Resolved> {
+            if self.byte() != Some(b'"') {
+                return None;
+            }
+            let rest = self.text.as_bytes().get(self.at + 1..).unwrap_or_default();
+            if let Some((found, len)) = columns.remembered(position, rest) {
+                self.at += 1 + len;
+                return Some(found);
+            }
+            let key = self.quoted()?;
+            Some(columns.lookup_and_remember(position, key))
+        }
+
+        /// A string value.
         #[inline(never)]
         fn string(&mut self) -> Option<&'a str> {
             self.quoted()
         }
 
-        /// The string that starts here: from this quote to the next.
+        /// The string whose opening quote is here (the caller saw it): up
+        /// to the next quote.
         #[inline(always)]
         fn quoted(&mut self) -> Option<&'a str> {
             let open = self.at;
-            if self.peek() != Some(b'"') {
-                return None;
-            }
+            debug_assert_eq!(self.peek(), Some(b'"'));
             let close = self.quotes.after(open)?;
             debug_assert_eq!(self.text.as_bytes().get(close), Some(&b'"'));
             self.at = close + 1;
-            // SAFETY: the bytes at `open` and `close` are quotes (`peek` and
-            // the index of the text's quotes found them), so `open < close <
-            // len`, and both `open + 1` and `close` are character
-            // boundaries: a quote is a whole character. (`str::get` tested
-            // both again: 3% of reading a JSONL lead.)
+            // SAFETY: the bytes at `open` and `close` are quotes (the
+            // caller and the index of the text's quotes found them), so
+            // `open < close < len`, and both `open + 1` and `close` are
+            // character boundaries: a quote is a whole character.
+            // (`str::get` tested both again: 3% of reading a JSONL lead.)
             Some(unsafe { self.text.get_unchecked(open + 1..close) })
         }
 
         fn value(&mut self) -> Option<Value<'a>> {
-            match self.peek()? {
+            match self.byte()? {
                 b'"' => self.string().map(Value::Str),
                 b't' => self.word("true").then_some(Value::Bool(true)),
                 b'f' => self.word("false").then_some(Value::Bool(false)),
                 b'n' => self.word("null").then_some(Value::Null),
-                b'-' | b'0'..=b'9' => self.number().map(Value::Number),
+                b'-' | b'0'..=b'9' => self.number(),
                 _ => None,
             }
         }
@@ -1008,7 +1027,7 @@ mod flat {
         }
 
         /// JSON's number syntax: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-        fn number(&mut self) -> Option<&'a str> {
+        fn number(&mut self) -> Option<Value<'a>> {
             let start = self.at;
             self.eat(b'-');
             match self.peek()? {
@@ -1016,6 +1035,8 @@ mod flat {
                 b'1'..=b'9' => self.digits(),
                 _ => return None,
             }
+            // Most numbers end here, told by one look at the next byte.
+            let integral = !matches!(self.peek(), Some(b'.' | b'e' | b'E'));
             if self.eat(b'.') {
                 self.some_digits()?;
             }
@@ -1028,13 +1049,13 @@ mod flat {
             // SAFETY: the byte at `start` is a `-` or a digit, and the one
             // before `self.at` a digit (the matches above saw them), so
             // both ends are character boundaries within the text.
-            Some(unsafe { self.text.get_unchecked(start..self.at) })
+            let text = unsafe { self.text.get_unchecked(start..self.at) };
+            Some(Value::Number { text, integral })
         }
 
         fn digits(&mut self) {
-            while matches!(self.peek(), Some(b'0'..=b'9')) {
-                self.at += 1;
-            }
+            let rest = self.text.as_bytes().get(self.at..).unwrap_or_default();
+            self.at += rest.iter().take_while(|b| b.is_ascii_digit()).count();
         }
 
         fn some_digits(&mut self) -> Option<()> {
@@ -1116,8 +1137,27 @@ mod tests {
     /// over an earlier one that only matched ignoring case), one it does
     /// not.
     fn key() -> impl Strategy<Value = String> {
-        prop::sample::select(vec!["id", "n", "x", "flag", "region", "name", "tags", "ID", "Region", " n", "other"])
-            .prop_map(String::from)
+        prop::sample::select(vec![
+            "id",
+            "n",
+            "x",
+            "flag",
+            "region",
+            "name",
+            "tags",
+            "ID",
+            "Region",
+            " n",
+            "other",
+            // Longer than a remembered key's window, and differing last.
+            "annual_revenue_in_usd",
+            "annual_revenue_in_usx",
+            // A quote in a key, escaped (serde_json reads it and the key
+            // is remembered) and not (the line is not JSON).
+            "n\\\"x",
+            "n\"x",
+        ])
+        .prop_map(String::from)
     }
 
     /// Values flat and not: strings plain and escaped, numbers good and
@@ -1279,24 +1319,59 @@ mod tests {
 
     #[test]
     fn a_flat_object_is_read_by_the_flat_reader() {
+        let schema = schema();
+        let mut columns = ColumnMap::new(&schema);
         let mut seen = Vec::new();
         let mut quotes = flat::Quotes::default();
-        // Spaces anywhere JSON allows them between the parts.
+        let number = |text| flat::Value::Number { text, integral: true };
+        // Spaces anywhere JSON allows them between the parts; keys read
+        // to their end the first time and as remembered after.
         for text in [
             r#"{"id": "L1","n":-12, "flag":true,"x":null,"region":"NA"}"#,
             r#" { "id" : "L1" , "n" : -12 , "flag" : true , "x" : null , "region" : "NA" } "#,
+            r#"{"id":"L1","n":-12,"flag":true,"x":null,"region":"NA"}"#,
         ] {
             seen.clear();
-            assert!(flat::pairs(text.as_bytes(), &mut quotes, |key, value| {
+            assert!(flat::pairs(text.as_bytes(), &mut quotes, &mut columns, |key, value| {
                 seen.push((key, value));
                 true
             }));
             assert_eq!(seen.len(), 5, "{text}");
-            assert_eq!(seen.get(1), Some(&("n", flat::Value::Number("-12"))), "{text}");
+            assert_eq!(seen.first(), Some(&(Some((FieldId(0), Match::Exact)), flat::Value::Str("L1"))), "{text}");
+            assert_eq!(seen.get(1), Some(&(Some((FieldId(1), Match::Exact)), number("-12"))), "{text}");
+            assert_eq!(seen.get(4), Some(&(Some((FieldId(4), Match::Exact)), flat::Value::Str("NA"))), "{text}");
         }
-        assert!(flat::pairs(b"{ }\r\n", &mut quotes, |_, _| false));
-        for declined in [r#"{"id":"a\"b"}"#, "{\"id\":\"a\tb\"}", r#"{"tags":["NA"]}"#, r#"{"n":01}"#, r#"{"n":1,}"#] {
-            assert!(!flat::pairs(declined.as_bytes(), &mut quotes, |_, _| true), "{declined}");
+        assert!(flat::pairs(b"{ }\r\n", &mut quotes, &mut columns, |_, _| false));
+        for declined in [
+            r#"{"id":"a\"b"}"#,
+            "{\"id\":\"a\tb\"}",
+            r#"{"tags":["NA"]}"#,
+            r#"{"n":01}"#,
+            r#"{"n":1,}"#,
+            r#"{"n":1} x"#,
+            r#"{"id""#,
+            r#"{"id"#,
+        ] {
+            assert!(!flat::pairs(declined.as_bytes(), &mut quotes, &mut columns, |_, _| true), "{declined}");
+        }
+    }
+
+    /// A number is told integral only without a fraction or an exponent.
+    #[test]
+    fn a_number_is_integral_without_fraction_or_exponent() {
+        let schema = schema();
+        let mut columns = ColumnMap::new(&schema);
+        let mut quotes = flat::Quotes::default();
+        for (text, integral) in
+            [("0", true), ("-7", true), ("120", true), ("1.5", false), ("1e3", false), ("2E-1", false)]
+        {
+            let line = format!(r#"{{"n":{text}}}"#);
+            let mut seen = None;
+            assert!(flat::pairs(line.as_bytes(), &mut quotes, &mut columns, |_, value| {
+                seen = Some(value);
+                true
+            }));
+            assert_eq!(seen, Some(flat::Value::Number { text, integral }), "{line}");
         }
     }
 }

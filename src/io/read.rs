@@ -12,7 +12,6 @@ use super::jsonl_input::{self, JsonlSource, ObjectParser};
 use super::messages;
 use crate::eval::LeadError;
 use crate::schema::{FieldId, Lead, Schema, Value};
-use crate::strmap::Key;
 
 /// The format of a lead input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -515,15 +514,12 @@ pub(crate) struct ColumnMap<'s> {
     folded: FxHashMap<String, FieldId>,
     scratch: String,
     /// Per key position of a JSON object, the last key seen there and what
-    /// it resolved to ([`ColumnMap::lookup_at`]), held as `StrMap` holds
-    /// its keys: telling whether a line's key is the one remembered is two
-    /// word comparisons instead of a call to compare bytes (a third of
-    /// reading a JSONL key).
-    recent: Vec<(Key, Resolved)>,
+    /// it resolved to ([`ColumnMap::lookup_at`], [`ColumnMap::remembered`]).
+    recent: Vec<Remembered>,
 }
 
 /// What a name resolved to: the field and how well it matched, if any.
-type Resolved = Option<(FieldId, Match)>;
+pub(crate) type Resolved = Option<(FieldId, Match)>;
 
 /// Key positions [`ColumnMap::lookup_at`] remembers: a real export has tens
 /// of keys; the memory stays bounded whatever a line holds.
@@ -535,6 +531,69 @@ pub(crate) enum Match {
     None,
     Folded,
     Exact,
+}
+
+/// A key remembered at a position of a JSON object, and what it resolved
+/// to.
+struct Remembered {
+    /// The key's text and then a quote: how a line without escapes spells
+    /// the key after its opening quote.
+    closed: Box<[u8]>,
+    spelling: Spelling,
+    found: Resolved,
+}
+
+/// How a flat line's key is told to be a [`Remembered`] one.
+#[derive(Clone, Copy)]
+enum Spelling {
+    /// The first sixteen bytes of `closed` (zeros after its end) and a
+    /// mask of its bytes, when it fits: one sixteen-byte comparison, where
+    /// finding the key's closing quote and comparing its text as two
+    /// packed words was a tenth of reading a JSONL lead.
+    Window(u128, u128),
+    /// Longer: compared as bytes.
+    Long,
+    /// The key holds a quote (serde_json read it from an escape): a line
+    /// without backslashes never spells it.
+    Quoted,
+}
+
+impl Remembered {
+    fn new(key: &str, found: Resolved) -> Remembered {
+        let closed: Box<[u8]> = [key.as_bytes(), b"\""].concat().into();
+        let mut bytes = [0u8; 16];
+        let spelling = match bytes.get_mut(..closed.len()) {
+            _ if key.contains('"') => Spelling::Quoted,
+            Some(start) => {
+                start.copy_from_slice(&closed);
+                // `closed` is 1 to 16 bytes long: a shift of 0 to 120 bits.
+                let mask = u128::MAX >> (8 * (16 - closed.len()));
+                Spelling::Window(u128::from_le_bytes(bytes), mask)
+            }
+            None => Spelling::Long,
+        };
+        Remembered { closed, spelling, found }
+    }
+
+    /// Whether `name` (a key as serde_json unescaped it) is this key.
+    fn is(&self, name: &str) -> bool {
+        self.closed.len() == name.len() + 1 && self.closed.starts_with(name.as_bytes())
+    }
+
+    /// How many bytes of `rest` (a line's text after a key's opening
+    /// quote, the line holding no backslash) are this key and its closing
+    /// quote, when they are. A key holding a quote is never found, so the
+    /// quote matched is the one that closes the string.
+    #[inline(always)]
+    fn closes(&self, rest: &[u8]) -> Option<usize> {
+        let found = match (self.spelling, rest.first_chunk::<16>()) {
+            (Spelling::Window(bytes, mask), Some(chunk)) => (u128::from_le_bytes(*chunk) ^ bytes) & mask == 0,
+            // Near the line's end.
+            (Spelling::Window(..) | Spelling::Long, _) => rest.starts_with(&self.closed),
+            (Spelling::Quoted, _) => false,
+        };
+        found.then_some(self.closed.len())
+    }
 }
 
 impl<'s> ColumnMap<'s> {
@@ -559,22 +618,33 @@ impl<'s> ColumnMap<'s> {
     #[inline(always)]
     pub(crate) fn lookup_at(&mut self, position: usize, name: &str) -> Resolved {
         match self.recent.get(position) {
-            Some((key, found)) if key.is(name) => *found,
+            Some(key) if key.is(name) => key.found,
             _ => self.lookup_and_remember(position, name),
         }
+    }
+
+    /// What the key remembered at `position` resolved to and how many
+    /// bytes of `rest` it and its closing quote are, when `rest` (a line's
+    /// text just after the opening quote of its key at `position`, in a
+    /// line without a backslash) goes on with them: the key read without
+    /// looking for its end.
+    #[inline(always)]
+    pub(crate) fn remembered(&self, position: usize, rest: &[u8]) -> Option<(Resolved, usize)> {
+        let key = self.recent.get(position)?;
+        Some((key.found, key.closes(rest)?))
     }
 
     /// [`ColumnMap::lookup_at`] for a key other than the one remembered at
     /// its position (the first line, or an export whose keys move).
     #[inline(never)]
-    fn lookup_and_remember(&mut self, position: usize, name: &str) -> Resolved {
+    pub(crate) fn lookup_and_remember(&mut self, position: usize, name: &str) -> Resolved {
         let found = self.lookup(name);
         if position < RECENT_KEYS {
             if self.recent.len() <= position {
-                self.recent.resize_with(position + 1, || (Key::new(""), None));
+                self.recent.resize_with(position + 1, || Remembered::new("", None));
             }
             if let Some(slot) = self.recent.get_mut(position) {
-                *slot = (Key::new(name), found);
+                *slot = Remembered::new(name, found);
             }
         }
         found
@@ -628,5 +698,43 @@ mod tests {
         }
         assert_eq!(columns.lookup_at(0, "COMPANY_SIZE"), Some((FieldId(1), Match::Folded)));
         assert_eq!(columns.lookup_at(0, "company_nam"), None);
+    }
+
+    /// A flat line's key is the remembered one only when the line's text
+    /// goes on with it and its closing quote: compared sixteen bytes at a
+    /// time (a key of fifteen bytes fills them), byte by byte near the
+    /// line's end or for a longer key, and never for a key holding a quote.
+    #[test]
+    fn a_remembered_key_is_found_only_with_its_closing_quote() {
+        let names = ["company", "fifteen_bytes_k", "annual_revenue_in_usd"];
+        let fields = names.iter().map(|n| Field::named(n, FieldType::String, true)).collect();
+        let schema = Schema { fields, ..Schema::default() };
+        let mut columns = ColumnMap::new(&schema);
+        let company = columns.lookup_and_remember(0, "company");
+        let fifteen = columns.lookup_and_remember(1, "fifteen_bytes_k");
+        let long = columns.lookup_and_remember(2, "annual_revenue_in_usd");
+        columns.lookup_and_remember(3, "a\"b");
+        assert_eq!(company, Some((FieldId(0), Match::Exact)));
+        let found = |position, rest: &str| columns.remembered(position, rest.as_bytes());
+        for rest in [r#"company":"Acme Corporation Ltd"}"#, r#"company":1}"#, r#"company""#] {
+            assert_eq!(found(0, rest), Some((company, 8)), "{rest}");
+        }
+        for rest in [
+            r#"company_name":"Acme Corporation"}"#,
+            r#"compan":"Acme Corporation Ltd"}"#,
+            r#"Company":"Acme Corporation Ltd"}"#,
+            r#"company_name":1}"#,
+            "company",
+            "",
+        ] {
+            assert_eq!(found(0, rest), None, "{rest}");
+        }
+        assert_eq!(found(1, r#"fifteen_bytes_k":"x"}"#), Some((fifteen, 16)));
+        assert_eq!(found(1, r#"fifteen_bytes_kk":"x"}"#), None);
+        assert_eq!(found(2, r#"annual_revenue_in_usd":12.5}"#), Some((long, 22)));
+        assert_eq!(found(2, r#"annual_revenue_in_usx":12.5}"#), None);
+        assert_eq!(found(2, r#"annual_revenue_in_us""#), None);
+        assert_eq!(found(3, r#"a"b":1,"company":"Acme Corporation"}"#), None);
+        assert_eq!(found(4, r#"company":1}"#), None);
     }
 }
