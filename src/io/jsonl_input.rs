@@ -145,6 +145,11 @@ struct Claims {
     /// every line has none).
     dirty: bool,
     id_field: Option<FieldId>,
+    /// How many input fields the object gave, of `inputs`.
+    given: usize,
+    inputs: usize,
+    /// The fields that may not be absent, in field order.
+    required: Vec<FieldId>,
 }
 
 impl<'s> ObjectParser<'s> {
@@ -157,6 +162,9 @@ impl<'s> ObjectParser<'s> {
                 errors: vec![None; schema.fields.len()],
                 dirty: false,
                 id_field: schema.id_field,
+                given: 0,
+                inputs: schema.input_count(),
+                required: (0u32..).zip(&schema.fields).filter(|(_, f)| !f.optional).map(|(i, _)| FieldId(i)).collect(),
             },
         }
     }
@@ -261,19 +269,42 @@ impl Claims {
     /// ([`Claims::empty_unclaimed`]), as the CSV reader does.
     fn start(&mut self) {
         self.matched.fill(Match::None);
+        self.given = 0;
         if std::mem::take(&mut self.dirty) {
             self.errors.fill(None);
         }
     }
 
     /// Empties the slot of every field the object did not give: it still
-    /// holds the last lead's value.
+    /// holds the last lead's value. Most objects give every input field,
+    /// and then only the derived fields' slots are left.
     fn empty_unclaimed(&self, values: &mut [Value]) {
-        for (value, matched) in values.iter_mut().zip(&self.matched) {
+        let from = if self.given == self.inputs { self.inputs } else { 0 };
+        for (value, matched) in values.iter_mut().zip(&self.matched).skip(from) {
             if *matched == Match::None {
                 value.overwrite(Value::Absent);
             }
         }
+    }
+
+    /// The first problem of the object's values in field order: a value
+    /// that could not be read, or a required field left absent. Without
+    /// an error (nearly every object), only the required fields are
+    /// looked at.
+    fn problem(&self, coercer: &Coercer<'_>, values: &[Value]) -> Option<(FieldId, FieldError)> {
+        let missing = |field: FieldId| coercer.present(field, Value::Absent).err().map(|error| (field, error));
+        if !self.dirty {
+            let absent = |field: &&FieldId| matches!(values.get(field.index()), Some(Value::Absent));
+            return self.required.iter().find(absent).and_then(|&field| missing(field));
+        }
+        (0u32..).zip(values.iter().zip(&self.errors)).find_map(|(index, (value, error))| {
+            let field = FieldId(index);
+            match (error, value) {
+                (Some(error), _) => Some((field, error.clone())),
+                (None, Value::Absent) => missing(field),
+                (None, _) => None,
+            }
+        })
     }
 
     /// The field a key's value is read into (and whether it is the id),
@@ -285,6 +316,7 @@ impl Claims {
         if quality <= *matched {
             return None;
         }
+        self.given += usize::from(*matched == Match::None);
         *matched = quality;
         Some((field, self.id_field == Some(field)))
     }
@@ -424,18 +456,7 @@ fn parse_object_with<'s>(
         return;
     }
     parser.claims.empty_unclaimed(&mut values);
-
-    // The first problem in field order: a value that could not be read, or
-    // a required field left absent.
-    let problem = (0u32..).zip(values.iter().zip(&parser.claims.errors)).find_map(|(index, (value, error))| {
-        let field = FieldId(index);
-        match (error, value) {
-            (Some(error), _) => Some((field, error.clone())),
-            (None, Value::Absent) => coercer.present(field, Value::Absent).err().map(|error| (field, error)),
-            (None, _) => None,
-        }
-    });
-    if let Some((field, error)) = problem {
+    if let Some((field, error)) = parser.claims.problem(coercer, &values) {
         let error = error.into_lead_error(schema.fields.get(field.index()), record, line);
         *out = InputRecord { record, line, id, lead: Err(error), kept: Vec::new() };
         return;
@@ -1354,6 +1375,29 @@ mod tests {
         ] {
             assert!(!flat::pairs(declined.as_bytes(), &mut quotes, &mut columns, |_, _| true), "{declined}");
         }
+    }
+
+    /// A lead's problem is its first field, in field order, whose value
+    /// is invalid or that is required and left absent (not given, null,
+    /// blank or a missing marker), by both readers.
+    #[test]
+    fn the_first_required_field_left_absent_or_invalid_is_the_leads_problem() {
+        for (line, field, message) in [
+            (r#"{"region":"NA"}"#, "id", "missing required field `id`"),
+            (r#"{"id":"L1"}"#, "region", "missing required field `region`"),
+            (r#"{"id":null,"region":"NA"}"#, "id", "missing required field `id`"),
+            (r#"{"id":"-","region":"EMEA"}"#, "id", "missing required field `id`"),
+            (r#"{"region":null,"id":" "}"#, "id", "missing required field `id`"),
+            (r#"{"n":"x","region":"NA"}"#, "id", "missing required field `id`"),
+            (r#"{"id":"L1","n":"x"}"#, "n", "field `n`: value `x` is not an integer"),
+        ] {
+            for flat in [true, false] {
+                let error = read(line, flat).lead.err();
+                let got = error.as_ref().map(|e| (e.field.as_deref(), e.message.as_str()));
+                assert_eq!(got, Some((Some(field), message)), "{line}, flat {flat}");
+            }
+        }
+        assert!(read(r#"{"id":"L1","region":"NA"}"#, true).lead.is_ok());
     }
 
     /// A number is told integral only without a fraction or an exponent.
