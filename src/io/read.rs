@@ -549,7 +549,8 @@ enum Spelling {
     /// The first sixteen bytes of `closed` (zeros after its end) and a
     /// mask of its bytes, when it fits: one sixteen-byte comparison, where
     /// finding the key's closing quote and comparing its text as two
-    /// packed words was a tenth of reading a JSONL lead.
+    /// packed words cost 36 instructions a key (routing 100k JSONL leads
+    /// took 753.9 M instructions with those, 717.6 M with this).
     Window(u128, u128),
     /// Longer: compared as bytes.
     Long,
