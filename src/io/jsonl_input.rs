@@ -1069,8 +1069,22 @@ mod flat {
                 b'1'..=b'9' => self.digits(),
                 _ => return None,
             }
-            // Most numbers end here, told by one look at the next byte.
+            // Most numbers end here, told by one look at the next byte
+            // (an integer's is looked at once, not once for each part that
+            // may follow).
             let integral = !matches!(self.peek(), Some(b'.' | b'e' | b'E'));
+            if !integral {
+                self.fraction_and_exponent()?;
+            }
+            // SAFETY: the byte at `start` is a `-` or a digit, and the one
+            // before `self.at` a digit (the matches above saw them), so
+            // both ends are character boundaries within the text.
+            let text = unsafe { self.text.get_unchecked(start..self.at) };
+            Some(Value::Number { text, integral })
+        }
+
+        /// The rest of a number after its integer part: `(. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+        fn fraction_and_exponent(&mut self) -> Option<()> {
             if self.eat(b'.') {
                 self.some_digits()?;
             }
@@ -1080,11 +1094,7 @@ mod flat {
                 }
                 self.some_digits()?;
             }
-            // SAFETY: the byte at `start` is a `-` or a digit, and the one
-            // before `self.at` a digit (the matches above saw them), so
-            // both ends are character boundaries within the text.
-            let text = unsafe { self.text.get_unchecked(start..self.at) };
-            Some(Value::Number { text, integral })
+            Some(())
         }
 
         fn digits(&mut self) {
