@@ -2,7 +2,8 @@
 # Side by side with the peers of ../shared/bench/peers (built outside the
 # project, as its README says): `route eval` on one core against the rustc
 # if-chain (`native`) at 100, 1,000 and 10,000 rules; two cores against
-# one; route writing CSV against the if-chain at 100 rules; JSONL against
+# one, beside two if-chains at once against one (what the machine gives
+# two cores in the same minutes); route writing CSV against the if-chain at 100 rules; JSONL against
 # CSV; GoRules Zen against route; the parse floor against route; and
 # matching leads already in memory, route's DAG against the if-chain.
 # Every row is a run of scripts/pairs.py (A B A B ..., one warm-up pair,
@@ -64,13 +65,24 @@ pair() {
     local title="$1" a="$2" b="$3"
     shift 3
     echo "### $title"
-    "$root/scripts/pairs.py" -n "$runs" "$@" --a "$a" --b "$b" | grep -E '^(A|B|A/B) (wall|user|sys|cpu|peak|ns)'
+    "$root/scripts/pairs.py" -n "$runs" "$@" --a "$a" --b "$b" | grep -E '^(A|B|C|D|A/B|C/D|\(A/B\)/\(C/D\)) +(wall|user|sys|cpu|peak|ns)'
 }
 
 # The end-to-end rows' outputs, removed before each run.
-fresh=(--prepare "rm -f $scratch/one.jsonl $scratch/two.jsonl $scratch/three.jsonl $scratch/one.csv $scratch/native.out $scratch/zen.out $disk/one.jsonl $disk/two.jsonl")
+fresh=(--prepare "rm -f $scratch/one.jsonl $scratch/two.jsonl $scratch/three.jsonl $scratch/one.csv $scratch/native.out $scratch/native1.out $scratch/zen.out $disk/one.jsonl $disk/two.jsonl")
 
 eval_cmd() { echo "$R eval $D/rules/r$1.route --leads $D/leads_1m.$2 -o $3 --now $N --jobs $4"; }
+
+# What the machine gives two cores in the same minutes as a two-core run:
+# two if-chains at once, each on every lead, against one. On a virtual
+# machine the second core may be a hyperthread or shared with other
+# tenants, so that each process runs slower while the other runs; the
+# two-core rows run these in the same rounds (pairs.py --c, --d) and print
+# (A/B)/(C/D): route's share of it (0.5 when route gains what the machine
+# gives; 0.5556 is 1.8x on a machine that gives two cores in full).
+native_on() { echo "$P/native --rules r100 --file $D/leads_1m.csv --mode e2e --out $1"; }
+native_twice="sh -c '$(native_on "$scratch/native.out") & $(native_on "$scratch/zen.out") & wait'"
+native_once="$(native_on "$scratch/native1.out")"
 
 echo "# route $("$R" --version | cut -d' ' -f2-) against the peers, $(date -u +%FT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# outputs in $scratch ($(stat -f -c %T "$scratch")), disk rows in $disk ($(stat -f -c %T "$disk"))"
@@ -78,8 +90,9 @@ for r in $rule_sets; do
     pair "r$r CSV: route --jobs 1 (A) vs native (B)" \
         "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" \
         "$P/native --rules r$r --file $D/leads_1m.csv --mode e2e --out $scratch/native.out" "${fresh[@]}"
-    pair "r$r CSV: route --jobs 2 (A) vs route --jobs 1 (B)" \
-        "$(eval_cmd "$r" csv "$scratch/two.jsonl" 2)" "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" "${fresh[@]}"
+    pair "r$r CSV: route --jobs 2 (A) vs route --jobs 1 (B), beside two native at once (C) vs one (D)" \
+        "$(eval_cmd "$r" csv "$scratch/two.jsonl" 2)" "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" \
+        --c "$native_twice" --d "$native_once" "${fresh[@]}"
     # (the pairs removed the last --jobs 2 output before the last --jobs 1 run)
     "$R" eval "$D/rules/r$r.route" --leads "$D/leads_1m.csv" -o "$scratch/one.jsonl" --now "$N" --jobs 1
     "$R" eval "$D/rules/r$r.route" --leads "$D/leads_1m.csv" -o "$scratch/two.jsonl" --now "$N" --jobs 2

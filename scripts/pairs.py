@@ -19,7 +19,15 @@ Two kinds of figure:
 Usage::
 
     scripts/pairs.py [-n RUNS] [--warmup N] [--result] [--prepare 'CMD']
-                     --a 'CMD A' --b 'CMD B'
+                     --a 'CMD A' --b 'CMD B' [--c 'CMD C' --d 'CMD D']
+
+``--c`` and ``--d`` make a second pair, run in the same rounds (A B C D,
+A B C D ...): a ratio the host sets is then measured in the same minutes
+as the one it is judged against. A two-core run's speed-up (A = two
+cores, B = one) beside two processes that share nothing run at once
+against one (C, D) says how much of what the machine gives two cores at
+that moment the two-core run gets: it prints C/D and, round by round,
+(A/B)/(C/D).
 
 ``--prepare`` runs a command before every run of A and of B, untimed
 (to remove the last run's output, say, so that neither run's time holds
@@ -80,10 +88,14 @@ def main():
     parser.add_argument("--prepare", help="command run before every run of A and of B, untimed")
     parser.add_argument("--a", required=True, help="command A")
     parser.add_argument("--b", required=True, help="command B")
+    parser.add_argument("--c", help="command C, of a second pair run in the same rounds")
+    parser.add_argument("--d", help="command D, of a second pair run in the same rounds")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    a, b = shlex.split(args.a), shlex.split(args.b)
+    if (args.c is None) != (args.d is None):
+        parser.error("--c and --d go together")
+    commands = [shlex.split(c) for c in (args.a, args.b, args.c, args.d) if c is not None]
     prepare = shlex.split(args.prepare) if args.prepare else None
 
     def timed(argv):
@@ -91,23 +103,34 @@ def main():
             subprocess.run(prepare, stdout=subprocess.DEVNULL, check=True)
         return run(argv, args.result)
 
-    pairs = []
+    rounds = []
     for i in range(args.warmup + args.runs):
-        pair = (timed(a), timed(b))
+        figures = [timed(argv) for argv in commands]
         if i >= args.warmup:
-            pairs.append(pair)
+            rounds.append(figures)
     load = os.getloadavg()
-    print(f"{len(pairs)} pairs after {args.warmup} warm-up, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{len(rounds)} pairs after {args.warmup} warm-up, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"{'':14} {'min':>12} {'median':>12} {'max':>12}")
-    for name in pairs[0][0]:
-        print(f"A {name:<12} {spread([p[0][name] for p in pairs])}")
-        print(f"B {name:<12} {spread([p[1][name] for p in pairs])}")
-    for name in pairs[0][0]:
+    names = list(rounds[0][0])
+    letters = "ABCD"[: len(commands)]
+    for name in names:
+        for at, letter in enumerate(letters):
+            print(f"{letter} {name:<12} {spread([r[at][name] for r in rounds])}")
+    for name in names:
         if name == "peak MiB":
             continue
-        ratios = [p[0][name] / p[1][name] for p in pairs if p[1][name] > 0]
-        if ratios:
-            print(f"A/B {name.split()[0]:<10} {spread(ratios)}")
+        for top, bottom in ((0, 1), (2, 3))[: len(commands) // 2]:
+            ratios = [r[top][name] / r[bottom][name] for r in rounds if r[bottom][name] > 0]
+            if ratios:
+                print(f"{letters[top]}/{letters[bottom]} {name.split()[0]:<10} {spread(ratios)}")
+        if len(commands) == 4:
+            judged = [
+                (r[0][name] / r[1][name]) / (r[2][name] / r[3][name])
+                for r in rounds
+                if min(r[1][name], r[2][name], r[3][name]) > 0
+            ]
+            if judged:
+                print(f"(A/B)/(C/D) {name.split()[0]:<2} {spread(judged)}")
     if not args.result:
         # A child forked from this script starts with its memory, which the
         # kernel counts in the child's peak: no peak reads below this.
