@@ -69,9 +69,10 @@ pair() {
 }
 
 # The end-to-end rows' outputs, removed before each run.
-fresh=(--prepare "rm -f $scratch/one.jsonl $scratch/two.jsonl $scratch/three.jsonl $scratch/one.csv $scratch/native.out $scratch/native1.out $scratch/zen.out $disk/one.jsonl $disk/two.jsonl")
+fresh=(--prepare "rm -f $scratch/one.jsonl $scratch/two.jsonl $scratch/three.jsonl $scratch/one.csv $scratch/native.out $scratch/native1.out $scratch/native2.out $scratch/zen.out $disk/one.jsonl $disk/two.jsonl")
 
 eval_cmd() { echo "$R eval $D/rules/r$1.route --leads $D/leads_1m.$2 -o $3 --now $N --jobs $4"; }
+native_cmd() { echo "$P/native --rules r$1 --file $D/leads_1m.csv --mode e2e --out $2"; }
 
 # What the machine gives two cores in the same minutes as a two-core run:
 # two if-chains at once, each on every lead, against one. On a virtual
@@ -80,16 +81,15 @@ eval_cmd() { echo "$R eval $D/rules/r$1.route --leads $D/leads_1m.$2 -o $3 --now
 # two-core rows run these in the same rounds (pairs.py --c, --d) and print
 # (A/B)/(C/D): route's share of it (0.5 when route gains what the machine
 # gives; 0.5556 is 1.8x on a machine that gives two cores in full).
-native_on() { echo "$P/native --rules r100 --file $D/leads_1m.csv --mode e2e --out $1"; }
-native_twice="sh -c '$(native_on "$scratch/native.out") & $(native_on "$scratch/zen.out") & wait'"
-native_once="$(native_on "$scratch/native1.out")"
+native_twice="sh -c '$(native_cmd 100 "$scratch/native1.out") & $(native_cmd 100 "$scratch/native2.out") & wait'"
+native_once="$(native_cmd 100 "$scratch/native.out")"
 
 echo "# route $("$R" --version | cut -d' ' -f2-) against the peers, $(date -u +%FT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# outputs in $scratch ($(stat -f -c %T "$scratch")), disk rows in $disk ($(stat -f -c %T "$disk"))"
 for r in $rule_sets; do
     pair "r$r CSV: route --jobs 1 (A) vs native (B)" \
         "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" \
-        "$P/native --rules r$r --file $D/leads_1m.csv --mode e2e --out $scratch/native.out" "${fresh[@]}"
+        "$(native_cmd "$r" "$scratch/native.out")" "${fresh[@]}"
     pair "r$r CSV: route --jobs 2 (A) vs route --jobs 1 (B), beside two native at once (C) vs one (D)" \
         "$(eval_cmd "$r" csv "$scratch/two.jsonl" 2)" "$(eval_cmd "$r" csv "$scratch/one.jsonl" 1)" \
         --c "$native_twice" --d "$native_once" "${fresh[@]}"
@@ -111,7 +111,7 @@ pair "r100 CSV, on disk: route --jobs 1 replacing its output (A) vs writing a ne
 # record is the same columns as JSONL's keys: 76 bytes a lead, not 180).
 pair "r100 CSV: route --jobs 1 --output csv (A) vs native (B)" \
     "$(eval_cmd 100 csv "$scratch/one.csv" 1) --output csv" \
-    "$P/native --rules r100 --file $D/leads_1m.csv --mode e2e --out $scratch/native.out" "${fresh[@]}"
+    "$(native_cmd 100 "$scratch/native.out")" "${fresh[@]}"
 pair "r100: route JSONL (A) vs route CSV (B), --jobs 1" \
     "$(eval_cmd 100 jsonl "$scratch/three.jsonl" 1)" "$(eval_cmd 100 csv "$scratch/one.jsonl" 1)" "${fresh[@]}"
 pair "r100 JSONL: zen (A) vs route --jobs 1 (B)" \
