@@ -29,7 +29,7 @@ against one (C, D) says how much of what the machine gives two cores at
 that moment the two-core run gets: it prints C/D and, round by round,
 (A/B)/(C/D).
 
-``--prepare`` runs a command before every run of A and of B, untimed
+``--prepare`` runs a command before every run of every command, untimed
 (to remove the last run's output, say, so that neither run's time holds
 the freeing of a file the other left).
 
@@ -85,7 +85,7 @@ def main():
     parser.add_argument("-n", "--runs", type=int, default=5, help="counted pairs (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="pairs run first and not counted (default 1)")
     parser.add_argument("--result", action="store_true", help="compare the RESULT lines' ns_per_lead")
-    parser.add_argument("--prepare", help="command run before every run of A and of B, untimed")
+    parser.add_argument("--prepare", help="command run before every run of every command, untimed")
     parser.add_argument("--a", required=True, help="command A")
     parser.add_argument("--b", required=True, help="command B")
     parser.add_argument("--c", help="command C, of a second pair run in the same rounds")
