@@ -3,12 +3,14 @@
 # project, as its README says): `route eval` on one core against the rustc
 # if-chain (`native`) at 100, 1,000 and 10,000 rules; two cores against
 # one, beside two if-chains at once against one (what the machine gives
-# two cores in the same minutes); route writing CSV against the if-chain at 100 rules; JSONL against
-# CSV; GoRules Zen against route; the parse floor against route; and
-# matching leads already in memory, route's DAG against the if-chain.
-# Every row is a run of scripts/pairs.py (A B A B ..., one warm-up pair,
-# RUNS counted pairs), printed as it reports them; the ratio to quote is
-# the median of the pairs ("A/B wall", or "A/B ns" in memory).
+# two cores in the same minutes); route writing CSV against the if-chain
+# at 100 rules; JSONL against CSV; GoRules Zen against route; the parse
+# floor against route; and matching leads already in memory, route's DAG
+# against the if-chain. Every row is a run of scripts/pairs.py (A B A B
+# ..., or A B C D ... for the two-core rows; one warm-up round, RUNS
+# counted), printed as it reports them; the ratio to quote is the median
+# of the pairs ("A/B wall", or "A/B ns" in memory; "(A/B)/(C/D) wall" for
+# two cores judged beside the machine).
 # Also checks that --jobs 1 and 2 write the same bytes.
 #
 # Every end-to-end run writes a new file: the outputs of the run before are

@@ -109,7 +109,8 @@ def main():
         if i >= args.warmup:
             rounds.append(figures)
     load = os.getloadavg()
-    print(f"{len(rounds)} pairs after {args.warmup} warm-up, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    counted = "pairs" if len(commands) == 2 else "rounds"
+    print(f"{len(rounds)} {counted} after {args.warmup} warm-up, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"{'':14} {'min':>12} {'median':>12} {'max':>12}")
     names = list(rounds[0][0])
     letters = "ABCD"[: len(commands)]
